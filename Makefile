@@ -1,0 +1,45 @@
+# reqlab — see README.md. Two commands do everything: make run, make test.
+GO       ?= go
+WASM     := web/app.wasm
+BIN      := bin/reqlab
+GOFILES  := $(shell find app wasm server -name '*.go' -not -name '*_test.go') go.mod go.sum
+
+.PHONY: run build wasm test test-unit chromium vet clean
+
+run: build
+	./$(BIN)
+
+build: $(WASM) $(BIN)
+
+wasm: $(WASM)
+
+$(WASM): $(GOFILES)
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o $@ ./wasm
+
+$(BIN): $(GOFILES) $(shell find server -name '*.sql')
+	CGO_ENABLED=1 $(GO) build -trimpath -o $@ ./server
+
+vet:
+	$(GO) vet ./...
+	GOOS=js GOARCH=wasm $(GO) vet ./app/... ./wasm/...
+
+# Every test: unit, integration and real-browser tests in headless Chromium.
+test: chromium $(WASM) vet
+	$(GO) test -count=1 ./...
+
+# Chromium for the browser tests: installed with apt-get when run as root,
+# otherwise the one command to run is printed.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Chromium for the browser tests (apt-get)…"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
+	  else \
+	    echo "Chromium is needed for the browser tests. Install it with:"; \
+	    echo "  sudo apt-get install -y chromium"; \
+	    exit 1; \
+	  fi; \
+	}
+
+clean:
+	rm -rf bin $(WASM)

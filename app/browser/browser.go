@@ -1,0 +1,75 @@
+// Package browser reaches the browser's own machinery from the wasm client:
+// fetch, the Resource Timing entries it leaves, the clock, animation frames
+// and the WebSocket. Everything here blocks the calling goroutine, never the
+// page's event loop, so call it from ctx.Async. It builds on the server too,
+// where go-app stubs the JS bindings, but only the client calls it.
+package browser
+
+import (
+	"errors"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+)
+
+// await waits for a JS promise and returns what it resolved to, or an error
+// with the reason it was rejected.
+func await(promise app.Value) (app.Value, error) {
+	type result struct {
+		v   app.Value
+		err error
+	}
+	done := make(chan result, 1)
+	var ok, fail app.Func
+	ok = app.FuncOf(func(this app.Value, args []app.Value) any {
+		var v app.Value = app.Undefined()
+		if len(args) > 0 {
+			v = args[0]
+		}
+		done <- result{v: v}
+		return nil
+	})
+	fail = app.FuncOf(func(this app.Value, args []app.Value) any {
+		msg := "rejected"
+		if len(args) > 0 && args[0].Truthy() {
+			msg = args[0].Call("toString").String()
+		}
+		done <- result{err: errors.New(msg)}
+		return nil
+	})
+	promise.Call("then", ok, fail)
+	r := <-done
+	ok.Release()
+	fail.Release()
+	return r.v, r.err
+}
+
+// Now is the page's high-resolution clock (performance.now), in milliseconds
+// since the page's time origin: the clock of the Resource Timing entries.
+func Now() float64 {
+	return app.Window().Get("performance").Call("now").Float()
+}
+
+// NextFrame waits until the browser has run its next animation frame, the
+// point where what was put in the DOM is styled, laid out and painted.
+func NextFrame() {
+	done := make(chan struct{})
+	var f app.Func
+	f = app.FuncOf(func(this app.Value, args []app.Value) any {
+		close(done)
+		return nil
+	})
+	app.Window().Call("requestAnimationFrame", f)
+	<-done
+	f.Release()
+}
+
+// Origin is the page's origin, as "http://host:port".
+func Origin() string {
+	return app.Window().Get("location").Get("origin").String()
+}
+
+// AbsURL resolves a path against the page, as the browser names the resource
+// in its timing entries.
+func AbsURL(path string) string {
+	return app.Window().Get("URL").New(path, app.Window().Get("location").Get("href")).Get("href").String()
+}

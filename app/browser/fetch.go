@@ -1,0 +1,51 @@
+package browser
+
+import (
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"reqlab/app/stage"
+)
+
+// Response is what fetch gave back.
+type Response struct {
+	Status  int
+	Headers []stage.Header
+	Body    string
+}
+
+// Fetch sends a request with the page's own fetch, so it is the browser that
+// resolves, connects, uses its cache and its cookie jar as for any page. It
+// waits for the whole body.
+func Fetch(method, url string, headers []stage.Header) (Response, error) {
+	h := app.Window().Get("Headers").New()
+	for _, v := range headers {
+		h.Call("append", v.Name, v.Value)
+	}
+	opts := map[string]any{
+		"method":      method,
+		"headers":     h,
+		"credentials": "same-origin",
+		"cache":       "default",
+		"redirect":    "follow",
+	}
+	resp, err := await(app.Window().Call("fetch", url, opts))
+	if err != nil {
+		return Response{}, err
+	}
+	out := Response{Status: resp.Get("status").Int()}
+	it := resp.Get("headers").Call("entries")
+	for {
+		next := it.Call("next")
+		if next.Get("done").Bool() {
+			break
+		}
+		pair := next.Get("value")
+		out.Headers = append(out.Headers, stage.Header{Name: pair.Index(0).String(), Value: pair.Index(1).String()})
+	}
+	body, err := await(resp.Call("text"))
+	if err != nil {
+		return out, err
+	}
+	out.Body = body.String()
+	return out, nil
+}

@@ -1,0 +1,97 @@
+package stage
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Run is one request sent from the lab and everything measured about it.
+type Run struct {
+	// ID is 32 lowercase hex digits: the W3C trace-id of the run's request.
+	ID        string    `json:"id"`
+	CreatedAt time.Time `json:"created_at"`
+	State     RunState  `json:"state"`
+	Request   Request   `json:"request"`
+	Response  *Response `json:"response"`
+	Events    []Event   `json:"events"`
+}
+
+// RunState tells whether a run is still being measured.
+type RunState string
+
+// The states of a run.
+const (
+	RunOpen     RunState = "open"     // started; events may still come
+	RunComplete RunState = "complete" // the client reported its last stage
+)
+
+// Header is one HTTP header line.
+type Header struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// Request is a run's request: as the client meant it until the server
+// receives it, then exactly as the server received it.
+type Request struct {
+	Method  string   `json:"method"`
+	URL     string   `json:"url"`
+	Headers []Header `json:"headers"`
+}
+
+// Response is what the server answered.
+type Response struct {
+	Status  int      `json:"status"`
+	Headers []Header `json:"headers"`
+}
+
+// NewRunID returns a fresh, unguessable run id: 128 random bits in hex.
+func NewRunID() string {
+	var b [16]byte
+	rand.Read(b[:]) // never fails: crypto/rand panics rather than return an error
+	return hex.EncodeToString(b[:])
+}
+
+// ValidRunID reports whether s has the form of a run id (and of a W3C
+// trace-id): 32 lowercase hex digits, not all zero.
+func ValidRunID(s string) bool {
+	return isLowerHex(s, 32) && strings.Trim(s, "0") != ""
+}
+
+// Traceparent returns the W3C traceparent header value that ties a request to
+// its run: the run id is the trace-id.
+func Traceparent(runID string) string {
+	var b [8]byte
+	rand.Read(b[:])
+	return fmt.Sprintf("00-%s-%x-01", runID, b)
+}
+
+// RunIDFromTraceparent returns the trace-id of a W3C traceparent header
+// value, and whether the value was well formed.
+func RunIDFromTraceparent(v string) (string, bool) {
+	parts := strings.Split(strings.TrimSpace(v), "-")
+	if len(parts) < 4 || !isLowerHex(parts[0], 2) || parts[0] == "ff" ||
+		(parts[0] == "00" && len(parts) != 4) {
+		return "", false
+	}
+	id, span, flags := parts[1], parts[2], parts[3]
+	if !ValidRunID(id) || !isLowerHex(span, 16) || strings.Trim(span, "0") == "" || !isLowerHex(flags, 2) {
+		return "", false
+	}
+	return id, true
+}
+
+func isLowerHex(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for _, c := range s {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}

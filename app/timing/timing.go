@@ -1,0 +1,156 @@
+// Package timing turns what the browser measured of one request into the
+// client's stage events. It is plain Go, so the rules are tested off the
+// browser; the wasm client feeds it the browser's own numbers.
+package timing
+
+import (
+	"reqlab/app/stage"
+)
+
+// Entry is a PerformanceResourceTiming entry: what the browser measured of one
+// fetch, in milliseconds on the page's clock (performance.now).
+type Entry struct {
+	StartTime             float64
+	FetchStart            float64
+	DomainLookupStart     float64
+	DomainLookupEnd       float64
+	ConnectStart          float64
+	SecureConnectionStart float64
+	ConnectEnd            float64
+	RequestStart          float64
+	ResponseStart         float64
+	ResponseEnd           float64
+	TransferSize          float64
+	EncodedBodySize       float64
+	DecodedBodySize       float64
+	ResponseStatus        int
+	NextHopProtocol       string
+}
+
+// FromCache reports whether the browser's cache answered: nothing crossed the
+// network, yet there is a body.
+func (e Entry) FromCache() bool {
+	return e.TransferSize == 0 && e.DecodedBodySize > 0
+}
+
+// Reused reports whether the request went over a connection that was already
+// open: the browser then reports DNS and connect as taking no time at all,
+// all four marks equal to fetchStart.
+func (e Entry) Reused() bool {
+	f := e.FetchStart
+	return e.DomainLookupStart == f && e.DomainLookupEnd == f && e.ConnectStart == f && e.ConnectEnd == f
+}
+
+// Span is a stretch the wasm client timed itself, on the same clock.
+type Span struct {
+	Start, End float64
+}
+
+// Measured is everything the client knows of one request once it is shown.
+type Measured struct {
+	Method, URL string
+	// Origin is when the run began on the page's clock: t_ms counts from it.
+	Origin float64
+	// Entry is the browser's timing of the fetch; HasEntry is false where the
+	// browser gave none.
+	Entry    Entry
+	HasEntry bool
+	// FetchErr is set when the fetch itself failed.
+	FetchErr string
+	// Parse and Render are the client's own timing of reading the JSON and of
+	// putting it on screen; Rendered counts the records turned into HTML.
+	Parse, Render Span
+	ParseErr      string
+	EmptyBody     bool
+	Rendered      int
+}
+
+// Events returns the client's ten stages, each ended, in path order.
+func (m Measured) Events() []stage.Event {
+	at := func(t float64) float64 { return max(0, t-m.Origin) }
+	dur := func(from, to float64) *float64 { return stage.Ms(max(0, to-from)) }
+	ev := func(id stage.ID, start float64, d *float64, state stage.State, detail stage.Detail) stage.Event {
+		return stage.Event{Stage: id, Side: stage.Client, Phase: stage.End, TMs: at(start), DurMs: d, State: state, Detail: detail}
+	}
+	skip := func(id stage.ID, start float64, reason stage.Reason) stage.Event {
+		return ev(id, start, nil, stage.Skipped, stage.Detail{Reason: reason})
+	}
+
+	var out []stage.Event
+	e := m.Entry
+	switch {
+	case m.FetchErr != "":
+		for _, id := range stage.ClientStages {
+			if id == stage.Send {
+				out = append(out, ev(id, m.Origin, nil, stage.Error, stage.Detail{Reason: stage.ReasonFetchFailed, Error: m.FetchErr, Method: m.Method, URL: m.URL}))
+				continue
+			}
+			out = append(out, skip(id, m.Origin, stage.ReasonFetchFailed))
+		}
+		return out
+
+	case !m.HasEntry:
+		for _, id := range []stage.ID{stage.Cache, stage.DNS, stage.Connect, stage.TLS, stage.Send, stage.Wait, stage.Download} {
+			out = append(out, ev(id, m.Origin, nil, stage.Done, stage.Detail{Reason: stage.ReasonNoTiming}))
+		}
+
+	case e.FromCache():
+		out = append(out, ev(stage.Cache, e.FetchStart, dur(e.FetchStart, e.ResponseEnd), stage.Done, stage.Detail{
+			Reason: stage.ReasonCacheHit, Bytes: bytes(e.DecodedBodySize),
+		}))
+		for _, id := range []stage.ID{stage.DNS, stage.Connect, stage.TLS, stage.Send, stage.Wait, stage.Download} {
+			out = append(out, skip(id, e.FetchStart, stage.ReasonFromCache))
+		}
+
+	default:
+		// The cache was looked at and had nothing: the time before the
+		// network began is the lookup.
+		netStart := e.DomainLookupStart
+		if netStart == 0 {
+			netStart = e.RequestStart
+		}
+		out = append(out, ev(stage.Cache, e.FetchStart, dur(e.FetchStart, netStart), stage.Skipped, stage.Detail{Reason: stage.ReasonCacheMiss}))
+		if e.Reused() {
+			out = append(out,
+				skip(stage.DNS, e.FetchStart, stage.ReasonReused),
+				skip(stage.Connect, e.FetchStart, stage.ReasonReused),
+				skip(stage.TLS, e.FetchStart, stage.ReasonReused))
+		} else {
+			out = append(out, ev(stage.DNS, e.DomainLookupStart, dur(e.DomainLookupStart, e.DomainLookupEnd), stage.Done, stage.Detail{}))
+			tcpEnd := e.ConnectEnd
+			if e.SecureConnectionStart > 0 {
+				tcpEnd = e.SecureConnectionStart
+			}
+			out = append(out, ev(stage.Connect, e.ConnectStart, dur(e.ConnectStart, tcpEnd), stage.Done, stage.Detail{Protocol: e.NextHopProtocol}))
+			if e.SecureConnectionStart > 0 {
+				out = append(out, ev(stage.TLS, e.SecureConnectionStart, dur(e.SecureConnectionStart, e.ConnectEnd), stage.Done, stage.Detail{}))
+			} else {
+				out = append(out, skip(stage.TLS, e.ConnectEnd, stage.ReasonPlainHTTP))
+			}
+		}
+		out = append(out,
+			ev(stage.Send, e.RequestStart, nil, stage.Done, stage.Detail{Reason: stage.ReasonNotExposed, Method: m.Method, URL: m.URL, Protocol: e.NextHopProtocol}),
+			ev(stage.Wait, e.RequestStart, dur(e.RequestStart, e.ResponseStart), stage.Done, stage.Detail{Status: e.ResponseStatus}),
+			ev(stage.Download, e.ResponseStart, dur(e.ResponseStart, e.ResponseEnd), stage.Done, stage.Detail{
+				Bytes: bytes(e.EncodedBodySize), HeaderBytes: int64(max(0, e.TransferSize-e.EncodedBodySize)),
+			}))
+	}
+
+	switch {
+	case m.EmptyBody:
+		out = append(out, skip(stage.Parse, m.Parse.Start, stage.ReasonNoBody))
+	case m.ParseErr != "":
+		out = append(out, ev(stage.Parse, m.Parse.Start, dur(m.Parse.Start, m.Parse.End), stage.Error, stage.Detail{Reason: stage.ReasonNotJSON, Error: m.ParseErr}))
+	default:
+		out = append(out, ev(stage.Parse, m.Parse.Start, dur(m.Parse.Start, m.Parse.End), stage.Done, stage.Detail{}))
+	}
+	out = append(out,
+		ev(stage.Render, m.Render.Start, dur(m.Render.Start, m.Render.End), stage.Done, stage.Detail{Items: m.Rendered}),
+		skip(stage.Assets, m.Render.End, stage.ReasonNoAssets))
+	return out
+}
+
+func bytes(v float64) *int64 {
+	n := int64(v)
+	return &n
+}

@@ -1,0 +1,201 @@
+package ui
+
+import (
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"reqlab/app/browser"
+	"reqlab/app/stage"
+	"reqlab/app/timing"
+	"reqlab/app/wire"
+)
+
+// How long the client waits for the lab's server to answer a message.
+const replyTimeout = 10 * time.Second
+
+// reply is the server's answer to one message, or the lack of one.
+type reply struct {
+	msg     wire.Message
+	timeout bool
+}
+
+// call sends m with a fresh ref and waits for the message that answers it.
+// It blocks: call it from ctx.Async.
+func (c *Lab) call(m wire.Message) reply {
+	ch := make(chan reply, 1)
+	c.calls.mu.Lock()
+	c.calls.next++
+	m.Ref = c.calls.next
+	c.calls.waiting[m.Ref] = ch
+	c.calls.mu.Unlock()
+	defer func() {
+		c.calls.mu.Lock()
+		delete(c.calls.waiting, m.Ref)
+		c.calls.mu.Unlock()
+	}()
+
+	c.sock.Send(encode(m))
+	select {
+	case r := <-ch:
+		return r
+	case <-time.After(replyTimeout):
+		return reply{timeout: true}
+	}
+}
+
+// onMessage takes one message from the server. It runs on the page's event
+// loop: it hands the message on and returns.
+func (c *Lab) onMessage(ctx app.Context, raw []byte) {
+	var m wire.Message
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return // the server speaks wire; anything else is not for us
+	}
+	if m.Ref != 0 {
+		c.calls.mu.Lock()
+		ch := c.calls.waiting[m.Ref]
+		c.calls.mu.Unlock()
+		if ch != nil {
+			ch <- reply{msg: m}
+			return
+		}
+	}
+	switch m.Type {
+	case wire.Event:
+		if m.Event == nil {
+			return
+		}
+		e := *m.Event
+		ctx.Dispatch(func(ctx app.Context) {
+			if c.run == nil || c.run.id != m.Run || !c.run.add(e) {
+				return
+			}
+			c.live = c.lang.Tf("live.stage", c.lang.StageName(e.Stage), c.lang.T("state."+string(e.State)), c.describe(e))
+		})
+	case wire.Error:
+		ctx.Dispatch(func(ctx app.Context) { c.notice = m.Message })
+	}
+}
+
+// onSocket follows the socket opening and dropping. Each time it opens again
+// the run on screen is followed again from the last event held, and its
+// report, if the server had not confirmed it, is sent again.
+func (c *Lab) onSocket(ctx app.Context, open bool) {
+	c.socketOpen = open
+	if !open {
+		return
+	}
+	c.everOpen = true
+	if c.run == nil {
+		return
+	}
+	c.sock.Send(encode(wire.Message{Type: wire.Subscribe, Run: c.run.id, After: c.run.contiguous}))
+	if report := c.run.unacked; report != nil {
+		run := c.run
+		ctx.Async(func() { c.deliver(ctx, run, *report) })
+	}
+}
+
+// send checks the form and, if it is sound, sends the request as a new run.
+func (c *Lab) send(ctx app.Context) {
+	req := stage.Request{Method: c.method, URL: strings.TrimSpace(c.url), Headers: []stage.Header{}}
+	c.fieldErrs = req.Check()
+	c.notice = ""
+	if c.fieldErrs != nil || c.sending || !c.socketOpen {
+		return
+	}
+	c.sending = true
+	c.live = c.lang.T("live.sent")
+	ctx.Async(func() {
+		c.transmit(ctx, req)
+		ctx.Dispatch(func(ctx app.Context) { c.sending = false })
+	})
+}
+
+// transmit runs one request: it opens the run, lets the browser fetch the URL
+// with the run's traceparent, shows the answer and reports what the browser
+// measured. It blocks: it runs in ctx.Async.
+func (c *Lab) transmit(ctx app.Context, req stage.Request) {
+	origin := browser.Now()
+	r := c.call(wire.Message{Type: wire.Start, Request: &req})
+	switch {
+	case r.timeout:
+		ctx.Dispatch(func(ctx app.Context) { c.notice = c.lang.T("error.timeout") })
+		return
+	case r.msg.Type == wire.Error && len(r.msg.Fields) > 0:
+		ctx.Dispatch(func(ctx app.Context) { c.fieldErrs = r.msg.Fields })
+		return
+	case r.msg.Type != wire.Started:
+		ctx.Dispatch(func(ctx app.Context) { c.notice = c.lang.Tf("error.start", r.msg.Message) })
+		return
+	}
+	run := newRunView(r.msg.Run)
+	ctx.Dispatch(func(ctx app.Context) {
+		c.run, c.resp = run, nil
+	})
+
+	m := timing.Measured{Method: req.Method, URL: req.URL, Origin: origin}
+	resp, err := browser.Fetch(req.Method, req.URL, []stage.Header{{Name: "traceparent", Value: stage.Traceparent(run.id)}})
+	if err != nil {
+		m.FetchErr = err.Error()
+		ctx.Dispatch(func(ctx app.Context) { c.notice = c.lang.Tf("error.fetch", err.Error()) })
+	} else {
+		m.Entry, m.HasEntry = browser.ResourceTiming(browser.AbsURL(req.URL), origin)
+
+		m.Parse.Start = browser.Now()
+		view, parseErr := parseResponse(resp)
+		m.Parse.End = browser.Now()
+		m.ParseErr, m.EmptyBody = parseErr, resp.Body == ""
+
+		m.Render.Start = browser.Now()
+		shown := make(chan struct{}, 1)
+		ctx.Dispatch(func(ctx app.Context) {
+			c.resp = &view
+			c.live = c.lang.Tf("live.status", c.lang.Status(view.status))
+			ctx.Defer(func(app.Context) { shown <- struct{}{} })
+		})
+		<-shown
+		browser.NextFrame()
+		m.Render.End = browser.Now()
+		m.Rendered = view.items()
+	}
+
+	report := wire.Message{Type: wire.Report, Run: run.id, Events: m.Events(), Final: true}
+	if err == nil {
+		report.Response = &stage.Response{Status: resp.Status, Headers: resp.Headers}
+	}
+	ctx.Dispatch(func(ctx app.Context) { run.unacked = &report })
+	c.deliver(ctx, run, report)
+}
+
+// deliver sends a run's report until the server confirms it. A report the
+// server already holds (sent again after a reconnection) counts as confirmed.
+func (c *Lab) deliver(ctx app.Context, run *runView, report wire.Message) {
+	r := c.call(report)
+	if r.timeout {
+		return // the socket is down: onSocket sends it again when it is back
+	}
+	ctx.Dispatch(func(ctx app.Context) {
+		run.unacked = nil
+		switch r.msg.Type {
+		case wire.Ack:
+			run.complete = true
+		case wire.Error:
+			if r.msg.Code == wire.CodeRunClosed || r.msg.Code == wire.CodeBadEvent {
+				run.complete = true // stored by an earlier try
+				return
+			}
+			c.notice = r.msg.Message
+		}
+	})
+}
+
+func encode(m wire.Message) []byte {
+	b, err := json.Marshal(m)
+	if err != nil {
+		panic("encode websocket message: " + err.Error())
+	}
+	return b
+}

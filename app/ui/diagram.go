@@ -1,0 +1,129 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"reqlab/app/stage"
+)
+
+// The diagram follows the request's path: out of the browser, through the
+// server, back into the browser.
+var lanes = []struct {
+	key    string
+	side   stage.Side
+	stages []stage.ID
+}{
+	{"lane.client-out", stage.Client, []stage.ID{stage.Cache, stage.DNS, stage.Connect, stage.TLS, stage.Send}},
+	{"lane.server", stage.Server, stage.ServerStages},
+	{"lane.client-in", stage.Client, []stage.ID{stage.Wait, stage.Download, stage.Parse, stage.Render, stage.Assets}},
+}
+
+func (c *Lab) renderDiagram() app.UI {
+	l := c.lang
+	views := c.run.stages()
+	return app.Section().Class("panel path").Aria("labelledby", "path-heading").Body(
+		app.H2().ID("path-heading").Text(l.T("path.heading")),
+		app.P().Class("intro").Text(l.T("path.intro")),
+		app.If(c.run != nil, func() app.UI {
+			total, ok := c.run.clientTotal()
+			return app.P().Class("run-meta").Body(
+				app.Span().Text(l.T("run.id")+" "),
+				app.Code().Class("run-id").Text(c.run.id),
+				app.If(ok, func() app.UI {
+					return app.Span().Class("run-total").Text(" · " + l.Tf("run.total", l.Ms(total)))
+				}),
+			)
+		}),
+		app.Div().Class("lanes").Body(app.Range(lanes).Slice(func(i int) app.UI {
+			lane := lanes[i]
+			return app.Div().Class("lane lane-"+string(lane.side)).Body(
+				app.H3().Text(l.T(lane.key)),
+				app.Ol().Class("stages").Body(app.Range(lane.stages).Slice(func(j int) app.UI {
+					return c.renderStage(lane.stages[j], lane.side, views[lane.stages[j]])
+				})),
+			)
+		})),
+	)
+}
+
+func (c *Lab) renderStage(id stage.ID, side stage.Side, v stageView) app.UI {
+	l := c.lang
+	state := v.state
+	if state == "" {
+		state = stage.Idle
+	}
+	var dur, detail string
+	if e := v.event; e != nil && e.Phase == stage.End {
+		dur = l.T("dur.none")
+		if e.DurMs != nil {
+			dur = l.Ms(*e.DurMs)
+		}
+		detail = c.describe(*e)
+	}
+	return app.Li().
+		Class("stage").
+		Attr("data-stage", string(id)).
+		Attr("data-side", string(side)).
+		Attr("data-state", string(state)).
+		Body(
+			app.Div().Class("stage-head").Body(
+				app.Span().Class("stage-name").Text(l.StageName(id)),
+				app.Span().Class("stage-state").Text(l.T("state."+string(state))),
+				app.If(dur != "", func() app.UI {
+					return app.Span().Class("stage-dur").Attr("data-field", "dur").Text(dur)
+				}),
+			),
+			app.P().Class("stage-about").Text(l.StageAbout(id)),
+			app.If(detail != "", func() app.UI {
+				return app.P().Class("stage-detail").Attr("data-field", "detail").Text(detail)
+			}),
+		)
+}
+
+// describe says in the page's language what an event's details tell.
+func (c *Lab) describe(e stage.Event) string {
+	l := c.lang
+	d := e.Detail
+	var parts []string
+	if d.Reason != "" {
+		parts = append(parts, l.Reason(d.Reason))
+	}
+	switch e.Stage {
+	case stage.Receive:
+		parts = append(parts, fmt.Sprintf("%s %s", d.Method, d.URL),
+			l.Tf("detail.headers", d.HeaderBytes, d.CookieBytes))
+	case stage.Route:
+		if d.Route != "" {
+			parts = append(parts, l.Tf("detail.route", d.Route))
+		}
+	case stage.DB:
+		if d.SQL != "" {
+			parts = append(parts, d.SQL)
+		}
+		if d.Rows != nil {
+			parts = append(parts, l.Tf("detail.rows", *d.Rows))
+		}
+	case stage.Respond:
+		parts = append(parts, l.Status(d.Status))
+		if d.Bytes != nil {
+			parts = append(parts, l.Tf("detail.body-bytes", *d.Bytes, d.HeaderBytes))
+		}
+	case stage.Download:
+		if d.Bytes != nil {
+			parts = append(parts, l.Tf("detail.download-bytes", *d.Bytes))
+		}
+	case stage.Connect:
+		if d.Protocol != "" {
+			parts = append(parts, d.Protocol)
+		}
+	case stage.Render:
+		parts = append(parts, l.Tf("detail.items", d.Items))
+	}
+	if d.Error != "" {
+		parts = append(parts, l.Tf("detail.error", d.Error))
+	}
+	return strings.Join(parts, " · ")
+}

@@ -1,0 +1,213 @@
+package ui
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"reqlab/app/stage"
+)
+
+// Lang is a language of the page.
+type Lang string
+
+// The page's languages; Spanish first, as the course.
+const (
+	ES Lang = "es"
+	EN Lang = "en"
+)
+
+// langOf picks the language a ?lang= value asks for, Spanish by default.
+func langOf(v string) Lang {
+	if strings.EqualFold(v, "en") {
+		return EN
+	}
+	return ES
+}
+
+// text is one message in both languages.
+type text struct{ es, en string }
+
+func (t text) in(l Lang) string {
+	if l == EN {
+		return t.en
+	}
+	return t.es
+}
+
+// T returns the message key in l. An unknown key shows itself, so a missing
+// message is seen at once (and a test fails).
+func (l Lang) T(key string) string {
+	t, ok := messages[key]
+	if !ok {
+		return key
+	}
+	return t.in(l)
+}
+
+// Tf formats the message key in l with args.
+func (l Lang) Tf(key string, args ...any) string {
+	return fmt.Sprintf(l.T(key), args...)
+}
+
+var messages = map[string]text{
+	"title":           {"reqlab · laboratorio de peticiones web", "reqlab · web request lab"},
+	"tagline":         {"Envía una petición real desde tu navegador y mira su camino hasta el servidor y de vuelta.", "Send a real request from your browser and watch its path to the server and back."},
+	"description":     {"Un laboratorio visual para aprender el modelo cliente/servidor: cada etapa de una petición real, medida y dibujada en vivo.", "A visual lab to learn the client/server model: every stage of a real request, measured and drawn live."},
+	"other-lang":      {"English", "Español"},
+	"other-lang-hint": {"Read this page in English", "Leer esta página en español"},
+	"loading":         {"Cargando el laboratorio… {progress}%", "Loading the lab… {progress}%"},
+
+	"socket.connecting": {"Conectando con el servidor del laboratorio…", "Connecting to the lab's server…"},
+	"socket.open":       {"Conectado: los eventos llegan en vivo.", "Connected: events arrive live."},
+	"socket.closed":     {"Conexión perdida con el servidor del laboratorio; reintentando… Nada se pierde: los eventos se recuperan al volver.", "Lost the connection to the lab's server; retrying… Nothing is lost: events are recovered on return."},
+	"socket.prerender":  {"El laboratorio se está cargando: el formulario funcionará en un momento.", "The lab is loading: the form will work in a moment."},
+
+	"request.heading":  {"La petición", "The request"},
+	"request.intro":    {"Tu navegador es el cliente. Elige qué pedir al sitio de ejemplo y pulsa Enviar.", "Your browser is the client. Choose what to ask the sample site for and press Send."},
+	"request.method":   {"Método", "Method"},
+	"request.url":      {"Ruta en el sitio de ejemplo", "Path on the sample site"},
+	"request.url-hint": {"Empieza por /site/. Prueba los ejemplos de abajo.", "Starts with /site/. Try the examples below."},
+	"request.send":     {"Enviar", "Send"},
+	"request.sending":  {"Enviando…", "Sending…"},
+	"request.examples": {"Ejemplos", "Examples"},
+	"example.list":     {"la lista de cursos (200)", "the course list (200)"},
+	"example.one":      {"un curso (200)", "one course (200)"},
+	"example.missing":  {"un curso que no existe (404)", "a course that does not exist (404)"},
+	"example.noroute":  {"una ruta que no existe (404)", "a route that does not exist (404)"},
+	"example.broken":   {"una consulta que falla (500)", "a query that fails (500)"},
+
+	"field.url-empty":        {"Escribe una ruta, por ejemplo /site/api/cursos.", "Type a path, for example /site/api/cursos."},
+	"field.url-outside-site": {"El laboratorio solo envía peticiones a su sitio de ejemplo: la ruta debe empezar por /site/ y no salir de él.", "The lab only sends requests to its sample site: the path must start with /site/ and stay inside it."},
+	"field.url-too-long":     {"La ruta es demasiado larga: como mucho 2048 bytes.", "The path is too long: 2048 bytes at most."},
+	"field.url-invalid":      {"Eso no es una ruta válida: sin espacios, sin esquema ni servidor, sin #.", "That is not a valid path: no spaces, no scheme or host, no #."},
+	"field.method-unknown":   {"Ese método no está disponible aquí.", "That method is not available here."},
+
+	"path.heading":    {"El camino de la petición", "The request's path"},
+	"path.intro":      {"Cada etapa se mide de verdad: las del cliente en tu navegador, las del servidor en el servidor Go, y llegan aquí por un websocket.", "Every stage is really measured: the client's in your browser, the server's in the Go server, and they reach this page over a websocket."},
+	"lane.client-out": {"Cliente (frontend): tu navegador pide", "Client (frontend): your browser asks"},
+	"lane.server":     {"Servidor (backend): Go y SQLite", "Server (backend): Go and SQLite"},
+	"lane.client-in":  {"Cliente (frontend): tu navegador recibe y muestra", "Client (frontend): your browser receives and shows"},
+	"dur.none":        {"sin medida", "not measured"},
+	"run.id":          {"Ejecución", "Run"},
+	"run.total":       {"Total medido en el navegador: %s", "Total measured in the browser: %s"},
+
+	"state.idle":    {"en espera", "waiting"},
+	"state.active":  {"en curso", "in progress"},
+	"state.done":    {"hecho", "done"},
+	"state.skipped": {"omitido", "skipped"},
+	"state.error":   {"error", "error"},
+
+	"response.heading":      {"La respuesta", "The response"},
+	"response.none":         {"Todavía no hay respuesta: envía una petición.", "No response yet: send a request."},
+	"response.status":       {"Código de estado", "Status code"},
+	"response.json":         {"El JSON que devolvió el servidor", "The JSON the server returned"},
+	"response.html":         {"El HTML que tu navegador construyó con él", "The HTML your browser built from it"},
+	"response.hours":        {"%d h", "%d h"},
+	"response.empty":        {"La lista está vacía.", "The list is empty."},
+	"response.raw":          {"El cuerpo no es JSON; se muestra tal cual.", "The body is not JSON; it is shown as it came."},
+	"error.start":           {"El servidor del laboratorio no pudo abrir la ejecución: %s", "The lab's server could not open the run: %s"},
+	"error.timeout":         {"El servidor del laboratorio no respondió a tiempo. Inténtalo de nuevo.", "The lab's server did not answer in time. Try again."},
+	"error.fetch":           {"Tu navegador no pudo completar la petición: %s", "Your browser could not complete the request: %s"},
+	"detail.headers":        {"%d bytes de cabeceras (%d de cookies)", "%d bytes of headers (%d of cookies)"},
+	"detail.route":          {"ruta elegida: %s", "route chosen: %s"},
+	"detail.rows":           {"%d filas", "%d rows"},
+	"detail.body-bytes":     {"%d bytes de cuerpo, %d de cabeceras", "%d bytes of body, %d of headers"},
+	"detail.download-bytes": {"%d bytes recibidos", "%d bytes received"},
+	"detail.items":          {"%d registros convertidos en HTML", "%d records turned into HTML"},
+	"detail.error":          {"error: %s", "error: %s"},
+	"live.sent":             {"Petición enviada.", "Request sent."},
+	"live.stage":            {"%s: %s. %s", "%s: %s. %s"},
+	"live.status":           {"Respuesta: %s.", "Response: %s."},
+}
+
+// stageText is a stage's name and what it is, in both languages. The words
+// are the lab's own; the facts come from the course page.
+var stageText = map[stage.ID]struct{ name, about text }{
+	stage.Cache:    {text{"Caché", "Cache"}, text{"El navegador busca primero si ya guarda una copia de la respuesta.", "The browser first checks whether it already keeps a copy of the answer."}},
+	stage.DNS:      {text{"DNS", "DNS"}, text{"Traduce el nombre del sitio a la dirección IP del servidor.", "It turns the site's name into the server's IP address."}},
+	stage.Connect:  {text{"Conexión", "Connect"}, text{"Abre una conexión TCP con esa dirección.", "It opens a TCP connection to that address."}},
+	stage.TLS:      {text{"TLS", "TLS"}, text{"Cifra la conexión, si la dirección es https.", "It encrypts the connection, if the address is https."}},
+	stage.Send:     {text{"Envío", "Send"}, text{"Envía la petición: el método, la URI y las cabeceras.", "It sends the request: the method, the URI and the headers."}},
+	stage.Wait:     {text{"Espera", "Wait"}, text{"Espera el primer byte de la respuesta; mientras, trabaja el servidor.", "It waits for the first byte of the answer; meanwhile the server works."}},
+	stage.Download: {text{"Descarga", "Download"}, text{"Recibe el cuerpo de la respuesta.", "It receives the body of the answer."}},
+	stage.Parse:    {text{"Lectura del JSON", "Parse"}, text{"Lee (parsea) el JSON recibido para convertirlo en datos.", "It reads (parses) the JSON it got into data."}},
+	stage.Render:   {text{"Dibujo", "Render"}, text{"Convierte esos datos en HTML y lo pinta en pantalla.", "It turns that data into HTML and paints it on screen."}},
+	stage.Assets:   {text{"Recursos", "Assets"}, text{"Pide las imágenes, vídeos y otros recursos que el HTML necesite.", "It asks for the images, videos and other assets the HTML needs."}},
+	stage.Receive:  {text{"Recepción", "Receive"}, text{"El backend recibe la petición completa.", "The backend receives the whole request."}},
+	stage.Route:    {text{"Ruta", "Route"}, text{"Decide qué parte del código responde a esa ruta.", "It decides which part of its code answers that path."}},
+	stage.DB:       {text{"Base de datos", "Database"}, text{"Consulta la base de datos SQLite, si hace falta.", "It queries the SQLite database, if needed."}},
+	stage.Respond:  {text{"Respuesta", "Respond"}, text{"Devuelve un código de estado y los datos en JSON.", "It returns a status code and the data as JSON."}},
+}
+
+// StageName returns a stage's name in l.
+func (l Lang) StageName(id stage.ID) string { return stageText[id].name.in(l) }
+
+// StageAbout says in l what a stage is.
+func (l Lang) StageAbout(id stage.ID) string { return stageText[id].about.in(l) }
+
+var reasonText = map[stage.Reason]text{
+	stage.ReasonCacheMiss:   {"No había copia en la caché: hay que ir al servidor.", "No copy in the cache: the request must go to the server."},
+	stage.ReasonCacheHit:    {"La caché del navegador respondió: la petición no salió de tu equipo.", "The browser's cache answered: the request never left your computer."},
+	stage.ReasonReused:      {"Conexión reutilizada: el nombre ya estaba resuelto y la conexión seguía abierta.", "Connection reused: the name was already resolved and the connection still open."},
+	stage.ReasonPlainHTTP:   {"Sin cifrado: la dirección es http, no https.", "No encryption: the address is http, not https."},
+	stage.ReasonFromCache:   {"No hizo falta: respondió la caché.", "Not needed: the cache answered."},
+	stage.ReasonNotExposed:  {"El navegador no publica cuándo terminó de enviar: ese tiempo va dentro de la espera.", "The browser does not publish when sending ended: that time is inside the wait."},
+	stage.ReasonNoTiming:    {"El navegador no dio medidas de esta petición.", "The browser gave no timing for this request."},
+	stage.ReasonNoRoute:     {"Ninguna ruta coincide con esa dirección.", "No route matches that path."},
+	stage.ReasonMethod:      {"La ruta existe, pero no para ese método.", "The route exists, but not for that method."},
+	stage.ReasonNoDB:        {"Esta petición no necesita la base de datos.", "This request needs no database."},
+	stage.ReasonNoRow:       {"La consulta se ejecutó y no encontró ninguna fila.", "The query ran and found no row."},
+	stage.ReasonNoAssets:    {"Una respuesta JSON no trae imágenes ni otros recursos que pedir.", "A JSON answer brings no images or other assets to ask for."},
+	stage.ReasonNotJSON:     {"La respuesta no es JSON válido.", "The answer is not valid JSON."},
+	stage.ReasonNoBody:      {"La respuesta no trae cuerpo.", "The answer has no body."},
+	stage.ReasonFetchFailed: {"El navegador no pudo completar la petición.", "The browser could not complete the request."},
+}
+
+// Reason says in l why a stage went as it did.
+func (l Lang) Reason(r stage.Reason) string {
+	if t, ok := reasonText[r]; ok {
+		return t.in(l)
+	}
+	return string(r)
+}
+
+// Ms formats a duration in milliseconds, with the decimal mark of l.
+func (l Lang) Ms(v float64) string {
+	var s string
+	switch {
+	case v < 1:
+		s = strconv.FormatFloat(v, 'f', 2, 64)
+	case v < 100:
+		s = strconv.FormatFloat(v, 'f', 1, 64)
+	default:
+		s = strconv.FormatFloat(v, 'f', 0, 64)
+	}
+	if l == ES {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s + " ms"
+}
+
+// statusText names the status codes the sample site answers with.
+var statusText = map[int]text{
+	200: {"OK", "OK"},
+	201: {"Creado", "Created"},
+	204: {"Sin contenido", "No Content"},
+	304: {"No modificado", "Not Modified"},
+	400: {"Petición incorrecta", "Bad Request"},
+	404: {"No encontrado", "Not Found"},
+	405: {"Método no permitido", "Method Not Allowed"},
+	429: {"Demasiadas peticiones", "Too Many Requests"},
+	431: {"Cabeceras demasiado grandes", "Request Header Fields Too Large"},
+	500: {"Error del servidor", "Internal Server Error"},
+	503: {"Servicio no disponible", "Service Unavailable"},
+}
+
+// Status returns a status code with its name in l, as "404 No encontrado".
+func (l Lang) Status(code int) string {
+	if t, ok := statusText[code]; ok {
+		return fmt.Sprintf("%d %s", code, t.in(l))
+	}
+	return strconv.Itoa(code)
+}

@@ -1,0 +1,145 @@
+package ui
+
+import (
+	"sync"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"reqlab/app/browser"
+	"reqlab/app/stage"
+)
+
+// Lab is the lab's page: the request form, the diagram of the request's path
+// and the response. It is the root component of the lab's routes.
+type Lab struct {
+	app.Compo
+
+	lang      Lang
+	method    string
+	url       string
+	fieldErrs []stage.FieldError
+
+	mounted    bool
+	socketOpen bool
+	everOpen   bool
+	sock       *browser.Socket
+	calls      *calls
+
+	sending bool
+	run     *runView
+	resp    *responseView
+	notice  string
+	live    string
+}
+
+// OnInit sets the form to the lab's first request.
+func (c *Lab) OnInit() {
+	c.method = "GET"
+	c.url = "/site/api/cursos"
+	c.lang = ES
+	c.calls = &calls{waiting: make(map[int64]chan reply)}
+}
+
+// OnPreRender names the page in the language asked for, on the server.
+func (c *Lab) OnPreRender(ctx app.Context) {
+	c.setLang(ctx)
+}
+
+// OnNav follows ?lang= on every navigation.
+func (c *Lab) OnNav(ctx app.Context) {
+	c.setLang(ctx)
+}
+
+func (c *Lab) setLang(ctx app.Context) {
+	c.lang = langOf(ctx.Page().URL().Query().Get("lang"))
+	ctx.Page().SetLang(string(c.lang))
+	ctx.Page().SetTitle("%s", c.lang.T("title"))
+	ctx.Page().SetDescription("%s", c.lang.T("description"))
+}
+
+// OnMount opens the websocket: the lab is ready once it is open.
+func (c *Lab) OnMount(ctx app.Context) {
+	c.mounted = true
+	c.sock = browser.Dial(browser.SocketURL("/ws"),
+		func(msg []byte) { c.onMessage(ctx, msg) },
+		func(open bool) { ctx.Dispatch(func(ctx app.Context) { c.onSocket(ctx, open) }) })
+}
+
+// OnDismount closes the websocket.
+func (c *Lab) OnDismount() {
+	if c.sock != nil {
+		c.sock.Close()
+	}
+}
+
+// Render draws the page from the component's state.
+func (c *Lab) Render() app.UI {
+	l := c.lang
+	root := app.Div().
+		Class("lab").
+		Attr("data-lab", "reqlab").
+		Attr("lang", string(l))
+	if c.mounted && c.socketOpen {
+		root = root.Attr("data-lab-ready", "true")
+	}
+	if c.run != nil {
+		root = root.Attr("data-run-id", c.run.id)
+	}
+	return root.Body(
+		app.Header().Class("lab-header").Body(
+			app.Div().Body(
+				app.H1().Text("reqlab"),
+				app.P().Class("tagline").Text(l.T("tagline")),
+			),
+			c.renderLangSwitch(),
+		),
+		app.P().
+			Class("socket-status").
+			Attr("role", "status").
+			Attr("data-socket", c.socketState()).
+			Text(l.T("socket."+c.socketState())),
+		app.If(c.notice != "", func() app.UI {
+			return app.P().Class("notice").Attr("role", "alert").Text(c.notice)
+		}),
+		app.Main().Class("lab-main").Body(
+			c.renderForm(),
+			c.renderDiagram(),
+			c.renderResponse(),
+		),
+		app.Div().Class("sr-only").Attr("aria-live", "polite").Attr("data-field", "live").Text(c.live),
+	)
+}
+
+func (c *Lab) socketState() string {
+	switch {
+	case !c.mounted:
+		return "prerender"
+	case c.socketOpen:
+		return "open"
+	case !c.everOpen:
+		return "connecting"
+	default:
+		return "closed"
+	}
+}
+
+func (c *Lab) renderLangSwitch() app.UI {
+	other := EN
+	if c.lang == EN {
+		other = ES
+	}
+	return app.A().
+		Class("lang-switch").
+		Href("?lang="+string(other)).
+		Attr("hreflang", string(other)).
+		Attr("lang", string(other)).
+		Title(c.lang.T("other-lang-hint")).
+		Text(c.lang.T("other-lang"))
+}
+
+// calls pairs the server's replies with the messages that asked for them.
+type calls struct {
+	mu      sync.Mutex
+	next    int64
+	waiting map[int64]chan reply
+}

@@ -1,0 +1,155 @@
+package ui
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"reqlab/app/browser"
+	"reqlab/app/stage"
+)
+
+// course is one course as the sample site's API sends it.
+type course struct {
+	ID          int64  `json:"id"`
+	Titulo      string `json:"titulo"`
+	Nivel       string `json:"nivel"`
+	Horas       int    `json:"horas"`
+	Descripcion string `json:"descripcion"`
+}
+
+// responseView is an answer as the client understood it: the raw body and,
+// when the JSON is one the page knows, the data to build HTML from.
+type responseView struct {
+	status  int
+	headers []stage.Header
+	pretty  string // the body, indented when it is JSON
+	isJSON  bool
+
+	courses []course // a list of courses
+	course  *course  // one course
+	message string   // the "error" of an error body
+	list    bool
+}
+
+// parseResponse reads the body as JSON and picks out what the page can show.
+// It returns the JSON parser's complaint, if any.
+func parseResponse(r browser.Response) (responseView, string) {
+	v := responseView{status: r.Status, headers: r.Headers, pretty: r.Body}
+	if r.Body == "" {
+		return v, ""
+	}
+	body := []byte(r.Body)
+	if !json.Valid(body) {
+		var probe any
+		err := json.Unmarshal(body, &probe)
+		return v, err.Error()
+	}
+	v.isJSON = true
+	var buf bytes.Buffer
+	if json.Indent(&buf, body, "", "  ") == nil {
+		v.pretty = buf.String()
+	}
+	switch body[firstNonSpace(body)] {
+	case '[':
+		if json.Unmarshal(body, &v.courses) == nil {
+			v.list = true
+		}
+	case '{':
+		var obj struct {
+			course
+			Error string `json:"error"`
+		}
+		if json.Unmarshal(body, &obj) == nil {
+			if obj.Error != "" {
+				v.message = obj.Error
+			} else if obj.Titulo != "" {
+				c := obj.course
+				v.course = &c
+			}
+		}
+	}
+	return v, ""
+}
+
+func firstNonSpace(b []byte) int {
+	for i, c := range b {
+		if c != ' ' && c != '\n' && c != '\r' && c != '\t' {
+			return i
+		}
+	}
+	return 0
+}
+
+// items counts the records the HTML view shows.
+func (v responseView) items() int {
+	switch {
+	case v.list:
+		return len(v.courses)
+	case v.course != nil, v.message != "":
+		return 1
+	}
+	return 0
+}
+
+func (c *Lab) renderResponse() app.UI {
+	l := c.lang
+	section := app.Section().Class("panel response").Aria("labelledby", "response-heading")
+	if c.resp == nil {
+		return section.Body(
+			app.H2().ID("response-heading").Text(l.T("response.heading")),
+			app.P().Class("intro").Text(l.T("response.none")),
+		)
+	}
+	v := c.resp
+	statusClass := "status status-" + strconv.Itoa(v.status/100) + "xx"
+	return section.Body(
+		app.H2().ID("response-heading").Text(l.T("response.heading")),
+		app.P().Class("status-line").Body(
+			app.Span().Text(l.T("response.status")+": "),
+			app.Output().Class(statusClass).Attr("data-field", "status").Attr("data-status", v.status).Text(l.Status(v.status)),
+		),
+		app.Div().Class("response-views").Body(
+			app.Figure().Class("response-json").Body(
+				app.FigCaption().Text(l.T("response.json")),
+				app.Pre().Attr("data-field", "response-body").Attr("tabindex", 0).Body(app.Code().Text(v.pretty)),
+				app.If(!v.isJSON && v.pretty != "", func() app.UI {
+					return app.P().Class("hint").Text(l.T("response.raw"))
+				}),
+			),
+			app.Figure().Class("response-html").Body(
+				app.FigCaption().Text(l.T("response.html")),
+				app.Div().Class("rendered").Attr("data-field", "rendered").Body(c.renderData(v)),
+			),
+		),
+	)
+}
+
+// renderData is the HTML the client builds from the JSON, as any web page
+// does with the data its backend sends.
+func (c *Lab) renderData(v *responseView) app.UI {
+	l := c.lang
+	switch {
+	case v.list && len(v.courses) == 0:
+		return app.P().Text(l.T("response.empty"))
+	case v.list:
+		return app.Ul().Class("courses").Body(app.Range(v.courses).Slice(func(i int) app.UI {
+			return renderCourse(l, v.courses[i])
+		}))
+	case v.course != nil:
+		return app.Ul().Class("courses").Body(renderCourse(l, *v.course))
+	case v.message != "":
+		return app.P().Class("site-error").Text(v.message)
+	}
+	return nil
+}
+
+func renderCourse(l Lang, co course) app.UI {
+	return app.Li().Class("course").Attr("data-course-id", co.ID).Body(
+		app.Strong().Text(co.Titulo),
+		app.Span().Class("course-meta").Text(" · "+co.Nivel+" · "+l.Tf("response.hours", co.Horas)),
+		app.P().Text(co.Descripcion),
+	)
+}

@@ -1,0 +1,13 @@
+// Package ui is the lab's interface, built with go-app: the same components
+// are prerendered by the server and run in the browser as WebAssembly.
+package ui
+
+import (
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+)
+
+// Register declares the lab's pages. Both binaries call it: the server to
+// prerender them, the wasm client to run them.
+func Register() {
+	app.Route("/", func() app.Composer { return &Lab{} })
+}

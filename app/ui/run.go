@@ -1,0 +1,85 @@
+package ui
+
+import (
+	"reqlab/app/stage"
+	"reqlab/app/wire"
+)
+
+// runView is the run on screen, as its events arrive. Events can come twice
+// or out of order (live and again on a resumed subscription): they are kept by
+// seq, and contiguous is the last seq with none missing before it, which is
+// where a resumed subscription starts.
+type runView struct {
+	id         string
+	events     map[int64]stage.Event
+	contiguous int64
+	complete   bool
+	unacked    *wire.Message // the report, until the server confirms it
+}
+
+func newRunView(id string) *runView {
+	return &runView{id: id, events: make(map[int64]stage.Event)}
+}
+
+// add keeps an event and reports whether it was new.
+func (r *runView) add(e stage.Event) bool {
+	if _, seen := r.events[e.Seq]; seen || e.Seq <= 0 {
+		return false
+	}
+	r.events[e.Seq] = e
+	for {
+		if _, ok := r.events[r.contiguous+1]; !ok {
+			break
+		}
+		r.contiguous++
+	}
+	return true
+}
+
+// stageView is where one stage stands: its latest event, if any.
+type stageView struct {
+	state stage.State
+	event *stage.Event
+}
+
+// stages returns each stage's latest event; a stage with none is idle.
+func (r *runView) stages() map[stage.ID]stageView {
+	out := make(map[stage.ID]stageView, len(stage.All()))
+	if r == nil {
+		return out
+	}
+	latest := make(map[stage.ID]int64)
+	for seq, e := range r.events {
+		if seq > latest[e.Stage] {
+			latest[e.Stage] = seq
+			ev := e
+			out[e.Stage] = stageView{state: e.State, event: &ev}
+		}
+	}
+	return out
+}
+
+// clientTotal is the client's measured time from the start of the fetch to the
+// end of rendering, and false while the client's stages are not all in.
+func (r *runView) clientTotal() (float64, bool) {
+	if r == nil {
+		return 0, false
+	}
+	var first, last float64
+	n := 0
+	for _, e := range r.events {
+		if e.Side != stage.Client || e.Phase != stage.End {
+			continue
+		}
+		end := e.TMs
+		if e.DurMs != nil {
+			end += *e.DurMs
+		}
+		if n == 0 || e.TMs < first {
+			first = e.TMs
+		}
+		last = max(last, end)
+		n++
+	}
+	return last - first, n == len(stage.ClientStages)
+}

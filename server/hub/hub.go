@@ -1,0 +1,199 @@
+// Package hub carries the lab's websocket: it keeps the connections, knows
+// which runs each one follows and pushes every event of a run to its
+// followers. It follows gorilla/websocket's chat example: one reader and one
+// writer goroutine per connection, a bounded send buffer, and a slow client is
+// dropped rather than waited for.
+//
+// What the messages mean is not its business: a Handler answers them.
+package hub
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// Timings and bounds of a connection.
+const (
+	writeWait  = 10 * time.Second  // a write that takes longer drops the client
+	pongWait   = 60 * time.Second  // silence longer than this closes the connection
+	pingPeriod = pongWait * 9 / 10 // pings keep an idle connection alive
+	sendBuffer = 256               // messages queued for one client before it counts as slow
+)
+
+// Handler answers the messages that clients send.
+type Handler interface {
+	// HandleMessage is called on the connection's reader goroutine, one
+	// message at a time.
+	HandleMessage(ctx context.Context, c *Conn, msg []byte)
+	// Hello returns the first message sent on a new connection, or nil.
+	Hello() []byte
+}
+
+// Hub keeps the open connections and the runs each follows.
+type Hub struct {
+	log      *slog.Logger
+	handler  Handler
+	upgrader websocket.Upgrader
+	readMax  int64
+
+	mu      sync.Mutex
+	conns   map[*Conn]struct{}
+	runs    map[string]map[*Conn]struct{}
+	stopped bool
+	wg      sync.WaitGroup
+}
+
+// New returns a hub whose messages go to handler. readLimit bounds one
+// incoming message: a larger one closes the connection with 1009.
+func New(log *slog.Logger, handler Handler, readLimit int64) *Hub {
+	return &Hub{
+		log:     log,
+		handler: handler,
+		readMax: readLimit,
+		upgrader: websocket.Upgrader{
+			ReadBufferSize:  1024,
+			WriteBufferSize: 1024,
+			// The socket is same-origin only: a page on another origin (or
+			// with Origin: null) gets 403. Embedding goes through the
+			// page's frame-ancestors, never through this socket.
+			CheckOrigin: sameOrigin,
+		},
+		conns: make(map[*Conn]struct{}),
+		runs:  make(map[string]map[*Conn]struct{}),
+	}
+}
+
+// sameOrigin accepts a request with no Origin (not a browser) or one whose
+// Origin is the host it was sent to.
+func sameOrigin(r *http.Request) bool {
+	origin := r.Header["Origin"]
+	if len(origin) == 0 {
+		return true
+	}
+	return origin[0] == "http://"+r.Host || origin[0] == "https://"+r.Host
+}
+
+// ServeHTTP upgrades a request to a websocket and serves it until it closes.
+func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ws, err := h.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return // the upgrader has answered the client already
+	}
+	c := &Conn{hub: h, ws: ws, send: make(chan []byte, sendBuffer), done: make(chan struct{})}
+	if !h.add(c) {
+		ws.WriteControl(websocket.CloseMessage,
+			websocket.FormatCloseMessage(websocket.CloseGoingAway, "server stopping"), time.Now().Add(time.Second))
+		ws.Close()
+		return
+	}
+	if hello := h.handler.Hello(); hello != nil {
+		c.Send(hello)
+	}
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		c.writePump()
+	}()
+	c.readPump(r.Context())
+}
+
+func (h *Hub) add(c *Conn) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.stopped {
+		return false
+	}
+	h.conns[c] = struct{}{}
+	h.wg.Add(1) // the reader, done in remove
+	return true
+}
+
+func (h *Hub) remove(c *Conn) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := h.conns[c]; !ok {
+		return
+	}
+	delete(h.conns, c)
+	for run := range c.runs {
+		if followers := h.runs[run]; followers != nil {
+			delete(followers, c)
+			if len(followers) == 0 {
+				delete(h.runs, run)
+			}
+		}
+	}
+	h.wg.Done()
+}
+
+// Follow makes c receive every event published for run from now on. It is
+// done when it returns, so a caller can then read what was stored before.
+func (h *Hub) Follow(c *Conn, run string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := h.conns[c]; !ok {
+		return
+	}
+	followers := h.runs[run]
+	if followers == nil {
+		followers = make(map[*Conn]struct{})
+		h.runs[run] = followers
+	}
+	followers[c] = struct{}{}
+	if c.runs == nil {
+		c.runs = make(map[string]struct{})
+	}
+	c.runs[run] = struct{}{}
+}
+
+// Publish sends msg to every connection that follows run. It never waits for
+// a client: one whose buffer is full is dropped.
+func (h *Hub) Publish(run string, msg []byte) {
+	h.mu.Lock()
+	followers := make([]*Conn, 0, len(h.runs[run]))
+	for c := range h.runs[run] {
+		followers = append(followers, c)
+	}
+	h.mu.Unlock()
+	for _, c := range followers {
+		c.Send(msg)
+	}
+}
+
+// Len returns the number of open connections.
+func (h *Hub) Len() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.conns)
+}
+
+// Shutdown closes every connection with a close frame and waits, until ctx
+// ends, for their goroutines to finish. New connections are refused.
+func (h *Hub) Shutdown(ctx context.Context) error {
+	h.mu.Lock()
+	h.stopped = true
+	conns := make([]*Conn, 0, len(h.conns))
+	for c := range h.conns {
+		conns = append(conns, c)
+	}
+	h.mu.Unlock()
+	for _, c := range conns {
+		c.Close(websocket.CloseGoingAway, "server stopping")
+	}
+	done := make(chan struct{})
+	go func() {
+		h.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,131 @@
+// Command reqlab serves the lab: its pages and wasm client, the websocket of
+// run events, the runs API and the sample site the lab's requests travel to.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"reqlab/app/wire"
+	"reqlab/server/hub"
+	"reqlab/server/runs"
+	"reqlab/server/site"
+	"reqlab/server/sqlite"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "reqlab:", err)
+		os.Exit(1)
+	}
+}
+
+// config is the server's settings: each a flag, whose default comes from an
+// environment variable where it is set.
+type config struct {
+	addr   string
+	dbPath string
+	webDir string
+}
+
+func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	var c config
+	fs := flag.NewFlagSet("reqlab", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.addr, "addr", env("REQLAB_ADDR", ":8080"), "address to listen on (REQLAB_ADDR)")
+	fs.StringVar(&c.dbPath, "db", env("REQLAB_DB", "reqlab.db"), "SQLite database file, created if missing (REQLAB_DB)")
+	fs.StringVar(&c.webDir, "web", env("REQLAB_WEB", "web"), "folder of the static files and app.wasm (REQLAB_WEB)")
+	if err := fs.Parse(args); err != nil {
+		return config{}, err
+	}
+	if fs.NArg() > 0 {
+		return config{}, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	return c, nil
+}
+
+// run starts the lab and serves it until ctx ends, then shuts down: the
+// websockets close with a close frame, requests under way finish.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := parseConfig(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+
+	pages, err := newPages(cfg.webDir)
+	if err != nil {
+		return err
+	}
+	db, err := sqlite.Open(ctx, cfg.dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	recorder := runs.NewRecorder(db, log)
+	socket := &runs.Socket{Recorder: recorder, Log: log}
+	h := hub.New(log, socket, wire.MaxMessageBytes)
+	socket.Hub = h
+	recorder.SetPublisher(h)
+
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           NewServer(log, db, h, site.New(db, recorder, log), pages),
+		ConnState:         site.ConnState,
+		ConnContext:       site.ConnContext,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(site.Listen(ln)) }()
+
+	dbAbs, _ := filepath.Abs(cfg.dbPath)
+	fmt.Fprintf(stdout, "reqlab listening on http://%s (database %s)\n", displayAddr(ln.Addr()), dbAbs)
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err = errors.Join(h.Shutdown(shutdownCtx), srv.Shutdown(shutdownCtx))
+	if err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// displayAddr turns a listening address into one a browser can open.
+func displayAddr(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok || !tcp.IP.IsUnspecified() {
+		return a.String()
+	}
+	return fmt.Sprintf("localhost:%d", tcp.Port)
+}

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"reqlab/app/ui"
+)
+
+// newPages returns go-app's handler for the lab's pages and client files,
+// with every asset local: the page asks nothing of any other host.
+func newPages(webDir string) (http.Handler, error) {
+	wasm := filepath.Join(webDir, "app.wasm")
+	version, size, err := fileVersion(wasm)
+	if err != nil {
+		return nil, fmt.Errorf("the wasm client %s is missing or unreadable (build it with 'make wasm'): %w", wasm, err)
+	}
+	ui.Register()
+	return &app.Handler{
+		Name:            "reqlab",
+		ShortName:       "reqlab",
+		Title:           ui.ES.T("title"),
+		Description:     ui.ES.T("description"),
+		Lang:            string(ui.ES),
+		LoadingLabel:    ui.ES.T("loading"),
+		BackgroundColor: "#f7f5f0",
+		ThemeColor:      "#1f4e5f",
+		Icon: app.Icon{
+			Default:  "/web/icon-192.png",
+			Large:    "/web/icon-512.png",
+			Maskable: "/web/icon-512.png",
+			SVG:      "/web/icon.svg",
+		},
+		Styles:                []string{"/web/lab.css"},
+		Resources:             webFiles{dir: webDir, files: http.FileServer(http.Dir(webDir))},
+		Version:               version,
+		WasmContentLength:     strconv.FormatInt(size, 10),
+		ServiceWorkerTemplate: serviceWorker(),
+	}, nil
+}
+
+// fileVersion names a build by its wasm: the same client, the same version.
+func fileVersion(path string) (string, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return "", 0, err
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16], n, nil
+}
+
+// webFiles serves the static files under /web/ from a folder.
+type webFiles struct {
+	dir   string
+	files http.Handler
+}
+
+// Resolve keeps /web/… paths as they are: the files are served from this host.
+func (w webFiles) Resolve(location string) string {
+	if location == "" {
+		return "/"
+	}
+	return location
+}
+
+func (w webFiles) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	http.StripPrefix("/web", w.files).ServeHTTP(rw, r)
+}
+
+// serviceWorker is go-app's worker, except that it leaves the lab's live
+// paths alone: the sample site, the API and the websocket go to the network
+// as any page's requests do, so what the browser measures of them is the
+// network's and the browser's own cache's, not the worker's.
+func serviceWorker() string {
+	const hook = `self.addEventListener("fetch", (event) => {`
+	bypass := hook + `
+  const path = new URL(event.request.url).pathname;
+  if (path.startsWith("/site/") || path.startsWith("/api/") || path === "/ws" || path === "/healthz") {
+    return;
+  }`
+	if !strings.Contains(app.DefaultAppWorkerJS, hook) {
+		panic("go-app's service worker changed: the bypass of live paths must be redone")
+	}
+	return strings.Replace(app.DefaultAppWorkerJS, hook, bypass, 1)
+}

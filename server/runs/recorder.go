@@ -1,0 +1,96 @@
+// Package runs records runs: it opens them, stores each batch of events that
+// the browser or the sample site reports, and pushes every stored event to
+// the connections that follow the run. It also answers the lab's websocket
+// messages, which are mostly about that.
+package runs
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"reqlab/app/stage"
+	"reqlab/app/wire"
+	"reqlab/server/sqlite"
+)
+
+// Publisher pushes a message to the followers of a run.
+type Publisher interface {
+	Publish(run string, msg []byte)
+}
+
+// Recorder stores runs and their events and publishes each stored event.
+type Recorder struct {
+	db  *sqlite.DB
+	log *slog.Logger
+	pub Publisher
+
+	// mu makes "store, then publish" one step, so that the followers of a
+	// run get its events in seq order.
+	mu sync.Mutex
+}
+
+// NewRecorder returns a recorder over db. SetPublisher must be called before
+// events are recorded.
+func NewRecorder(db *sqlite.DB, log *slog.Logger) *Recorder {
+	return &Recorder{db: db, log: log}
+}
+
+// SetPublisher sets where stored events are pushed.
+func (r *Recorder) SetPublisher(p Publisher) { r.pub = p }
+
+// Open starts a run for a request the lab is about to send. The request is
+// checked with the same rules as the form; what is refused is not stored.
+func (r *Recorder) Open(ctx context.Context, req stage.Request) (stage.Run, []stage.FieldError, error) {
+	if errs := req.Check(); errs != nil {
+		return stage.Run{}, errs, nil
+	}
+	if req.Headers == nil {
+		req.Headers = []stage.Header{}
+	}
+	run, err := r.db.CreateRun(ctx, stage.NewRunID(), req)
+	if err != nil {
+		return stage.Run{}, nil, fmt.Errorf("open run: %w", err)
+	}
+	return run, nil, nil
+}
+
+// Record stores a batch and publishes its events, in seq order.
+func (r *Recorder) Record(ctx context.Context, b sqlite.Batch) ([]stage.Event, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	events, err := r.db.Append(ctx, b)
+	if err != nil {
+		return nil, err
+	}
+	for i := range events {
+		r.pub.Publish(b.RunID, encode(wire.Message{Type: wire.Event, Run: b.RunID, Event: &events[i]}))
+	}
+	return events, nil
+}
+
+// Since returns a run's stored events after seq after.
+func (r *Recorder) Since(ctx context.Context, id string, after int64) ([]stage.Event, error) {
+	return r.db.Events(ctx, id, after)
+}
+
+// Opened returns when an open run began, and false where there is no open
+// run with that id.
+func (r *Recorder) Opened(ctx context.Context, id string) (time.Time, bool) {
+	t, ok, err := r.db.RunOpened(ctx, id)
+	if err != nil {
+		r.log.Error("find run", "run", id, "err", err)
+	}
+	return t, ok
+}
+
+// Exists reports whether a run is stored.
+func (r *Recorder) Exists(ctx context.Context, id string) bool {
+	ok, err := r.db.RunExists(ctx, id)
+	if err != nil {
+		r.log.Error("find run", "run", id, "err", err)
+	}
+	return ok
+}

@@ -1,0 +1,120 @@
+package runs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+
+	"reqlab/app/stage"
+	"reqlab/app/wire"
+	"reqlab/server/hub"
+	"reqlab/server/sqlite"
+)
+
+// Socket answers the lab's websocket messages (see package wire).
+type Socket struct {
+	Recorder *Recorder
+	Hub      *hub.Hub
+	Log      *slog.Logger
+}
+
+// Hello is the first message on every connection.
+func (s *Socket) Hello() []byte {
+	return encode(wire.Message{Type: wire.Hello, Version: wire.Version})
+}
+
+// HandleMessage answers one message. A message it cannot take gets an error
+// message on the socket; nothing of it is stored.
+func (s *Socket) HandleMessage(ctx context.Context, c *hub.Conn, raw []byte) {
+	m, err := wire.Decode(raw)
+	if err != nil {
+		d, _ := wire.AsDecodeError(err)
+		c.Send(encode(wire.Message{Type: wire.Error, Ref: d.Ref, Code: wire.CodeBadMessage, Message: d.Msg}))
+		return
+	}
+	switch m.Type {
+	case wire.Start:
+		s.start(ctx, c, m)
+	case wire.Subscribe:
+		s.subscribe(ctx, c, m)
+	case wire.Report:
+		s.report(ctx, c, m)
+	}
+}
+
+func (s *Socket) start(ctx context.Context, c *hub.Conn, m wire.Message) {
+	run, fields, err := s.Recorder.Open(ctx, *m.Request)
+	switch {
+	case fields != nil:
+		c.Send(encode(wire.Message{Type: wire.Error, Ref: m.Ref, Code: wire.CodeBadRequest,
+			Message: "the request is refused", Fields: fields}))
+		return
+	case err != nil:
+		s.fail(c, m.Ref, "start", err)
+		return
+	}
+	s.Hub.Follow(c, run.ID)
+	c.Send(encode(wire.Message{Type: wire.Started, Ref: m.Ref, Run: run.ID}))
+}
+
+// subscribe follows a run first and reads what is stored second, so that no
+// event falls between the two; the client drops the few it gets twice.
+func (s *Socket) subscribe(ctx context.Context, c *hub.Conn, m wire.Message) {
+	if !s.Recorder.Exists(ctx, m.Run) {
+		c.Send(encode(wire.Message{Type: wire.Error, Ref: m.Ref, Run: m.Run, Code: wire.CodeNotFound, Message: "no such run"}))
+		return
+	}
+	s.Hub.Follow(c, m.Run)
+	events, err := s.Recorder.Since(ctx, m.Run, m.After)
+	if err != nil {
+		s.fail(c, m.Ref, "subscribe", err)
+		return
+	}
+	for i := range events {
+		c.Send(encode(wire.Message{Type: wire.Event, Run: m.Run, Event: &events[i]}))
+	}
+}
+
+func (s *Socket) report(ctx context.Context, c *hub.Conn, m wire.Message) {
+	events, err := s.Recorder.Record(ctx, sqlite.Batch{
+		RunID:    m.Run,
+		Side:     stage.Client,
+		Response: m.Response,
+		Events:   m.Events,
+		Complete: m.Final,
+	})
+	reply := wire.Message{Type: wire.Error, Ref: m.Ref, Run: m.Run}
+	switch {
+	case errors.Is(err, sqlite.ErrNotFound):
+		reply.Code, reply.Message = wire.CodeNotFound, "no such run"
+	case errors.Is(err, sqlite.ErrRunClosed):
+		reply.Code, reply.Message = wire.CodeRunClosed, "the run is complete"
+	case errors.Is(err, sqlite.ErrStageEnded):
+		reply.Code, reply.Message = wire.CodeBadEvent, err.Error()
+	case err != nil:
+		s.fail(c, m.Ref, "report", err)
+		return
+	default:
+		reply = wire.Message{Type: wire.Ack, Ref: m.Ref, Run: m.Run}
+		if len(events) > 0 {
+			reply.Seq = events[len(events)-1].Seq
+		}
+	}
+	c.Send(encode(reply))
+}
+
+// fail logs what went wrong and tells the client only that it did.
+func (s *Socket) fail(c *hub.Conn, ref int64, doing string, err error) {
+	s.Log.Error("websocket "+doing, "err", err)
+	c.Send(encode(wire.Message{Type: wire.Error, Ref: ref, Code: wire.CodeInternal, Message: "the server failed; try again"}))
+}
+
+func encode(m wire.Message) []byte {
+	b, err := json.Marshal(m)
+	if err != nil {
+		// Every field of Message encodes; this is a programming error.
+		panic("encode websocket message: " + err.Error())
+	}
+	return b
+}

@@ -1,0 +1,98 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// Course is one course of the sample site's catalogue. Its JSON is the sample
+// site's, in Spanish like the site.
+type Course struct {
+	ID          int64  `json:"id"`
+	Titulo      string `json:"titulo"`
+	Nivel       string `json:"nivel"`
+	Horas       int    `json:"horas"`
+	Descripcion string `json:"descripcion"`
+}
+
+// Enrollment would be one student's enrollment in a course. Its table was
+// never created: see EnrollmentsSQL.
+type Enrollment struct {
+	ID      int64  `json:"id"`
+	CursoID int64  `json:"curso_id"`
+	Alumno  string `json:"alumno"`
+}
+
+// The sample site's queries, as the lab shows them to students.
+const (
+	CoursesSQL     = `SELECT id, titulo, nivel, horas, descripcion FROM cursos ORDER BY id`
+	CourseSQL      = `SELECT id, titulo, nivel, horas, descripcion FROM cursos WHERE id = ?`
+	EnrollmentsSQL = `SELECT id, curso_id, alumno FROM inscripciones ORDER BY id`
+)
+
+// Query describes one statement as it ran: its text, the rows it returned and
+// how long it took from sending it to reading its last row.
+type Query struct {
+	SQL  string
+	Rows int
+	Dur  time.Duration
+}
+
+// Courses returns the whole catalogue.
+func (db *DB) Courses(ctx context.Context) ([]Course, Query, error) {
+	return query(ctx, db, scanCourse, CoursesSQL)
+}
+
+// Course returns one course. No course with that id is not an error: the
+// query ran and found no row, which Query.Rows says.
+func (db *DB) Course(ctx context.Context, id int64) (*Course, Query, error) {
+	cs, q, err := query(ctx, db, scanCourse, CourseSQL, id)
+	if err != nil || len(cs) == 0 {
+		return nil, q, err
+	}
+	return &cs[0], q, nil
+}
+
+// Enrollments reads a table that does not exist, so it always fails inside
+// SQLite ("no such table"). The sample site keeps this bug on purpose: it is
+// the lab's real 500.
+func (db *DB) Enrollments(ctx context.Context) ([]Enrollment, Query, error) {
+	return query(ctx, db, func(rows *sql.Rows, e *Enrollment) error {
+		return rows.Scan(&e.ID, &e.CursoID, &e.Alumno)
+	}, EnrollmentsSQL)
+}
+
+func scanCourse(rows *sql.Rows, c *Course) error {
+	return rows.Scan(&c.ID, &c.Titulo, &c.Nivel, &c.Horas, &c.Descripcion)
+}
+
+// query runs one statement on the read pool and measures it, from sending it
+// to reading its last row.
+func query[T any](ctx context.Context, db *DB, scan func(*sql.Rows, *T) error, text string, args ...any) ([]T, Query, error) {
+	q := Query{SQL: text}
+	start := time.Now()
+	out, err := func() ([]T, error) {
+		rows, err := db.read.QueryContext(ctx, text, args...)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		out := []T{}
+		for rows.Next() {
+			var v T
+			if err := scan(rows, &v); err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+		}
+		return out, rows.Err()
+	}()
+	q.Dur = time.Since(start)
+	if err != nil {
+		return nil, q, fmt.Errorf("query: %w", err)
+	}
+	q.Rows = len(out)
+	return out, q, nil
+}

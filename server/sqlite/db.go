@@ -1,0 +1,137 @@
+// Package sqlite keeps reqlab's data in SQLite: the runs and their events, and
+// the sample site's catalogue of courses.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// ErrNotFound is returned when a row asked for does not exist.
+var ErrNotFound = errors.New("not found")
+
+// DB is the lab's database: one connection that writes, since SQLite has one
+// writer at a time, and a pool that only reads.
+type DB struct {
+	write *sql.DB
+	read  *sql.DB
+
+	// Now tells the time; tests replace it.
+	Now func() time.Time
+}
+
+// Open opens (creating it if needed) the database file at path, in WAL mode,
+// and applies the migrations it lacks.
+func Open(ctx context.Context, path string) (*DB, error) {
+	if path == "" || strings.Contains(path, "?") {
+		return nil, fmt.Errorf("open database: bad path %q", path)
+	}
+	dsn := func(extra string) string {
+		q := url.Values{}
+		q.Set("_journal_mode", "WAL")
+		q.Set("_synchronous", "NORMAL")
+		q.Set("_busy_timeout", "5000")
+		q.Set("_foreign_keys", "on")
+		return "file:" + path + "?" + q.Encode() + extra
+	}
+	write, err := sql.Open("sqlite3", dsn("&_txlock=immediate"))
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetConnMaxIdleTime(0)
+	db := &DB{write: write, Now: time.Now}
+	if err := db.migrate(ctx); err != nil {
+		write.Close()
+		return nil, err
+	}
+	read, err := sql.Open("sqlite3", dsn("&_query_only=true"))
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	read.SetMaxOpenConns(8)
+	db.read = read
+	return db, nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error {
+	return errors.Join(db.read.Close(), db.write.Close())
+}
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	return db.read.PingContext(ctx)
+}
+
+// migrate applies, in order and each in its own transaction, the embedded
+// migrations that the database has not seen.
+func (db *DB) migrate(ctx context.Context) error {
+	if _, err := db.write.ExecContext(ctx,
+		`CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if err := db.migrateFile(ctx, name); err != nil {
+			return fmt.Errorf("migrate %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func (db *DB) migrateFile(ctx context.Context, name string) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE name = ?`, name).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	body, err := fs.ReadFile(migrations, name)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`,
+		name, db.Now().UTC().Format(time.RFC3339Nano)); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// Message returns SQLite's own words for why a statement failed ("no such
+// table: inscripciones"), without the wrapping added on the way up.
+func Message(err error) string {
+	var se sqlite3.Error
+	if errors.As(err, &se) {
+		return se.Error()
+	}
+	return err.Error()
+}

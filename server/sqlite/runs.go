@@ -1,0 +1,252 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"reqlab/app/stage"
+)
+
+// ErrRunClosed is returned when events are added to a run that is complete.
+var ErrRunClosed = errors.New("run is complete")
+
+// ErrStageEnded is returned when a stage of a run is reported ended twice.
+var ErrStageEnded = errors.New("stage already ended")
+
+// CreateRun stores a new, open run whose request is as the client meant it.
+func (db *DB) CreateRun(ctx context.Context, id string, req stage.Request) (stage.Run, error) {
+	run := stage.Run{
+		ID:        id,
+		CreatedAt: db.Now().UTC(),
+		State:     stage.RunOpen,
+		Request:   req,
+		Events:    []stage.Event{},
+	}
+	headers, err := marshalHeaders(req.Headers)
+	if err != nil {
+		return stage.Run{}, err
+	}
+	_, err = db.write.ExecContext(ctx,
+		`INSERT INTO runs (id, created_at, method, url, request_headers) VALUES (?, ?, ?, ?, ?)`,
+		id, run.CreatedAt.Format(time.RFC3339Nano), req.Method, req.URL, headers)
+	if err != nil {
+		return stage.Run{}, fmt.Errorf("create run: %w", err)
+	}
+	return run, nil
+}
+
+// Batch is what one side reports about a run at one time. Append stores it
+// whole or not at all.
+type Batch struct {
+	RunID string
+	Side  stage.Side
+	// Request, when set, replaces the stored request: the server sets it to
+	// the request exactly as it arrived.
+	Request *stage.Request
+	// Response, when set, is the answer. The server's is the truth; the
+	// client's is kept only where the server saw nothing (the cache answered).
+	Response *stage.Response
+	Events   []stage.Event
+	// Complete closes the run: no event is taken after it.
+	Complete bool
+}
+
+// Append stores a batch in one transaction and returns its events numbered
+// with the run's next seqs. It fails with ErrNotFound for an unknown run,
+// ErrRunClosed for a complete one and ErrStageEnded when a stage would end
+// twice.
+func (db *DB) Append(ctx context.Context, b Batch) ([]stage.Event, error) {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("append: %w", err)
+	}
+	defer tx.Rollback()
+
+	var state string
+	var last int64
+	err = tx.QueryRowContext(ctx,
+		`SELECT state, (SELECT coalesce(max(seq), 0) FROM events WHERE run_id = runs.id) FROM runs WHERE id = ?`,
+		b.RunID).Scan(&state, &last)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, ErrNotFound
+	case err != nil:
+		return nil, fmt.Errorf("append: %w", err)
+	case stage.RunState(state) != stage.RunOpen:
+		return nil, ErrRunClosed
+	}
+
+	if b.Request != nil {
+		headers, err := marshalHeaders(b.Request.Headers)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE runs SET method = ?, url = ?, request_headers = ? WHERE id = ?`,
+			b.Request.Method, b.Request.URL, headers, b.RunID); err != nil {
+			return nil, fmt.Errorf("append request: %w", err)
+		}
+	}
+	if b.Response != nil {
+		headers, err := marshalHeaders(b.Response.Headers)
+		if err != nil {
+			return nil, err
+		}
+		q := `UPDATE runs SET status = ?, response_headers = ? WHERE id = ?`
+		if b.Side == stage.Client {
+			q += ` AND status IS NULL`
+		}
+		if _, err := tx.ExecContext(ctx, q, b.Response.Status, headers, b.RunID); err != nil {
+			return nil, fmt.Errorf("append response: %w", err)
+		}
+	}
+
+	out := make([]stage.Event, len(b.Events))
+	for i, e := range b.Events {
+		if e.Phase == stage.End {
+			var n int
+			if err := tx.QueryRowContext(ctx,
+				`SELECT count(*) FROM events WHERE run_id = ? AND stage = ? AND phase = 'end'`,
+				b.RunID, e.Stage).Scan(&n); err != nil {
+				return nil, fmt.Errorf("append: %w", err)
+			}
+			if n > 0 {
+				return nil, fmt.Errorf("%w: %s", ErrStageEnded, e.Stage)
+			}
+		}
+		detail, err := json.Marshal(e.Detail)
+		if err != nil {
+			return nil, fmt.Errorf("append: %w", err)
+		}
+		last++
+		e.Seq = last
+		if _, err := tx.ExecContext(ctx,
+			`INSERT INTO events (run_id, seq, stage, side, phase, t_ms, dur_ms, state, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			b.RunID, e.Seq, e.Stage, e.Side, e.Phase, e.TMs, e.DurMs, e.State, detail); err != nil {
+			return nil, fmt.Errorf("append event: %w", err)
+		}
+		out[i] = e
+	}
+	if b.Complete {
+		if _, err := tx.ExecContext(ctx, `UPDATE runs SET state = 'complete' WHERE id = ?`, b.RunID); err != nil {
+			return nil, fmt.Errorf("append: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("append: %w", err)
+	}
+	return out, nil
+}
+
+// Run returns a stored run with all its events, or ErrNotFound.
+func (db *DB) Run(ctx context.Context, id string) (stage.Run, error) {
+	var (
+		run            stage.Run
+		created, state string
+		reqHeaders     string
+		status         sql.NullInt64
+		respHeaders    sql.NullString
+	)
+	err := db.read.QueryRowContext(ctx,
+		`SELECT id, created_at, state, method, url, request_headers, status, response_headers FROM runs WHERE id = ?`, id).
+		Scan(&run.ID, &created, &state, &run.Request.Method, &run.Request.URL, &reqHeaders, &status, &respHeaders)
+	if errors.Is(err, sql.ErrNoRows) {
+		return stage.Run{}, ErrNotFound
+	}
+	if err != nil {
+		return stage.Run{}, fmt.Errorf("read run: %w", err)
+	}
+	if run.CreatedAt, err = time.Parse(time.RFC3339Nano, created); err != nil {
+		return stage.Run{}, fmt.Errorf("read run: %w", err)
+	}
+	run.State = stage.RunState(state)
+	if err := json.Unmarshal([]byte(reqHeaders), &run.Request.Headers); err != nil {
+		return stage.Run{}, fmt.Errorf("read run: %w", err)
+	}
+	if status.Valid {
+		run.Response = &stage.Response{Status: int(status.Int64), Headers: []stage.Header{}}
+		if respHeaders.Valid {
+			if err := json.Unmarshal([]byte(respHeaders.String), &run.Response.Headers); err != nil {
+				return stage.Run{}, fmt.Errorf("read run: %w", err)
+			}
+		}
+	}
+	if run.Events, err = db.Events(ctx, id, 0); err != nil {
+		return stage.Run{}, err
+	}
+	return run, nil
+}
+
+// Events returns a run's events whose seq is above after, in seq order.
+func (db *DB) Events(ctx context.Context, runID string, after int64) ([]stage.Event, error) {
+	rows, err := db.read.QueryContext(ctx,
+		`SELECT seq, stage, side, phase, t_ms, dur_ms, state, detail FROM events WHERE run_id = ? AND seq > ? ORDER BY seq`,
+		runID, after)
+	if err != nil {
+		return nil, fmt.Errorf("read events: %w", err)
+	}
+	defer rows.Close()
+	events := []stage.Event{}
+	for rows.Next() {
+		var (
+			e      stage.Event
+			dur    sql.NullFloat64
+			detail string
+		)
+		if err := rows.Scan(&e.Seq, &e.Stage, &e.Side, &e.Phase, &e.TMs, &dur, &e.State, &detail); err != nil {
+			return nil, fmt.Errorf("read events: %w", err)
+		}
+		if dur.Valid {
+			e.DurMs = stage.Ms(dur.Float64)
+		}
+		if err := json.Unmarshal([]byte(detail), &e.Detail); err != nil {
+			return nil, fmt.Errorf("read events: %w", err)
+		}
+		events = append(events, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read events: %w", err)
+	}
+	return events, nil
+}
+
+// RunOpened returns when an open run was created, and false where there is
+// no such run or it is complete.
+func (db *DB) RunOpened(ctx context.Context, id string) (time.Time, bool, error) {
+	var created string
+	err := db.read.QueryRowContext(ctx, `SELECT created_at FROM runs WHERE id = ? AND state = 'open'`, id).Scan(&created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, false, nil
+	}
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("find run: %w", err)
+	}
+	t, err := time.Parse(time.RFC3339Nano, created)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("find run: %w", err)
+	}
+	return t, true, nil
+}
+
+// RunExists reports whether a run is stored.
+func (db *DB) RunExists(ctx context.Context, id string) (bool, error) {
+	var n int
+	if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM runs WHERE id = ?`, id).Scan(&n); err != nil {
+		return false, fmt.Errorf("find run: %w", err)
+	}
+	return n > 0, nil
+}
+
+func marshalHeaders(h []stage.Header) (string, error) {
+	if h == nil {
+		h = []stage.Header{}
+	}
+	b, err := json.Marshal(h)
+	if err != nil {
+		return "", fmt.Errorf("encode headers: %w", err)
+	}
+	return string(b), nil
+}
