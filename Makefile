@@ -4,7 +4,7 @@ WASM     := web/app.wasm
 BIN      := bin/reqlab
 GOFILES  := $(shell find app wasm server -name '*.go' -not -name '*_test.go') go.mod go.sum
 
-.PHONY: run build wasm test test-unit chromium vet clean
+.PHONY: run build wasm test chromium vet screenshot clean
 
 run: build
 	./$(BIN)
@@ -40,6 +40,10 @@ chromium:
 	    exit 1; \
 	  fi; \
 	}
+
+# The README's picture, taken by the browser test after a run.
+screenshot: chromium $(WASM)
+	$(GO) test -count=1 ./server -run TestBrowserSendsARealRequest -args -screenshot testdata/screenshot.png
 
 clean:
 	rm -rf bin $(WASM)

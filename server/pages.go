@@ -24,6 +24,10 @@ func newPages(webDir string) (http.Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the wasm client %s is missing or unreadable (build it with 'make wasm'): %w", wasm, err)
 	}
+	worker, err := serviceWorker()
+	if err != nil {
+		return nil, err
+	}
 	ui.Register()
 	return &app.Handler{
 		Name:            "reqlab",
@@ -44,7 +48,7 @@ func newPages(webDir string) (http.Handler, error) {
 		Resources:             webFiles{dir: webDir, files: http.FileServer(http.Dir(webDir))},
 		Version:               version,
 		WasmContentLength:     strconv.FormatInt(size, 10),
-		ServiceWorkerTemplate: serviceWorker(),
+		ServiceWorkerTemplate: worker,
 	}, nil
 }
 
@@ -85,7 +89,7 @@ func (w webFiles) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 // paths alone: the sample site, the API and the websocket go to the network
 // as any page's requests do, so what the browser measures of them is the
 // network's and the browser's own cache's, not the worker's.
-func serviceWorker() string {
+func serviceWorker() (string, error) {
 	const hook = `self.addEventListener("fetch", (event) => {`
 	bypass := hook + `
   const path = new URL(event.request.url).pathname;
@@ -93,7 +97,7 @@ func serviceWorker() string {
     return;
   }`
 	if !strings.Contains(app.DefaultAppWorkerJS, hook) {
-		panic("go-app's service worker changed: the bypass of live paths must be redone")
+		return "", fmt.Errorf("go-app's service worker changed: its bypass of the live paths must be redone")
 	}
-	return strings.Replace(app.DefaultAppWorkerJS, hook, bypass, 1)
+	return strings.Replace(app.DefaultAppWorkerJS, hook, bypass, 1), nil
 }

@@ -58,6 +58,9 @@ func (c *Lab) renderStage(id stage.ID, side stage.Side, v stageView) app.UI {
 	var dur, detail string
 	if e := v.event; e != nil && e.Phase == stage.End {
 		dur = l.T("dur.none")
+		if e.State == stage.Skipped {
+			dur = l.T("dur.skipped")
+		}
 		if e.DurMs != nil {
 			dur = l.Ms(*e.DurMs)
 		}

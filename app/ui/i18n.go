@@ -89,6 +89,7 @@ var messages = map[string]text{
 	"lane.server":     {"Servidor (backend): Go y SQLite", "Server (backend): Go and SQLite"},
 	"lane.client-in":  {"Cliente (frontend): tu navegador recibe y muestra", "Client (frontend): your browser receives and shows"},
 	"dur.none":        {"sin medida", "not measured"},
+	"dur.skipped":     {"no ocurrió", "did not happen"},
 	"run.id":          {"Ejecución", "Run"},
 	"run.total":       {"Total medido en el navegador: %s", "Total measured in the browser: %s"},
 
