@@ -35,7 +35,10 @@ func (c *Conn) Send(msg []byte) bool {
 	case c.send <- msg:
 		return true
 	default:
+		// Its socket is full too, so no close frame would get through, and
+		// the writer may be stuck in a write: cut the connection now.
 		c.Close(websocket.ClosePolicyViolation, "too slow: messages were not read in time")
+		c.ws.Close()
 		return false
 	}
 }

@@ -1,0 +1,77 @@
+package ui
+
+import (
+	"testing"
+
+	"reqlab/app/stage"
+)
+
+func TestEveryMessageIsInBothLanguages(t *testing.T) {
+	for key, m := range messages {
+		if m.es == "" || m.en == "" {
+			t.Errorf("message %q lacks a language: %+v", key, m)
+		}
+	}
+	for _, id := range stage.All() {
+		for _, l := range []Lang{ES, EN} {
+			if l.StageName(id) == "" || l.StageAbout(id) == "" {
+				t.Errorf("stage %s has no name or description in %s", id, l)
+			}
+		}
+	}
+	for r, m := range reasonText {
+		if m.es == "" || m.en == "" {
+			t.Errorf("reason %q lacks a language", r)
+		}
+	}
+	for _, code := range []string{stage.CodeURLEmpty, stage.CodeURLOutside, stage.CodeURLTooLong, stage.CodeURLInvalid, stage.CodeMethodUnknown} {
+		if _, ok := messages["field."+code]; !ok {
+			t.Errorf("field error %s has no message", code)
+		}
+	}
+	for _, s := range []stage.State{stage.Idle, stage.Active, stage.Done, stage.Skipped, stage.Error} {
+		if _, ok := messages["state."+string(s)]; !ok {
+			t.Errorf("state %s has no name", s)
+		}
+	}
+}
+
+func TestMsUsesTheLanguagesDecimalMark(t *testing.T) {
+	tests := []struct {
+		l    Lang
+		v    float64
+		want string
+	}{
+		{ES, 0.123, "0,12 ms"}, {EN, 0.123, "0.12 ms"}, {ES, 12.34, "12,3 ms"}, {EN, 250.4, "250 ms"},
+	}
+	for _, tt := range tests {
+		if got := tt.l.Ms(tt.v); got != tt.want {
+			t.Errorf("%s.Ms(%v) = %q, want %q", tt.l, tt.v, got, tt.want)
+		}
+	}
+}
+
+func TestRunViewKeepsEventsBySeq(t *testing.T) {
+	r := newRunView("r")
+	ev := func(seq int64, id stage.ID, st stage.State) stage.Event {
+		return stage.Event{Seq: seq, Stage: id, State: st}
+	}
+	for _, e := range []stage.Event{ev(2, stage.Route, stage.Done), ev(1, stage.Receive, stage.Done), ev(4, stage.Respond, stage.Done)} {
+		if !r.add(e) {
+			t.Fatalf("event %d refused", e.Seq)
+		}
+	}
+	if r.add(ev(2, stage.Route, stage.Done)) {
+		t.Error("a repeated event was taken twice")
+	}
+	if r.contiguous != 2 {
+		t.Errorf("contiguous = %d, want 2: seq 3 is missing", r.contiguous)
+	}
+	r.add(ev(3, stage.DB, stage.Error))
+	if r.contiguous != 4 {
+		t.Errorf("contiguous = %d, want 4", r.contiguous)
+	}
+	if got := r.stages()[stage.DB].state; got != stage.Error {
+		t.Errorf("db is %s, want error", got)
+	}
+}

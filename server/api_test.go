@@ -1,0 +1,122 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+
+	"reqlab/app/stage"
+)
+
+func TestRunsAPIAnswersUnknownIDsWithJSON(t *testing.T) {
+	l := startLab(t, nil)
+	for _, id := range []string{stage.NewRunID(), "not-a-run", strings.Repeat("0", 32)} {
+		var body struct {
+			Error string `json:"error"`
+		}
+		if code := getJSON(t, l.url+"/api/runs/"+id, &body); code != 404 || body.Error == "" {
+			t.Errorf("GET /api/runs/%s: %d %+v, want 404 with an error", id, code, body)
+		}
+	}
+	var body struct{ Error string }
+	if code := getJSON(t, l.url+"/api/nothing", &body); code != 404 || body.Error == "" {
+		t.Errorf("GET /api/nothing: %d %+v", code, body)
+	}
+}
+
+func fetch(t *testing.T, url string) (*http.Response, string) {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res, string(b)
+}
+
+func TestPagesArePrerenderedInBothLanguages(t *testing.T) {
+	l := startLab(t, nil)
+	tests := []struct {
+		path string
+		want []string
+	}{
+		{"/", []string{`<html lang="es"`, "<title>reqlab · laboratorio de peticiones web</title>", "El camino de la petición", ">Enviar<", "Cargando el laboratorio"}},
+		{"/?lang=es", []string{`<html lang="es"`, ">Enviar<"}},
+		{"/?lang=en", []string{`<html lang="en"`, "<title>reqlab · web request lab</title>", "The request&#39;s path", ">Send<"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			res, html := fetch(t, l.url+tt.path)
+			if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
+				t.Fatalf("%d %s", res.StatusCode, res.Header.Get("Content-Type"))
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(html, w) {
+					t.Errorf("the page lacks %q", w)
+				}
+			}
+			if !strings.Contains(html, `data-lab="reqlab"`) || strings.Contains(html, "data-lab-ready") {
+				t.Error("the prerendered root must have data-lab and never data-lab-ready")
+			}
+			if n := strings.Count(html, `data-state="idle"`); n != len(stage.All()) {
+				t.Errorf("%d idle stages in the diagram, want %d", n, len(stage.All()))
+			}
+			if !regexp.MustCompile(`data-field="url"[^>]*value="/site/api/cursos"|value="/site/api/cursos"[^>]*data-field="url"`).MatchString(html) {
+				t.Error("the form does not show GET /site/api/cursos")
+			}
+			if m := regexp.MustCompile(`(?i)(src|href)="(https?:)?//[^"]*"`).FindString(html); m != "" {
+				t.Errorf("the page loads %s from outside the lab's origin", m)
+			}
+		})
+	}
+}
+
+func TestClientFilesAreLocal(t *testing.T) {
+	l := startLab(t, nil)
+	res, _ := fetch(t, l.url+"/web/app.wasm")
+	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "application/wasm" {
+		t.Errorf("app.wasm: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	_, manifest := fetch(t, l.url+"/manifest.webmanifest")
+	if strings.Contains(manifest, "http") {
+		t.Errorf("the manifest points outside: %s", manifest)
+	}
+	for _, icon := range []string{"/web/icon-192.png", "/web/icon-512.png", "/web/icon.svg", "/web/lab.css"} {
+		if res, _ := fetch(t, l.url+icon); res.StatusCode != 200 {
+			t.Errorf("%s: %d", icon, res.StatusCode)
+		}
+	}
+	_, worker := fetch(t, l.url+"/app-worker.js")
+	if !strings.Contains(worker, `path.startsWith("/site/")`) {
+		t.Error("the service worker does not leave the sample site's requests to the network")
+	}
+	_, appJS := fetch(t, l.url+"/app.js")
+	if strings.Contains(appJS, "https://") {
+		t.Error("app.js names an outside host")
+	}
+}
+
+// The wasm client must build, and without server code: no SQLite, no
+// gorilla, nothing of server/.
+func TestWasmClientImportsNoServerCode(t *testing.T) {
+	cmd := exec.Command("go", "list", "-deps", "../wasm")
+	cmd.Env = append(cmd.Environ(), "GOOS=js", "GOARCH=wasm")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, bad := range []string{"github.com/mattn/go-sqlite3", "github.com/gorilla/websocket", "reqlab/server"} {
+		if strings.Contains(string(out), bad) {
+			t.Errorf("the wasm client imports %s", bad)
+		}
+	}
+	build := exec.Command("go", "build", "-o", t.TempDir()+"/app.wasm", "../wasm")
+	build.Env = cmd.Env
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("GOOS=js GOARCH=wasm go build ./wasm: %v\n%s", err, out)
+	}
+}

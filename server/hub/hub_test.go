@@ -1,0 +1,205 @@
+package hub
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// echo answers "follow:RUN" by following RUN and everything else by echoing.
+type echo struct{ hub *Hub }
+
+func (e *echo) Hello() []byte { return []byte("hello") }
+
+func (e *echo) HandleMessage(ctx context.Context, c *Conn, msg []byte) {
+	if run, ok := strings.CutPrefix(string(msg), "follow:"); ok {
+		e.hub.Follow(c, run)
+		c.Send([]byte("following " + run))
+		return
+	}
+	c.Send(msg)
+}
+
+func newTestHub(t *testing.T) (*Hub, *httptest.Server) {
+	t.Helper()
+	e := &echo{}
+	h := New(slog.New(slog.NewTextHandler(io.Discard, nil)), e, 1024)
+	e.hub = h
+	srv := httptest.NewServer(h)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		h.Shutdown(ctx)
+		srv.Close()
+	})
+	return h, srv
+}
+
+func dial(t *testing.T, srv *httptest.Server, origin string) (*websocket.Conn, *http.Response, error) {
+	t.Helper()
+	hdr := http.Header{}
+	if origin != "" {
+		hdr.Set("Origin", origin)
+	}
+	ws, res, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http"), hdr)
+	if ws != nil {
+		t.Cleanup(func() { ws.Close() })
+	}
+	return ws, res, err
+}
+
+func read(t *testing.T, ws *websocket.Conn) string {
+	t.Helper()
+	ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, msg, err := ws.ReadMessage()
+	if err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	return string(msg)
+}
+
+func TestOriginCheck(t *testing.T) {
+	_, srv := newTestHub(t)
+	same := srv.URL // http://127.0.0.1:port
+	tests := []struct {
+		origin string
+		status int
+	}{
+		{"", http.StatusSwitchingProtocols},
+		{same, http.StatusSwitchingProtocols},
+		{"http://evil.example", http.StatusForbidden},
+		{"null", http.StatusForbidden},
+		{strings.Replace(same, "127.0.0.1", "localhost", 1), http.StatusForbidden},
+	}
+	for _, tt := range tests {
+		t.Run(tt.origin, func(t *testing.T) {
+			_, res, _ := dial(t, srv, tt.origin)
+			if res == nil || res.StatusCode != tt.status {
+				t.Errorf("status %v, want %d", res, tt.status)
+			}
+		})
+	}
+}
+
+func TestPublishReachesFollowersOnly(t *testing.T) {
+	h, srv := newTestHub(t)
+	a, _, err := dial(t, srv, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _, _ := dial(t, srv, "")
+	read(t, a) // hello
+	read(t, b)
+	a.WriteMessage(websocket.TextMessage, []byte("follow:r1"))
+	b.WriteMessage(websocket.TextMessage, []byte("follow:r2"))
+	read(t, a)
+	read(t, b)
+
+	h.Publish("r1", []byte("event for r1"))
+	h.Publish("r2", []byte("event for r2"))
+	if got := read(t, a); got != "event for r1" {
+		t.Errorf("a got %q", got)
+	}
+	if got := read(t, b); got != "event for r2" {
+		t.Errorf("b got %q", got)
+	}
+}
+
+func TestSlowClientIsDroppedWithoutStallingOthers(t *testing.T) {
+	h, srv := newTestHub(t)
+	slow, _, _ := dial(t, srv, "")
+	fast, _, _ := dial(t, srv, "")
+	read(t, slow)
+	read(t, fast)
+	slow.WriteMessage(websocket.TextMessage, []byte("follow:r"))
+	fast.WriteMessage(websocket.TextMessage, []byte("follow:r"))
+	read(t, slow)
+	read(t, fast)
+
+	// slow never reads again; fast reads everything. Publishing must never
+	// wait for slow: the whole burst goes out at once.
+	var wg sync.WaitGroup
+	wg.Add(1)
+	const n = 3000 // 24 MB: more than the socket buffers between them hold
+	got := 0
+	go func() {
+		defer wg.Done()
+		for got < n {
+			fast.SetReadDeadline(time.Now().Add(10 * time.Second))
+			if _, _, err := fast.ReadMessage(); err != nil {
+				return
+			}
+			got++
+		}
+	}()
+	msg := []byte(strings.Repeat("x", 8<<10))
+	start := time.Now()
+	for i := 0; i < n; i++ {
+		h.Publish("r", msg)
+		if i%16 == 0 {
+			time.Sleep(time.Millisecond) // a brisk but live pace, that a reading client keeps up with
+		}
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("publishing took %v: a slow client held it up", d)
+	}
+	wg.Wait()
+	if got != n {
+		t.Errorf("the fast client got %d of %d messages", got, n)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for h.Len() != 1 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if h.Len() != 1 {
+		t.Errorf("%d connections open, want the slow one dropped", h.Len())
+	}
+}
+
+func TestMessagePastTheReadLimitCloses1009(t *testing.T) {
+	_, srv := newTestHub(t)
+	ws, _, _ := dial(t, srv, "")
+	read(t, ws)
+	ws.WriteMessage(websocket.TextMessage, []byte(strings.Repeat("x", 2048)))
+	ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, _, err := ws.ReadMessage()
+	var ce *websocket.CloseError
+	if !errors.As(err, &ce) || ce.Code != websocket.CloseMessageTooBig {
+		t.Fatalf("read after a too-big message: %v, want close 1009", err)
+	}
+}
+
+func TestShutdownClosesClientsWithACloseFrame(t *testing.T) {
+	h, srv := newTestHub(t)
+	ws, _, _ := dial(t, srv, "")
+	read(t, ws)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- h.Shutdown(ctx) }()
+	ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, _, err := ws.ReadMessage()
+	var ce *websocket.CloseError
+	if !errors.As(err, &ce) || ce.Code != websocket.CloseGoingAway {
+		t.Fatalf("read during shutdown: %v, want close 1001", err)
+	}
+	ws.Close()
+	if err := <-done; err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	if late, _, err := dial(t, srv, ""); err == nil {
+		late.SetReadDeadline(time.Now().Add(2 * time.Second))
+		if _, _, err := late.ReadMessage(); !errors.As(err, &ce) || ce.Code != websocket.CloseGoingAway {
+			t.Errorf("a connection after shutdown was served: %v", err)
+		}
+	}
+}

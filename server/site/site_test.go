@@ -1,0 +1,195 @@
+package site
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"reqlab/app/stage"
+	"reqlab/server/sqlite"
+)
+
+// recorder keeps the batches the site records, for runs it was told are open.
+type recorder struct {
+	mu      sync.Mutex
+	open    map[string]time.Time
+	batches []sqlite.Batch
+}
+
+func (r *recorder) Opened(_ context.Context, id string) (time.Time, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	t, ok := r.open[id]
+	return t, ok
+}
+
+func (r *recorder) Record(_ context.Context, b sqlite.Batch) ([]stage.Event, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.batches = append(r.batches, b)
+	return b.Events, nil
+}
+
+// newTestSite serves the sample site the way the lab's server does: through
+// the timed listener and its connection hooks.
+func newTestSite(t *testing.T) (*httptest.Server, *recorder) {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "site.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	rec := &recorder{open: map[string]time.Time{}}
+	srv := httptest.NewUnstartedServer(New(db, rec, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	srv.Listener = Listen(srv.Listener)
+	srv.Config.ConnState = ConnState
+	srv.Config.ConnContext = ConnContext
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv, rec
+}
+
+func get(t *testing.T, url, traceparent string) (*http.Response, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	if traceparent != "" {
+		req.Header.Set("traceparent", traceparent)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return res, string(body)
+}
+
+func TestRoutesAnswerWithTheBackendsDecision(t *testing.T) {
+	srv, _ := newTestSite(t)
+	tests := []struct {
+		path   string
+		status int
+		body   string
+		timing []string
+	}{
+		{"/site/api/cursos", 200, `"titulo":"Fundamentos de la web"`, []string{"receive;dur=", "route;dur=", `db;dur=`, `desc="6 rows"`}},
+		{"/site/api/cursos/3", 200, `"id":3`, []string{"db;dur=", `desc="1 rows"`}},
+		{"/site/api/cursos/999999", 404, `"error"`, []string{"db;dur=", `desc="0 rows"`}},
+		{"/site/api/cursos/abc", 400, `"error"`, []string{"route;dur="}},
+		{"/site/api/nada", 404, `"error"`, []string{"route;dur="}},
+		{"/site/api/inscripciones", 500, `"error":"error interno del servidor"`, []string{`db;dur=`, `desc="error"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			res, body := get(t, srv.URL+tt.path, "")
+			if res.StatusCode != tt.status {
+				t.Errorf("status %d, want %d", res.StatusCode, tt.status)
+			}
+			if ct := res.Header.Get("Content-Type"); ct != "application/json; charset=utf-8" {
+				t.Errorf("Content-Type %q", ct)
+			}
+			if !json.Valid([]byte(body)) || !strings.Contains(body, tt.body) {
+				t.Errorf("body %s, want JSON with %s", body, tt.body)
+			}
+			st := res.Header.Get("Server-Timing")
+			for _, want := range tt.timing {
+				if !strings.Contains(st, want) {
+					t.Errorf("Server-Timing %q lacks %q", st, want)
+				}
+			}
+			if strings.Contains(body, "no such table") {
+				t.Error("the 500's body leaks the database's error to the client")
+			}
+		})
+	}
+}
+
+func TestTracedRequestRecordsTheServerStages(t *testing.T) {
+	srv, rec := newTestSite(t)
+	id := stage.NewRunID()
+	rec.open[id] = time.Now().Add(-time.Millisecond)
+	tp := stage.Traceparent(id)
+
+	res, _ := get(t, srv.URL+"/site/api/inscripciones", tp)
+	if res.StatusCode != 500 {
+		t.Fatalf("status %d", res.StatusCode)
+	}
+	if len(rec.batches) != 1 {
+		t.Fatalf("%d batches recorded, want 1", len(rec.batches))
+	}
+	b := rec.batches[0]
+	if b.RunID != id || b.Side != stage.Server || b.Response.Status != 500 {
+		t.Errorf("batch %+v", b)
+	}
+	var gotTP string
+	for _, h := range b.Request.Headers {
+		if h.Name == "Traceparent" {
+			gotTP = h.Value
+		}
+	}
+	if b.Request.URL != "/site/api/inscripciones" || gotTP != tp || b.Request.Headers[0].Name != "Host" {
+		t.Errorf("request as received: %+v", b.Request)
+	}
+
+	want := []struct {
+		id    stage.ID
+		state stage.State
+	}{{stage.Receive, stage.Done}, {stage.Route, stage.Done}, {stage.DB, stage.Error}, {stage.Respond, stage.Done}}
+	if len(b.Events) != len(want) {
+		t.Fatalf("%d events, want %d", len(b.Events), len(want))
+	}
+	last := 0.0
+	for i, e := range b.Events {
+		if e.Stage != want[i].id || e.State != want[i].state || e.Side != stage.Server || e.Phase != stage.End {
+			t.Errorf("event %d = %s %s, want %s %s", i, e.Stage, e.State, want[i].id, want[i].state)
+		}
+		if err := e.Validate(); err != nil {
+			t.Errorf("%s: %v", e.Stage, err)
+		}
+		if e.DurMs == nil || e.TMs < last {
+			t.Errorf("%s at %v for %v: every server stage is measured, in order", e.Stage, e.TMs, e.DurMs)
+		}
+		last = e.TMs
+	}
+	if d := b.Events[0].Detail; d.HeaderBytes <= 0 || d.Method != "GET" {
+		t.Errorf("receive detail %+v", d)
+	}
+	if d := b.Events[2].Detail; d.SQL != sqlite.EnrollmentsSQL || d.Error != "no such table: inscripciones" {
+		t.Errorf("db detail %+v", d)
+	}
+	if d := b.Events[3].Detail; d.Status != 500 || d.Bytes == nil || *d.Bytes == 0 || d.HeaderBytes == 0 {
+		t.Errorf("respond detail %+v", d)
+	}
+}
+
+func TestNoRouteSkipsTheDatabase(t *testing.T) {
+	srv, rec := newTestSite(t)
+	id := stage.NewRunID()
+	rec.open[id] = time.Now()
+	get(t, srv.URL+"/site/api/nada", stage.Traceparent(id))
+	e := rec.batches[0].Events
+	if e[1].Detail.Reason != stage.ReasonNoRoute || e[2].State != stage.Skipped || e[2].Detail.Reason != stage.ReasonNoRoute {
+		t.Errorf("route %+v, db %+v", e[1], e[2])
+	}
+}
+
+func TestUntracedRequestsAreServedAndNotRecorded(t *testing.T) {
+	srv, rec := newTestSite(t)
+	for _, tp := range []string{"", "garbage", stage.Traceparent(stage.NewRunID())} {
+		res, _ := get(t, srv.URL+"/site/api/cursos", tp)
+		if res.StatusCode != 200 {
+			t.Errorf("traceparent %q: status %d", tp, res.StatusCode)
+		}
+	}
+	if len(rec.batches) != 0 {
+		t.Errorf("%d batches recorded for requests of no open run", len(rec.batches))
+	}
+}

@@ -1,0 +1,219 @@
+package main
+
+import (
+	"database/sql"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"reqlab/app/stage"
+	"reqlab/app/timing"
+	"reqlab/app/wire"
+)
+
+// socket is a test's websocket to the lab, as the page's own.
+type socket struct {
+	t  *testing.T
+	ws *websocket.Conn
+}
+
+func dialLab(t *testing.T, l *lab) *socket {
+	t.Helper()
+	hdr := http.Header{"Origin": {l.url}}
+	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(l.url, "http")+"/ws", hdr)
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	t.Cleanup(func() { ws.Close() })
+	s := &socket{t: t, ws: ws}
+	if m := s.read(); m.Type != wire.Hello || m.Version != wire.Version {
+		t.Fatalf("first message %+v, want hello v%d", m, wire.Version)
+	}
+	return s
+}
+
+func (s *socket) send(v any) {
+	s.t.Helper()
+	var b []byte
+	switch v := v.(type) {
+	case string:
+		b = []byte(v)
+	default:
+		b, _ = json.Marshal(v)
+	}
+	if err := s.ws.WriteMessage(websocket.TextMessage, b); err != nil {
+		s.t.Fatalf("send: %v", err)
+	}
+}
+
+func (s *socket) read() wire.Message {
+	s.t.Helper()
+	s.ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, b, err := s.ws.ReadMessage()
+	if err != nil {
+		s.t.Fatalf("read: %v", err)
+	}
+	var m wire.Message
+	if err := json.Unmarshal(b, &m); err != nil {
+		s.t.Fatalf("decode %s: %v", b, err)
+	}
+	return m
+}
+
+// reply reads past the events of followed runs to the next other message.
+func (s *socket) reply() wire.Message {
+	s.t.Helper()
+	for {
+		if m := s.read(); m.Type != wire.Event {
+			return m
+		}
+	}
+}
+
+// events reads n event messages and returns their seqs.
+func (s *socket) events(n int) []int64 {
+	s.t.Helper()
+	var seqs []int64
+	for len(seqs) < n {
+		m := s.read()
+		if m.Type != wire.Event {
+			s.t.Fatalf("got %+v, want an event", m)
+		}
+		seqs = append(seqs, m.Event.Seq)
+	}
+	return seqs
+}
+
+func (s *socket) start(url string) string {
+	s.t.Helper()
+	s.send(wire.Message{Type: wire.Start, Ref: 1, Request: &stage.Request{Method: "GET", URL: url}})
+	m := s.read()
+	if m.Type != wire.Started || m.Ref != 1 || !stage.ValidRunID(m.Run) {
+		s.t.Fatalf("start: %+v", m)
+	}
+	return m.Run
+}
+
+// fetchTraced requests a sample-site URL as the page would, with the run's
+// traceparent.
+func fetchTraced(t *testing.T, l *lab, path, run string) int {
+	t.Helper()
+	req, _ := http.NewRequest("GET", l.url+path, nil)
+	req.Header.Set("traceparent", stage.Traceparent(run))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
+}
+
+func clientReport(run string) wire.Message {
+	m := timing.Measured{Method: "GET", URL: "/site/api/cursos", HasEntry: true, Entry: timing.Entry{
+		FetchStart: 1, DomainLookupStart: 1, DomainLookupEnd: 1, ConnectStart: 1, ConnectEnd: 1,
+		RequestStart: 2, ResponseStart: 5, ResponseEnd: 6, TransferSize: 900, EncodedBodySize: 600, DecodedBodySize: 600,
+	}, Parse: timing.Span{Start: 6, End: 7}, Render: timing.Span{Start: 7, End: 20}, Rendered: 6}
+	return wire.Message{Type: wire.Report, Ref: 9, Run: run, Final: true, Events: m.Events(),
+		Response: &stage.Response{Status: 200}}
+}
+
+func TestSocketStreamsARunAndResumesAfterADrop(t *testing.T) {
+	l := startLab(t, nil)
+	first := dialLab(t, l)
+	run := first.start("/site/api/cursos")
+
+	if code := fetchTraced(t, l, "/site/api/cursos", run); code != 200 {
+		t.Fatalf("status %d", code)
+	}
+	if got := first.events(4); got[0] != 1 || got[3] != 4 {
+		t.Fatalf("live events %v, want seqs 1 to 4", got)
+	}
+
+	// The connection drops after seq 2 was taken in; while it is down the
+	// client's report is stored by another way in (a second tab, say).
+	first.ws.Close()
+	other := dialLab(t, l)
+	other.send(clientReport(run))
+	if m := other.read(); m.Type != wire.Ack || m.Ref != 9 || m.Seq != 14 {
+		t.Fatalf("report answered %+v, want ack up to seq 14", m)
+	}
+
+	back := dialLab(t, l)
+	back.send(wire.Message{Type: wire.Subscribe, Run: run, After: 2})
+	got := back.events(12)
+	for i, seq := range got {
+		if seq != int64(i+3) {
+			t.Fatalf("resumed events %v, want 3 to 14 in order", got)
+		}
+	}
+
+	var stored stage.Run
+	getJSON(t, l.url+"/api/runs/"+run, &stored)
+	if stored.State != stage.RunComplete || len(stored.Events) != 14 {
+		t.Errorf("stored run %s with %d events, want complete with 14", stored.State, len(stored.Events))
+	}
+}
+
+func TestSocketRefusesBadInputAndStoresNothing(t *testing.T) {
+	l := startLab(t, nil)
+	s := dialLab(t, l)
+	run := s.start("/site/api/cursos")
+
+	tests := []struct {
+		name string
+		msg  any
+		code string
+	}{
+		{"not JSON", `{"type": "start", `, wire.CodeBadMessage},
+		{"unknown type", `{"type":"teleport","ref":5}`, wire.CodeBadMessage},
+		{"a URL outside the sample site", wire.Message{Type: wire.Start, Ref: 5, Request: &stage.Request{Method: "GET", URL: "/api/runs"}}, wire.CodeBadRequest},
+		{"a report for no run", clientReport(stage.NewRunID()), wire.CodeNotFound},
+		{"a server stage from a browser", wire.Message{Type: wire.Report, Ref: 5, Run: run, Events: []stage.Event{
+			{Stage: stage.DB, Side: stage.Server, Phase: stage.End, State: stage.Done}}}, wire.CodeBadMessage},
+		{"a subscription to no run", wire.Message{Type: wire.Subscribe, Ref: 5, Run: stage.NewRunID()}, wire.CodeNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s.send(tt.msg)
+			m := s.read()
+			if m.Type != wire.Error || m.Code != tt.code || m.Message == "" {
+				t.Errorf("answer %+v, want an error %s with a message", m, tt.code)
+			}
+		})
+	}
+
+	s.send(clientReport(run))
+	if m := s.reply(); m.Type != wire.Ack {
+		t.Fatalf("a good report after the bad ones: %+v", m)
+	}
+	s.send(clientReport(run))
+	if m := s.reply(); m.Type != wire.Error || m.Code != wire.CodeRunClosed {
+		t.Errorf("a report on a complete run: %+v, want run-closed", m)
+	}
+
+	db, err := sql.Open("sqlite3", "file:"+l.dbPath+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var runs, events int
+	db.QueryRow(`SELECT count(*) FROM runs`).Scan(&runs)
+	db.QueryRow(`SELECT count(*) FROM events`).Scan(&events)
+	if runs != 1 || events != 10 {
+		t.Errorf("%d runs and %d events stored, want only the good run and its 10 client events", runs, events)
+	}
+}
+
+func TestSocketRefusesOtherOrigins(t *testing.T) {
+	l := startLab(t, nil)
+	for _, origin := range []string{"http://evil.example", "null"} {
+		_, res, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(l.url, "http")+"/ws", http.Header{"Origin": {origin}})
+		if err == nil || res == nil || res.StatusCode != http.StatusForbidden {
+			t.Errorf("Origin %s: %v, want 403", origin, res)
+		}
+	}
+}

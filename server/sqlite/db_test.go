@@ -1,0 +1,175 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"reqlab/app/stage"
+)
+
+// openTestDB opens a database in a file of its own: each pooled connection of
+// ":memory:" would be a database of its own.
+func openTestDB(t *testing.T) (*DB, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "test.db")
+	db, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db, path
+}
+
+func TestOpenMigratesOnceAndUsesWAL(t *testing.T) {
+	db, path := openTestDB(t)
+	var mode string
+	if err := db.read.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
+		t.Errorf("journal_mode = %q (%v), want wal", mode, err)
+	}
+	db.Close()
+
+	again, err := Open(context.Background(), path) // migrations already applied: a no-op
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	defer again.Close()
+	var n int
+	again.read.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n)
+	if n != 2 {
+		t.Errorf("%d migrations recorded, want 2", n)
+	}
+	courses, _, err := again.Courses(context.Background())
+	if err != nil || len(courses) != 6 {
+		t.Errorf("Courses = %d courses, %v; want the 6 seeded once", len(courses), err)
+	}
+}
+
+func TestReadPoolCannotWrite(t *testing.T) {
+	db, _ := openTestDB(t)
+	if _, err := db.read.Exec(`DELETE FROM cursos`); err == nil {
+		t.Fatal("the read pool deleted rows")
+	}
+}
+
+func TestRunLifecycle(t *testing.T) {
+	db, _ := openTestDB(t)
+	ctx := context.Background()
+	at := time.Date(2026, 11, 27, 10, 0, 0, 123456789, time.UTC)
+	db.Now = func() time.Time { return at }
+
+	id := stage.NewRunID()
+	meant := stage.Request{Method: "GET", URL: "/site/api/cursos", Headers: []stage.Header{}}
+	if _, err := db.CreateRun(ctx, id, meant); err != nil {
+		t.Fatalf("CreateRun: %v", err)
+	}
+	opened, ok, err := db.RunOpened(ctx, id)
+	if err != nil || !ok || !opened.Equal(at) {
+		t.Fatalf("RunOpened = %v, %v, %v; want %v", opened, ok, err, at)
+	}
+
+	received := stage.Request{Method: "GET", URL: "/site/api/cursos", Headers: []stage.Header{{Name: "Host", Value: "x"}}}
+	server, err := db.Append(ctx, Batch{
+		RunID: id, Side: stage.Server, Request: &received,
+		Response: &stage.Response{Status: 200, Headers: []stage.Header{{Name: "Content-Type", Value: "application/json"}}},
+		Events: []stage.Event{
+			{Stage: stage.Receive, Side: stage.Server, Phase: stage.End, TMs: 1, DurMs: stage.Ms(0.1), State: stage.Done},
+			{Stage: stage.DB, Side: stage.Server, Phase: stage.End, TMs: 2, State: stage.Skipped, Detail: stage.Detail{Reason: stage.ReasonNoDB}},
+		},
+	})
+	if err != nil {
+		t.Fatalf("Append server: %v", err)
+	}
+	if server[0].Seq != 1 || server[1].Seq != 2 {
+		t.Fatalf("seqs %d, %d; want 1, 2", server[0].Seq, server[1].Seq)
+	}
+	client, err := db.Append(ctx, Batch{
+		RunID: id, Side: stage.Client, Complete: true,
+		Response: &stage.Response{Status: 418}, // the server's answer stands
+		Events: []stage.Event{{Stage: stage.Wait, Side: stage.Client, Phase: stage.End, TMs: 0.5, DurMs: stage.Ms(3), State: stage.Done}},
+	})
+	if err != nil || client[0].Seq != 3 {
+		t.Fatalf("Append client = %+v, %v; want seq 3", client, err)
+	}
+
+	run, err := db.Run(ctx, id)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if run.State != stage.RunComplete || !run.CreatedAt.Equal(at) || run.Request.Headers[0].Name != "Host" {
+		t.Errorf("run = %+v", run)
+	}
+	if run.Response == nil || run.Response.Status != 200 {
+		t.Errorf("response = %+v, want the server's 200", run.Response)
+	}
+	if len(run.Events) != 3 || run.Events[1].DurMs != nil || run.Events[1].Detail.Reason != stage.ReasonNoDB {
+		t.Errorf("events = %+v", run.Events)
+	}
+	after, _ := db.Events(ctx, id, 2)
+	if len(after) != 1 || after[0].Seq != 3 {
+		t.Errorf("Events after 2 = %+v, want seq 3 only", after)
+	}
+	if _, ok, _ := db.RunOpened(ctx, id); ok {
+		t.Error("a complete run still counts as open")
+	}
+}
+
+func TestAppendRefusesAndStoresNothing(t *testing.T) {
+	db, _ := openTestDB(t)
+	ctx := context.Background()
+	open := stage.NewRunID()
+	db.CreateRun(ctx, open, stage.Request{Method: "GET", URL: "/site/"})
+	wait := stage.Event{Stage: stage.Wait, Side: stage.Client, Phase: stage.End, State: stage.Done}
+	if _, err := db.Append(ctx, Batch{RunID: open, Events: []stage.Event{wait}}); err != nil {
+		t.Fatal(err)
+	}
+	closed := stage.NewRunID()
+	db.CreateRun(ctx, closed, stage.Request{Method: "GET", URL: "/site/"})
+	db.Append(ctx, Batch{RunID: closed, Complete: true})
+
+	tests := []struct {
+		name string
+		b    Batch
+		want error
+	}{
+		{"an unknown run", Batch{RunID: stage.NewRunID(), Events: []stage.Event{wait}}, ErrNotFound},
+		{"a complete run", Batch{RunID: closed, Events: []stage.Event{wait}}, ErrRunClosed},
+		{"a stage ended twice", Batch{RunID: open, Events: []stage.Event{
+			{Stage: stage.Parse, Side: stage.Client, Phase: stage.End, State: stage.Done}, wait,
+		}}, ErrStageEnded},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := db.Append(ctx, tt.b); !errors.Is(err, tt.want) {
+				t.Errorf("Append = %v, want %v", err, tt.want)
+			}
+		})
+	}
+	events, _ := db.Events(ctx, open, 0)
+	if len(events) != 1 {
+		t.Errorf("%d events stored, want 1: a refused batch stores nothing, not even its first event", len(events))
+	}
+	if _, err := db.Run(ctx, stage.NewRunID()); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Run(unknown) = %v, want ErrNotFound", err)
+	}
+}
+
+func TestSampleQueries(t *testing.T) {
+	db, _ := openTestDB(t)
+	ctx := context.Background()
+
+	c, q, err := db.Course(ctx, 2)
+	if err != nil || c == nil || c.Titulo != "HTML y CSS desde cero" || q.Rows != 1 || q.SQL != CourseSQL {
+		t.Errorf("Course(2) = %+v, %+v, %v", c, q, err)
+	}
+	c, q, err = db.Course(ctx, 999999)
+	if err != nil || c != nil || q.Rows != 0 {
+		t.Errorf("Course(999999) = %+v, %+v, %v; want no course, 0 rows, no error", c, q, err)
+	}
+	_, q, err = db.Enrollments(ctx)
+	if err == nil || Message(err) != "no such table: inscripciones" || q.SQL != EnrollmentsSQL {
+		t.Errorf("Enrollments = %+v, %v; want SQLite's 'no such table'", q, err)
+	}
+}
