@@ -25,7 +25,7 @@ vet:
 
 # Every test: unit, integration and real-browser tests in headless Chromium.
 test: chromium $(WASM) vet
-	$(GO) test -count=1 ./...
+	$(GO) test -race -count=1 ./...
 
 # Chromium for the browser tests: installed with apt-get when run as root,
 # otherwise the one command to run is printed.

@@ -30,12 +30,22 @@ type Recorder struct {
 	// mu makes "store, then publish" one step, so that the followers of a
 	// run get its events in seq order.
 	mu sync.Mutex
+
+	// busy counts, per run, the sample-site requests still being served and
+	// recorded; the client's last report waits for them (see Begin).
+	busyMu sync.Mutex
+	busy   map[string]*inflight
+}
+
+type inflight struct {
+	n    int
+	done chan struct{} // closed when n falls to 0
 }
 
 // NewRecorder returns a recorder over db. SetPublisher must be called before
 // events are recorded.
 func NewRecorder(db *sqlite.DB, log *slog.Logger) *Recorder {
-	return &Recorder{db: db, log: log}
+	return &Recorder{db: db, log: log, busy: make(map[string]*inflight)}
 }
 
 // SetPublisher sets where stored events are pushed.
@@ -57,8 +67,15 @@ func (r *Recorder) Open(ctx context.Context, req stage.Request) (stage.Run, []st
 	return run, nil, nil
 }
 
-// Record stores a batch and publishes its events, in seq order.
+// Record stores a batch and publishes its events, in seq order. A batch that
+// completes the run first waits, a few seconds at most, for the server's
+// stages of the run that are still being recorded.
 func (r *Recorder) Record(ctx context.Context, b sqlite.Batch) ([]stage.Event, error) {
+	if b.Complete {
+		wait, cancel := context.WithTimeout(ctx, 5*time.Second)
+		r.awaitServer(wait, b.RunID)
+		cancel()
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	events, err := r.db.Append(ctx, b)
@@ -69,6 +86,48 @@ func (r *Recorder) Record(ctx context.Context, b sqlite.Batch) ([]stage.Event, e
 		r.pub.Publish(b.RunID, encode(wire.Message{Type: wire.Event, Run: b.RunID, Event: &events[i]}))
 	}
 	return events, nil
+}
+
+// Begin notes that the sample site is serving a request of run id; the
+// returned func notes that its server stages are recorded. The browser has
+// the response before the server has recorded its stages, so without this the
+// client's last report could close the run first and the server's stages
+// would be refused.
+func (r *Recorder) Begin(id string) (end func()) {
+	r.busyMu.Lock()
+	defer r.busyMu.Unlock()
+	f := r.busy[id]
+	if f == nil {
+		f = &inflight{done: make(chan struct{})}
+		r.busy[id] = f
+	}
+	f.n++
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			r.busyMu.Lock()
+			defer r.busyMu.Unlock()
+			if f.n--; f.n == 0 {
+				close(f.done)
+				delete(r.busy, id)
+			}
+		})
+	}
+}
+
+// awaitServer waits, until ctx ends, for the run's sample-site requests that
+// are still being recorded.
+func (r *Recorder) awaitServer(ctx context.Context, id string) {
+	r.busyMu.Lock()
+	f := r.busy[id]
+	r.busyMu.Unlock()
+	if f == nil {
+		return
+	}
+	select {
+	case <-f.done:
+	case <-ctx.Done():
+	}
 }
 
 // Since returns a run's stored events after seq after.

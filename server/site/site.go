@@ -30,8 +30,13 @@ const MaxBodyBytes = 64 << 10
 type Recorder interface {
 	// Opened returns when an open run began, and false if there is none.
 	Opened(ctx context.Context, id string) (time.Time, bool)
+	// Begin notes a request of the run under way; end notes it recorded.
+	Begin(id string) (end func())
 	Record(ctx context.Context, b sqlite.Batch) ([]stage.Event, error)
 }
+
+// recordTimeout bounds recording a request's stages once it is answered.
+const recordTimeout = 10 * time.Second
 
 // Site is the sample site's handler.
 type Site struct {
@@ -71,6 +76,16 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	m.received = time.Now()
 
+	// Is the request part of a run? The answer is needed before the response
+	// goes out, so that the run waits for these stages (see Recorder.Begin).
+	runID, traced := stage.RunIDFromTraceparent(r.Header.Get("Traceparent"))
+	var origin time.Time
+	if traced {
+		if origin, traced = s.rec.Opened(r.Context(), runID); traced {
+			defer s.rec.Begin(runID)()
+		}
+	}
+
 	rw := &responseWriter{ResponseWriter: w, m: m}
 	m.routeStart = time.Now()
 	s.mux.ServeHTTP(rw, r.WithContext(withMeasure(r.Context(), m)))
@@ -85,15 +100,13 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		m.routed = m.respondStart
 	}
 
-	runID, ok := stage.RunIDFromTraceparent(r.Header.Get("Traceparent"))
-	if !ok {
-		return
+	if !traced {
+		return // no run, or not an open run of this lab: served, not recorded
 	}
-	origin, ok := s.rec.Opened(r.Context(), runID)
-	if !ok {
-		return // not a run of this lab, or one already complete: served, not recorded
-	}
-	_, err := s.rec.Record(r.Context(), sqlite.Batch{
+	// The answer is out: recording must not hang on the client staying.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), recordTimeout)
+	defer cancel()
+	_, err := s.rec.Record(ctx, sqlite.Batch{
 		RunID:    runID,
 		Side:     stage.Server,
 		Request:  &m.request,

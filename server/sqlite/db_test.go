@@ -88,7 +88,7 @@ func TestRunLifecycle(t *testing.T) {
 	client, err := db.Append(ctx, Batch{
 		RunID: id, Side: stage.Client, Complete: true,
 		Response: &stage.Response{Status: 418}, // the server's answer stands
-		Events: []stage.Event{{Stage: stage.Wait, Side: stage.Client, Phase: stage.End, TMs: 0.5, DurMs: stage.Ms(3), State: stage.Done}},
+		Events:   []stage.Event{{Stage: stage.Wait, Side: stage.Client, Phase: stage.End, TMs: 0.5, DurMs: stage.Ms(3), State: stage.Done}},
 	})
 	if err != nil || client[0].Seq != 3 {
 		t.Fatalf("Append client = %+v, %v; want seq 3", client, err)
