@@ -30,12 +30,14 @@ func newPages(webDir string) (http.Handler, error) {
 	}
 	ui.Register()
 	return &app.Handler{
-		Name:            "reqlab",
-		ShortName:       "reqlab",
-		Title:           ui.ES.T("title"),
-		Description:     ui.ES.T("description"),
-		Lang:            string(ui.ES),
-		LoadingLabel:    ui.ES.T("loading"),
+		Name:        "reqlab",
+		ShortName:   "reqlab",
+		Title:       ui.ES.T("title"),
+		Description: ui.ES.T("description"),
+		Lang:        string(ui.ES),
+		// One label for both languages: go-app's loader shows it before the
+		// client knows which language the page is in.
+		LoadingLabel:    ui.ES.T("loading") + " · " + strings.ReplaceAll(ui.EN.T("loading"), " {progress}%", ""),
 		BackgroundColor: "#f7f5f0",
 		ThemeColor:      "#1f4e5f",
 		Icon: app.Icon{

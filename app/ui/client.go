@@ -135,6 +135,11 @@ func (c *Lab) transmit(ctx app.Context, req stage.Request) {
 	ctx.Dispatch(func(ctx app.Context) {
 		c.run, c.resp = run, nil
 	})
+	// The browser's first step is always to look in its cache: say so now,
+	// so the diagram shows the run under way while the fetch is in flight.
+	c.sock.Send(encode(wire.Message{Type: wire.Report, Run: run.id, Events: []stage.Event{{
+		Stage: stage.Cache, Side: stage.Client, Phase: stage.Start, TMs: max(0, browser.Now()-origin), State: stage.Active,
+	}}}))
 
 	m := timing.Measured{Method: req.Method, URL: req.URL, Origin: origin}
 	resp, err := browser.Fetch(req.Method, req.URL, []stage.Header{{Name: "traceparent", Value: stage.Traceparent(run.id)}})
