@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"reqlab/app/stage"
+	"reqlab/server/har"
 	"reqlab/server/sqlite"
 )
 
@@ -29,21 +30,72 @@ func handleHealthz(db *sqlite.DB) http.Handler {
 // handleRun answers GET /api/runs/{id}: a stored run with its events.
 func handleRun(log *slog.Logger, db *sqlite.DB) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.PathValue("id")
-		if !stage.ValidRunID(id) {
-			writeError(w, log, http.StatusNotFound, "no run has that id: a run id is 32 lowercase hex digits", nil)
+		run, ok := readRun(w, r, log, db)
+		if !ok {
 			return
 		}
-		run, err := db.Run(r.Context(), id)
-		switch {
-		case errors.Is(err, sqlite.ErrNotFound):
-			writeError(w, log, http.StatusNotFound, "no run has that id", nil)
-		case err != nil:
-			writeError(w, log, http.StatusInternalServerError, "the run could not be read", err)
-		default:
-			w.Header().Set("Cache-Control", "no-store")
-			writeJSON(w, log, http.StatusOK, run)
+		w.Header().Set("Cache-Control", "no-store")
+		writeJSON(w, log, http.StatusOK, run)
+	})
+}
+
+// handleHAR answers GET /api/runs/{id}/har: the run as a HAR 1.2 file.
+func handleHAR(log *slog.Logger, db *sqlite.DB) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		run, ok := readRun(w, r, log, db)
+		if !ok {
+			return
 		}
+		scheme := "http"
+		if r.TLS != nil {
+			scheme = "https"
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Content-Disposition", `attachment; filename="reqlab-`+run.ID+`.har"`)
+		writeJSON(w, log, http.StatusOK, har.FromRun(run, scheme+"://"+r.Host))
+	})
+}
+
+// readRun reads the run named in the path, or answers why it cannot.
+func readRun(w http.ResponseWriter, r *http.Request, log *slog.Logger, db *sqlite.DB) (stage.Run, bool) {
+	id := r.PathValue("id")
+	if !stage.ValidRunID(id) {
+		writeError(w, log, http.StatusNotFound, "no run has that id: a run id is 32 lowercase hex digits", nil)
+		return stage.Run{}, false
+	}
+	run, err := db.Run(r.Context(), id)
+	switch {
+	case errors.Is(err, sqlite.ErrNotFound):
+		writeError(w, log, http.StatusNotFound, "no run has that id", nil)
+		return stage.Run{}, false
+	case err != nil:
+		writeError(w, log, http.StatusInternalServerError, "the run could not be read", err)
+		return stage.Run{}, false
+	}
+	return run, true
+}
+
+// maxHistory is how many runs a history lists.
+const maxHistory = 50
+
+// handleRuns answers GET /api/runs?session=…: the session's latest runs,
+// newest first. The session id is the browser's own, kept in its storage.
+func handleRuns(log *slog.Logger, db *sqlite.DB) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		session := r.URL.Query().Get("session")
+		if !stage.ValidRunID(session) {
+			writeError(w, log, http.StatusBadRequest, "session must be the 32 hex digits the lab keeps in the browser", nil)
+			return
+		}
+		runs, err := db.Runs(r.Context(), session, maxHistory)
+		if err != nil {
+			writeError(w, log, http.StatusInternalServerError, "the history could not be read", err)
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		writeJSON(w, log, http.StatusOK, struct {
+			Runs []sqlite.RunSummary `json:"runs"`
+		}{runs})
 	})
 }
 

@@ -1,6 +1,7 @@
 package stage
 
 import (
+	"encoding/json"
 	"net/url"
 	"strings"
 )
@@ -8,26 +9,57 @@ import (
 // SitePrefix is where the sample site lives: the lab sends requests there only.
 const SitePrefix = "/site/"
 
-// MaxURLBytes bounds the path and query of a request.
-const MaxURLBytes = 2048
+// Limits on a request the lab sends.
+const (
+	MaxURLBytes    = 2 << 10  // path and query
+	MaxHeaderBytes = 16 << 10 // the headers the student adds, with the Cookie header their cookies make
+	MaxBodyBytes   = 64 << 10
+)
 
 // Methods are the methods the lab can send.
-var Methods = []string{"GET"}
+var Methods = []string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
+
+// Cookie is one cookie the lab puts in the browser's jar for the sample site
+// before a request, so that the browser itself sends it.
+type Cookie struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
 
 // FieldError says why one field of a request is refused. Code is stable and
-// language-neutral; the page turns it into a sentence.
+// language-neutral; the page turns it into a sentence. Row counts from 1 in
+// the header and cookie rows, 0 elsewhere.
 type FieldError struct {
 	Field string `json:"field"`
+	Row   int    `json:"row,omitempty"`
 	Code  string `json:"code"`
 }
 
-// Codes of FieldError.
+// Fields and codes of FieldError.
 const (
-	CodeURLEmpty      = "url-empty"
-	CodeURLOutside    = "url-outside-site"
-	CodeURLTooLong    = "url-too-long"
-	CodeURLInvalid    = "url-invalid"
-	CodeMethodUnknown = "method-unknown"
+	FieldMethod      = "method"
+	FieldURL         = "url"
+	FieldHeaderName  = "header-name"
+	FieldHeaderValue = "header-value"
+	FieldHeaders     = "headers"
+	FieldCookieName  = "cookie-name"
+	FieldCookieValue = "cookie-value"
+	FieldBody        = "body"
+
+	CodeURLEmpty        = "url-empty"
+	CodeURLOutside      = "url-outside-site"
+	CodeURLTooLong      = "url-too-long"
+	CodeURLInvalid      = "url-invalid"
+	CodeMethodUnknown   = "method-unknown"
+	CodeHeaderName      = "header-name-invalid"
+	CodeHeaderValue     = "header-value-invalid"
+	CodeHeaderForbidden = "header-forbidden"
+	CodeHeadersTooLarge = "headers-too-large"
+	CodeCookieName      = "cookie-name-invalid"
+	CodeCookieValue     = "cookie-value-invalid"
+	CodeBodyJSON        = "body-invalid-json"
+	CodeBodyTooLarge    = "body-too-large"
+	CodeBodyNotAllowed  = "body-not-allowed"
 )
 
 // Check returns what is wrong with a request the lab is asked to send, one
@@ -35,13 +67,89 @@ const (
 // rules, so a request that reaches the server by another way is judged alike.
 func (r Request) Check() []FieldError {
 	var errs []FieldError
+	add := func(field string, row int, code string) {
+		errs = append(errs, FieldError{Field: field, Row: row, Code: code})
+	}
 	if !validMethod(r.Method) {
-		errs = append(errs, FieldError{Field: "method", Code: CodeMethodUnknown})
+		add(FieldMethod, 0, CodeMethodUnknown)
 	}
 	if code := checkURL(r.URL); code != "" {
-		errs = append(errs, FieldError{Field: "url", Code: code})
+		add(FieldURL, 0, code)
+	}
+	for i, h := range r.Headers {
+		switch {
+		case !isToken(h.Name):
+			add(FieldHeaderName, i+1, CodeHeaderName)
+		case forbiddenHeader(h.Name):
+			add(FieldHeaderName, i+1, CodeHeaderForbidden)
+		}
+		if !validHeaderValue(h.Value) {
+			add(FieldHeaderValue, i+1, CodeHeaderValue)
+		}
+	}
+	for i, c := range r.Cookies {
+		if !isToken(c.Name) {
+			add(FieldCookieName, i+1, CodeCookieName)
+		}
+		if !validCookieValue(c.Value) {
+			add(FieldCookieValue, i+1, CodeCookieValue)
+		}
+	}
+	if r.HeaderBytes() > MaxHeaderBytes {
+		add(FieldHeaders, 0, CodeHeadersTooLarge)
+	}
+	switch {
+	case r.Body == "":
+	case r.Method == "GET" || r.Method == "HEAD":
+		add(FieldBody, 0, CodeBodyNotAllowed) // fetch itself refuses a body on these
+	case len(r.Body) > MaxBodyBytes:
+		add(FieldBody, 0, CodeBodyTooLarge)
+	case isJSON(r.Header("Content-Type")) && !json.Valid([]byte(r.Body)):
+		add(FieldBody, 0, CodeBodyJSON)
 	}
 	return errs
+}
+
+// Header returns the value of the first header named name, in any case.
+func (r Request) Header(name string) string {
+	for _, h := range r.Headers {
+		if strings.EqualFold(h.Name, name) {
+			return h.Value
+		}
+	}
+	return ""
+}
+
+// HeaderBytes is the size on the wire of the headers the student added and
+// of the Cookie header their cookies make: "Name: value\r\n" each.
+func (r Request) HeaderBytes() int {
+	n := 0
+	for _, h := range r.Headers {
+		n += len(h.Name) + 2 + len(h.Value) + 2
+	}
+	return n + CookieHeaderBytes(r.Cookies)
+}
+
+// CookieHeaderBytes is the size of the Cookie header that cookies make, the
+// weight they add to every request: "Cookie: a=1; b=2\r\n".
+func CookieHeaderBytes(cookies []Cookie) int {
+	if len(cookies) == 0 {
+		return 0
+	}
+	n := len("Cookie: ") + 2
+	for i, c := range cookies {
+		if i > 0 {
+			n += 2 // "; "
+		}
+		n += len(c.Name) + 1 + len(c.Value)
+	}
+	return n
+}
+
+func isJSON(contentType string) bool {
+	mt, _, _ := strings.Cut(strings.ToLower(contentType), ";")
+	mt = strings.TrimSpace(mt)
+	return mt == "application/json" || strings.HasSuffix(mt, "+json")
 }
 
 func validMethod(m string) bool {
@@ -49,6 +157,64 @@ func validMethod(m string) bool {
 		if m == v {
 			return true
 		}
+	}
+	return false
+}
+
+// isToken reports whether s is an HTTP token (RFC 9110), as header and
+// cookie names must be.
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+			strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// validHeaderValue refuses CR, LF, NUL and the other control characters but
+// tab: what would end a header line or smuggle another.
+func validHeaderValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < 0x20 && c != '\t' || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// validCookieValue allows the cookie-octets of RFC 6265: no controls,
+// spaces, double quotes, commas, semicolons or backslashes.
+func validCookieValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c <= 0x20 || c >= 0x7f || c == '"' || c == ',' || c == ';' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// forbiddenHeader reports whether a page may not set a header on fetch (the
+// Fetch standard's forbidden request headers), or the lab reserves it.
+func forbiddenHeader(name string) bool {
+	n := strings.ToLower(name)
+	if strings.HasPrefix(n, "proxy-") || strings.HasPrefix(n, "sec-") {
+		return true
+	}
+	switch n {
+	case "accept-charset", "accept-encoding", "access-control-request-headers",
+		"access-control-request-method", "connection", "content-length", "cookie",
+		"cookie2", "date", "dnt", "expect", "host", "keep-alive", "origin", "referer",
+		"set-cookie", "te", "trailer", "transfer-encoding", "upgrade", "via",
+		"x-http-method", "x-http-method-override", "x-method-override",
+		"traceparent", "tracestate": // the lab's own: they tie the request to its run
+		return true
 	}
 	return false
 }
@@ -72,9 +238,6 @@ func checkURL(raw string) string {
 		if seg == "." || seg == ".." {
 			return CodeURLOutside
 		}
-	}
-	if p, err := url.PathUnescape(u.Path); err != nil || strings.Contains(p, "/../") || strings.HasSuffix(p, "/..") {
-		return CodeURLOutside
 	}
 	return ""
 }

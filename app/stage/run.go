@@ -40,12 +40,19 @@ type Request struct {
 	Method  string   `json:"method"`
 	URL     string   `json:"url"`
 	Headers []Header `json:"headers"`
+	// Cookies are the cookies the lab put in the browser's jar for this
+	// request. Once the server has it, the Cookie header shows what came.
+	Cookies []Cookie `json:"cookies,omitempty"`
+	Body    string   `json:"body,omitempty"`
 }
 
-// Response is what the server answered.
+// Response is what the server answered. Body holds at most MaxBodyBytes;
+// BodyTruncated says when there was more.
 type Response struct {
-	Status  int      `json:"status"`
-	Headers []Header `json:"headers"`
+	Status        int      `json:"status"`
+	Headers       []Header `json:"headers"`
+	Body          string   `json:"body,omitempty"`
+	BodyTruncated bool     `json:"body_truncated,omitempty"`
 }
 
 // NewRunID returns a fresh, unguessable run id: 128 random bits in hex.

@@ -57,17 +57,43 @@ func TestRequestCheck(t *testing.T) {
 	}{
 		{"the lab's first request", Request{Method: "GET", URL: "/site/api/cursos"}, nil},
 		{"a query", Request{Method: "GET", URL: "/site/api/cursos?nivel=b%C3%A1sico"}, nil},
-		{"empty", Request{Method: "GET", URL: "  "}, []FieldError{{"url", CodeURLEmpty}}},
-		{"the lab's own API", Request{Method: "GET", URL: "/api/runs"}, []FieldError{{"url", CodeURLOutside}}},
-		{"another host", Request{Method: "GET", URL: "http://example.com/site/"}, []FieldError{{"url", CodeURLOutside}}},
-		{"scheme-relative", Request{Method: "GET", URL: "//example.com/site/"}, []FieldError{{"url", CodeURLOutside}}},
-		{"dot segments", Request{Method: "GET", URL: "/site/../api/runs"}, []FieldError{{"url", CodeURLOutside}}},
-		{"encoded dot segments", Request{Method: "GET", URL: "/site/%2e%2e/api"}, []FieldError{{"url", CodeURLOutside}}},
-		{"a space", Request{Method: "GET", URL: "/site/api/cur sos"}, []FieldError{{"url", CodeURLInvalid}}},
-		{"a fragment", Request{Method: "GET", URL: "/site/api/cursos#x"}, []FieldError{{"url", CodeURLInvalid}}},
-		{"too long", Request{Method: "GET", URL: "/site/" + strings.Repeat("a", MaxURLBytes)}, []FieldError{{"url", CodeURLTooLong}}},
-		{"unknown method", Request{Method: "BREW", URL: "/site/api/cursos"}, []FieldError{{"method", CodeMethodUnknown}}},
-		{"both", Request{Method: "", URL: "/x"}, []FieldError{{"method", CodeMethodUnknown}, {"url", CodeURLOutside}}},
+		{"empty", Request{Method: "GET", URL: "  "}, []FieldError{{Field: "url", Code: CodeURLEmpty}}},
+		{"the lab's own API", Request{Method: "GET", URL: "/api/runs"}, []FieldError{{Field: "url", Code: CodeURLOutside}}},
+		{"another host", Request{Method: "GET", URL: "http://example.com/site/"}, []FieldError{{Field: "url", Code: CodeURLOutside}}},
+		{"scheme-relative", Request{Method: "GET", URL: "//example.com/site/"}, []FieldError{{Field: "url", Code: CodeURLOutside}}},
+		{"dot segments", Request{Method: "GET", URL: "/site/../api/runs"}, []FieldError{{Field: "url", Code: CodeURLOutside}}},
+		{"encoded dot segments", Request{Method: "GET", URL: "/site/%2e%2e/api"}, []FieldError{{Field: "url", Code: CodeURLOutside}}},
+		{"a space", Request{Method: "GET", URL: "/site/api/cur sos"}, []FieldError{{Field: "url", Code: CodeURLInvalid}}},
+		{"a fragment", Request{Method: "GET", URL: "/site/api/cursos#x"}, []FieldError{{Field: "url", Code: CodeURLInvalid}}},
+		{"too long", Request{Method: "GET", URL: "/site/" + strings.Repeat("a", MaxURLBytes)}, []FieldError{{Field: "url", Code: CodeURLTooLong}}},
+		{"unknown method", Request{Method: "BREW", URL: "/site/api/cursos"}, []FieldError{{Field: "method", Code: CodeMethodUnknown}}},
+		{"headers and cookies", Request{Method: "POST", URL: "/site/api/cursos",
+			Headers: []Header{{"X-Curso", "1"}, {"Content-Type", "application/json"}}, Cookies: []Cookie{{"tema", "oscuro"}},
+			Body: `{"titulo":"Redes"}`}, nil},
+		{"a header name that is not a token", Request{Method: "GET", URL: "/site/", Headers: []Header{{"X Curso", "1"}}},
+			[]FieldError{{Field: FieldHeaderName, Row: 1, Code: CodeHeaderName}}},
+		{"a header value with CR LF", Request{Method: "GET", URL: "/site/", Headers: []Header{{"A", "1"}, {"X-B", "1\r\nHost: evil"}}},
+			[]FieldError{{Field: FieldHeaderValue, Row: 2, Code: CodeHeaderValue}}},
+		{"a forbidden header", Request{Method: "GET", URL: "/site/", Headers: []Header{{"cookie", "a=1"}}},
+			[]FieldError{{Field: FieldHeaderName, Row: 1, Code: CodeHeaderForbidden}}},
+		{"a Sec- header", Request{Method: "GET", URL: "/site/", Headers: []Header{{"Sec-Fetch-Mode", "x"}}},
+			[]FieldError{{Field: FieldHeaderName, Row: 1, Code: CodeHeaderForbidden}}},
+		{"the lab's traceparent", Request{Method: "GET", URL: "/site/", Headers: []Header{{"Traceparent", "x"}}},
+			[]FieldError{{Field: FieldHeaderName, Row: 1, Code: CodeHeaderForbidden}}},
+		{"a cookie with a semicolon", Request{Method: "GET", URL: "/site/", Cookies: []Cookie{{"a", "1;b=2"}}},
+			[]FieldError{{Field: FieldCookieValue, Row: 1, Code: CodeCookieValue}}},
+		{"a cookie name with a space", Request{Method: "GET", URL: "/site/", Cookies: []Cookie{{"a b", "1"}}},
+			[]FieldError{{Field: FieldCookieName, Row: 1, Code: CodeCookieName}}},
+		{"headers past 16 KB", Request{Method: "GET", URL: "/site/", Cookies: []Cookie{{"big", strings.Repeat("x", MaxHeaderBytes)}}},
+			[]FieldError{{Field: FieldHeaders, Code: CodeHeadersTooLarge}}},
+		{"invalid JSON", Request{Method: "POST", URL: "/site/", Headers: []Header{{"Content-Type", "application/json; charset=utf-8"}}, Body: `{"a":`},
+			[]FieldError{{Field: FieldBody, Code: CodeBodyJSON}}},
+		{"text that is not JSON", Request{Method: "POST", URL: "/site/", Headers: []Header{{"Content-Type", "text/plain"}}, Body: `{"a":`}, nil},
+		{"a body past 64 KB", Request{Method: "PUT", URL: "/site/", Body: strings.Repeat("x", MaxBodyBytes+1)},
+			[]FieldError{{Field: FieldBody, Code: CodeBodyTooLarge}}},
+		{"a body on GET", Request{Method: "GET", URL: "/site/", Body: "x"},
+			[]FieldError{{Field: FieldBody, Code: CodeBodyNotAllowed}}},
+		{"both", Request{Method: "", URL: "/x"}, []FieldError{{Field: "method", Code: CodeMethodUnknown}, {Field: "url", Code: CodeURLOutside}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -129,5 +155,16 @@ func TestEveryStageHasOneSide(t *testing.T) {
 	}
 	if len(seen) != 14 {
 		t.Errorf("%d stages, the contract names 14", len(seen))
+	}
+}
+
+func TestCookieHeaderBytes(t *testing.T) {
+	cookies := []Cookie{{"tema", "oscuro"}, {"id", "42"}}
+	// "Cookie: tema=oscuro; id=42\r\n"
+	if got, want := CookieHeaderBytes(cookies), len("Cookie: tema=oscuro; id=42\r\n"); got != want {
+		t.Errorf("CookieHeaderBytes = %d, want %d", got, want)
+	}
+	if CookieHeaderBytes(nil) != 0 {
+		t.Error("no cookies weigh nothing")
 	}
 }

@@ -157,6 +157,8 @@ var reasonText = map[stage.Reason]text{
 	stage.ReasonNoTiming:    {"El navegador no dio medidas de esta petición.", "The browser gave no timing for this request."},
 	stage.ReasonNoRoute:     {"Ninguna ruta coincide con esa dirección.", "No route matches that path."},
 	stage.ReasonMethod:      {"La ruta existe, pero no para ese método.", "The route exists, but not for that method."},
+	stage.ReasonOptions:     {"OPTIONS: el servidor responde qué métodos acepta esa ruta (cabecera Allow).", "OPTIONS: the server answers which methods that path takes (the Allow header)."},
+	stage.ReasonTooLarge:    {"La petición es demasiado grande: el servidor la rechaza antes de elegir ruta.", "The request is too large: the server refuses it before choosing a route."},
 	stage.ReasonNoDB:        {"Esta petición no necesita la base de datos.", "This request needs no database."},
 	stage.ReasonNoRow:       {"La consulta se ejecutó y no encontró ninguna fila.", "The query ran and found no row."},
 	stage.ReasonNoAssets:    {"Una respuesta JSON no trae imágenes ni otros recursos que pedir.", "A JSON answer brings no images or other assets to ask for."},

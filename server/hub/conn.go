@@ -20,8 +20,12 @@ type Conn struct {
 	closeCode int
 	closeText string
 
-	runs map[string]struct{} // guarded by hub.mu
+	runs    map[string]struct{} // guarded by hub.mu
+	session string
 }
+
+// Session returns the lab session the connection belongs to.
+func (c *Conn) Session() string { return c.session }
 
 // Send queues msg for the client. A client whose buffer is full is too slow:
 // it is closed, and Send reports false.

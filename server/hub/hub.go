@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"reqlab/app/stage"
 )
 
 // Timings and bounds of a connection.
@@ -78,13 +80,23 @@ func sameOrigin(r *http.Request) bool {
 	return origin[0] == "http://"+r.Host || origin[0] == "https://"+r.Host
 }
 
+// sessionOf returns the lab session a connection belongs to: the browser keeps
+// its id (32 hex digits, like a run id) and names it in the URL
+// (/ws?session=…). A connection without a valid one gets a session of its own.
+func sessionOf(r *http.Request) string {
+	if s := r.URL.Query().Get("session"); stage.ValidRunID(s) {
+		return s
+	}
+	return stage.NewRunID()
+}
+
 // ServeHTTP upgrades a request to a websocket and serves it until it closes.
 func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ws, err := h.upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		return // the upgrader has answered the client already
 	}
-	c := &Conn{hub: h, ws: ws, send: make(chan []byte, sendBuffer), done: make(chan struct{})}
+	c := &Conn{hub: h, ws: ws, send: make(chan []byte, sendBuffer), done: make(chan struct{}), session: sessionOf(r)}
 	if !h.add(c) {
 		ws.WriteControl(websocket.CloseMessage,
 			websocket.FormatCloseMessage(websocket.CloseGoingAway, "server stopping"), time.Now().Add(time.Second))

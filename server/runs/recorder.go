@@ -53,14 +53,14 @@ func (r *Recorder) SetPublisher(p Publisher) { r.pub = p }
 
 // Open starts a run for a request the lab is about to send. The request is
 // checked with the same rules as the form; what is refused is not stored.
-func (r *Recorder) Open(ctx context.Context, req stage.Request) (stage.Run, []stage.FieldError, error) {
+func (r *Recorder) Open(ctx context.Context, session string, req stage.Request) (stage.Run, []stage.FieldError, error) {
 	if errs := req.Check(); errs != nil {
 		return stage.Run{}, errs, nil
 	}
 	if req.Headers == nil {
 		req.Headers = []stage.Header{}
 	}
-	run, err := r.db.CreateRun(ctx, stage.NewRunID(), req)
+	run, err := r.db.CreateRun(ctx, stage.NewRunID(), session, req)
 	if err != nil {
 		return stage.Run{}, nil, fmt.Errorf("open run: %w", err)
 	}

@@ -43,7 +43,7 @@ func newTestRecorder(t *testing.T) (*Recorder, *published) {
 
 func TestOpenRefusesARequestOutsideTheSite(t *testing.T) {
 	r, _ := newTestRecorder(t)
-	_, fields, err := r.Open(context.Background(), stage.Request{Method: "GET", URL: "/api/runs"})
+	_, fields, err := r.Open(context.Background(), "s", stage.Request{Method: "GET", URL: "/api/runs"})
 	if err != nil || len(fields) != 1 || fields[0].Code != stage.CodeURLOutside {
 		t.Fatalf("Open = %v, %v; want the url refused", fields, err)
 	}
@@ -54,7 +54,7 @@ func TestOpenRefusesARequestOutsideTheSite(t *testing.T) {
 func TestLastReportWaitsForTheServersStages(t *testing.T) {
 	r, pub := newTestRecorder(t)
 	ctx := context.Background()
-	run, _, err := r.Open(ctx, stage.Request{Method: "GET", URL: "/site/api/cursos"})
+	run, _, err := r.Open(ctx, "s", stage.Request{Method: "GET", URL: "/site/api/cursos"})
 	if err != nil {
 		t.Fatal(err)
 	}

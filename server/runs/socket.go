@@ -44,7 +44,7 @@ func (s *Socket) HandleMessage(ctx context.Context, c *hub.Conn, raw []byte) {
 }
 
 func (s *Socket) start(ctx context.Context, c *hub.Conn, m wire.Message) {
-	run, fields, err := s.Recorder.Open(ctx, *m.Request)
+	run, fields, err := s.Recorder.Open(ctx, c.Session(), *m.Request)
 	switch {
 	case fields != nil:
 		c.Send(encode(wire.Message{Type: wire.Error, Ref: m.Ref, Code: wire.CodeBadRequest,

@@ -16,8 +16,9 @@ import (
 type measure struct {
 	arrived, received     time.Time // receive: first byte in, request read
 	arrivalKnown          bool
-	routeStart, routed    time.Time // route: the mux starts, a handler is chosen
-	pattern               string    // the route chosen, "" for none
+	routeStart, routed    time.Time    // route: the mux starts, a handler is chosen
+	pattern               string       // the route chosen, "" for none
+	reason                stage.Reason // why no route was chosen
 	dbStart               time.Time
 	query                 *sqlite.Query // nil: no query ran
 	queryErr              error
@@ -92,18 +93,12 @@ func (m *measure) events(origin time.Time, status int, body int64, respHeaderByt
 	}
 
 	events := make([]stage.Event, 0, 4)
+	bodyBytes := int64(len(m.request.Body))
 	events = append(events, end(stage.Receive, m.arrived, m.received, stage.Done, stage.Detail{
-		Method: m.request.Method, URL: m.request.URL, HeaderBytes: m.headerBytes, CookieBytes: m.cookieBytes,
+		Method: m.request.Method, URL: m.request.URL, HeaderBytes: m.headerBytes, CookieBytes: m.cookieBytes, Bytes: &bodyBytes,
 	}))
 
-	routeDetail := stage.Detail{Route: m.pattern}
-	switch {
-	case m.pattern != "":
-	case status == http.StatusMethodNotAllowed:
-		routeDetail.Reason = stage.ReasonMethod
-	default:
-		routeDetail.Reason = stage.ReasonNoRoute
-	}
+	routeDetail := stage.Detail{Route: m.pattern, Reason: m.reason}
 	events = append(events, end(stage.Route, m.routeStart, m.routed, stage.Done, routeDetail))
 
 	if q := m.query; q != nil {
@@ -118,7 +113,7 @@ func (m *measure) events(origin time.Time, status int, body int64, respHeaderByt
 	} else {
 		reason := stage.ReasonNoDB
 		if m.pattern == "" {
-			reason = stage.ReasonNoRoute
+			reason = m.reason
 		}
 		events = append(events, stage.Event{Stage: stage.DB, Side: stage.Server, Phase: stage.End,
 			TMs: at(m.routed), State: stage.Skipped, Detail: stage.Detail{Reason: reason}})

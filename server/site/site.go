@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"reqlab/app/stage"
@@ -66,12 +67,17 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		m.arrived = start
 	}
 	m.readRequest(r)
+	tooLarge := false
 	if r.Body != nil && r.Body != http.NoBody {
 		body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
 		if err != nil {
 			http.Error(w, "could not read the request body", http.StatusBadRequest)
 			return
 		}
+		if tooLarge = len(body) > MaxBodyBytes; tooLarge {
+			body = body[:MaxBodyBytes]
+		}
+		m.request.Body = string(body)
 		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
 	m.received = time.Now()
@@ -88,7 +94,15 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	rw := &responseWriter{ResponseWriter: w, m: m}
 	m.routeStart = time.Now()
-	s.mux.ServeHTTP(rw, r.WithContext(withMeasure(r.Context(), m)))
+	if tooLarge {
+		// Refused before any route: the backend will not read more.
+		m.route("")
+		m.reason = stage.ReasonTooLarge
+		s.json(rw, r.WithContext(withMeasure(r.Context(), m)), http.StatusRequestEntityTooLarge,
+			errorBody{Error: "el cuerpo de la petición pasa de 64 KB"})
+	} else {
+		s.mux.ServeHTTP(rw, r.WithContext(withMeasure(r.Context(), m)))
+	}
 	if rw.status == 0 {
 		rw.WriteHeader(http.StatusOK)
 	}
@@ -110,7 +124,7 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		RunID:    runID,
 		Side:     stage.Server,
 		Request:  &m.request,
-		Response: &stage.Response{Status: rw.status, Headers: rw.headers},
+		Response: &stage.Response{Status: rw.status, Headers: rw.headers, Body: rw.body.String(), BodyTruncated: rw.truncated},
 		Events:   m.events(origin, rw.status, rw.bytes, rw.headerBytes),
 	})
 	if err != nil && !errors.Is(err, sqlite.ErrStageEnded) && !errors.Is(err, sqlite.ErrRunClosed) {
@@ -127,7 +141,8 @@ type responseWriter struct {
 	bytes       int64
 	headerBytes int64
 	headers     []stage.Header
-	proto       string
+	body        bytes.Buffer // the first MaxBodyBytes, kept with the run
+	truncated   bool
 }
 
 func (w *responseWriter) WriteHeader(status int) {
@@ -159,6 +174,9 @@ func (w *responseWriter) Write(b []byte) (int, error) {
 	}
 	n, err := w.ResponseWriter.Write(b)
 	w.bytes += int64(n)
+	keep := min(n, MaxBodyBytes-w.body.Len())
+	w.body.Write(b[:keep])
+	w.truncated = w.truncated || keep < n
 	return n, err
 }
 
@@ -212,9 +230,46 @@ func (s *Site) enrollments(w http.ResponseWriter, r *http.Request) {
 	s.json(w, r, http.StatusOK, list)
 }
 
+// notFound answers what no route takes: 404 where no route has the path,
+// 405 where a route has it for other methods, and OPTIONS with the methods
+// that it has.
 func (s *Site) notFound(w http.ResponseWriter, r *http.Request) {
-	measureOf(r).route("")
-	s.json(w, r, http.StatusNotFound, errorBody{Error: "ninguna ruta del sitio responde a " + r.URL.Path})
+	m := measureOf(r)
+	m.route("")
+	allow := s.allowed(r)
+	switch {
+	case allow == "":
+		m.reason = stage.ReasonNoRoute
+		s.json(w, r, http.StatusNotFound, errorBody{Error: "ninguna ruta del sitio responde a " + r.URL.Path})
+	case r.Method == http.MethodOptions:
+		m.reason = stage.ReasonOptions
+		w.Header().Set("Allow", allow)
+		m.respondStart = time.Now()
+		w.WriteHeader(http.StatusNoContent)
+	default:
+		m.reason = stage.ReasonMethod
+		w.Header().Set("Allow", allow)
+		s.json(w, r, http.StatusMethodNotAllowed, errorBody{Error: "esta ruta no acepta " + r.Method + "; acepta " + allow})
+	}
+}
+
+// allowed lists the methods that some route takes for the request's path.
+func (s *Site) allowed(r *http.Request) string {
+	var methods []string
+	for _, method := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
+		probe := r.Clone(r.Context())
+		probe.Method = method
+		if _, pattern := s.mux.Handler(probe); pattern != "/site/" && pattern != "" {
+			methods = append(methods, method)
+			if method == "GET" {
+				methods = append(methods, "HEAD")
+			}
+		}
+	}
+	if len(methods) == 0 {
+		return ""
+	}
+	return strings.Join(append(methods, "OPTIONS"), ", ")
 }
 
 type errorBody struct {

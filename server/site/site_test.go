@@ -213,3 +213,58 @@ func TestUntracedRequestsAreServedAndNotRecorded(t *testing.T) {
 	time.Sleep(50 * time.Millisecond) // time to record, were it to
 	rec.recorded(t, 0)
 }
+
+func TestMethodsAndSizes(t *testing.T) {
+	srv, rec := newTestSite(t)
+	tests := []struct {
+		method, path string
+		body         string
+		status       int
+		allow        string
+		reason       stage.Reason
+	}{
+		{"DELETE", "/site/api/cursos", "", 405, "GET, HEAD, OPTIONS", stage.ReasonMethod},
+		{"OPTIONS", "/site/api/cursos/1", "", 204, "GET, HEAD, OPTIONS", stage.ReasonOptions},
+		{"PUT", "/site/api/nada", "x", 404, "", stage.ReasonNoRoute},
+		{"POST", "/site/api/cursos", strings.Repeat("x", MaxBodyBytes+1), 413, "", stage.ReasonTooLarge},
+		{"HEAD", "/site/api/cursos", "", 200, "", ""},
+	}
+	for i, tt := range tests {
+		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+			id := stage.NewRunID()
+			rec.mu.Lock()
+			rec.open[id] = time.Now()
+			rec.mu.Unlock()
+			req, _ := http.NewRequest(tt.method, srv.URL+tt.path, strings.NewReader(tt.body))
+			req.Header.Set("traceparent", stage.Traceparent(id))
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			if res.StatusCode != tt.status || res.Header.Get("Allow") != tt.allow {
+				t.Errorf("%d Allow %q, want %d Allow %q", res.StatusCode, res.Header.Get("Allow"), tt.status, tt.allow)
+			}
+			b := rec.recorded(t, i+1)[i]
+			if got := b.Events[1].Detail.Reason; got != tt.reason {
+				t.Errorf("route reason %q, want %q", got, tt.reason)
+			}
+			if tt.status == 413 && len(b.Request.Body) != MaxBodyBytes {
+				t.Errorf("kept %d bytes of the body, want the first %d", len(b.Request.Body), MaxBodyBytes)
+			}
+		})
+	}
+}
+
+func TestTheAnswerIsKeptWithTheRun(t *testing.T) {
+	srv, rec := newTestSite(t)
+	id := stage.NewRunID()
+	rec.mu.Lock()
+	rec.open[id] = time.Now()
+	rec.mu.Unlock()
+	_, body := get(t, srv.URL+"/site/api/cursos/1", stage.Traceparent(id))
+	if got := rec.recorded(t, 1)[0].Response; got.Body != body || got.BodyTruncated {
+		t.Errorf("kept body %q (truncated %v), want %q", got.Body, got.BodyTruncated, body)
+	}
+}

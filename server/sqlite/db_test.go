@@ -38,8 +38,8 @@ func TestOpenMigratesOnceAndUsesWAL(t *testing.T) {
 	defer again.Close()
 	var n int
 	again.read.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n)
-	if n != 2 {
-		t.Errorf("%d migrations recorded, want 2", n)
+	if n != 3 {
+		t.Errorf("%d migrations recorded, want 3", n)
 	}
 	courses, _, err := again.Courses(context.Background())
 	if err != nil || len(courses) != 6 {
@@ -62,7 +62,7 @@ func TestRunLifecycle(t *testing.T) {
 
 	id := stage.NewRunID()
 	meant := stage.Request{Method: "GET", URL: "/site/api/cursos", Headers: []stage.Header{}}
-	if _, err := db.CreateRun(ctx, id, meant); err != nil {
+	if _, err := db.CreateRun(ctx, id, "s1", meant); err != nil {
 		t.Fatalf("CreateRun: %v", err)
 	}
 	opened, ok, err := db.RunOpened(ctx, id)
@@ -120,13 +120,13 @@ func TestAppendRefusesAndStoresNothing(t *testing.T) {
 	db, _ := openTestDB(t)
 	ctx := context.Background()
 	open := stage.NewRunID()
-	db.CreateRun(ctx, open, stage.Request{Method: "GET", URL: "/site/"})
+	db.CreateRun(ctx, open, "s1", stage.Request{Method: "GET", URL: "/site/"})
 	wait := stage.Event{Stage: stage.Wait, Side: stage.Client, Phase: stage.End, State: stage.Done}
 	if _, err := db.Append(ctx, Batch{RunID: open, Events: []stage.Event{wait}}); err != nil {
 		t.Fatal(err)
 	}
 	closed := stage.NewRunID()
-	db.CreateRun(ctx, closed, stage.Request{Method: "GET", URL: "/site/"})
+	db.CreateRun(ctx, closed, "s1", stage.Request{Method: "GET", URL: "/site/"})
 	db.Append(ctx, Batch{RunID: closed, Complete: true})
 
 	tests := []struct {

@@ -17,8 +17,9 @@ var ErrRunClosed = errors.New("run is complete")
 // ErrStageEnded is returned when a stage of a run is reported ended twice.
 var ErrStageEnded = errors.New("stage already ended")
 
-// CreateRun stores a new, open run whose request is as the client meant it.
-func (db *DB) CreateRun(ctx context.Context, id string, req stage.Request) (stage.Run, error) {
+// CreateRun stores a new, open run of a lab session, whose request is as the
+// client meant it.
+func (db *DB) CreateRun(ctx context.Context, id, session string, req stage.Request) (stage.Run, error) {
 	run := stage.Run{
 		ID:        id,
 		CreatedAt: db.Now().UTC(),
@@ -26,13 +27,18 @@ func (db *DB) CreateRun(ctx context.Context, id string, req stage.Request) (stag
 		Request:   req,
 		Events:    []stage.Event{},
 	}
-	headers, err := marshalHeaders(req.Headers)
+	headers, err := marshalJSON(req.Headers, "[]")
+	if err != nil {
+		return stage.Run{}, err
+	}
+	cookies, err := marshalJSON(req.Cookies, "[]")
 	if err != nil {
 		return stage.Run{}, err
 	}
 	_, err = db.write.ExecContext(ctx,
-		`INSERT INTO runs (id, created_at, method, url, request_headers) VALUES (?, ?, ?, ?, ?)`,
-		id, run.CreatedAt.Format(time.RFC3339Nano), req.Method, req.URL, headers)
+		`INSERT INTO runs (id, created_at, session, method, url, request_headers, request_cookies, request_body)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, run.CreatedAt.Format(time.RFC3339Nano), session, req.Method, req.URL, headers, cookies, req.Body)
 	if err != nil {
 		return stage.Run{}, fmt.Errorf("create run: %w", err)
 	}
@@ -81,25 +87,25 @@ func (db *DB) Append(ctx context.Context, b Batch) ([]stage.Event, error) {
 	}
 
 	if b.Request != nil {
-		headers, err := marshalHeaders(b.Request.Headers)
+		headers, err := marshalJSON(b.Request.Headers, "[]")
 		if err != nil {
 			return nil, err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE runs SET method = ?, url = ?, request_headers = ? WHERE id = ?`,
-			b.Request.Method, b.Request.URL, headers, b.RunID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE runs SET method = ?, url = ?, request_headers = ?, request_body = ? WHERE id = ?`,
+			b.Request.Method, b.Request.URL, headers, b.Request.Body, b.RunID); err != nil {
 			return nil, fmt.Errorf("append request: %w", err)
 		}
 	}
-	if b.Response != nil {
-		headers, err := marshalHeaders(b.Response.Headers)
+	if r := b.Response; r != nil {
+		headers, err := marshalJSON(r.Headers, "[]")
 		if err != nil {
 			return nil, err
 		}
-		q := `UPDATE runs SET status = ?, response_headers = ? WHERE id = ?`
+		q := `UPDATE runs SET status = ?, response_headers = ?, response_body = ?, response_body_truncated = ? WHERE id = ?`
 		if b.Side == stage.Client {
 			q += ` AND status IS NULL`
 		}
-		if _, err := tx.ExecContext(ctx, q, b.Response.Status, headers, b.RunID); err != nil {
+		if _, err := tx.ExecContext(ctx, q, r.Status, headers, r.Body, r.BodyTruncated, b.RunID); err != nil {
 			return nil, fmt.Errorf("append response: %w", err)
 		}
 	}
@@ -144,15 +150,20 @@ func (db *DB) Append(ctx context.Context, b Batch) ([]stage.Event, error) {
 // Run returns a stored run with all its events, or ErrNotFound.
 func (db *DB) Run(ctx context.Context, id string) (stage.Run, error) {
 	var (
-		run            stage.Run
-		created, state string
-		reqHeaders     string
-		status         sql.NullInt64
-		respHeaders    sql.NullString
+		run                 stage.Run
+		created, state      string
+		reqHeaders, cookies string
+		status              sql.NullInt64
+		respHeaders         sql.NullString
+		respBody            string
+		truncated           bool
 	)
 	err := db.read.QueryRowContext(ctx,
-		`SELECT id, created_at, state, method, url, request_headers, status, response_headers FROM runs WHERE id = ?`, id).
-		Scan(&run.ID, &created, &state, &run.Request.Method, &run.Request.URL, &reqHeaders, &status, &respHeaders)
+		`SELECT id, created_at, state, method, url, request_headers, request_cookies, request_body,
+		        status, response_headers, response_body, response_body_truncated
+		 FROM runs WHERE id = ?`, id).
+		Scan(&run.ID, &created, &state, &run.Request.Method, &run.Request.URL, &reqHeaders, &cookies, &run.Request.Body,
+			&status, &respHeaders, &respBody, &truncated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return stage.Run{}, ErrNotFound
 	}
@@ -163,11 +174,14 @@ func (db *DB) Run(ctx context.Context, id string) (stage.Run, error) {
 		return stage.Run{}, fmt.Errorf("read run: %w", err)
 	}
 	run.State = stage.RunState(state)
-	if err := json.Unmarshal([]byte(reqHeaders), &run.Request.Headers); err != nil {
+	if err := errors.Join(
+		json.Unmarshal([]byte(reqHeaders), &run.Request.Headers),
+		json.Unmarshal([]byte(cookies), &run.Request.Cookies),
+	); err != nil {
 		return stage.Run{}, fmt.Errorf("read run: %w", err)
 	}
 	if status.Valid {
-		run.Response = &stage.Response{Status: int(status.Int64), Headers: []stage.Header{}}
+		run.Response = &stage.Response{Status: int(status.Int64), Headers: []stage.Header{}, Body: respBody, BodyTruncated: truncated}
 		if respHeaders.Valid {
 			if err := json.Unmarshal([]byte(respHeaders.String), &run.Response.Headers); err != nil {
 				return stage.Run{}, fmt.Errorf("read run: %w", err)
@@ -178,6 +192,54 @@ func (db *DB) Run(ctx context.Context, id string) (stage.Run, error) {
 		return stage.Run{}, err
 	}
 	return run, nil
+}
+
+// RunSummary is one line of a session's history.
+type RunSummary struct {
+	ID        string         `json:"id"`
+	CreatedAt time.Time      `json:"created_at"`
+	State     stage.RunState `json:"state"`
+	Method    string         `json:"method"`
+	URL       string         `json:"url"`
+	Status    int            `json:"status,omitempty"` // 0 while no answer is known
+	// TotalMs is the client's measured time, from the start of the fetch to
+	// the end of its last stage; nil until the client has reported.
+	TotalMs *float64 `json:"total_ms"`
+}
+
+// Runs returns a session's latest runs, newest first.
+func (db *DB) Runs(ctx context.Context, session string, limit int) ([]RunSummary, error) {
+	rows, err := db.read.QueryContext(ctx,
+		`SELECT r.id, r.created_at, r.state, r.method, r.url, coalesce(r.status, 0),
+		        (SELECT max(e.t_ms + coalesce(e.dur_ms, 0)) - min(e.t_ms) FROM events e
+		          WHERE e.run_id = r.id AND e.side = 'client' AND e.phase = 'end')
+		 FROM runs r WHERE r.session = ? ORDER BY r.created_at DESC, r.id LIMIT ?`, session, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list runs: %w", err)
+	}
+	defer rows.Close()
+	out := []RunSummary{}
+	for rows.Next() {
+		var (
+			s       RunSummary
+			created string
+			total   sql.NullFloat64
+		)
+		if err := rows.Scan(&s.ID, &created, &s.State, &s.Method, &s.URL, &s.Status, &total); err != nil {
+			return nil, fmt.Errorf("list runs: %w", err)
+		}
+		if s.CreatedAt, err = time.Parse(time.RFC3339Nano, created); err != nil {
+			return nil, fmt.Errorf("list runs: %w", err)
+		}
+		if total.Valid {
+			s.TotalMs = stage.Ms(total.Float64)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list runs: %w", err)
+	}
+	return out, nil
 }
 
 // Events returns a run's events whose seq is above after, in seq order.
@@ -240,13 +302,14 @@ func (db *DB) RunExists(ctx context.Context, id string) (bool, error) {
 	return n > 0, nil
 }
 
-func marshalHeaders(h []stage.Header) (string, error) {
-	if h == nil {
-		h = []stage.Header{}
+// marshalJSON encodes v for a JSON column; a nil slice is stored as empty.
+func marshalJSON[T any](v []T, empty string) (string, error) {
+	if v == nil {
+		return empty, nil
 	}
-	b, err := json.Marshal(h)
+	b, err := json.Marshal(v)
 	if err != nil {
-		return "", fmt.Errorf("encode headers: %w", err)
+		return "", fmt.Errorf("encode: %w", err)
 	}
 	return string(b), nil
 }
