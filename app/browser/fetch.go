@@ -16,7 +16,7 @@ type Response struct {
 // Fetch sends a request with the page's own fetch, so it is the browser that
 // resolves, connects, uses its cache and its cookie jar as for any page. It
 // waits for the whole body.
-func Fetch(method, url string, headers []stage.Header) (Response, error) {
+func Fetch(method, url string, headers []stage.Header, body string) (Response, error) {
 	h := app.Window().Get("Headers").New()
 	for _, v := range headers {
 		h.Call("append", v.Name, v.Value)
@@ -27,6 +27,9 @@ func Fetch(method, url string, headers []stage.Header) (Response, error) {
 		"credentials": "same-origin",
 		"cache":       "default",
 		"redirect":    "follow",
+	}
+	if body != "" {
+		opts["body"] = body
 	}
 	resp, err := await(app.Window().Call("fetch", url, opts))
 	if err != nil {
@@ -42,10 +45,10 @@ func Fetch(method, url string, headers []stage.Header) (Response, error) {
 		pair := next.Get("value")
 		out.Headers = append(out.Headers, stage.Header{Name: pair.Index(0).String(), Value: pair.Index(1).String()})
 	}
-	body, err := await(resp.Call("text"))
+	text, err := await(resp.Call("text"))
 	if err != nil {
 		return out, err
 	}
-	out.Body = body.String()
+	out.Body = text.String()
 	return out, nil
 }

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"encoding/json"
-	"strings"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -100,13 +99,18 @@ func (c *Lab) onSocket(ctx app.Context, open bool) {
 
 // send checks the form and, if it is sound, sends the request as a new run.
 func (c *Lab) send(ctx app.Context) {
-	req := stage.Request{Method: c.method, URL: strings.TrimSpace(c.url), Headers: []stage.Header{}}
-	c.fieldErrs = req.Check()
+	req, ok := c.check()
 	c.notice = ""
-	if c.fieldErrs != nil || c.sending || !c.socketOpen {
+	if !ok || c.sending || !c.socketOpen {
 		return
 	}
+	c.startRun(ctx, req)
+}
+
+// startRun sends a request as a new, live run.
+func (c *Lab) startRun(ctx app.Context, req stage.Request) {
 	c.sending = true
+	c.stopPlayback()
 	c.live = c.lang.T("live.sent")
 	ctx.Async(func() {
 		c.transmit(ctx, req)
@@ -133,7 +137,7 @@ func (c *Lab) transmit(ctx app.Context, req stage.Request) {
 	}
 	run := newRunView(r.msg.Run)
 	ctx.Dispatch(func(ctx app.Context) {
-		c.run, c.resp = run, nil
+		c.run, c.resp, c.stored = run, nil, nil
 	})
 	// The browser's first step is always to look in its cache: say so now,
 	// so the diagram shows the run under way while the fetch is in flight.
@@ -142,7 +146,9 @@ func (c *Lab) transmit(ctx app.Context, req stage.Request) {
 	}}}))
 
 	m := timing.Measured{Method: req.Method, URL: req.URL, Origin: origin}
-	resp, err := browser.Fetch(req.Method, req.URL, []stage.Header{{Name: "traceparent", Value: stage.Traceparent(run.id)}})
+	browser.SetCookies(req.Cookies)
+	headers := append([]stage.Header{{Name: "traceparent", Value: stage.Traceparent(run.id)}}, req.Headers...)
+	resp, err := browser.Fetch(req.Method, req.URL, headers, req.Body)
 	if err != nil {
 		m.FetchErr = err.Error()
 		ctx.Dispatch(func(ctx app.Context) { c.notice = c.lang.Tf("error.fetch", err.Error()) })
@@ -182,17 +188,30 @@ func (c *Lab) deliver(ctx app.Context, run *runView, report wire.Message) {
 	if r.timeout {
 		return // the socket is down: onSocket sends it again when it is back
 	}
+	stored := r.msg.Type == wire.Ack || r.msg.Code == wire.CodeRunClosed || r.msg.Code == wire.CodeBadEvent // by an earlier try
 	ctx.Dispatch(func(ctx app.Context) {
 		run.unacked = nil
-		switch r.msg.Type {
-		case wire.Ack:
-			run.complete = true
-		case wire.Error:
-			if r.msg.Code == wire.CodeRunClosed || r.msg.Code == wire.CodeBadEvent {
-				run.complete = true // stored by an earlier try
-				return
-			}
+		run.complete = stored
+		if !stored {
 			c.notice = r.msg.Message
+		}
+	})
+	if stored {
+		c.showStored(ctx, run.id)
+		c.refreshHistory(ctx)
+	}
+}
+
+// showStored reads a run back as the server stored it: the request exactly as
+// it arrived, which the page shows beside the answer. It blocks.
+func (c *Lab) showStored(ctx app.Context, id string) {
+	var run stage.Run
+	if code, err := browser.GetJSON("/api/runs/"+id, &run); err != nil || code != 200 {
+		return
+	}
+	ctx.Dispatch(func(ctx app.Context) {
+		if c.run != nil && c.run.id == id {
+			c.stored = &run
 		}
 	})
 }

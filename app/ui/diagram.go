@@ -27,16 +27,8 @@ func (c *Lab) renderDiagram() app.UI {
 	return app.Section().Class("panel path").Aria("labelledby", "path-heading").Body(
 		app.H2().ID("path-heading").Text(l.T("path.heading")),
 		app.P().Class("intro").Text(l.T("path.intro")),
-		app.If(c.run != nil, func() app.UI {
-			total, ok := c.run.clientTotal()
-			return app.P().Class("run-meta").Body(
-				app.Span().Text(l.T("run.id")+" "),
-				app.Code().Class("run-id").Text(c.run.id),
-				app.If(ok, func() app.UI {
-					return app.Span().Class("run-total").Text(" · " + l.Tf("run.total", l.Ms(total)))
-				}),
-			)
-		}),
+		app.If(c.run != nil, func() app.UI { return c.renderRunMeta() }),
+		c.renderPlayback(),
 		app.Div().Class("lanes").Body(app.Range(lanes).Slice(func(i int) app.UI {
 			lane := lanes[i]
 			return app.Div().Class("lane lane-"+string(lane.side)).Body(
@@ -46,6 +38,35 @@ func (c *Lab) renderDiagram() app.UI {
 				})),
 			)
 		})),
+	)
+}
+
+// renderRunMeta names the run on screen, with its total, its export and a
+// button to send its request again.
+func (c *Lab) renderRunMeta() app.UI {
+	l := c.lang
+	total, ok := c.run.clientTotal()
+	stored := c.stored
+	return app.Div().Class("run-meta").Body(
+		app.Span().Text(l.T("run.id")+" "),
+		app.A().Class("run-id").Href("/runs/"+c.run.id).Attr("data-field", "run-link").Body(app.Code().Text(c.run.id)),
+		app.If(ok, func() app.UI {
+			return app.Span().Class("run-total").Text(" · " + l.Tf("run.total", l.Ms(total)))
+		}),
+		app.If(stored != nil && c.run.complete, func() app.UI {
+			return app.Span().Class("run-actions").Body(
+				app.A().Class("button").Href("/api/runs/"+c.run.id+"/har").Attr("download", "reqlab-"+c.run.id+".har").
+					Attr("data-action", "export-har").Text(l.T("run.har")),
+				app.Button().Type("button").Attr("data-action", "resend").Disabled(c.sending || !c.socketOpen).
+					Text(l.T("run.resend")).
+					OnClick(func(ctx app.Context, e app.Event) {
+						c.load(stored.Request)
+						if req, ok := c.check(); ok && !c.sending {
+							c.startRun(ctx, req)
+						}
+					}),
+			)
+		}),
 	)
 }
 

@@ -1,29 +1,155 @@
 package ui
 
 import (
+	"encoding/json"
+	"net/url"
+	"strconv"
+	"strings"
+
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"reqlab/app/stage"
 )
 
+// row is one editable line of the form: a query parameter, a header or a
+// cookie. A header can be switched off without losing it.
+type row struct {
+	name, value string
+	on          bool
+}
+
 // examples are requests worth trying, each showing one decision of the backend.
 var examples = []struct{ url, label string }{
 	{"/site/api/cursos", "example.list"},
+	{"/site/api/cursos?nivel=intermedio", "example.filter"},
 	{"/site/api/cursos/2", "example.one"},
 	{"/site/api/cursos/999999", "example.missing"},
 	{"/site/api/nada", "example.noroute"},
 	{"/site/api/inscripciones", "example.broken"},
 }
 
+// contentTypes are the body types the form offers.
+var contentTypes = []string{"application/json", "text/plain", "application/x-www-form-urlencoded"}
+
+// request builds the request the form describes. rows maps each header and
+// cookie of the request back to its row in the form (-1: made by the form).
+func (c *Lab) request() (req stage.Request, headerRows, cookieRows []int) {
+	req = stage.Request{Method: c.method, URL: strings.TrimSpace(c.url), Headers: []stage.Header{}, Body: c.body}
+	for i, h := range c.headers {
+		if h.on && (h.name != "" || h.value != "") {
+			req.Headers = append(req.Headers, stage.Header{Name: strings.TrimSpace(h.name), Value: h.value})
+			headerRows = append(headerRows, i)
+		}
+	}
+	if c.body != "" && c.contentType != "" && req.Header("Content-Type") == "" {
+		req.Headers = append(req.Headers, stage.Header{Name: "Content-Type", Value: c.contentType})
+		headerRows = append(headerRows, -1)
+	}
+	for i, k := range c.cookies {
+		if k.name != "" || k.value != "" {
+			req.Cookies = append(req.Cookies, stage.Cookie{Name: strings.TrimSpace(k.name), Value: k.value})
+			cookieRows = append(cookieRows, i)
+		}
+	}
+	return req, headerRows, cookieRows
+}
+
+// check runs the request's rules and keeps the refusals, with their rows
+// counted as the form shows them.
+func (c *Lab) check() (stage.Request, bool) {
+	req, headerRows, cookieRows := c.request()
+	errs := req.Check()
+	for i, e := range errs {
+		switch e.Field {
+		case stage.FieldHeaderName, stage.FieldHeaderValue:
+			errs[i].Row = formRow(headerRows, e.Row)
+		case stage.FieldCookieName, stage.FieldCookieValue:
+			errs[i].Row = formRow(cookieRows, e.Row)
+		}
+	}
+	c.fieldErrs = errs
+	return req, errs == nil
+}
+
+func formRow(rows []int, reqRow int) int {
+	if reqRow < 1 || reqRow > len(rows) || rows[reqRow-1] < 0 {
+		return 0
+	}
+	return rows[reqRow-1] + 1
+}
+
+// load puts a request into the form, as "send again" and the history do.
+func (c *Lab) load(req stage.Request) {
+	c.method, c.url, c.body, c.contentType = req.Method, req.URL, req.Body, ""
+	c.query = parseQuery(req.URL)
+	c.headers = nil
+	for _, h := range req.Headers {
+		switch strings.ToLower(h.Name) {
+		case "host", "traceparent", "cookie", "content-length", "accept-encoding", "connection", "user-agent",
+			"accept", "accept-language", "origin", "referer", "sec-ch-ua", "sec-ch-ua-mobile", "sec-ch-ua-platform",
+			"sec-fetch-dest", "sec-fetch-mode", "sec-fetch-site", "pragma", "cache-control":
+			continue // the browser's own, not the student's
+		case "content-type":
+			c.contentType = h.Value
+			continue
+		}
+		c.headers = append(c.headers, row{name: h.Name, value: h.Value, on: true})
+	}
+	c.cookies = nil
+	for _, k := range req.Cookies {
+		c.cookies = append(c.cookies, row{name: k.Name, value: k.Value, on: true})
+	}
+	c.fieldErrs = nil
+}
+
+// parseQuery splits the query of a URL into rows, in their order.
+func parseQuery(raw string) []row {
+	_, q, ok := strings.Cut(raw, "?")
+	if !ok || q == "" {
+		return nil
+	}
+	var rows []row
+	for _, part := range strings.Split(q, "&") {
+		name, value, _ := strings.Cut(part, "=")
+		n, err1 := url.QueryUnescape(name)
+		v, err2 := url.QueryUnescape(value)
+		if err1 != nil || err2 != nil {
+			n, v = name, value
+		}
+		rows = append(rows, row{name: n, value: v, on: true})
+	}
+	return rows
+}
+
+// withQuery rebuilds a URL's query from the rows.
+func withQuery(raw string, rows []row) string {
+	path, _, _ := strings.Cut(raw, "?")
+	var parts []string
+	for _, r := range rows {
+		if r.name == "" && r.value == "" {
+			continue
+		}
+		parts = append(parts, url.QueryEscape(r.name)+"="+url.QueryEscape(r.value))
+	}
+	if len(parts) == 0 {
+		return path
+	}
+	return path + "?" + strings.Join(parts, "&")
+}
+
 func (c *Lab) renderForm() app.UI {
 	l := c.lang
-	urlErr := c.fieldError("url")
-	methodErr := c.fieldError("method")
 	busy := c.sending || !c.mounted || !c.socketOpen
 	label := l.T("request.send")
 	if c.sending {
 		label = l.T("request.sending")
 	}
+	methodErr, urlErr, bodyErr := c.fieldError(stage.FieldMethod, 0), c.fieldError(stage.FieldURL, 0), c.fieldError(stage.FieldBody, 0)
+	if bodyErr == "" && c.body != "" && strings.Contains(c.contentType, "json") && !json.Valid([]byte(c.body)) {
+		bodyErr = stage.CodeBodyJSON // checked as the student types
+	}
+	cookieBytes := stage.CookieHeaderBytes(c.cookieList())
+
 	return app.Section().Class("panel request").Aria("labelledby", "request-heading").Body(
 		app.H2().ID("request-heading").Text(l.T("request.heading")),
 		app.P().Class("intro").Text(l.T("request.intro")),
@@ -35,35 +161,73 @@ func (c *Lab) renderForm() app.UI {
 				c.send(ctx)
 			}).
 			Body(
-				app.Div().Class("field method").Body(
-					app.Label().For("req-method").Text(l.T("request.method")),
-					app.Select().
-						ID("req-method").
-						Attr("data-field", "method").
-						Aria("invalid", methodErr != "").
-						Aria("describedby", describedBy("method", methodErr)).
-						OnChange(c.ValueTo(&c.method)).
-						Body(app.Range(stage.Methods).Slice(func(i int) app.UI {
-							m := stage.Methods[i]
-							return app.Option().Value(m).Selected(m == c.method).Text(m)
-						})),
-					c.renderFieldError("method", methodErr),
+				app.Div().Class("line").Body(
+					app.Div().Class("field method").Body(
+						app.Label().For("req-method").Text(l.T("request.method")),
+						app.Select().
+							ID("req-method").
+							Attr("data-field", "method").
+							Aria("invalid", methodErr != "").
+							Aria("describedby", describedBy(stage.FieldMethod, 0, methodErr)).
+							OnChange(c.ValueTo(&c.method)).
+							Body(app.Range(stage.Methods).Slice(func(i int) app.UI {
+								m := stage.Methods[i]
+								return app.Option().Value(m).Selected(m == c.method).Text(m)
+							})),
+						c.renderFieldError(stage.FieldMethod, 0, methodErr),
+					),
+					app.Div().Class("field url").Body(
+						app.Label().For("req-url").Text(l.T("request.url")),
+						app.Input().
+							ID("req-url").
+							Type("text").
+							Attr("data-field", "url").
+							Attr("spellcheck", "false").
+							Attr("autocomplete", "off").
+							Attr("inputmode", "url").
+							Aria("invalid", urlErr != "").
+							Aria("describedby", "req-url-hint "+describedBy(stage.FieldURL, 0, urlErr)).
+							Value(c.url).
+							OnInput(func(ctx app.Context, e app.Event) {
+								c.url = ctx.JSSrc().Get("value").String()
+								c.query = parseQuery(c.url)
+							}),
+						app.P().ID("req-url-hint").Class("hint").Text(l.T("request.url-hint")),
+						c.renderFieldError(stage.FieldURL, 0, urlErr),
+					),
 				),
-				app.Div().Class("field url").Body(
-					app.Label().For("req-url").Text(l.T("request.url")),
-					app.Input().
-						ID("req-url").
-						Type("text").
-						Attr("data-field", "url").
+				c.renderRows("query", l.T("request.query"), c.query, false),
+				c.renderRows("header", l.T("request.headers"), c.headers, true),
+				c.renderFieldError(stage.FieldHeaders, 0, c.fieldError(stage.FieldHeaders, 0)),
+				c.renderRows("cookie", l.T("request.cookies"), c.cookies, false),
+				app.P().Class("hint cookie-bytes").Attr("data-field", "cookie-bytes").Attr("aria-live", "polite").
+					Text(l.Tf("request.cookie-bytes", cookieBytes)),
+				app.Div().Class("field body").Body(
+					app.Label().For("req-body").Text(l.T("request.body")),
+					app.Div().Class("line").Body(
+						app.Label().For("req-content-type").Class("sr-only").Text(l.T("request.content-type")),
+						app.Select().
+							ID("req-content-type").
+							Attr("data-field", "content-type").
+							Title(l.T("request.content-type")).
+							OnChange(c.ValueTo(&c.contentType)).
+							Body(
+								app.Option().Value("").Selected(c.contentType == "").Text(l.T("request.no-content-type")),
+								app.Range(contentTypes).Slice(func(i int) app.UI {
+									return app.Option().Value(contentTypes[i]).Selected(c.contentType == contentTypes[i]).Text(contentTypes[i])
+								}),
+							),
+					),
+					app.Textarea().
+						ID("req-body").
+						Attr("data-field", "body").
+						Attr("rows", 4).
 						Attr("spellcheck", "false").
-						Attr("autocomplete", "off").
-						Attr("inputmode", "url").
-						Aria("invalid", urlErr != "").
-						Aria("describedby", "req-url-hint "+describedBy("url", urlErr)).
-						Value(c.url).
-						OnInput(c.ValueTo(&c.url)),
-					app.P().ID("req-url-hint").Class("hint").Text(l.T("request.url-hint")),
-					c.renderFieldError("url", urlErr),
+						Aria("invalid", bodyErr != "").
+						Aria("describedby", describedBy(stage.FieldBody, 0, bodyErr)).
+						Text(c.body).
+						OnInput(c.ValueTo(&c.body)),
+					c.renderFieldError(stage.FieldBody, 0, bodyErr),
 				),
 				app.Button().
 					Type("submit").
@@ -82,7 +246,7 @@ func (c *Lab) renderForm() app.UI {
 						Class("example").
 						Attr("data-example", ex.url).
 						OnClick(func(ctx app.Context, e app.Event) {
-							c.url, c.method, c.fieldErrs = ex.url, "GET", nil
+							c.load(stage.Request{Method: "GET", URL: ex.url})
 						}).
 						Body(app.Code().Text(ex.url), app.Text(" — "+l.T(ex.label))),
 				)
@@ -91,30 +255,150 @@ func (c *Lab) renderForm() app.UI {
 	)
 }
 
-// fieldError returns the code of the refusal of a field, or "".
-func (c *Lab) fieldError(field string) string {
+func (c *Lab) cookieList() []stage.Cookie {
+	var out []stage.Cookie
+	for _, k := range c.cookies {
+		if k.name != "" || k.value != "" {
+			out = append(out, stage.Cookie{Name: k.name, Value: k.value})
+		}
+	}
+	return out
+}
+
+// rowsOf returns the form's rows of a kind.
+func (c *Lab) rowsOf(kind string) *[]row {
+	switch kind {
+	case "query":
+		return &c.query
+	case "header":
+		return &c.headers
+	default:
+		return &c.cookies
+	}
+}
+
+// edited follows a change to a row; query rows rewrite the URL.
+func (c *Lab) edited(kind string) {
+	if kind == "query" {
+		c.url = withQuery(c.url, c.query)
+	}
+}
+
+// renderRows draws the rows of one kind (query, header, cookie), each a name
+// and a value, headers with an on/off switch, and a button to add one.
+func (c *Lab) renderRows(kind, legend string, rows []row, toggle bool) app.UI {
+	l := c.lang
+	return app.FieldSet().Class("rows rows-"+kind).Body(
+		app.Legend().Text(legend),
+		app.Range(rows).Slice(func(i int) app.UI {
+			r := rows[i]
+			n := i + 1
+			nameErr := c.fieldError(kind+"-name", n)
+			valueErr := c.fieldError(kind+"-value", n)
+			id := "req-" + kind + "-" + strconv.Itoa(n)
+			return app.Div().Class("row").Attr("data-row", n).Body(
+				app.If(toggle, func() app.UI {
+					return app.Input().
+						Type("checkbox").
+						ID(id+"-on").
+						Attr("data-field", kind+"-on").
+						Title(l.T("request.row-on")).
+						Aria("label", l.Tf("request.row-on-n", n)).
+						Checked(r.on).
+						OnChange(func(ctx app.Context, e app.Event) {
+							(*c.rowsOf(kind))[i].on = ctx.JSSrc().Get("checked").Bool()
+						})
+				}),
+				app.Input().
+					Type("text").
+					ID(id+"-name").
+					Attr("data-field", kind+"-name").
+					Attr("spellcheck", "false").
+					Attr("autocomplete", "off").
+					Placeholder(l.T("request.name")).
+					Aria("label", l.Tf("request."+kind+"-name-n", n)).
+					Aria("invalid", nameErr != "").
+					Aria("describedby", describedBy(kind+"-name", n, nameErr)).
+					Value(r.name).
+					OnInput(func(ctx app.Context, e app.Event) {
+						(*c.rowsOf(kind))[i].name = ctx.JSSrc().Get("value").String()
+						c.edited(kind)
+					}),
+				app.Input().
+					Type("text").
+					ID(id+"-value").
+					Attr("data-field", kind+"-value").
+					Attr("spellcheck", "false").
+					Attr("autocomplete", "off").
+					Placeholder(l.T("request.value")).
+					Aria("label", l.Tf("request."+kind+"-value-n", n)).
+					Aria("invalid", valueErr != "").
+					Aria("describedby", describedBy(kind+"-value", n, valueErr)).
+					Value(r.value).
+					OnInput(func(ctx app.Context, e app.Event) {
+						(*c.rowsOf(kind))[i].value = ctx.JSSrc().Get("value").String()
+						c.edited(kind)
+					}),
+				app.Button().
+					Type("button").
+					Class("remove").
+					Attr("data-action", "remove-"+kind).
+					Aria("label", l.Tf("request.remove-n", n)).
+					Text("×").
+					OnClick(func(ctx app.Context, e app.Event) {
+						rs := c.rowsOf(kind)
+						*rs = append((*rs)[:i:i], (*rs)[i+1:]...)
+						c.fieldErrs = nil
+						c.edited(kind)
+					}),
+				c.renderFieldError(kind+"-name", n, nameErr),
+				c.renderFieldError(kind+"-value", n, valueErr),
+			)
+		}),
+		app.Button().
+			Type("button").
+			Class("add").
+			Attr("data-action", "add-"+kind).
+			Text(l.T("request.add-"+kind)).
+			OnClick(func(ctx app.Context, e app.Event) {
+				rs := c.rowsOf(kind)
+				*rs = append(*rs, row{on: true})
+			}),
+	)
+}
+
+// fieldError returns the code of the refusal of a field (and row), or "".
+func (c *Lab) fieldError(field string, row int) string {
 	for _, e := range c.fieldErrs {
-		if e.Field == field {
+		if e.Field == field && e.Row == row {
 			return e.Code
 		}
 	}
 	return ""
 }
 
-// describedBy names the message of a refused field, for aria-describedby.
-func describedBy(field, code string) string {
-	if code == "" {
-		return ""
+// errorID is the id of a field's message.
+func errorID(field string, row int) string {
+	if row > 0 {
+		return "req-" + field + "-" + strconv.Itoa(row) + "-error"
 	}
 	return "req-" + field + "-error"
 }
 
-func (c *Lab) renderFieldError(field, code string) app.UI {
+// describedBy names the message of a refused field, for aria-describedby.
+func describedBy(field string, row int, code string) string {
+	if code == "" {
+		return ""
+	}
+	return errorID(field, row)
+}
+
+func (c *Lab) renderFieldError(field string, row int, code string) app.UI {
 	if code == "" {
 		return nil
 	}
 	return app.P().
-		ID("req-"+field+"-error").
+		ID(errorID(field, row)).
 		Class("field-error").
 		Attr("data-field", "error").
 		Attr("data-for", field).

@@ -24,9 +24,18 @@ func TestEveryMessageIsInBothLanguages(t *testing.T) {
 			t.Errorf("reason %q lacks a language", r)
 		}
 	}
-	for _, code := range []string{stage.CodeURLEmpty, stage.CodeURLOutside, stage.CodeURLTooLong, stage.CodeURLInvalid, stage.CodeMethodUnknown} {
+	for _, code := range []string{stage.CodeURLEmpty, stage.CodeURLOutside, stage.CodeURLTooLong, stage.CodeURLInvalid, stage.CodeMethodUnknown,
+		stage.CodeHeaderName, stage.CodeHeaderValue, stage.CodeHeaderForbidden, stage.CodeHeadersTooLarge,
+		stage.CodeCookieName, stage.CodeCookieValue, stage.CodeBodyJSON, stage.CodeBodyTooLarge, stage.CodeBodyNotAllowed} {
 		if _, ok := messages["field."+code]; !ok {
 			t.Errorf("field error %s has no message", code)
+		}
+	}
+	for _, kind := range []string{"query", "header", "cookie"} {
+		for _, key := range []string{"request." + kind + "-name-n", "request." + kind + "-value-n", "request.add-" + kind} {
+			if _, ok := messages[key]; !ok {
+				t.Errorf("message %s is missing", key)
+			}
 		}
 	}
 	for _, s := range []stage.State{stage.Idle, stage.Active, stage.Done, stage.Skipped, stage.Error} {

@@ -14,10 +14,15 @@ import (
 type Lab struct {
 	app.Compo
 
-	lang      Lang
-	method    string
-	url       string
-	fieldErrs []stage.FieldError
+	lang        Lang
+	method      string
+	url         string
+	query       []row
+	headers     []row
+	cookies     []row
+	body        string
+	contentType string
+	fieldErrs   []stage.FieldError
 
 	mounted    bool
 	socketOpen bool
@@ -25,11 +30,18 @@ type Lab struct {
 	sock       *browser.Socket
 	calls      *calls
 
+	session string
 	sending bool
 	run     *runView
 	resp    *responseView
+	stored  *stage.Run // the run on screen as the server stored it
 	notice  string
 	live    string
+
+	history  []historyItem
+	play     *playback
+	picked   []string // the runs picked for comparison, at most two
+	compared []stage.Run
 }
 
 // OnInit sets the form to the lab's first request.
@@ -60,9 +72,14 @@ func (c *Lab) setLang(ctx app.Context) {
 // OnMount opens the websocket: the lab is ready once it is open.
 func (c *Lab) OnMount(ctx app.Context) {
 	c.mounted = true
-	c.sock = browser.Dial(browser.SocketURL("/ws"),
+	c.session = browser.Session()
+	c.sock = browser.Dial(browser.SocketURL("/ws?session="+c.session),
 		func(msg []byte) { c.onMessage(ctx, msg) },
 		func(open bool) { ctx.Dispatch(func(ctx app.Context) { c.onSocket(ctx, open) }) })
+	ctx.Async(func() { c.refreshHistory(ctx) })
+	if id := runIDFromPath(ctx.Page().URL().Path); id != "" {
+		ctx.Async(func() { c.openRun(ctx, id, speedOf(ctx.Page().URL().Query().Get("speed"))) })
+	}
 }
 
 // OnDismount closes the websocket.
@@ -105,6 +122,8 @@ func (c *Lab) Render() app.UI {
 			c.renderForm(),
 			c.renderDiagram(),
 			c.renderResponse(),
+			c.renderHistory(),
+			c.renderCompare(),
 		),
 		app.Div().Class("sr-only").Attr("aria-live", "polite").Attr("data-field", "live").Text(c.live),
 	)

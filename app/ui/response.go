@@ -3,7 +3,9 @@ package ui
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
@@ -107,6 +109,7 @@ func (c *Lab) renderResponse() app.UI {
 	statusClass := "status status-" + strconv.Itoa(v.status/100) + "xx"
 	return section.Body(
 		app.H2().ID("response-heading").Text(l.T("response.heading")),
+		c.renderReceived(),
 		app.P().Class("status-line").Body(
 			app.Span().Text(l.T("response.status")+": "),
 			app.Output().Class(statusClass).Attr("data-field", "status").Attr("data-status", v.status).Text(l.Status(v.status)),
@@ -151,5 +154,32 @@ func renderCourse(l Lang, co course) app.UI {
 		app.Strong().Text(co.Titulo),
 		app.Span().Class("course-meta").Text(" · "+co.Nivel+" · "+l.Tf("response.hours", co.Horas)),
 		app.P().Text(co.Descripcion),
+	)
+}
+
+// renderReceived shows the request exactly as the server received it: the
+// line, every header (the browser's own among them) and the body, with the
+// bytes they weighed.
+func (c *Lab) renderReceived() app.UI {
+	run := c.stored
+	if run == nil {
+		return nil
+	}
+	l := c.lang
+	receive, reached := finals(*run)[stage.Receive]
+	if !reached {
+		return app.P().Class("received").Attr("data-field", "received").Text(l.T("received.none"))
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s HTTP/1.1\n", run.Request.Method, run.Request.URL)
+	for _, h := range run.Request.Headers {
+		fmt.Fprintf(&b, "%s: %s\n", h.Name, h.Value)
+	}
+	if run.Request.Body != "" {
+		b.WriteString("\n" + run.Request.Body)
+	}
+	return app.Details().Class("received").Attr("data-field", "received").Open(true).Body(
+		app.Summary().Text(l.Tf("received.heading", receive.Detail.HeaderBytes, receive.Detail.CookieBytes)),
+		app.Pre().Attr("tabindex", 0).Attr("data-field", "received-request").Body(app.Code().Text(b.String())),
 	)
 }

@@ -10,4 +10,5 @@ import (
 // prerender them, the wasm client to run them.
 func Register() {
 	app.Route("/", func() app.Composer { return &Lab{} })
+	app.RouteWithRegexp("^/runs/[0-9a-f]{32}$", func() app.Composer { return &Lab{} })
 }

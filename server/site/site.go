@@ -185,8 +185,17 @@ func (w *responseWriter) Write(b []byte) (int, error) {
 func (s *Site) courses(w http.ResponseWriter, r *http.Request) {
 	m := measureOf(r)
 	m.route(r.Pattern)
+	var (
+		courses []sqlite.Course
+		q       sqlite.Query
+		err     error
+	)
 	start := time.Now()
-	courses, q, err := s.db.Courses(r.Context())
+	if nivel := r.URL.Query().Get("nivel"); nivel != "" {
+		courses, q, err = s.db.CoursesOfLevel(r.Context(), nivel)
+	} else {
+		courses, q, err = s.db.Courses(r.Context())
+	}
 	m.queried(start, q, err)
 	if err != nil {
 		s.fail(w, r, err)

@@ -101,6 +101,7 @@ func TestRoutesAnswerWithTheBackendsDecision(t *testing.T) {
 		timing []string
 	}{
 		{"/site/api/cursos", 200, `"titulo":"Fundamentos de la web"`, []string{"receive;dur=", "route;dur=", `db;dur=`, `desc="6 rows"`}},
+		{"/site/api/cursos?nivel=intermedio", 200, `"nivel":"intermedio"`, []string{`desc="3 rows"`}},
 		{"/site/api/cursos/3", 200, `"id":3`, []string{"db;dur=", `desc="1 rows"`}},
 		{"/site/api/cursos/999999", 404, `"error"`, []string{"db;dur=", `desc="0 rows"`}},
 		{"/site/api/cursos/abc", 400, `"error"`, []string{"route;dur="}},

@@ -28,6 +28,7 @@ type Enrollment struct {
 // The sample site's queries, as the lab shows them to students.
 const (
 	CoursesSQL     = `SELECT id, titulo, nivel, horas, descripcion FROM cursos ORDER BY id`
+	LevelSQL       = `SELECT id, titulo, nivel, horas, descripcion FROM cursos WHERE nivel = ? ORDER BY id`
 	CourseSQL      = `SELECT id, titulo, nivel, horas, descripcion FROM cursos WHERE id = ?`
 	EnrollmentsSQL = `SELECT id, curso_id, alumno FROM inscripciones ORDER BY id`
 )
@@ -43,6 +44,12 @@ type Query struct {
 // Courses returns the whole catalogue.
 func (db *DB) Courses(ctx context.Context) ([]Course, Query, error) {
 	return query(ctx, db, scanCourse, CoursesSQL)
+}
+
+// CoursesOfLevel returns the courses of one level (básico, intermedio,
+// avanzado).
+func (db *DB) CoursesOfLevel(ctx context.Context, nivel string) ([]Course, Query, error) {
+	return query(ctx, db, scanCourse, LevelSQL, nivel)
 }
 
 // Course returns one course. No course with that id is not an error: the

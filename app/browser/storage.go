@@ -1,0 +1,64 @@
+package browser
+
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"reqlab/app/stage"
+)
+
+// Session returns this browser's lab session id, made once and kept in its
+// local storage: the history lists the runs of this session.
+func Session() string {
+	store := app.Window().Get("localStorage")
+	if v := store.Call("getItem", "reqlab.session"); v.Type() == app.TypeString && stage.ValidRunID(v.String()) {
+		return v.String()
+	}
+	id := stage.NewRunID()
+	store.Call("setItem", "reqlab.session", id)
+	return id
+}
+
+// SetCookies puts cookies in the browser's own jar for the sample site, so
+// that the browser sends them with every request there, as it would for any
+// site. Cookies the lab set before and that are gone now are deleted. The
+// page itself (at /) cannot read them back: they belong to /site/.
+func SetCookies(cookies []stage.Cookie) {
+	doc := app.Window().Get("document")
+	store := app.Window().Get("localStorage")
+	var before []string
+	if v := store.Call("getItem", "reqlab.cookies"); v.Type() == app.TypeString {
+		json.Unmarshal([]byte(v.String()), &before)
+	}
+	now := make(map[string]bool, len(cookies))
+	names := make([]string, 0, len(cookies))
+	for _, c := range cookies {
+		doc.Set("cookie", c.Name+"="+c.Value+"; path="+stage.SitePrefix+"; SameSite=Strict")
+		if !now[c.Name] {
+			names = append(names, c.Name)
+		}
+		now[c.Name] = true
+	}
+	for _, name := range before {
+		if !now[name] && !strings.ContainsAny(name, "=;") {
+			doc.Set("cookie", name+"=; path="+stage.SitePrefix+"; max-age=0")
+		}
+	}
+	b, _ := json.Marshal(names)
+	store.Call("setItem", "reqlab.cookies", string(b))
+}
+
+// GetJSON fetches a URL of the lab's own API and decodes its JSON into v. It
+// returns the status.
+func GetJSON(url string, v any) (int, error) {
+	resp, err := Fetch("GET", url, nil, "")
+	if err != nil {
+		return 0, err
+	}
+	if err := json.Unmarshal([]byte(resp.Body), v); err != nil {
+		return resp.Status, err
+	}
+	return resp.Status, nil
+}

@@ -1,0 +1,150 @@
+package ui
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"reqlab/app/browser"
+	"reqlab/app/stage"
+)
+
+// compare loads two runs to show side by side. It blocks.
+func (c *Lab) compare(ctx app.Context, ids []string) {
+	runs := make([]stage.Run, 0, 2)
+	for _, id := range ids {
+		var run stage.Run
+		if code, err := browser.GetJSON("/api/runs/"+id, &run); err != nil || code != 200 {
+			ctx.Dispatch(func(ctx app.Context) { c.notice = c.lang.T("error.open-run") })
+			return
+		}
+		runs = append(runs, run)
+	}
+	ctx.Dispatch(func(ctx app.Context) { c.compared = runs })
+}
+
+// finals returns each stage's last event in a run.
+func finals(run stage.Run) map[stage.ID]stage.Event {
+	out := make(map[stage.ID]stage.Event)
+	for _, e := range run.Events {
+		if e.Phase == stage.End {
+			out[e.Stage] = e
+		}
+	}
+	return out
+}
+
+// timesDiffer says whether two durations differ enough to point out: by more
+// than a quarter and by more than half a millisecond.
+func timesDiffer(a, b *float64) bool {
+	if a == nil || b == nil {
+		return (a == nil) != (b == nil)
+	}
+	d := math.Abs(*a - *b)
+	return d > 0.5 && d > 0.25*math.Max(*a, *b)
+}
+
+func (c *Lab) renderCompare() app.UI {
+	if len(c.compared) != 2 {
+		return nil
+	}
+	l := c.lang
+	a, b := c.compared[0], c.compared[1]
+	fa, fb := finals(a), finals(b)
+
+	cell := func(e stage.Event, ok bool) app.UI {
+		if !ok {
+			return app.Td().Text(l.T("state.idle"))
+		}
+		text := l.T("state." + string(e.State))
+		if e.DurMs != nil {
+			text += " · " + l.Ms(*e.DurMs)
+		}
+		return app.Td().Attr("data-state", string(e.State)).Text(text)
+	}
+	statusOf := func(r stage.Run) int {
+		if r.Response == nil {
+			return 0
+		}
+		return r.Response.Status
+	}
+	bytesOf := func(f map[stage.ID]stage.Event) string {
+		if e, ok := f[stage.Download]; ok && e.Detail.Bytes != nil {
+			return fmt.Sprintf("%d", *e.Detail.Bytes)
+		}
+		return "—"
+	}
+	totalOf := func(r stage.Run) *float64 {
+		v := newRunView(r.ID)
+		for _, e := range r.Events {
+			v.add(e)
+		}
+		t, ok := v.clientTotal()
+		if !ok {
+			return nil
+		}
+		return &t
+	}
+	ta, tb := totalOf(a), totalOf(b)
+	ms := func(v *float64) string {
+		if v == nil {
+			return l.T("dur.none")
+		}
+		return l.Ms(*v)
+	}
+	row := func(key, va, vb string, differs string) app.UI {
+		tr := app.Tr().Attr("data-compare-row", key)
+		if differs != "" {
+			tr = tr.Attr("data-differs", differs)
+		}
+		return tr.Body(app.Th().Scope("row").Text(l.T("compare."+key)), app.Td().Text(va), app.Td().Text(vb),
+			app.Td().Text(map[bool]string{true: l.T("compare.differs"), false: ""}[differs != ""]))
+	}
+	differ := func(kind string, yes bool) string {
+		if yes {
+			return kind
+		}
+		return ""
+	}
+
+	return app.Section().Class("panel compare-panel").Attr("data-compare", "").Aria("labelledby", "compare-heading").Body(
+		app.H2().ID("compare-heading").Text(l.T("compare.heading")),
+		app.Table().Class("compare").Body(
+			app.THead().Body(app.Tr().Body(
+				app.Th().Scope("col").Text(l.T("compare.stage")),
+				app.Th().Scope("col").Attr("data-compare-run", a.ID).Text(a.Request.Method+" "+a.Request.URL),
+				app.Th().Scope("col").Attr("data-compare-run", b.ID).Text(b.Request.Method+" "+b.Request.URL),
+				app.Th().Scope("col").Text(l.T("compare.difference")),
+			)),
+			app.TBody().Body(
+				row("status", l.Status(statusOf(a)), l.Status(statusOf(b)), differ("status", statusOf(a) != statusOf(b))),
+				row("total", ms(ta), ms(tb), differ("time", timesDiffer(ta, tb))),
+				row("bytes", bytesOf(fa), bytesOf(fb), differ("bytes", bytesOf(fa) != bytesOf(fb))),
+				app.Range(stage.All()).Slice(func(i int) app.UI {
+					id := stage.All()[i]
+					ea, oka := fa[id]
+					eb, okb := fb[id]
+					differs := ""
+					switch {
+					case oka != okb || ea.State != eb.State:
+						differs = "state"
+					case timesDiffer(ea.DurMs, eb.DurMs):
+						differs = "time"
+					}
+					tr := app.Tr().Attr("data-compare-stage", string(id))
+					if differs != "" {
+						tr = tr.Attr("data-differs", differs)
+					}
+					note := ""
+					if differs == "state" {
+						note = l.T("compare.differs-state")
+					} else if differs == "time" {
+						note = l.T("compare.differs-time")
+					}
+					return tr.Body(app.Th().Scope("row").Text(l.StageName(id)), cell(ea, oka), cell(eb, okb), app.Td().Text(note))
+				}),
+			),
+		),
+	)
+}
