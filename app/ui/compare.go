@@ -108,7 +108,7 @@ func (c *Lab) renderCompare() app.UI {
 		return ""
 	}
 
-	return app.Section().Class("panel compare-panel").Attr("data-compare", "").Aria("labelledby", "compare-heading").Body(
+	return app.Section().Class("panel compare-panel").Attr("data-compare", "true").Aria("labelledby", "compare-heading").Body(
 		app.H2().ID("compare-heading").Text(l.T("compare.heading")),
 		app.Table().Class("compare").Body(
 			app.THead().Body(app.Tr().Body(

@@ -288,9 +288,11 @@ func (c *Lab) edited(kind string) {
 // and a value, headers with an on/off switch, and a button to add one.
 func (c *Lab) renderRows(kind, legend string, rows []row, toggle bool) app.UI {
 	l := c.lang
+	// The rows have a container of their own, so that adding one leaves the
+	// button where it is instead of making a new one.
 	return app.FieldSet().Class("rows rows-"+kind).Body(
 		app.Legend().Text(legend),
-		app.Range(rows).Slice(func(i int) app.UI {
+		app.Div().Class("row-list").Body(app.Range(rows).Slice(func(i int) app.UI {
 			r := rows[i]
 			n := i + 1
 			nameErr := c.fieldError(kind+"-name", n)
@@ -354,7 +356,7 @@ func (c *Lab) renderRows(kind, legend string, rows []row, toggle bool) app.UI {
 				c.renderFieldError(kind+"-name", n, nameErr),
 				c.renderFieldError(kind+"-value", n, valueErr),
 			)
-		}),
+		})),
 		app.Button().
 			Type("button").
 			Class("add").

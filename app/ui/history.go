@@ -48,6 +48,11 @@ func (c *Lab) pick(id string, on bool) {
 	c.picked = out
 }
 
+// runOf returns the run named by the data-run of the element an event came from.
+func runOf(ctx app.Context) string {
+	return ctx.JSSrc().Get("dataset").Get("run").String()
+}
+
 func (c *Lab) isPicked(id string) bool {
 	for _, p := range c.picked {
 		if p == id {
@@ -75,16 +80,21 @@ func (c *Lab) renderHistory() app.UI {
 					status = l.Status(h.Status)
 				}
 				return app.Li().Class("history-run").Attr("data-history-run", h.ID).Body(
-					app.Input().Type("checkbox").ID("pick-"+h.ID).Attr("data-action", "compare-pick").
+					// The handlers read the run from the element: go-app keeps the
+					// first handler of a row while the list shifts under it.
+					app.Input().Type("checkbox").ID("pick-"+h.ID).Attr("data-action", "compare-pick").Attr("data-run", h.ID).
 						Checked(c.isPicked(h.ID)).
 						Aria("label", l.Tf("history.pick", h.Method, h.URL)).
-						OnChange(func(ctx app.Context, e app.Event) { c.pick(h.ID, ctx.JSSrc().Get("checked").Bool()) }),
+						OnChange(func(ctx app.Context, e app.Event) {
+							c.pick(runOf(ctx), ctx.JSSrc().Get("checked").Bool())
+						}),
 					app.Code().Class("history-req").Text(h.Method+" "+h.URL),
 					app.Span().Class("history-status").Text(status),
 					app.Span().Class("history-total").Text(total),
-					app.Button().Type("button").Attr("data-action", "open-run").Text(l.T("history.open")).
+					app.Button().Type("button").Attr("data-action", "open-run").Attr("data-run", h.ID).Text(l.T("history.open")).
 						OnClick(func(ctx app.Context, e app.Event) {
-							ctx.Async(func() { c.openRun(ctx, h.ID, 1) })
+							id := runOf(ctx)
+							ctx.Async(func() { c.openRun(ctx, id, 1) })
 						}),
 				)
 			}))

@@ -24,6 +24,11 @@ type playback struct {
 // speeds are the playback speeds offered: slow motion down to 1/20.
 var speeds = []float64{0.05, 0.1, 0.25, 0.5, 1, 2}
 
+// minStep is the shortest pause between two events played back: events
+// recorded at the same instant still get a frame each, so each can be seen
+// (and announced) in its turn.
+const minStep = 40 * time.Millisecond
+
 // speedOf reads a speed from a URL parameter; 1 where it is not one offered.
 func speedOf(v string) float64 {
 	f, err := strconv.ParseFloat(v, 64)
@@ -118,7 +123,7 @@ func (c *Lab) scheduleStep(ctx app.Context) {
 	}
 	p.gen++
 	gen := p.gen
-	wait := time.Duration(float64(p.delay(p.pos)) / p.speed)
+	wait := max(minStep, time.Duration(float64(p.delay(p.pos))/p.speed))
 	ctx.After(wait, func(ctx app.Context) {
 		if c.play != p || p.gen != gen || !p.playing {
 			return
