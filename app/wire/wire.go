@@ -18,8 +18,10 @@ import (
 // Version is the protocol version, sent in the hello message.
 const Version = 1
 
-// MaxMessageBytes bounds one message from a client.
-const MaxMessageBytes = 64 << 10
+// MaxMessageBytes bounds one message from a client: room for a request of
+// the largest size the lab takes (a 64 KB body, 16 KB of headers), even
+// with every byte escaped in JSON.
+const MaxMessageBytes = 512 << 10
 
 // MaxEventsPerReport bounds the events in one report.
 const MaxEventsPerReport = 64
