@@ -151,6 +151,11 @@ func TestBrowserEditsReplaysAndCompares(t *testing.T) {
 	click(t, ctx, `[data-action="step-forward"]`)
 	waitFor(t, ctx, "one step forward", fmt.Sprintf(`document.querySelector('[data-field="playback-pos"]').dataset.pos === "%d" && document.querySelector('[data-stage="%s"]').dataset.state === "%s"`, n, last.Stage, last.State))
 
+	// A run's own link opens it in playback, which plays by itself.
+	openLab(t, ctx, l.url+"/runs/"+first+"?speed=2")
+	waitFor(t, ctx, "the linked run to play to its end", fmt.Sprintf(
+		`document.querySelector('[data-lab]').dataset.runId === %q && document.querySelector('[data-field="playback-pos"]').dataset.pos === "%d"`, first, n))
+
 	// A second run, then the two side by side.
 	choose(t, ctx, `[data-field="method"]`, "GET")
 	second, _ := sendAndWait(t, ctx, "/site/api/cursos")
