@@ -94,7 +94,7 @@ func handleRuns(log *slog.Logger, db *sqlite.DB) http.Handler {
 		}
 		w.Header().Set("Cache-Control", "no-store")
 		writeJSON(w, log, http.StatusOK, struct {
-			Runs []sqlite.RunSummary `json:"runs"`
+			Runs []stage.RunSummary `json:"runs"`
 		}{runs})
 	})
 }

@@ -102,3 +102,16 @@ func isLowerHex(s string, n int) bool {
 	}
 	return true
 }
+
+// RunSummary is one line of a browser's history of runs.
+type RunSummary struct {
+	ID        string    `json:"id"`
+	CreatedAt time.Time `json:"created_at"`
+	State     RunState  `json:"state"`
+	Method    string    `json:"method"`
+	URL       string    `json:"url"`
+	Status    int       `json:"status,omitempty"` // 0 while no answer is known
+	// TotalMs is the client's measured time, from the start of the fetch to
+	// the end of its last stage; nil until the client has reported.
+	TotalMs *float64 `json:"total_ms"`
+}

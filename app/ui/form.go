@@ -297,12 +297,11 @@ func (c *Lab) renderRows(kind, legend string, rows []row, toggle bool) app.UI {
 			n := i + 1
 			nameErr := c.fieldError(kind+"-name", n)
 			valueErr := c.fieldError(kind+"-value", n)
-			id := "req-" + kind + "-" + strconv.Itoa(n)
 			return app.Div().Class("row").Attr("data-row", n).Body(
 				app.If(toggle, func() app.UI {
 					return app.Input().
 						Type("checkbox").
-						ID(id+"-on").
+						ID("req-"+kind+"-"+strconv.Itoa(n)+"-on").
 						Attr("data-field", kind+"-on").
 						Title(l.T("request.row-on")).
 						Aria("label", l.Tf("request.row-on-n", n)).
@@ -311,36 +310,8 @@ func (c *Lab) renderRows(kind, legend string, rows []row, toggle bool) app.UI {
 							(*c.rowsOf(kind))[i].on = ctx.JSSrc().Get("checked").Bool()
 						})
 				}),
-				app.Input().
-					Type("text").
-					ID(id+"-name").
-					Attr("data-field", kind+"-name").
-					Attr("spellcheck", "false").
-					Attr("autocomplete", "off").
-					Placeholder(l.T("request.name")).
-					Aria("label", l.Tf("request."+kind+"-name-n", n)).
-					Aria("invalid", nameErr != "").
-					Aria("describedby", describedBy(kind+"-name", n, nameErr)).
-					Value(r.name).
-					OnInput(func(ctx app.Context, e app.Event) {
-						(*c.rowsOf(kind))[i].name = ctx.JSSrc().Get("value").String()
-						c.edited(kind)
-					}),
-				app.Input().
-					Type("text").
-					ID(id+"-value").
-					Attr("data-field", kind+"-value").
-					Attr("spellcheck", "false").
-					Attr("autocomplete", "off").
-					Placeholder(l.T("request.value")).
-					Aria("label", l.Tf("request."+kind+"-value-n", n)).
-					Aria("invalid", valueErr != "").
-					Aria("describedby", describedBy(kind+"-value", n, valueErr)).
-					Value(r.value).
-					OnInput(func(ctx app.Context, e app.Event) {
-						(*c.rowsOf(kind))[i].value = ctx.JSSrc().Get("value").String()
-						c.edited(kind)
-					}),
+				c.rowInput(kind, "name", i, r.name, nameErr),
+				c.rowInput(kind, "value", i, r.value, valueErr),
 				app.Button().
 					Type("button").
 					Class("remove").
@@ -367,6 +338,32 @@ func (c *Lab) renderRows(kind, legend string, rows []row, toggle bool) app.UI {
 				*rs = append(*rs, row{on: true})
 			}),
 	)
+}
+
+// rowInput is the name or value input (part) of row i of a kind.
+func (c *Lab) rowInput(kind, part string, i int, value, errCode string) app.UI {
+	n := i + 1
+	field := kind + "-" + part
+	return app.Input().
+		Type("text").
+		ID("req-"+kind+"-"+strconv.Itoa(n)+"-"+part).
+		Attr("data-field", field).
+		Attr("spellcheck", "false").
+		Attr("autocomplete", "off").
+		Placeholder(c.lang.T("request."+part)).
+		Aria("label", c.lang.Tf("request."+field+"-n", n)).
+		Aria("invalid", errCode != "").
+		Aria("describedby", describedBy(field, n, errCode)).
+		Value(value).
+		OnInput(func(ctx app.Context, e app.Event) {
+			v := ctx.JSSrc().Get("value").String()
+			if r := &(*c.rowsOf(kind))[i]; part == "name" {
+				r.name = v
+			} else {
+				r.value = v
+			}
+			c.edited(kind)
+		})
 }
 
 // fieldError returns the code of the refusal of a field (and row), or "".

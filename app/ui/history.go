@@ -1,29 +1,16 @@
 package ui
 
 import (
-	"time"
-
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"reqlab/app/browser"
 	"reqlab/app/stage"
 )
 
-// historyItem is one run of this browser's history, as GET /api/runs lists it.
-type historyItem struct {
-	ID        string         `json:"id"`
-	CreatedAt time.Time      `json:"created_at"`
-	State     stage.RunState `json:"state"`
-	Method    string         `json:"method"`
-	URL       string         `json:"url"`
-	Status    int            `json:"status"`
-	TotalMs   *float64       `json:"total_ms"`
-}
-
 // refreshHistory reads this browser's runs again. It blocks.
 func (c *Lab) refreshHistory(ctx app.Context) {
 	var list struct {
-		Runs []historyItem `json:"runs"`
+		Runs []stage.RunSummary `json:"runs"`
 	}
 	if code, err := browser.GetJSON("/api/runs?session="+c.session, &list); err != nil || code != 200 {
 		return

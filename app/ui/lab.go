@@ -38,7 +38,7 @@ type Lab struct {
 	notice  string
 	live    string
 
-	history  []historyItem
+	history  []stage.RunSummary
 	play     *playback
 	picked   []string // the runs picked for comparison, at most two
 	compared []stage.Run

@@ -33,6 +33,15 @@ func (r *recorder) Opened(_ context.Context, id string) (time.Time, bool) {
 
 func (r *recorder) Begin(string) func() { return func() {} }
 
+// openRun opens a run, as the lab does before its browser sends a request.
+func (r *recorder) openRun() string {
+	id := stage.NewRunID()
+	r.mu.Lock()
+	r.open[id] = time.Now().Add(-time.Millisecond)
+	r.mu.Unlock()
+	return id
+}
+
 // recorded waits for n batches: the site records after the answer is out.
 func (r *recorder) recorded(t *testing.T, n int) []sqlite.Batch {
 	t.Helper()
@@ -135,10 +144,7 @@ func TestRoutesAnswerWithTheBackendsDecision(t *testing.T) {
 
 func TestTracedRequestRecordsTheServerStages(t *testing.T) {
 	srv, rec := newTestSite(t)
-	id := stage.NewRunID()
-	rec.mu.Lock()
-	rec.open[id] = time.Now().Add(-time.Millisecond)
-	rec.mu.Unlock()
+	id := rec.openRun()
 	tp := stage.Traceparent(id)
 
 	res, _ := get(t, srv.URL+"/site/api/inscripciones", tp)
@@ -192,10 +198,7 @@ func TestTracedRequestRecordsTheServerStages(t *testing.T) {
 
 func TestNoRouteSkipsTheDatabase(t *testing.T) {
 	srv, rec := newTestSite(t)
-	id := stage.NewRunID()
-	rec.mu.Lock()
-	rec.open[id] = time.Now()
-	rec.mu.Unlock()
+	id := rec.openRun()
 	get(t, srv.URL+"/site/api/nada", stage.Traceparent(id))
 	e := rec.recorded(t, 1)[0].Events
 	if e[1].Detail.Reason != stage.ReasonNoRoute || e[2].State != stage.Skipped || e[2].Detail.Reason != stage.ReasonNoRoute {
@@ -232,10 +235,7 @@ func TestMethodsAndSizes(t *testing.T) {
 	}
 	for i, tt := range tests {
 		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
-			id := stage.NewRunID()
-			rec.mu.Lock()
-			rec.open[id] = time.Now()
-			rec.mu.Unlock()
+			id := rec.openRun()
 			req, _ := http.NewRequest(tt.method, srv.URL+tt.path, strings.NewReader(tt.body))
 			req.Header.Set("traceparent", stage.Traceparent(id))
 			res, err := http.DefaultClient.Do(req)
@@ -260,10 +260,7 @@ func TestMethodsAndSizes(t *testing.T) {
 
 func TestTheAnswerIsKeptWithTheRun(t *testing.T) {
 	srv, rec := newTestSite(t)
-	id := stage.NewRunID()
-	rec.mu.Lock()
-	rec.open[id] = time.Now()
-	rec.mu.Unlock()
+	id := rec.openRun()
 	_, body := get(t, srv.URL+"/site/api/cursos/1", stage.Traceparent(id))
 	if got := rec.recorded(t, 1)[0].Response; got.Body != body || got.BodyTruncated {
 		t.Errorf("kept body %q (truncated %v), want %q", got.Body, got.BodyTruncated, body)

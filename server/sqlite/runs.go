@@ -194,21 +194,8 @@ func (db *DB) Run(ctx context.Context, id string) (stage.Run, error) {
 	return run, nil
 }
 
-// RunSummary is one line of a session's history.
-type RunSummary struct {
-	ID        string         `json:"id"`
-	CreatedAt time.Time      `json:"created_at"`
-	State     stage.RunState `json:"state"`
-	Method    string         `json:"method"`
-	URL       string         `json:"url"`
-	Status    int            `json:"status,omitempty"` // 0 while no answer is known
-	// TotalMs is the client's measured time, from the start of the fetch to
-	// the end of its last stage; nil until the client has reported.
-	TotalMs *float64 `json:"total_ms"`
-}
-
 // Runs returns a session's latest runs, newest first.
-func (db *DB) Runs(ctx context.Context, session string, limit int) ([]RunSummary, error) {
+func (db *DB) Runs(ctx context.Context, session string, limit int) ([]stage.RunSummary, error) {
 	rows, err := db.read.QueryContext(ctx,
 		`SELECT r.id, r.created_at, r.state, r.method, r.url, coalesce(r.status, 0),
 		        (SELECT max(e.t_ms + coalesce(e.dur_ms, 0)) - min(e.t_ms) FROM events e
@@ -218,10 +205,10 @@ func (db *DB) Runs(ctx context.Context, session string, limit int) ([]RunSummary
 		return nil, fmt.Errorf("list runs: %w", err)
 	}
 	defer rows.Close()
-	out := []RunSummary{}
+	out := []stage.RunSummary{}
 	for rows.Next() {
 		var (
-			s       RunSummary
+			s       stage.RunSummary
 			created string
 			total   sql.NullFloat64
 		)
