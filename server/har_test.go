@@ -89,7 +89,7 @@ func TestHARExportPassesTheHAR12Schema(t *testing.T) {
 	if e.Request.PostData == nil || e.Request.PostData.Text != req.Body || e.Request.HeadersSize <= 0 {
 		t.Errorf("post data %+v, headers size %d", e.Request.PostData, e.Request.HeadersSize)
 	}
-	if e.Response.Status != 405 || e.Response.StatusText != "Method Not Allowed" || e.Response.Content.Text == "" {
+	if e.Response.Status != 400 || e.Response.StatusText != "Bad Request" || e.Response.Content.Text == "" {
 		t.Errorf("response %d %q, content %+v", e.Response.Status, e.Response.StatusText, e.Response.Content)
 	}
 	timings := e.Timings

@@ -46,23 +46,24 @@ type Reason string
 
 // The reasons a stage reports.
 const (
-	ReasonCacheMiss   Reason = "cache-miss"         // cache: the browser had no usable copy
-	ReasonCacheHit    Reason = "cache-hit"          // cache: the browser's cache answered
-	ReasonReused      Reason = "connection-reused"  // dns, connect, tls: an open connection was used
-	ReasonPlainHTTP   Reason = "plain-http"         // tls: the URL is http, not https
-	ReasonFromCache   Reason = "from-cache"         // any later stage: the cache answered first
-	ReasonNotExposed  Reason = "not-exposed"        // send: the browser does not publish when sending ended
-	ReasonNoTiming    Reason = "no-timing"          // the browser gave no timing entry for the request
-	ReasonNoRoute     Reason = "no-route"           // route: no route matches the path
-	ReasonMethod      Reason = "method-not-allowed" // route: the path has routes, for other methods
-	ReasonOptions     Reason = "options"            // route: OPTIONS is answered with the methods the path takes
-	ReasonTooLarge    Reason = "too-large"          // route: the request was refused before routing, too large
-	ReasonNoDB        Reason = "no-db-needed"       // db: the route needs no database
-	ReasonNoRow       Reason = "no-row"             // db: the query ran and found nothing
-	ReasonNoAssets    Reason = "no-assets"          // assets: a JSON answer has no images or other assets
-	ReasonNotJSON     Reason = "not-json"           // parse: the body is not JSON
-	ReasonNoBody      Reason = "no-body"            // parse, render: the response has no body
-	ReasonFetchFailed Reason = "fetch-failed"       // the browser could not complete the request
+	ReasonCacheMiss       Reason = "cache-miss"         // cache: the browser had no usable copy
+	ReasonCacheHit        Reason = "cache-hit"          // cache: the browser's cache answered
+	ReasonReused          Reason = "connection-reused"  // dns, connect, tls: an open connection was used
+	ReasonPlainHTTP       Reason = "plain-http"         // tls: the URL is http, not https
+	ReasonFromCache       Reason = "from-cache"         // any later stage: the cache answered first
+	ReasonNotExposed      Reason = "not-exposed"        // send: the browser does not publish when sending ended
+	ReasonNoTiming        Reason = "no-timing"          // the browser gave no timing entry for the request
+	ReasonNoRoute         Reason = "no-route"           // route: no route matches the path
+	ReasonMethod          Reason = "method-not-allowed" // route: the path has routes, for other methods
+	ReasonOptions         Reason = "options"            // route: OPTIONS is answered with the methods the path takes
+	ReasonTooLarge        Reason = "too-large"          // route: the request was refused before routing, too large
+	ReasonHeadersTooLarge Reason = "headers-too-large"  // route: refused before routing, its headers past the server's limit
+	ReasonNoDB            Reason = "no-db-needed"       // db: the route needs no database
+	ReasonNoRow           Reason = "no-row"             // db: the query ran and found nothing
+	ReasonNoAssets        Reason = "no-assets"          // assets: a JSON answer has no images or other assets
+	ReasonNotJSON         Reason = "not-json"           // parse: the body is not JSON
+	ReasonNoBody          Reason = "no-body"            // parse, render: the response has no body
+	ReasonFetchFailed     Reason = "fetch-failed"       // the browser could not complete the request
 )
 
 // Limits on what a client may report, so one event stays small.

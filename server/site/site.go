@@ -10,22 +10,24 @@ package site
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"sort"
-	"strconv"
-	"strings"
 	"time"
 
 	"reqlab/app/stage"
 	"reqlab/server/sqlite"
 )
 
-// MaxBodyBytes bounds a request body the sample site reads.
-const MaxBodyBytes = 64 << 10
+// Limits of the sample site, like a real server's: a larger request is
+// refused before any route sees it.
+const (
+	MaxBodyBytes   = 64 << 10 // the body it reads
+	MaxHeaderBytes = 8 << 10  // the request line and headers, nginx's default
+)
 
 // Recorder keeps the server's events of a run.
 type Recorder interface {
@@ -51,8 +53,12 @@ type Site struct {
 func New(db *sqlite.DB, rec Recorder, log *slog.Logger) *Site {
 	s := &Site{db: db, rec: rec, log: log, mux: http.NewServeMux()}
 	s.mux.HandleFunc("GET /site/api/cursos", s.courses)
+	s.mux.HandleFunc("POST /site/api/cursos", s.createCourse)
 	s.mux.HandleFunc("GET /site/api/cursos/{id}", s.course)
 	s.mux.HandleFunc("GET /site/api/inscripciones", s.enrollments)
+	s.mux.HandleFunc("GET /site/api/portada", s.frontPage)
+	s.mux.HandleFunc("GET /site/api/niveles", s.levels)
+	s.mux.HandleFunc("GET /site/api/sesion", s.visits)
 	s.mux.HandleFunc("/site/", s.notFound)
 	return s
 }
@@ -93,15 +99,22 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	rw := &responseWriter{ResponseWriter: w, m: m}
+	r = r.WithContext(withMeasure(r.Context(), m))
 	m.routeStart = time.Now()
-	if tooLarge {
-		// Refused before any route: the backend will not read more.
+	switch {
+	case m.headerBytes > MaxHeaderBytes:
+		// Refused before any route, as nginx refuses a request whose
+		// headers (cookies, mostly) pass its buffer.
+		m.route("")
+		m.reason = stage.ReasonHeadersTooLarge
+		s.json(rw, r, http.StatusRequestHeaderFieldsTooLarge, errorBody{Error: fmt.Sprintf(
+			"las cabeceras de la petición ocupan %d bytes y este servidor acepta %d como mucho: sobran cookies", m.headerBytes, MaxHeaderBytes)})
+	case tooLarge:
 		m.route("")
 		m.reason = stage.ReasonTooLarge
-		s.json(rw, r.WithContext(withMeasure(r.Context(), m)), http.StatusRequestEntityTooLarge,
-			errorBody{Error: "el cuerpo de la petición pasa de 64 KB"})
-	} else {
-		s.mux.ServeHTTP(rw, r.WithContext(withMeasure(r.Context(), m)))
+		s.json(rw, r, http.StatusRequestEntityTooLarge, errorBody{Error: "el cuerpo de la petición pasa de 64 KB"})
+	default:
+		s.mux.ServeHTTP(rw, r)
 	}
 	if rw.status == 0 {
 		rw.WriteHeader(http.StatusOK)
@@ -178,138 +191,6 @@ func (w *responseWriter) Write(b []byte) (int, error) {
 	w.body.Write(b[:keep])
 	w.truncated = w.truncated || keep < n
 	return n, err
-}
-
-// The routes.
-
-func (s *Site) courses(w http.ResponseWriter, r *http.Request) {
-	m := measureOf(r)
-	m.route(r.Pattern)
-	var (
-		courses []sqlite.Course
-		q       sqlite.Query
-		err     error
-	)
-	start := time.Now()
-	if nivel := r.URL.Query().Get("nivel"); nivel != "" {
-		courses, q, err = s.db.CoursesOfLevel(r.Context(), nivel)
-	} else {
-		courses, q, err = s.db.Courses(r.Context())
-	}
-	m.queried(start, q, err)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.json(w, r, http.StatusOK, courses)
-}
-
-func (s *Site) course(w http.ResponseWriter, r *http.Request) {
-	m := measureOf(r)
-	m.route(r.Pattern)
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id < 1 {
-		// The backend decides without its database: no such id can exist.
-		s.json(w, r, http.StatusBadRequest, errorBody{Error: "el id de un curso es un número entero positivo"})
-		return
-	}
-	start := time.Now()
-	course, q, err := s.db.Course(r.Context(), id)
-	m.queried(start, q, err)
-	switch {
-	case err != nil:
-		s.fail(w, r, err)
-	case course == nil:
-		s.json(w, r, http.StatusNotFound, errorBody{Error: "no existe un curso con ese id"})
-	default:
-		s.json(w, r, http.StatusOK, course)
-	}
-}
-
-func (s *Site) enrollments(w http.ResponseWriter, r *http.Request) {
-	m := measureOf(r)
-	m.route(r.Pattern)
-	start := time.Now()
-	list, q, err := s.db.Enrollments(r.Context())
-	m.queried(start, q, err)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.json(w, r, http.StatusOK, list)
-}
-
-// notFound answers what no route takes: 404 where no route has the path,
-// 405 where a route has it for other methods, and OPTIONS with the methods
-// that it has.
-func (s *Site) notFound(w http.ResponseWriter, r *http.Request) {
-	m := measureOf(r)
-	m.route("")
-	allow := s.allowed(r)
-	switch {
-	case allow == "":
-		m.reason = stage.ReasonNoRoute
-		s.json(w, r, http.StatusNotFound, errorBody{Error: "ninguna ruta del sitio responde a " + r.URL.Path})
-	case r.Method == http.MethodOptions:
-		m.reason = stage.ReasonOptions
-		w.Header().Set("Allow", allow)
-		m.respondStart = time.Now()
-		w.WriteHeader(http.StatusNoContent)
-	default:
-		m.reason = stage.ReasonMethod
-		w.Header().Set("Allow", allow)
-		s.json(w, r, http.StatusMethodNotAllowed, errorBody{Error: "esta ruta no acepta " + r.Method + "; acepta " + allow})
-	}
-}
-
-// allowed lists the methods that some route takes for the request's path.
-func (s *Site) allowed(r *http.Request) string {
-	var methods []string
-	for _, method := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
-		probe := r.Clone(r.Context())
-		probe.Method = method
-		if _, pattern := s.mux.Handler(probe); pattern != "/site/" && pattern != "" {
-			methods = append(methods, method)
-			if method == "GET" {
-				methods = append(methods, "HEAD")
-			}
-		}
-	}
-	if len(methods) == 0 {
-		return ""
-	}
-	return strings.Join(append(methods, "OPTIONS"), ", ")
-}
-
-type errorBody struct {
-	Error string `json:"error"`
-}
-
-// fail answers 500: the detail goes to the log (and to the run's db stage),
-// the client gets a short message.
-func (s *Site) fail(w http.ResponseWriter, r *http.Request, err error) {
-	s.log.Warn("sample site query failed", "path", r.URL.Path, "err", err)
-	s.json(w, r, http.StatusInternalServerError, errorBody{Error: "error interno del servidor"})
-}
-
-// json answers with v as JSON. The sample API's answers are not cached: the
-// lessons on caching set their own rules.
-func (s *Site) json(w http.ResponseWriter, r *http.Request, status int, v any) {
-	measureOf(r).respondStart = time.Now()
-	body, err := json.Marshal(v)
-	if err != nil {
-		s.log.Error("encode sample site answer", "err", err)
-		status, body = http.StatusInternalServerError, []byte(`{"error":"error interno del servidor"}`)
-	}
-	body = append(body, '\n')
-	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	if r.Method != http.MethodHead {
-		w.Write(body)
-	}
 }
 
 // sortHeaders orders headers by name, keeping the order of repeated ones.

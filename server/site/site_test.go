@@ -227,7 +227,7 @@ func TestMethodsAndSizes(t *testing.T) {
 		allow        string
 		reason       stage.Reason
 	}{
-		{"DELETE", "/site/api/cursos", "", 405, "GET, HEAD, OPTIONS", stage.ReasonMethod},
+		{"DELETE", "/site/api/cursos", "", 405, "GET, HEAD, POST, OPTIONS", stage.ReasonMethod},
 		{"OPTIONS", "/site/api/cursos/1", "", 204, "GET, HEAD, OPTIONS", stage.ReasonOptions},
 		{"PUT", "/site/api/nada", "x", 404, "", stage.ReasonNoRoute},
 		{"POST", "/site/api/cursos", strings.Repeat("x", MaxBodyBytes+1), 413, "", stage.ReasonTooLarge},
@@ -264,5 +264,96 @@ func TestTheAnswerIsKeptWithTheRun(t *testing.T) {
 	_, body := get(t, srv.URL+"/site/api/cursos/1", stage.Traceparent(id))
 	if got := rec.recorded(t, 1)[0].Response; got.Body != body || got.BodyTruncated {
 		t.Errorf("kept body %q (truncated %v), want %q", got.Body, got.BodyTruncated, body)
+	}
+}
+
+func send(t *testing.T, method, url string, body string, headers map[string]string) (*http.Response, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res, string(b)
+}
+
+func TestCreateCourse(t *testing.T) {
+	srv, _ := newTestSite(t)
+	json := map[string]string{"Content-Type": "application/json"}
+	tests := []struct {
+		name   string
+		body   string
+		hdr    map[string]string
+		status int
+	}{
+		{"a course", `{"titulo":"Redes","nivel":"básico","horas":4,"descripcion":"Del cable al navegador."}`, json, 201},
+		{"not JSON", `titulo=Redes`, map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, 415},
+		{"broken JSON", `{"titulo":`, json, 400},
+		{"an unknown field", `{"titulo":"Redes","nivel":"básico","horas":4,"precio":3}`, json, 400},
+		{"no title", `{"titulo":" ","nivel":"básico","horas":4}`, json, 400},
+		{"a level that is not one", `{"titulo":"Redes","nivel":"experto","horas":4}`, json, 400},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, body := send(t, "POST", srv.URL+"/site/api/cursos", tt.body, tt.hdr)
+			if res.StatusCode != tt.status {
+				t.Fatalf("status %d (%s), want %d", res.StatusCode, body, tt.status)
+			}
+			if tt.status != 201 {
+				return
+			}
+			loc := res.Header.Get("Location")
+			if res2, got := get(t, srv.URL+loc, ""); res2.StatusCode != 200 || !strings.Contains(got, `"titulo":"Redes"`) {
+				t.Errorf("GET %s after the insert: %d %s", loc, res2.StatusCode, got)
+			}
+		})
+	}
+	if _, list := get(t, srv.URL+"/site/api/cursos", ""); strings.Count(list, `"id"`) != 7 {
+		t.Errorf("the catalogue after one insert: %s", list)
+	}
+}
+
+func TestCachingRules(t *testing.T) {
+	srv, _ := newTestSite(t)
+	res, _ := get(t, srv.URL+"/site/api/portada", "")
+	if cc := res.Header.Get("Cache-Control"); cc != "public, max-age=60" {
+		t.Errorf("portada Cache-Control %q", cc)
+	}
+	res, _ = get(t, srv.URL+"/site/api/niveles", "")
+	etag := res.Header.Get("ETag")
+	if res.Header.Get("Cache-Control") != "no-cache" || etag == "" {
+		t.Fatalf("niveles: Cache-Control %q, ETag %q", res.Header.Get("Cache-Control"), etag)
+	}
+	res, body := send(t, "GET", srv.URL+"/site/api/niveles", "", map[string]string{"If-None-Match": etag})
+	if res.StatusCode != 304 || body != "" {
+		t.Errorf("revalidation: %d with %q, want 304 and no body", res.StatusCode, body)
+	}
+}
+
+func TestCookiesTravelBothWaysAndWeigh(t *testing.T) {
+	srv, rec := newTestSite(t)
+	res, body := send(t, "GET", srv.URL+"/site/api/sesion", "", map[string]string{"Cookie": "visitas=4; tema=oscuro"})
+	if sc := res.Header.Get("Set-Cookie"); !strings.HasPrefix(sc, "visitas=5;") || !strings.Contains(sc, "Path=/site/") {
+		t.Errorf("Set-Cookie %q, want visitas=5 for /site/", sc)
+	}
+	if !strings.Contains(body, `"cookies_recibidas":["visitas","tema"]`) {
+		t.Errorf("body %s", body)
+	}
+
+	// Past the server's 8 KB of headers, it refuses the request before routing.
+	id := rec.openRun()
+	heavy := "relleno=" + strings.Repeat("x", MaxHeaderBytes)
+	res, body = send(t, "GET", srv.URL+"/site/api/sesion", "", map[string]string{"Cookie": heavy, "traceparent": stage.Traceparent(id)})
+	if res.StatusCode != 431 || !strings.Contains(body, "cookies") {
+		t.Errorf("a heavy cookie: %d %s, want 431", res.StatusCode, body)
+	}
+	e := rec.recorded(t, 1)[0].Events
+	if e[0].Detail.CookieBytes <= MaxHeaderBytes || e[1].Detail.Reason != stage.ReasonHeadersTooLarge || e[2].State != stage.Skipped {
+		t.Errorf("receive %+v, route %+v, db %+v", e[0].Detail, e[1].Detail, e[2])
 	}
 }

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -31,6 +32,25 @@ const (
 	LevelSQL       = `SELECT id, titulo, nivel, horas, descripcion FROM cursos WHERE nivel = ? ORDER BY id`
 	CourseSQL      = `SELECT id, titulo, nivel, horas, descripcion FROM cursos WHERE id = ?`
 	EnrollmentsSQL = `SELECT id, curso_id, alumno FROM inscripciones ORDER BY id`
+)
+
+// ErrFull is returned when the sample catalogue holds as many courses as it
+// may: students' inserts keep it bounded.
+var ErrFull = errors.New("the catalogue is full")
+
+// MaxCourses bounds the sample catalogue.
+const MaxCourses = 500
+
+// Level counts the courses of one level.
+type Level struct {
+	Nivel  string `json:"nivel"`
+	Cursos int    `json:"cursos"`
+}
+
+// More of the sample site's statements.
+const (
+	InsertSQL = `INSERT INTO cursos (titulo, nivel, horas, descripcion) VALUES (?, ?, ?, ?)`
+	LevelsSQL = `SELECT nivel, count(*) FROM cursos GROUP BY nivel ORDER BY nivel`
 )
 
 // Query describes one statement as it ran: its text, the rows it returned and
@@ -69,6 +89,48 @@ func (db *DB) Enrollments(ctx context.Context) ([]Enrollment, Query, error) {
 	return query(ctx, db, func(rows *sql.Rows, e *Enrollment) error {
 		return rows.Scan(&e.ID, &e.CursoID, &e.Alumno)
 	}, EnrollmentsSQL)
+}
+
+// Levels counts the courses of each level.
+func (db *DB) Levels(ctx context.Context) ([]Level, Query, error) {
+	return query(ctx, db, func(rows *sql.Rows, l *Level) error {
+		return rows.Scan(&l.Nivel, &l.Cursos)
+	}, LevelsSQL)
+}
+
+// InsertCourse adds a course to the catalogue, on the one writer connection,
+// and returns it with its new id. It fails with ErrFull past MaxCourses.
+func (db *DB) InsertCourse(ctx context.Context, c Course) (Course, Query, error) {
+	q := Query{SQL: InsertSQL}
+	start := time.Now()
+	err := func() error {
+		tx, err := db.write.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM cursos`).Scan(&n); err != nil {
+			return err
+		}
+		if n >= MaxCourses {
+			return ErrFull
+		}
+		res, err := tx.ExecContext(ctx, InsertSQL, c.Titulo, c.Nivel, c.Horas, c.Descripcion)
+		if err != nil {
+			return err
+		}
+		if c.ID, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		q.Rows = 1
+		return tx.Commit()
+	}()
+	q.Dur = time.Since(start)
+	if err != nil && !errors.Is(err, ErrFull) {
+		err = fmt.Errorf("insert course: %w", err)
+	}
+	return c, q, err
 }
 
 func scanCourse(rows *sql.Rows, c *Course) error {

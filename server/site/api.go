@@ -1,0 +1,282 @@
+package site
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"reqlab/app/stage"
+	"reqlab/server/sqlite"
+)
+
+// The sample site's routes: each notes the route it is and the query it runs,
+// so that the lab can show the backend deciding.
+
+// courses answers GET /site/api/cursos, the catalogue, or with ?nivel= the
+// courses of one level.
+func (s *Site) courses(w http.ResponseWriter, r *http.Request) {
+	m := measureOf(r)
+	m.route(r.Pattern)
+	var (
+		courses []sqlite.Course
+		q       sqlite.Query
+		err     error
+	)
+	start := time.Now()
+	if nivel := r.URL.Query().Get("nivel"); nivel != "" {
+		courses, q, err = s.db.CoursesOfLevel(r.Context(), nivel)
+	} else {
+		courses, q, err = s.db.Courses(r.Context())
+	}
+	m.queried(start, q, err)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.json(w, r, http.StatusOK, courses)
+}
+
+func (s *Site) course(w http.ResponseWriter, r *http.Request) {
+	m := measureOf(r)
+	m.route(r.Pattern)
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id < 1 {
+		// The backend decides without its database: no such id can exist.
+		s.json(w, r, http.StatusBadRequest, errorBody{Error: "el id de un curso es un número entero positivo"})
+		return
+	}
+	start := time.Now()
+	course, q, err := s.db.Course(r.Context(), id)
+	m.queried(start, q, err)
+	switch {
+	case err != nil:
+		s.fail(w, r, err)
+	case course == nil:
+		s.json(w, r, http.StatusNotFound, errorBody{Error: "no existe un curso con ese id"})
+	default:
+		s.json(w, r, http.StatusOK, course)
+	}
+}
+
+func (s *Site) enrollments(w http.ResponseWriter, r *http.Request) {
+	m := measureOf(r)
+	m.route(r.Pattern)
+	start := time.Now()
+	list, q, err := s.db.Enrollments(r.Context())
+	m.queried(start, q, err)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.json(w, r, http.StatusOK, list)
+}
+
+// notFound answers what no route takes: 404 where no route has the path,
+// 405 where a route has it for other methods, and OPTIONS with the methods
+// that it has.
+func (s *Site) notFound(w http.ResponseWriter, r *http.Request) {
+	m := measureOf(r)
+	m.route("")
+	allow := s.allowed(r)
+	switch {
+	case allow == "":
+		m.reason = stage.ReasonNoRoute
+		s.json(w, r, http.StatusNotFound, errorBody{Error: "ninguna ruta del sitio responde a " + r.URL.Path})
+	case r.Method == http.MethodOptions:
+		m.reason = stage.ReasonOptions
+		w.Header().Set("Allow", allow)
+		m.respondStart = time.Now()
+		w.WriteHeader(http.StatusNoContent)
+	default:
+		m.reason = stage.ReasonMethod
+		w.Header().Set("Allow", allow)
+		s.json(w, r, http.StatusMethodNotAllowed, errorBody{Error: "esta ruta no acepta " + r.Method + "; acepta " + allow})
+	}
+}
+
+// allowed lists the methods that some route takes for the request's path.
+func (s *Site) allowed(r *http.Request) string {
+	var methods []string
+	for _, method := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
+		probe := r.Clone(r.Context())
+		probe.Method = method
+		if _, pattern := s.mux.Handler(probe); pattern != "/site/" && pattern != "" {
+			methods = append(methods, method)
+			if method == "GET" {
+				methods = append(methods, "HEAD")
+			}
+		}
+	}
+	if len(methods) == 0 {
+		return ""
+	}
+	return strings.Join(append(methods, "OPTIONS"), ", ")
+}
+
+type errorBody struct {
+	Error string `json:"error"`
+}
+
+// fail answers 500: the detail goes to the log (and to the run's db stage),
+// the client gets a short message.
+func (s *Site) fail(w http.ResponseWriter, r *http.Request, err error) {
+	s.log.Warn("sample site query failed", "path", r.URL.Path, "err", err)
+	s.json(w, r, http.StatusInternalServerError, errorBody{Error: "error interno del servidor"})
+}
+
+// json answers with v as JSON.
+func (s *Site) json(w http.ResponseWriter, r *http.Request, status int, v any) {
+	measureOf(r).respondStart = time.Now()
+	s.write(w, r, status, s.encode(v))
+}
+
+func (s *Site) encode(v any) []byte {
+	body, err := json.Marshal(v)
+	if err != nil {
+		s.log.Error("encode sample site answer", "err", err)
+		return []byte(`{"error":"error interno del servidor"}` + "\n")
+	}
+	return append(body, '\n')
+}
+
+// write sends a JSON body. An answer is not cached unless its route said
+// otherwise: live data changes, and the lessons on caching set their rules.
+func (s *Site) write(w http.ResponseWriter, r *http.Request, status int, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	if h.Get("Cache-Control") == "" {
+		h.Set("Cache-Control", "no-store")
+	}
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		w.Write(body)
+	}
+}
+
+// createCourse answers POST /site/api/cursos: it checks the JSON body and
+// inserts the course, answering 201 with where it now lives; a body it cannot
+// take gets 400 or 415 and nothing is inserted.
+func (s *Site) createCourse(w http.ResponseWriter, r *http.Request) {
+	m := measureOf(r)
+	m.route(r.Pattern)
+	if mt, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";"); strings.TrimSpace(strings.ToLower(mt)) != "application/json" {
+		s.json(w, r, http.StatusUnsupportedMediaType, errorBody{Error: "envía el curso en JSON, con Content-Type: application/json"})
+		return
+	}
+	var in struct {
+		Titulo      string `json:"titulo"`
+		Nivel       string `json:"nivel"`
+		Horas       int    `json:"horas"`
+		Descripcion string `json:"descripcion"`
+	}
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		s.json(w, r, http.StatusBadRequest, errorBody{Error: "el cuerpo no es un curso en JSON: " + err.Error()})
+		return
+	}
+	in.Titulo = strings.TrimSpace(in.Titulo)
+	switch {
+	case in.Titulo == "" || len(in.Titulo) > 200:
+		s.json(w, r, http.StatusBadRequest, errorBody{Error: "el titulo es obligatorio y tiene como mucho 200 caracteres"})
+		return
+	case in.Nivel != "básico" && in.Nivel != "intermedio" && in.Nivel != "avanzado":
+		s.json(w, r, http.StatusBadRequest, errorBody{Error: "el nivel es básico, intermedio o avanzado"})
+		return
+	case in.Horas < 1 || in.Horas > 1000:
+		s.json(w, r, http.StatusBadRequest, errorBody{Error: "las horas son un número entero de 1 a 1000"})
+		return
+	}
+	start := time.Now()
+	c, q, err := s.db.InsertCourse(r.Context(), sqlite.Course{Titulo: in.Titulo, Nivel: in.Nivel, Horas: in.Horas, Descripcion: in.Descripcion})
+	m.queried(start, q, err)
+	switch {
+	case errors.Is(err, sqlite.ErrFull):
+		s.json(w, r, http.StatusConflict, errorBody{Error: "el catálogo de ejemplo está lleno"})
+	case err != nil:
+		s.fail(w, r, err)
+	default:
+		w.Header().Set("Location", "/site/api/cursos/"+strconv.FormatInt(c.ID, 10))
+		s.json(w, r, http.StatusCreated, c)
+	}
+}
+
+// frontPage answers GET /site/api/portada, the site's front page data. The
+// browser may keep its answer for a minute: within it, asking again never
+// leaves the browser.
+func (s *Site) frontPage(w http.ResponseWriter, r *http.Request) {
+	m := measureOf(r)
+	m.route(r.Pattern)
+	start := time.Now()
+	courses, q, err := s.db.Courses(r.Context())
+	m.queried(start, q, err)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	page := struct {
+		Sitio  string         `json:"sitio"`
+		Cursos int            `json:"cursos"`
+		Ultimo *sqlite.Course `json:"ultimo,omitempty"`
+	}{Sitio: "Cursos de ejemplo", Cursos: len(courses)}
+	if len(courses) > 0 {
+		page.Ultimo = &courses[len(courses)-1]
+	}
+	w.Header().Set("Cache-Control", "public, max-age=60")
+	s.json(w, r, http.StatusOK, page)
+}
+
+// levels answers GET /site/api/niveles with an ETag and no-cache: the browser
+// keeps the answer but asks each time whether it changed; when it did not,
+// the server answers 304 with no body and the browser uses its copy.
+func (s *Site) levels(w http.ResponseWriter, r *http.Request) {
+	m := measureOf(r)
+	m.route(r.Pattern)
+	start := time.Now()
+	levels, q, err := s.db.Levels(r.Context())
+	m.queried(start, q, err)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	m.respondStart = time.Now()
+	body := s.encode(levels)
+	sum := sha256.Sum256(body)
+	etag := `"` + hex.EncodeToString(sum[:8]) + `"`
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("ETag", etag)
+	if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	s.write(w, r, http.StatusOK, body)
+}
+
+// visits answers GET /site/api/sesion: it counts this browser's visits in a
+// cookie that it sets, and that the browser sends back from then on.
+func (s *Site) visits(w http.ResponseWriter, r *http.Request) {
+	m := measureOf(r)
+	m.route(r.Pattern)
+	n := 0
+	if c, err := r.Cookie("visitas"); err == nil {
+		n, _ = strconv.Atoi(c.Value)
+	}
+	n++
+	names := []string{}
+	for _, c := range r.Cookies() {
+		names = append(names, c.Name)
+	}
+	http.SetCookie(w, &http.Cookie{Name: "visitas", Value: strconv.Itoa(n), Path: stage.SitePrefix,
+		MaxAge: 24 * 60 * 60, SameSite: http.SameSiteLaxMode})
+	s.json(w, r, http.StatusOK, struct {
+		Visitas          int      `json:"visitas"`
+		CookiesRecibidas []string `json:"cookies_recibidas"`
+		BytesDeCookies   int64    `json:"bytes_de_cookies"`
+	}{n, names, m.cookieBytes})
+}
