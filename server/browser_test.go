@@ -154,13 +154,18 @@ func eval[T any](t *testing.T, ctx context.Context, js string) T {
 	return v
 }
 
+// textOf returns the text of an element, waiting a little for it to have
+// some: the page may be redrawing it.
 func textOf(t *testing.T, ctx context.Context, sel string) string {
 	t.Helper()
-	s, err := chromedp.Run(ctx, chromedp.Text(sel, chromedp.NodeVisible))
-	if err != nil {
-		t.Fatalf("text of %s: %v", sel, err)
+	js := fmt.Sprintf(`(document.querySelector(%q) || {}).textContent || ""`, sel)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if s := strings.TrimSpace(eval[string](t, ctx, js)); s != "" || time.Now().After(deadline) {
+			return s
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
-	return strings.TrimSpace(s)
 }
 
 // storedRun reads a run back from the API.

@@ -32,11 +32,21 @@ func click(t *testing.T, ctx contextT, sel string) {
 	t.Fatalf("click %s: %v", sel, err)
 }
 
-// addRow clicks an add button and waits for the new row.
+// addRow clicks an add button and waits for the new row. A click that a
+// moving layout made miss is clicked again.
 func addRow(t *testing.T, ctx contextT, kind string, n int) {
 	t.Helper()
-	click(t, ctx, `[data-action="add-`+kind+`"]`)
-	waitFor(t, ctx, fmt.Sprintf("%s row %d", kind, n), fmt.Sprintf(`!!document.querySelector('.rows-%s [data-row="%d"]')`, kind, n))
+	there := fmt.Sprintf(`!!document.querySelector('.rows-%s [data-row="%d"]')`, kind, n)
+	for try := 0; try < 5; try++ {
+		click(t, ctx, `[data-action="add-`+kind+`"]`)
+		for wait := 0; wait < 20; wait++ {
+			if eval[bool](t, ctx, there) {
+				return
+			}
+			time.Sleep(25 * time.Millisecond)
+		}
+	}
+	t.Fatalf("no %s row %d after clicking its add button", kind, n)
 }
 
 // waitFor polls a JS condition until it holds.

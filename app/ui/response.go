@@ -109,7 +109,6 @@ func (c *Lab) renderResponse() app.UI {
 	statusClass := "status status-" + strconv.Itoa(v.status/100) + "xx"
 	return section.Body(
 		app.H2().ID("response-heading").Text(l.T("response.heading")),
-		c.renderReceived(),
 		app.P().Class("status-line").Body(
 			app.Span().Text(l.T("response.status")+": "),
 			app.Output().Class(statusClass).Attr("data-field", "status").Attr("data-status", v.status).Text(l.Status(v.status)),
@@ -127,6 +126,8 @@ func (c *Lab) renderResponse() app.UI {
 				app.Div().Class("rendered").Attr("data-field", "rendered").Body(c.renderData(v)),
 			),
 		),
+		// Last, so that its arrival moves nothing above it.
+		c.renderReceived(),
 	)
 }
 
