@@ -29,6 +29,8 @@ var badRequests = []struct {
 		Cookies: []stage.Cookie{{Name: "a", Value: "1;b=2"}}}, stage.FieldCookieValue, 1},
 	{"headers past 16 KB", stage.Request{Method: "GET", URL: "/site/api/cursos",
 		Headers: []stage.Header{{Name: "X-Grande", Value: strings.Repeat("x", stage.MaxHeaderBytes)}}}, stage.FieldHeaders, 0},
+	{"a cookie past 4 KB", stage.Request{Method: "GET", URL: "/site/api/cursos",
+		Cookies: []stage.Cookie{{Name: "a", Value: strings.Repeat("x", stage.MaxCookieBytes)}}}, stage.FieldCookieValue, 1},
 	{"invalid JSON for a JSON body", stage.Request{Method: "POST", URL: "/site/api/cursos",
 		Headers: []stage.Header{{Name: "Content-Type", Value: "application/json"}}, Body: `{"titulo":`}, stage.FieldBody, 0},
 	{"a body past 64 KB", stage.Request{Method: "POST", URL: "/site/api/cursos", Body: strings.Repeat("x", stage.MaxBodyBytes+1)}, stage.FieldBody, 0},
@@ -96,11 +98,17 @@ func TestBrowserFormRefusesBadInput(t *testing.T) {
 			typeInto(t, ctx, `[data-field="cookie-name"]`, "a")
 			typeInto(t, ctx, `[data-field="cookie-value"]`, "1;b=2")
 		}, "cookie-value", `[data-field="cookie-value"]`, "punto y coma"},
-		{"cookies past 16 KB", func() {
-			setValue(`[data-field="cookie-value"]`, strings.Repeat("x", stage.MaxHeaderBytes))
+		{"a cookie past 4 KB", func() {
+			setValue(`[data-field="cookie-value"]`, strings.Repeat("x", stage.MaxCookieBytes))
+		}, "cookie-value", `[data-field="cookie-value"]`, "4096"},
+		{"headers past 16 KB", func() {
+			click(t, ctx, `.rows-cookie [data-action="remove-cookie"]`)
+			addRow(t, ctx, "header", 1)
+			typeInto(t, ctx, `.rows-header [data-row="1"] [data-field="header-name"]`, "X-Grande")
+			setValue(`.rows-header [data-row="1"] [data-field="header-value"]`, strings.Repeat("x", stage.MaxHeaderBytes))
 		}, "headers", "", "16 KB"},
 		{"invalid JSON", func() {
-			click(t, ctx, `.rows-cookie [data-action="remove-cookie"]`)
+			click(t, ctx, `.rows-header [data-action="remove-header"]`)
 			choose(t, ctx, `[data-field="method"]`, "POST")
 			choose(t, ctx, `[data-field="content-type"]`, "application/json")
 			typeInto(t, ctx, `[data-field="body"]`, `{"titulo":`)

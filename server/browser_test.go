@@ -22,6 +22,12 @@ var screenshot = flag.String("screenshot", "", "write a screenshot of the lab af
 // fails the test; elsewhere it skips it with the command that installs it.
 func newBrowser(t *testing.T) context.Context {
 	t.Helper()
+	return newBrowserLang(t, "es-ES")
+}
+
+// newBrowserLang is newBrowser for a browser whose language is lang.
+func newBrowserLang(t *testing.T, lang string) context.Context {
+	t.Helper()
 	path, err := exec.LookPath("chromium")
 	if err != nil {
 		if os.Getenv("CI") == "true" {
@@ -43,6 +49,10 @@ func newBrowser(t *testing.T) context.Context {
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.WindowSize(1280, 1100),
+		// A Spanish-speaking browser, as the course's students: the lab
+		// follows the browser's language where the page does not name one.
+		chromedp.Flag("lang", lang),
+		chromedp.Flag("accept-lang", lang),
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)

@@ -7,6 +7,7 @@ package browser
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
@@ -72,4 +73,11 @@ func Origin() string {
 // in its timing entries.
 func AbsURL(path string) string {
 	return app.Window().Get("URL").New(path, app.Window().Get("location").Get("href")).Get("href").String()
+}
+
+// PrefersEnglish reports whether the browser's first language is English:
+// the lab then speaks English unless the page asks otherwise.
+func PrefersEnglish() bool {
+	lang := app.Window().Get("navigator").Get("language")
+	return lang.Type() == app.TypeString && strings.HasPrefix(strings.ToLower(lang.String()), "en")
 }

@@ -14,6 +14,7 @@ const (
 	MaxURLBytes    = 2 << 10  // path and query
 	MaxHeaderBytes = 16 << 10 // the headers the student adds, with the Cookie header their cookies make
 	MaxBodyBytes   = 64 << 10
+	MaxCookieBytes = 4096 // one cookie's name and value: browsers keep no larger one
 )
 
 // Methods are the methods the lab can send.
@@ -57,6 +58,7 @@ const (
 	CodeHeadersTooLarge = "headers-too-large"
 	CodeCookieName      = "cookie-name-invalid"
 	CodeCookieValue     = "cookie-value-invalid"
+	CodeCookieTooLarge  = "cookie-too-large"
 	CodeBodyJSON        = "body-invalid-json"
 	CodeBodyTooLarge    = "body-too-large"
 	CodeBodyNotAllowed  = "body-not-allowed"
@@ -91,8 +93,11 @@ func (r Request) Check() []FieldError {
 		if !isToken(c.Name) {
 			add(FieldCookieName, i+1, CodeCookieName)
 		}
-		if !validCookieValue(c.Value) {
+		switch {
+		case !validCookieValue(c.Value):
 			add(FieldCookieValue, i+1, CodeCookieValue)
+		case len(c.Name)+len(c.Value) > MaxCookieBytes:
+			add(FieldCookieValue, i+1, CodeCookieTooLarge)
 		}
 	}
 	if r.HeaderBytes() > MaxHeaderBytes {

@@ -93,7 +93,12 @@ func (c *Lab) onSocket(ctx app.Context, open bool) {
 	c.sock.Send(encode(wire.Message{Type: wire.Subscribe, Run: c.run.id, After: c.run.contiguous}))
 	if report := c.run.unacked; report != nil {
 		run := c.run
-		ctx.Async(func() { c.deliver(ctx, run, *report) })
+		ctx.Async(func() {
+			if c.deliver(ctx, run, *report) {
+				c.showStored(ctx, run.id)
+				c.refreshHistory(ctx)
+			}
+		})
 	}
 }
 
@@ -113,27 +118,32 @@ func (c *Lab) startRun(ctx app.Context, req stage.Request) {
 	c.stopPlayback()
 	c.live = c.lang.T("live.sent")
 	ctx.Async(func() {
-		c.transmit(ctx, req)
+		stored := c.transmit(ctx, req)
 		ctx.Dispatch(func(ctx app.Context) { c.sending = false })
+		if stored != "" {
+			c.showStored(ctx, stored)
+			c.refreshHistory(ctx)
+		}
 	})
 }
 
 // transmit runs one request: it opens the run, lets the browser fetch the URL
 // with the run's traceparent, shows the answer and reports what the browser
-// measured. It blocks: it runs in ctx.Async.
-func (c *Lab) transmit(ctx app.Context, req stage.Request) {
+// measured. It returns the run's id once the server has stored it all, or "".
+// It blocks: it runs in ctx.Async.
+func (c *Lab) transmit(ctx app.Context, req stage.Request) string {
 	origin := browser.Now()
 	r := c.call(wire.Message{Type: wire.Start, Request: &req})
 	switch {
 	case r.timeout:
 		ctx.Dispatch(func(ctx app.Context) { c.notice = c.lang.T("error.timeout") })
-		return
+		return ""
 	case r.msg.Type == wire.Error && len(r.msg.Fields) > 0:
 		ctx.Dispatch(func(ctx app.Context) { c.fieldErrs = r.msg.Fields })
-		return
+		return ""
 	case r.msg.Type != wire.Started:
 		ctx.Dispatch(func(ctx app.Context) { c.notice = c.lang.Tf("error.start", r.msg.Message) })
-		return
+		return ""
 	}
 	run := newRunView(r.msg.Run)
 	ctx.Dispatch(func(ctx app.Context) {
@@ -178,15 +188,19 @@ func (c *Lab) transmit(ctx app.Context, req stage.Request) {
 		report.Response = &stage.Response{Status: resp.Status, Headers: resp.Headers}
 	}
 	ctx.Dispatch(func(ctx app.Context) { run.unacked = &report })
-	c.deliver(ctx, run, report)
+	if c.deliver(ctx, run, report) {
+		return run.id
+	}
+	return ""
 }
 
-// deliver sends a run's report until the server confirms it. A report the
-// server already holds (sent again after a reconnection) counts as confirmed.
-func (c *Lab) deliver(ctx app.Context, run *runView, report wire.Message) {
+// deliver sends a run's report and reports whether the server confirmed it.
+// A report the server already holds (sent again after a reconnection) counts
+// as confirmed.
+func (c *Lab) deliver(ctx app.Context, run *runView, report wire.Message) bool {
 	r := c.call(report)
 	if r.timeout {
-		return // the socket is down: onSocket sends it again when it is back
+		return false // the socket is down: onSocket sends it again when it is back
 	}
 	stored := r.msg.Type == wire.Ack || r.msg.Code == wire.CodeRunClosed || r.msg.Code == wire.CodeBadEvent // by an earlier try
 	ctx.Dispatch(func(ctx app.Context) {
@@ -196,10 +210,7 @@ func (c *Lab) deliver(ctx app.Context, run *runView, report wire.Message) {
 			c.notice = r.msg.Message
 		}
 	})
-	if stored {
-		c.showStored(ctx, run.id)
-		c.refreshHistory(ctx)
-	}
+	return stored
 }
 
 // showStored reads a run back as the server stored it: the request exactly as

@@ -100,7 +100,7 @@ func (c *Lab) renderStage(id stage.ID, side stage.Side, v stageView) app.UI {
 					return app.Span().Class("stage-dur").Attr("data-field", "dur").Text(dur)
 				}),
 			),
-			app.P().Class("stage-about").Text(l.StageAbout(id)),
+			app.P().Class("stage-about").Text(c.about(id)),
 			app.If(detail != "", func() app.UI {
 				return app.P().Class("stage-detail").Attr("data-field", "detail").Text(detail)
 			}),

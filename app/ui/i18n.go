@@ -106,6 +106,7 @@ var messages = map[string]text{
 	"field.headers-too-large":    {"Las cabeceras y cookies pasan de 16 KB, el límite del laboratorio.", "The headers and cookies pass 16 KB, the lab's limit."},
 	"field.cookie-name-invalid":  {"El nombre de una cookie es una palabra sin espacios ni signos como ; = ,", "A cookie name is one word, with no spaces nor signs such as ; = ,"},
 	"field.cookie-value-invalid": {"El valor de una cookie no puede llevar espacios, comillas, comas, punto y coma ni barras invertidas.", "A cookie value may not hold spaces, quotes, commas, semicolons or backslashes."},
+	"field.cookie-too-large":     {"Una cookie (nombre y valor) puede ocupar 4096 bytes como mucho: el navegador no guarda una mayor.", "A cookie (name and value) may take 4096 bytes at most: the browser keeps no larger one."},
 	"field.body-invalid-json":    {"El cuerpo no es JSON válido, y el tipo de contenido dice que lo es.", "The body is not valid JSON, and the content type says it is."},
 	"field.body-too-large":       {"El cuerpo pasa de 64 KB, el límite del laboratorio.", "The body passes 64 KB, the lab's limit."},
 	"field.body-not-allowed":     {"GET y HEAD no llevan cuerpo: el navegador se niega a enviarlo.", "GET and HEAD carry no body: the browser refuses to send one."},
@@ -142,6 +143,19 @@ var messages = map[string]text{
 	"compare.differs":       {"distinto", "differs"},
 	"compare.differs-state": {"pasó distinto", "went differently"},
 	"compare.differs-time":  {"tardó distinto", "took a different time"},
+
+	"menu.label": {"Lecciones", "Lessons"},
+	"menu.lab":   {"Laboratorio libre", "Free lab"},
+	"menu.done":  {"hecha", "done"},
+
+	"lesson.try":          {"Pruébalo", "Try it"},
+	"lesson.check":        {"Comprueba:", "Check:"},
+	"lesson.check-button": {"Comprobar", "Check"},
+	"lesson.right":        {"¡Correcto!", "Correct!"},
+	"lesson.wrong":        {"Todavía no.", "Not yet."},
+	"lesson.weight":       {"Peso de las cookies («relleno1», «relleno2»… en el tarro del navegador)", "Cookie weight (\"relleno1\", \"relleno2\"… in the browser's jar)"},
+	"lesson.weight-value": {"Cabeceras que añade el formulario: %d bytes. El servidor de ejemplo acepta 8192 bytes de cabeceras como mucho.", "Headers the form adds: %d bytes. The sample server takes 8192 bytes of headers at most."},
+	"lesson.weight-send":  {"Enviar con este peso", "Send with this weight"},
 
 	"error.open-run": {"No se pudo abrir esa ejecución.", "That run could not be opened."},
 

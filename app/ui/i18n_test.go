@@ -26,7 +26,7 @@ func TestEveryMessageIsInBothLanguages(t *testing.T) {
 	}
 	for _, code := range []string{stage.CodeURLEmpty, stage.CodeURLOutside, stage.CodeURLTooLong, stage.CodeURLInvalid, stage.CodeMethodUnknown,
 		stage.CodeHeaderName, stage.CodeHeaderValue, stage.CodeHeaderForbidden, stage.CodeHeadersTooLarge,
-		stage.CodeCookieName, stage.CodeCookieValue, stage.CodeBodyJSON, stage.CodeBodyTooLarge, stage.CodeBodyNotAllowed} {
+		stage.CodeCookieName, stage.CodeCookieValue, stage.CodeCookieTooLarge, stage.CodeBodyJSON, stage.CodeBodyTooLarge, stage.CodeBodyNotAllowed} {
 		if _, ok := messages["field."+code]; !ok {
 			t.Errorf("field error %s has no message", code)
 		}

@@ -6,6 +6,7 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"reqlab/app/browser"
+	"reqlab/app/lesson"
 	"reqlab/app/stage"
 )
 
@@ -38,6 +39,13 @@ type Lab struct {
 	notice  string
 	live    string
 
+	lesson       *lesson.Lesson
+	done         map[string]bool // lessons done in this browser
+	stepShown    int             // the lesson step last sent, from 1
+	cookieWeight int
+	answer       int // the option picked, -1 for none
+	answered     bool
+
 	history  []stage.RunSummary
 	play     *playback
 	picked   []string // the runs picked for comparison, at most two
@@ -49,6 +57,7 @@ func (c *Lab) OnInit() {
 	c.method = "GET"
 	c.url = "/site/api/cursos"
 	c.lang = ES
+	c.answer = -1
 	c.calls = &calls{waiting: make(map[int64]chan reply)}
 }
 
@@ -63,15 +72,37 @@ func (c *Lab) OnNav(ctx app.Context) {
 }
 
 func (c *Lab) setLang(ctx app.Context) {
-	c.lang = langOf(ctx.Page().URL().Query().Get("lang"))
+	u := ctx.Page().URL()
+	c.lang = langOf(u.Query().Get("lang"))
+	if next := lessonOf(u.Path); next == nil || c.lesson == nil || next.Slug != c.lesson.Slug {
+		c.lesson, c.stepShown, c.answer, c.answered = next, 0, -1, false
+		if next != nil && len(next.Steps) > 0 {
+			c.load(next.Steps[0].Request)
+		}
+	}
+	title := c.lang.T("title")
+	if c.lesson != nil {
+		title = c.lesson.Title.In(string(c.lang)) + " · " + title
+	}
 	ctx.Page().SetLang(string(c.lang))
-	ctx.Page().SetTitle("%s", c.lang.T("title"))
+	ctx.Page().SetTitle("%s", title)
 	ctx.Page().SetDescription("%s", c.lang.T("description"))
 }
 
 // OnMount opens the websocket: the lab is ready once it is open.
 func (c *Lab) OnMount(ctx app.Context) {
 	c.mounted = true
+	c.loadDone(ctx)
+	if ctx.Page().URL().Query().Get("lang") == "" && browser.PrefersEnglish() {
+		// No language asked for, and the browser's is English: speak it,
+		// and say so in the address so that a reload keeps it.
+		u := *ctx.Page().URL()
+		q := u.Query()
+		q.Set("lang", "en")
+		u.RawQuery = q.Encode()
+		ctx.Page().ReplaceURL(&u)
+		c.setLang(ctx)
+	}
 	c.session = browser.Session()
 	c.sock = browser.Dial(browser.SocketURL("/ws?session="+c.session),
 		func(msg []byte) { c.onMessage(ctx, msg) },
@@ -118,7 +149,9 @@ func (c *Lab) Render() app.UI {
 		app.If(c.notice != "", func() app.UI {
 			return app.P().Class("notice").Attr("role", "alert").Text(c.notice)
 		}),
+		c.renderMenu(),
 		app.Main().Class("lab-main").Body(
+			c.renderLesson(),
 			c.renderForm(),
 			c.renderDiagram(),
 			c.renderResponse(),

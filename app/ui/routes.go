@@ -3,7 +3,11 @@
 package ui
 
 import (
+	"strings"
+
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"reqlab/app/lesson"
 )
 
 // Register declares the lab's pages. Both binaries call it: the server to
@@ -11,4 +15,5 @@ import (
 func Register() {
 	app.Route("/", func() app.Composer { return &Lab{} })
 	app.RouteWithRegexp("^/runs/[0-9a-f]{32}$", func() app.Composer { return &Lab{} })
+	app.RouteWithRegexp("^/lab/("+strings.Join(lesson.Slugs(), "|")+")$", func() app.Composer { return &Lab{} })
 }

@@ -1,0 +1,250 @@
+package lesson
+
+import (
+	"strconv"
+	"strings"
+
+	"reqlab/app/stage"
+)
+
+// All is every lesson, in the course's order.
+var All = []Lesson{
+	{
+		Slug:  "frontend-backend",
+		Title: Text{"Frontend y backend", "Frontend and backend"},
+		Course: Text{
+			"El frontend es la parte del sitio que se ve y corre en tu navegador: el HTML, el CSS, el JavaScript (aquí, además, WebAssembly), los botones y las imágenes. El backend es lo que pasa cuando pulsas un botón: el código del servidor, sus decisiones y su base de datos. En este laboratorio, el frontend es Go compilado a WebAssembly con go-app dentro de tu navegador; el backend es un servidor Go (net/http) con una base de datos SQLite.",
+			"The frontend is the part of a site you see and that runs in your browser: HTML, CSS, JavaScript (here, WebAssembly too), the buttons and the images. The backend is what happens when you press a button: the server's code, its decisions and its database. In this lab the frontend is Go compiled to WebAssembly with go-app inside your browser; the backend is a Go server (net/http) with a SQLite database.",
+		},
+		Steps: []Step{{
+			Label:   Text{"Pedir la lista de cursos", "Ask for the course list"},
+			Request: get("/site/api/cursos"),
+			Notice: Text{
+				"Las etapas de la izquierda y la derecha ocurren en tu navegador: son frontend. Las del centro ocurren en el servidor: son backend. La única que toca la base de datos está en el centro.",
+				"The stages on the left and right happen in your browser: they are frontend. The middle ones happen on the server: they are backend. The only one that touches the database is in the middle.",
+			},
+		}},
+		Narration: map[stage.ID]Text{
+			stage.Render:  {"Frontend: tu navegador convierte los datos en HTML que ves.", "Frontend: your browser turns the data into the HTML you see."},
+			stage.DB:      {"Backend: solo el servidor habla con la base de datos; tu navegador nunca la ve.", "Backend: only the server talks to the database; your browser never sees it."},
+			stage.Route:   {"Backend: el código del servidor decide qué hacer con la petición.", "Backend: the server's code decides what to do with the request."},
+			stage.Receive: {"Backend: el servidor Go recibe lo que tu navegador envió.", "Backend: the Go server receives what your browser sent."},
+		},
+		Question: Question{
+			Prompt: Text{"¿Dónde se ejecuta la consulta SQL a la base de datos?", "Where does the SQL query to the database run?"},
+			Options: []Text{
+				{"En el navegador, en el frontend", "In the browser, in the frontend"},
+				{"En el servidor, en el backend", "On the server, in the backend"},
+				{"En los dos a la vez", "In both at once"},
+			},
+			Correct: 1,
+			Right:   Text{"Exacto: la etapa db está en el carril del servidor. El navegador solo recibe el JSON resultante.", "Right: the db stage is in the server's lane. The browser only receives the resulting JSON."},
+			Wrong:   Text{"Mira en qué carril del diagrama está la etapa «Base de datos».", "Look at which lane of the diagram holds the \"Database\" stage."},
+		},
+	},
+	{
+		Slug:  "client-server",
+		Title: Text{"El modelo cliente/servidor", "The client/server model"},
+		Course: Text{
+			"El modelo cliente/servidor es la relación entre frontend y backend: el cliente (el navegador) envía una petición a una URI; el backend la recibe y decide; consulta la base de datos si hace falta; devuelve una respuesta que el navegador pueda leer, muchas veces JSON; y el cliente parsea ese JSON para mostrarlo en HTML. Al conjunto de tecnologías de cada lado se le llama stack.",
+			"The client/server model is the relation between frontend and backend: the client (the browser) sends a request to a URI; the backend receives it and decides; it queries the database when needed; it returns an answer the browser can read, often JSON; and the client parses that JSON to show it as HTML. The set of technologies on each side is called a stack.",
+		},
+		Steps: []Step{{
+			Label:   Text{"Pedir un curso", "Ask for one course"},
+			Request: get("/site/api/cursos/2"),
+			Notice: Text{
+				"Sigue el viaje completo: envío, recepción, ruta, consulta, respuesta, espera, descarga, lectura del JSON y dibujo. El JSON de la respuesta y el HTML construido con él aparecen abajo.",
+				"Follow the whole trip: send, receive, route, query, respond, wait, download, parse and render. The response's JSON and the HTML built from it appear below.",
+			},
+		}},
+		Narration: map[stage.ID]Text{
+			stage.Send:    {"El cliente envía la petición a una URI: /site/api/cursos/2.", "The client sends the request to a URI: /site/api/cursos/2."},
+			stage.Route:   {"El backend mira la URI y decide qué código la atiende.", "The backend looks at the URI and decides which code serves it."},
+			stage.DB:      {"Hace falta un dato guardado: el backend consulta la base de datos.", "It needs stored data: the backend queries the database."},
+			stage.Respond: {"El backend responde con un código de estado y JSON.", "The backend answers with a status code and JSON."},
+			stage.Parse:   {"El cliente parsea el JSON: lo convierte en datos.", "The client parses the JSON: it turns it into data."},
+			stage.Render:  {"Con esos datos, el cliente construye HTML.", "With that data, the client builds HTML."},
+		},
+		Question: Question{
+			Prompt: Text{"¿Qué hace el navegador con el JSON que recibe?", "What does the browser do with the JSON it receives?"},
+			Options: []Text{
+				{"Lo guarda en la base de datos", "It stores it in the database"},
+				{"Lo parsea y lo muestra como HTML", "It parses it and shows it as HTML"},
+				{"Lo reenvía al servidor", "It sends it back to the server"},
+			},
+			Correct: 1,
+			Right:   Text{"Sí: las etapas «Lectura del JSON» y «Dibujo» son justo eso.", "Yes: the \"Parse\" and \"Render\" stages are exactly that."},
+			Wrong:   Text{"Mira las dos últimas etapas hechas del carril de la derecha.", "Look at the last two done stages of the right-hand lane."},
+		},
+	},
+	{
+		Slug:  "status-codes",
+		Title: Text{"Códigos de estado", "Status codes"},
+		Course: Text{
+			"El servidor siempre responde con un número que resume lo que decidió: 200 (OK), 201 (creado), 404 (no encontrado), 500 (error del servidor). Cada uno es una decisión real del backend.",
+			"The server always answers with a number that sums up what it decided: 200 (OK), 201 (created), 404 (not found), 500 (server error). Each one is a real decision of the backend.",
+		},
+		Steps: []Step{
+			{Label: Text{"200: un curso que existe", "200: a course that exists"}, Request: get("/site/api/cursos/1"),
+				Notice: Text{"La consulta encontró una fila: 200 OK.", "The query found a row: 200 OK."}},
+			{Label: Text{"201: crear un curso (POST)", "201: create a course (POST)"}, Request: stage.Request{Method: "POST", URL: "/site/api/cursos",
+				Headers: []stage.Header{{Name: "Content-Type", Value: "application/json"}},
+				Body:    `{"titulo":"Redes para curiosos","nivel":"básico","horas":3,"descripcion":"Creado desde el laboratorio."}`},
+				Notice: Text{"El backend insertó una fila: 201 Created, y la cabecera Location dice dónde vive el curso nuevo. Pide la lista otra vez y lo verás.", "The backend inserted a row: 201 Created, and the Location header says where the new course lives. Ask for the list again and you will see it."}},
+			{Label: Text{"Ver la lista con el curso nuevo", "See the list with the new course"}, Request: get("/site/api/cursos"),
+				Notice: Text{"El GET después del POST muestra el curso que acabas de crear.", "The GET after the POST shows the course you just created."}},
+			{Label: Text{"404: un curso que no existe", "404: a course that does not exist"}, Request: get("/site/api/cursos/999999"),
+				Notice: Text{"La consulta corrió y no encontró fila: el backend decide 404.", "The query ran and found no row: the backend decides 404."}},
+			{Label: Text{"500: una consulta que falla", "500: a query that fails"}, Request: get("/site/api/inscripciones"),
+				Notice: Text{"La base de datos rechazó la consulta (la tabla no existe): es culpa del servidor, 500.", "The database refused the query (the table does not exist): the server's fault, 500."}},
+		},
+		Narration: map[stage.ID]Text{
+			stage.DB:      {"Lo que pase aquí decide el código: fila encontrada, ninguna, o un error.", "What happens here decides the code: a row found, none, or an error."},
+			stage.Respond: {"El código de estado resume la decisión del backend.", "The status code sums up the backend's decision."},
+		},
+		Question: Question{
+			Prompt:  Text{"Una consulta falla dentro de la base de datos del servidor. ¿Qué código corresponde?", "A query fails inside the server's database. Which code fits?"},
+			Options: []Text{{"200", "200"}, {"404", "404"}, {"500", "500"}},
+			Correct: 2,
+			Right:   Text{"Sí: los 5xx dicen que el error es del servidor, no de la petición.", "Yes: 5xx codes say the error is the server's, not the request's."},
+			Wrong:   Text{"Un 404 es «no existe»; aquí lo que falla es el servidor.", "A 404 means \"does not exist\"; here it is the server that fails."},
+		},
+	},
+	{
+		Slug:  "cache",
+		Title: Text{"La caché", "The cache"},
+		Course: Text{
+			"Antes de salir a la red, el navegador busca si ya tiene una copia guardada. Si la copia vale (lo dice la cabecera Cache-Control del servidor), la usa y la petición nunca llega al servidor. Si hay que confirmar, pregunta con If-None-Match y el servidor contesta 304 sin cuerpo cuando nada cambió.",
+			"Before going out to the network, the browser checks whether it already keeps a copy. If the copy is still good (the server's Cache-Control header says so), it uses it and the request never reaches the server. If it must check, it asks with If-None-Match and the server answers 304 with no body when nothing changed.",
+		},
+		Steps: []Step{
+			{Label: Text{"Primera petición a la portada", "First request for the front page"}, Request: get("/site/api/portada"),
+				Notice: Text{"Viaja entera: la caché no tenía copia. La respuesta trae Cache-Control: public, max-age=60.", "It travels all the way: the cache had no copy. The answer carries Cache-Control: public, max-age=60."}},
+			{Label: Text{"La misma petición otra vez", "The same request again"}, Request: get("/site/api/portada"),
+				Notice: Text{"Ahora respondió la caché: el carril del servidor se queda apagado, porque la petición no salió de tu equipo.", "Now the cache answered: the server's lane stays dark, because the request never left your computer."}},
+			{Label: Text{"Niveles: revalidar con ETag", "Levels: revalidate with ETag"}, Request: get("/site/api/niveles"),
+				Notice: Text{"Cache-Control: no-cache obliga a preguntar siempre. Envíala dos veces: la segunda vez el servidor responde 304, sin cuerpo, y el navegador usa su copia (la página verá 200).", "Cache-Control: no-cache forces the browser to ask every time. Send it twice: the second time the server answers 304, with no body, and the browser uses its copy (the page sees 200)."}},
+		},
+		Narration: map[stage.ID]Text{
+			stage.Cache:   {"Primero, la caché: ¿hay una copia que todavía vale?", "First, the cache: is there a copy that is still good?"},
+			stage.Respond: {"El servidor decide cómo puede guardarse su respuesta (Cache-Control, ETag).", "The server decides how its answer may be kept (Cache-Control, ETag)."},
+		},
+		Question: Question{
+			Prompt: Text{"Si la caché del navegador responde, ¿qué hace el servidor?", "If the browser's cache answers, what does the server do?"},
+			Options: []Text{
+				{"Responde 200 como siempre", "It answers 200 as always"},
+				{"Nada: la petición no le llega", "Nothing: the request never reaches it"},
+				{"Responde 404", "It answers 404"},
+			},
+			Correct: 1,
+			Right:   Text{"Así es: por eso la segunda petición no tiene etapas de servidor.", "That's it: that's why the second request has no server stages."},
+			Wrong:   Text{"Mira el carril del servidor en la segunda petición.", "Look at the server's lane in the second request."},
+		},
+	},
+	{
+		Slug:  "cookies",
+		Title: Text{"Las cookies", "Cookies"},
+		Course: Text{
+			"Las cookies son datos guardados en variables que viajan en los dos sentidos: el servidor las crea con Set-Cookie y el navegador las devuelve en cada petición a ese sitio. Pesan: cada byte de cookie viaja en cada petición, por eso conviene que sean pocas y pequeñas.",
+			"Cookies are data kept in variables that travel both ways: the server creates them with Set-Cookie and the browser sends them back on every request to that site. They weigh: every cookie byte travels on every request, which is why they should be few and small.",
+		},
+		Steps: []Step{
+			{Label: Text{"El servidor pone una cookie", "The server sets a cookie"}, Request: get("/site/api/sesion"),
+				Notice: Text{"La respuesta trae Set-Cookie: visitas=…; el navegador la guarda.", "The answer carries Set-Cookie: visitas=…; the browser keeps it."}},
+			{Label: Text{"El navegador la devuelve", "The browser sends it back"}, Request: get("/site/api/sesion"),
+				Notice: Text{"En «La petición tal como llegó al servidor» aparece Cookie: visitas=…: el navegador la envió solo.", "In \"The request as the server received it\" you see Cookie: visitas=…: the browser sent it by itself."}},
+		},
+		CookieWeight: true,
+		Narration: map[stage.ID]Text{
+			stage.Send:    {"Las cookies del sitio viajan en la cabecera Cookie de cada petición.", "The site's cookies travel in the Cookie header of every request."},
+			stage.Receive: {"El servidor recibe las cabeceras, cookies incluidas: mira cuántos bytes pesan.", "The server receives the headers, cookies included: see how many bytes they weigh."},
+		},
+		Question: Question{
+			Prompt: Text{"¿Por qué conviene que las cookies sean pequeñas?", "Why should cookies be small?"},
+			Options: []Text{
+				{"Porque viajan en cada petición al sitio", "Because they travel on every request to the site"},
+				{"Porque el navegador las borra si pesan", "Because the browser deletes them if they weigh"},
+				{"No importa su tamaño", "Their size does not matter"},
+			},
+			Correct: 0,
+			Right:   Text{"Sí: cada byte se repite en cada petición, y pasado un límite el servidor la rechaza (431).", "Yes: every byte is repeated on every request, and past a limit the server refuses it (431)."},
+			Wrong:   Text{"Sube el peso de las cookies y mira los bytes de cabecera en cada envío.", "Raise the cookie weight and watch the header bytes on each send."},
+		},
+	},
+	{
+		Slug:  "page-load",
+		Title: Text{"Cómo carga una página", "How a page loads"},
+		Course: Text{
+			"Una página no llega de una vez: primero el documento HTML, y el navegador empieza a mostrarla por el texto; después pide el CSS, las imágenes, los vídeos y otros recursos que el HTML nombra.",
+			"A page does not arrive all at once: first the HTML document, and the browser starts showing it with the text; then it asks for the CSS, images, videos and other assets the HTML names.",
+		},
+		Steps: []Step{{
+			Label:   Text{"Pedir el documento de la portada", "Ask for the front page document"},
+			Request: get("/site/api/portada"),
+			Notice: Text{
+				"Este laboratorio aún no dibuja la cascada de una página completa: aquí ves la primera petición, la del documento. Las de los recursos llegan en una próxima versión.",
+				"This lab does not yet draw the waterfall of a whole page: here you see the first request, the document's. Those of the assets come in a later version.",
+			},
+		}},
+		Narration: map[stage.ID]Text{
+			stage.Assets: {"Después del documento, el navegador pide los recursos que el HTML nombra.", "After the document, the browser asks for the assets the HTML names."},
+		},
+		Question: Question{
+			Prompt:  Text{"¿Qué se muestra primero al cargar una página?", "What shows first when a page loads?"},
+			Options: []Text{{"Las imágenes", "The images"}, {"El texto del documento", "The document's text"}, {"Los vídeos", "The videos"}},
+			Correct: 1,
+			Right:   Text{"Sí: el texto del HTML llega primero; los recursos vienen después.", "Yes: the HTML's text arrives first; the assets come after."},
+			Wrong:   Text{"Piensa en qué necesita el navegador para saber qué más pedir.", "Think of what the browser needs to know what else to ask for."},
+		},
+	},
+	{
+		Slug:  "what-happens",
+		Title: Text{"Qué pasa cuando pides una página", "What happens when you ask for a page"},
+		Course: Text{
+			"Al escribir una dirección y pulsar Enter pasan muchos pasos que no vemos: el navegador mira su caché; resuelve el nombre del sitio a una IP; se conecta; envía el GET a esa IP; el servidor responde con un número (200, 404, 500…); el navegador muestra primero el texto y por último pide imágenes, vídeos y otros recursos.",
+			"When you type an address and press Enter, many steps happen that we do not see: the browser checks its cache; it resolves the site's name to an IP; it connects; it sends the GET to that IP; the server answers with a number (200, 404, 500…); the browser shows the text first and finally asks for images, videos and other assets.",
+		},
+		Steps: []Step{{
+			Label:   Text{"Recorrer todo el camino", "Walk the whole path"},
+			Request: get("/site/api/cursos"),
+			Notice: Text{
+				"Cada etapa dice lo que hizo en esta petición: si se saltó el DNS porque el nombre ya estaba resuelto, si la conexión se reutilizó, qué código dio el servidor.",
+				"Each stage says what it did for this request: whether DNS was skipped because the name was already resolved, whether the connection was reused, which code the server gave.",
+			},
+		}},
+		Narration: map[stage.ID]Text{
+			stage.Cache:   {"1. El navegador mira si ya tiene una copia en caché.", "1. The browser checks whether it has a copy in its cache."},
+			stage.DNS:     {"2. Resuelve el nombre del sitio a la IP del servidor.", "2. It resolves the site's name to the server's IP."},
+			stage.Connect: {"3. Se conecta con esa IP.", "3. It connects to that IP."},
+			stage.Send:    {"4. Envía el GET al servidor.", "4. It sends the GET to the server."},
+			stage.Respond: {"5. El servidor responde con un número: 200, 404, 500…", "5. The server answers with a number: 200, 404, 500…"},
+			stage.Render:  {"6. Muestra el contenido, empezando por el texto.", "6. It shows the content, starting with the text."},
+			stage.Assets:  {"7. Por último pide imágenes, vídeos y otros recursos.", "7. Finally it asks for images, videos and other assets."},
+		},
+		Question: Question{
+			Prompt:  Text{"¿Qué hace el navegador antes de resolver el nombre del sitio?", "What does the browser do before resolving the site's name?"},
+			Options: []Text{{"Mira su caché", "It checks its cache"}, {"Dibuja la página", "It draws the page"}, {"Pide las imágenes", "It asks for the images"}},
+			Correct: 0,
+			Right:   Text{"Exacto: la caché es la primera etapa del camino.", "Exactly: the cache is the first stage of the path."},
+			Wrong:   Text{"Mira cuál es la primera etapa del carril de la izquierda.", "Look at the first stage of the left-hand lane."},
+		},
+	},
+}
+
+// CookieRequest is the cookie lesson's request with n bytes of cookies in
+// the jar, to feel their weight: "relleno1=xxx…", "relleno2=…", each within
+// the 4 KB a browser keeps of one cookie. n counts the values; 0 adds none.
+func CookieRequest(n int) stage.Request {
+	r := get("/site/api/sesion")
+	const chunk = 3000
+	for i := 1; n > 0; i++ {
+		size := min(n, chunk)
+		r.Cookies = append(r.Cookies, stage.Cookie{Name: "relleno" + strconv.Itoa(i), Value: strings.Repeat("x", size)})
+		n -= size
+	}
+	return r
+}
+
+// MaxCookieWeight is the most the weight control adds: past the sample
+// server's 8 KB limit and within the lab's own 16 KB.
+const MaxCookieWeight = 12 << 10

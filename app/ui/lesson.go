@@ -1,0 +1,211 @@
+package ui
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"reqlab/app/lesson"
+	"reqlab/app/stage"
+)
+
+// lessonOf returns the lesson of a /lab/{slug} path, or nil.
+func lessonOf(path string) *lesson.Lesson {
+	slug, ok := strings.CutPrefix(path, "/lab/")
+	if !ok {
+		return nil
+	}
+	if l, ok := lesson.Find(slug); ok {
+		return &l
+	}
+	return nil
+}
+
+// doneKey is where the browser keeps which lessons are done.
+const doneKey = "reqlab.lessons.done"
+
+// loadDone reads which lessons this browser has done.
+func (c *Lab) loadDone(ctx app.Context) {
+	c.done = map[string]bool{}
+	var slugs []string
+	if v := app.Window().Get("localStorage").Call("getItem", doneKey); v.Type() == app.TypeString {
+		json.Unmarshal([]byte(v.String()), &slugs)
+	}
+	for _, s := range slugs {
+		c.done[s] = true
+	}
+}
+
+// markDone notes a lesson done, in the browser.
+func (c *Lab) markDone(slug string) {
+	if c.done == nil {
+		c.done = map[string]bool{}
+	}
+	c.done[slug] = true
+	var slugs []string
+	for _, s := range lesson.Slugs() {
+		if c.done[s] {
+			slugs = append(slugs, s)
+		}
+	}
+	b, _ := json.Marshal(slugs)
+	app.Window().Get("localStorage").Call("setItem", doneKey, string(b))
+}
+
+// about is what the diagram says a stage is: the lesson's words, or the lab's.
+func (c *Lab) about(id stage.ID) string {
+	if c.lesson != nil {
+		if n, ok := c.lesson.Narration[id]; ok {
+			return n.In(string(c.lang))
+		}
+	}
+	return c.lang.StageAbout(id)
+}
+
+// langQuery keeps the page's language in a link.
+func (c *Lab) langQuery() string {
+	return "?lang=" + string(c.lang)
+}
+
+func (c *Lab) renderMenu() app.UI {
+	l := c.lang
+	return app.Nav().Class("lessons-menu").Aria("label", l.T("menu.label")).Body(
+		app.Ul().Body(
+			app.Li().Body(c.menuLink("/", l.T("menu.lab"), c.lesson == nil, false)),
+			app.Range(lesson.All).Slice(func(i int) app.UI {
+				ls := lesson.All[i]
+				current := c.lesson != nil && c.lesson.Slug == ls.Slug
+				return app.Li().Attr("data-lesson", ls.Slug).Attr("data-done", c.done[ls.Slug]).
+					Body(c.menuLink("/lab/"+ls.Slug, strconv.Itoa(i+1)+". "+ls.Title.In(string(l)), current, c.done[ls.Slug]))
+			}),
+		),
+	)
+}
+
+func (c *Lab) menuLink(path, text string, current, done bool) app.UI {
+	a := app.A().Href(path + c.langQuery())
+	if current {
+		a = a.Aria("current", "page")
+	}
+	return a.Body(
+		app.Text(text),
+		app.If(done, func() app.UI {
+			return app.Span().Class("done-mark").Body(
+				app.Span().Aria("hidden", true).Text(" ✓"),
+				app.Span().Class("sr-only").Text(" ("+c.lang.T("menu.done")+")"),
+			)
+		}),
+	)
+}
+
+func (c *Lab) renderLesson() app.UI {
+	ls := c.lesson
+	if ls == nil {
+		return nil
+	}
+	l := c.lang
+	lang := string(l)
+	busy := c.sending || !c.mounted || !c.socketOpen
+	return app.Section().Class("panel lesson").Attr("data-lesson-panel", ls.Slug).Aria("labelledby", "lesson-heading").Body(
+		app.H2().ID("lesson-heading").Text(ls.Title.In(lang)),
+		app.P().Class("course").Text(ls.Course.In(lang)),
+		app.H3().Text(l.T("lesson.try")),
+		app.Ol().Class("steps").Body(app.Range(ls.Steps).Slice(func(i int) app.UI {
+			st := ls.Steps[i]
+			return app.Li().Body(
+				app.Button().Type("button").Class("step").Attr("data-action", "lesson-step").Attr("data-step", i+1).
+					Disabled(busy).
+					Body(app.Text(st.Label.In(lang)), app.Code().Text(" "+st.Request.Method+" "+st.Request.URL)).
+					OnClick(func(ctx app.Context, e app.Event) {
+						c.runStep(ctx, i)
+					}),
+				app.If(c.stepShown == i+1, func() app.UI {
+					return app.P().Class("notice-step").Attr("data-field", "step-notice").Text(st.Notice.In(lang))
+				}),
+			)
+		})),
+		app.If(ls.CookieWeight, func() app.UI { return c.renderCookieWeight(busy) }),
+		c.renderQuestion(),
+	)
+}
+
+// runStep loads a step's request into the form and sends it.
+func (c *Lab) runStep(ctx app.Context, i int) {
+	c.load(c.lesson.Steps[i].Request)
+	c.stepShown = i + 1
+	if req, ok := c.check(); ok && !c.sending && c.socketOpen {
+		c.startRun(ctx, req)
+	}
+}
+
+func (c *Lab) renderCookieWeight(busy bool) app.UI {
+	l := c.lang
+	req := lesson.CookieRequest(c.cookieWeight)
+	return app.Div().Class("cookie-weight").Body(
+		app.Label().For("cookie-weight").Text(l.T("lesson.weight")),
+		app.Input().Type("range").ID("cookie-weight").Attr("data-field", "cookie-weight").
+			Attr("min", 0).Attr("max", lesson.MaxCookieWeight).Attr("step", 512).
+			Value(strconv.Itoa(c.cookieWeight)).
+			Aria("valuetext", l.Tf("lesson.weight-value", req.HeaderBytes())).
+			OnInput(func(ctx app.Context, e app.Event) {
+				c.cookieWeight, _ = strconv.Atoi(ctx.JSSrc().Get("value").String())
+			}),
+		app.P().Class("hint").Attr("data-field", "cookie-weight-bytes").Text(l.Tf("lesson.weight-value", req.HeaderBytes())),
+		app.Button().Type("button").Attr("data-action", "send-weight").Disabled(busy).Text(l.T("lesson.weight-send")).
+			OnClick(func(ctx app.Context, e app.Event) {
+				c.load(lesson.CookieRequest(c.cookieWeight))
+				if req, ok := c.check(); ok && !c.sending && c.socketOpen {
+					c.startRun(ctx, req)
+				}
+			}),
+	)
+}
+
+func (c *Lab) renderQuestion() app.UI {
+	ls := c.lesson
+	l := c.lang
+	lang := string(l)
+	q := ls.Question
+	return app.Form().Class("question").Attr("data-question", ls.Slug).
+		OnSubmit(func(ctx app.Context, e app.Event) {
+			e.PreventDefault()
+			if c.answer < 0 {
+				return
+			}
+			c.answered = true
+			if c.answer == q.Correct {
+				c.markDone(ls.Slug)
+			}
+		}).
+		Body(
+			app.FieldSet().Body(
+				app.Legend().Text(l.T("lesson.check")+" "+q.Prompt.In(lang)),
+				app.Range(q.Options).Slice(func(i int) app.UI {
+					id := "answer-" + strconv.Itoa(i)
+					return app.Div().Class("option").Body(
+						app.Input().Type("radio").ID(id).Name("answer").Value(strconv.Itoa(i)).
+							Attr("data-field", "answer").Checked(c.answer == i).
+							OnChange(func(ctx app.Context, e app.Event) { c.answer, c.answered = i, false }),
+						app.Label().For(id).Text(q.Options[i].In(lang)),
+					)
+				}),
+			),
+			app.Button().Type("submit").Attr("data-action", "check-answer").Text(l.T("lesson.check-button")),
+			app.P().Class("feedback").Attr("role", "status").Attr("data-field", "feedback").
+				Attr("data-correct", c.answered && c.answer == q.Correct).
+				Text(c.feedback()),
+		)
+}
+
+func (c *Lab) feedback() string {
+	if !c.answered || c.lesson == nil {
+		return ""
+	}
+	q := c.lesson.Question
+	if c.answer == q.Correct {
+		return c.lang.T("lesson.right") + " " + q.Right.In(string(c.lang))
+	}
+	return c.lang.T("lesson.wrong") + " " + q.Wrong.In(string(c.lang))
+}

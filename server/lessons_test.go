@@ -1,0 +1,187 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"reqlab/app/lesson"
+	"reqlab/app/stage"
+)
+
+// runStep clicks a lesson's step and waits for its run to end; it returns
+// the run as stored.
+func runStep(t *testing.T, ctx contextT, l *lab, n int) stage.Run {
+	t.Helper()
+	before := eval[string](t, ctx, runIDJS)
+	sel := fmt.Sprintf(`[data-action="lesson-step"][data-step="%d"]`, n)
+	waitFor(t, ctx, "the step's button", fmt.Sprintf(`!document.querySelector(%q).disabled`, sel))
+	click(t, ctx, sel)
+	return waitRun(t, ctx, l, before)
+}
+
+// waitRun waits for a run other than before to end on the page, and for the
+// server to hold it complete.
+func waitRun(t *testing.T, ctx contextT, l *lab, before string) stage.Run {
+	t.Helper()
+	waitFor(t, ctx, "a new run to end", fmt.Sprintf(`(() => { const id = document.querySelector('[data-lab]').dataset.runId || "";
+		if (id === "" || id === %q) return false;
+		const s = Array.from(document.querySelectorAll('[data-stage]'));
+		return s.some(e => e.dataset.side === "client" && e.dataset.stage === "assets" && ["done","skipped","error"].includes(e.dataset.state)) })()`, before))
+	id := eval[string](t, ctx, runIDJS)
+	var run stage.Run
+	for i := 0; i < 100; i++ {
+		run = storedRun(t, l.url, id)
+		if run.State == stage.RunComplete {
+			break
+		}
+	}
+	return run
+}
+
+func hasServerEvents(run stage.Run) bool {
+	for _, e := range run.Events {
+		if e.Side == stage.Server {
+			return true
+		}
+	}
+	return false
+}
+
+func TestBrowserLessons(t *testing.T) {
+	l := startLab(t, nil)
+	ctx := newBrowser(t)
+	for _, lang := range []string{"es", "en"} {
+		for _, ls := range lesson.All {
+			t.Run(lang+"/"+ls.Slug, func(t *testing.T) {
+				openLab(t, ctx, l.url+"/lab/"+ls.Slug+"?lang="+lang)
+				if got := textOf(t, ctx, "#lesson-heading"); got != ls.Title.In(lang) {
+					t.Errorf("lesson heading %q, want %q", got, ls.Title.In(lang))
+				}
+				if got := eval[string](t, ctx, `document.documentElement.lang`); got != lang {
+					t.Errorf("html lang %q", got)
+				}
+				first := runStep(t, ctx, l, 1)
+				final := finalStates(first)
+				for _, id := range stage.ClientStages {
+					if !final[id].State.Final() {
+						t.Errorf("step 1: %s ended %q", id, final[id].State)
+					}
+				}
+				if about := textOf(t, ctx, `[data-stage="render"] .stage-about`); ls.Narration[stage.Render] != (lesson.Text{}) && about != ls.Narration[stage.Render].In(lang) {
+					t.Errorf("render is narrated %q, want the lesson's words", about)
+				}
+				waitFor(t, ctx, "the step's notice", `!!document.querySelector('[data-field="step-notice"]')`)
+
+				switch ls.Slug {
+				case "status-codes":
+					if s := first.Response.Status; s != 200 {
+						t.Errorf("step 1: %d", s)
+					}
+					created := runStep(t, ctx, l, 2)
+					if created.Response.Status != 201 || finalStates(created)[stage.DB].Detail.SQL == "" {
+						t.Errorf("the POST: %d, db %+v", created.Response.Status, finalStates(created)[stage.DB].Detail)
+					}
+					list := runStep(t, ctx, l, 3)
+					if !strings.Contains(list.Response.Body, "Redes para curiosos") {
+						t.Error("the GET after the POST does not list the new course")
+					}
+					if r := runStep(t, ctx, l, 4); r.Response.Status != 404 {
+						t.Errorf("step 4: %d, want 404", r.Response.Status)
+					}
+					if r := runStep(t, ctx, l, 5); r.Response.Status != 500 || finalStates(r)[stage.DB].State != stage.Error {
+						t.Errorf("step 5: %d, want a 500 with db in error", r.Response.Status)
+					}
+				case "cache":
+					second := runStep(t, ctx, l, 2)
+					if lang == "es" { // the first language's first request filled the cache
+						if !hasServerEvents(first) {
+							t.Error("the first request has no server stages")
+						}
+					}
+					if hasServerEvents(second) {
+						t.Error("the second request reached the server: the cache should answer it")
+					}
+					if c := finalStates(second)[stage.Cache]; c.State != stage.Done || c.Detail.Reason != stage.ReasonCacheHit {
+						t.Errorf("the second request's cache stage: %s %q", c.State, c.Detail.Reason)
+					}
+					for _, id := range stage.ServerStages {
+						if st := eval[string](t, ctx, fmt.Sprintf(`document.querySelector('[data-stage="%s"]').dataset.state`, id)); st != "idle" {
+							t.Errorf("server stage %s shows %s: the server's lane must stay dark", id, st)
+						}
+					}
+					runStep(t, ctx, l, 3)
+					again := runStep(t, ctx, l, 3)
+					if s := finalStates(again)[stage.Respond].Detail.Status; s != 304 {
+						t.Errorf("revalidation answered %d by the server, want 304", s)
+					}
+				case "cookies":
+					second := runStep(t, ctx, l, 2)
+					cookie := ""
+					for _, h := range second.Request.Headers {
+						if h.Name == "Cookie" {
+							cookie = h.Value
+						}
+					}
+					if !strings.Contains(cookie, "visitas=") {
+						t.Errorf("the browser sent Cookie %q, want the server's visitas", cookie)
+					}
+					// Heavier cookies: more header bytes, then a real refusal.
+					var last int64
+					for _, weight := range []int{1024, 4096, lesson.MaxCookieWeight} {
+						eval[bool](t, ctx, fmt.Sprintf(`(() => { const s = document.querySelector('[data-field="cookie-weight"]'); s.value = "%d";
+							s.dispatchEvent(new Event("input", {bubbles: true})); return true })()`, weight))
+						waitFor(t, ctx, "the weight", fmt.Sprintf(`document.querySelector('[data-field="cookie-weight"]').value === "%d"`, weight))
+						before := eval[string](t, ctx, runIDJS)
+						waitFor(t, ctx, "the send button", `!document.querySelector('[data-action="send-weight"]').disabled`)
+						click(t, ctx, `[data-action="send-weight"]`)
+						r := waitRun(t, ctx, l, before)
+						rec := finalStates(r)[stage.Receive].Detail
+						if rec.HeaderBytes <= last {
+							t.Errorf("weight %d: %d header bytes, not more than before (%d)", weight, rec.HeaderBytes, last)
+						}
+						last = rec.HeaderBytes
+						heavy := weight == lesson.MaxCookieWeight
+						if got := r.Response.Status; heavy && got != 431 || !heavy && got != 200 {
+							t.Errorf("weight %d: status %d", weight, got)
+						}
+						if heavy && finalStates(r)[stage.Route].Detail.Reason != stage.ReasonHeadersTooLarge {
+							t.Error("the refusal does not say the headers were too large")
+						}
+					}
+				}
+
+				// The check question: a wrong answer gets a hint, the right one
+				// marks the lesson done, in the menu, for good.
+				q := ls.Question
+				wrong := (q.Correct + 1) % len(q.Options)
+				click(t, ctx, fmt.Sprintf(`#answer-%d`, wrong))
+				click(t, ctx, `[data-action="check-answer"]`)
+				waitFor(t, ctx, "the hint", fmt.Sprintf(`document.querySelector('[data-field="feedback"]').textContent.includes(%q)`, q.Wrong.In(lang)))
+				click(t, ctx, fmt.Sprintf(`#answer-%d`, q.Correct))
+				click(t, ctx, `[data-action="check-answer"]`)
+				waitFor(t, ctx, "the praise", fmt.Sprintf(`document.querySelector('[data-field="feedback"]').textContent.includes(%q)`, q.Right.In(lang)))
+				waitFor(t, ctx, "the menu's mark", fmt.Sprintf(`document.querySelector('[data-lesson=%q]').dataset.done === "true"`, ls.Slug))
+			})
+		}
+	}
+	// Done lessons are kept in the browser.
+	openLab(t, ctx, l.url+"/")
+	if n := eval[int](t, ctx, `document.querySelectorAll('[data-lesson][data-done="true"]').length`); n != len(lesson.All) {
+		t.Errorf("%d lessons marked done after a reload, want %d", n, len(lesson.All))
+	}
+}
+
+func TestBrowserFollowsAnEnglishBrowser(t *testing.T) {
+	l := startLab(t, nil)
+	ctx := newBrowserLang(t, "en-US")
+	openLab(t, ctx, l.url+"/")
+	waitFor(t, ctx, "English", `document.documentElement.lang === "en" && document.querySelector('[data-action="send"]').textContent === "Send"`)
+	if !strings.Contains(eval[string](t, ctx, `location.search`), "lang=en") {
+		t.Error("the address does not keep the language")
+	}
+	openLab(t, ctx, l.url+"/?lang=es")
+	if got := textOf(t, ctx, `[data-action="send"]`); got != "Enviar" {
+		t.Errorf("?lang=es wins over the browser: %q", got)
+	}
+}
