@@ -1,0 +1,63 @@
+package main
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"reqlab/app/lesson"
+)
+
+// axeViolation is one rule axe-core found broken on a page.
+type axeViolation struct {
+	ID    string `json:"id"`
+	Help  string `json:"help"`
+	Nodes []struct {
+		Target []string `json:"target"`
+	} `json:"nodes"`
+}
+
+// TestBrowserPagesPassAxe runs axe-core, the accessibility checker, on the
+// lab and on every lesson in both languages, after a run so that the
+// diagram, the response and the history are on the page too.
+func TestBrowserPagesPassAxe(t *testing.T) {
+	script, err := os.ReadFile("testdata/axe/axe.min.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := startLab(t, nil)
+	ctx := newBrowser(t)
+	pages := []string{"/"}
+	for _, slug := range lesson.Slugs() {
+		pages = append(pages, "/lab/"+slug)
+	}
+	for _, lang := range []string{"es", "en"} {
+		for _, p := range pages {
+			t.Run(lang+p, func(t *testing.T) {
+				openLab(t, ctx, l.url+p+"?lang="+lang)
+				if p == "/" {
+					sendAndWait(t, ctx, "/site/api/cursos")
+				} else {
+					runStep(t, ctx, l, 1)
+				}
+				if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](string(script))); err != nil {
+					t.Fatalf("load axe: %v", err)
+				}
+				found, err := chromedp.Run(ctx, chromedp.Evaluate[[]axeViolation](
+					`axe.run(document, {resultTypes: ["violations"]}).then(r => r.violations)`, chromedp.EvalAwaitPromise))
+				if err != nil {
+					t.Fatalf("run axe: %v", err)
+				}
+				for _, v := range found {
+					var where []string
+					for _, n := range v.Nodes {
+						where = append(where, strings.Join(n.Target, " "))
+					}
+					t.Errorf("axe: %s (%s) at %v", v.ID, v.Help, where)
+				}
+			})
+		}
+	}
+}
