@@ -101,11 +101,10 @@ type contextT = context.Context
 // run's id and the diagram.
 func sendAndWait(t *testing.T, ctx context.Context, url string) (string, map[string]pageStage) {
 	t.Helper()
-	before := eval[string](t, ctx, runIDJS)
 	if url != "" {
 		typeInto(t, ctx, `[data-field="url"]`, url)
 	}
-	click(t, ctx, `[data-action="send"]`)
+	before := clickToRun(t, ctx, `[data-action="send"]`)
 	var runID string
 	var stages []pageStage
 	deadline := time.Now().Add(20 * time.Second)
@@ -140,16 +139,24 @@ func allEnded(stages []pageStage) bool {
 }
 
 // typeInto replaces what a text field holds by typing, as a person would:
-// the field's text is selected, then the keys replace it.
+// the field's text is selected, then the keys replace it. A field the page
+// redraws meanwhile is typed into again.
 func typeInto(t *testing.T, ctx context.Context, sel, text string) {
 	t.Helper()
-	if err := chromedp.Do(ctx,
-		chromedp.Focus(sel),
-		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.querySelector(%q).select()`, sel)),
-		chromedp.SendKeys(sel, text),
-	); err != nil {
-		t.Fatalf("type into %s: %v", sel, err)
+	var err error
+	for try := 0; try < 5; try++ {
+		if err = chromedp.Do(ctx,
+			chromedp.Focus(sel),
+			chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.querySelector(%q).select()`, sel)),
+			chromedp.SendKeys(sel, text),
+		); err == nil {
+			if eval[string](t, ctx, fmt.Sprintf(`document.querySelector(%q).value`, sel)) == text {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
+	t.Fatalf("type into %s: %v", sel, err)
 }
 
 const runIDJS = `document.querySelector('[data-lab]').dataset.runId || ""`

@@ -38,7 +38,8 @@ type Detail struct {
 	HeaderBytes int64  `json:"header_bytes,omitempty"`
 	CookieBytes int64  `json:"cookie_bytes,omitempty"`
 	Protocol    string `json:"protocol,omitempty"`
-	Items       int    `json:"items,omitempty"` // render: records turned into HTML
+	Items       int    `json:"items,omitempty"`   // render: records turned into HTML
+	Network     string `json:"network,omitempty"` // respond: the simulated network it was held back by
 }
 
 // Reason is a code for why a stage went as it did.
@@ -105,7 +106,7 @@ func (e Event) Validate() error {
 		return errors.New("dur_ms must be null or a number from 0 to 3600000")
 	}
 	d := e.Detail
-	for _, s := range []string{string(d.Reason), d.Method, d.URL, d.Route, d.SQL, d.Error, d.Protocol} {
+	for _, s := range []string{string(d.Reason), d.Method, d.URL, d.Route, d.SQL, d.Error, d.Protocol, d.Network} {
 		if len(s) > maxDetailText {
 			return fmt.Errorf("a detail is longer than %d bytes", maxDetailText)
 		}

@@ -46,6 +46,7 @@ const (
 	FieldCookieName  = "cookie-name"
 	FieldCookieValue = "cookie-value"
 	FieldBody        = "body"
+	FieldNetwork     = "network"
 
 	CodeURLEmpty        = "url-empty"
 	CodeURLOutside      = "url-outside-site"
@@ -62,6 +63,7 @@ const (
 	CodeBodyJSON        = "body-invalid-json"
 	CodeBodyTooLarge    = "body-too-large"
 	CodeBodyNotAllowed  = "body-not-allowed"
+	CodeNetworkUnknown  = "network-unknown"
 )
 
 // Check returns what is wrong with a request the lab is asked to send, one
@@ -74,6 +76,9 @@ func (r Request) Check() []FieldError {
 	}
 	if !validMethod(r.Method) {
 		add(FieldMethod, 0, CodeMethodUnknown)
+	}
+	if _, ok := NetworkOf(r.Network); !ok {
+		add(FieldNetwork, 0, CodeNetworkUnknown)
 	}
 	if code := checkURL(r.URL); code != "" {
 		add(FieldURL, 0, code)

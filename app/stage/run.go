@@ -44,6 +44,9 @@ type Request struct {
 	// request. Once the server has it, the Cookie header shows what came.
 	Cookies []Cookie `json:"cookies,omitempty"`
 	Body    string   `json:"body,omitempty"`
+	// Network names the simulated network preset to send it under ("" for
+	// none); see Networks.
+	Network string `json:"network,omitempty"`
 }
 
 // Response is what the server answered. Body holds at most MaxBodyBytes;

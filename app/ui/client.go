@@ -74,7 +74,7 @@ func (c *Lab) onMessage(ctx app.Context, raw []byte) {
 			c.live = c.lang.Tf("live.stage", c.lang.StageName(e.Stage), c.lang.T("state."+string(e.State)), c.describe(e))
 		})
 	case wire.Error:
-		ctx.Dispatch(func(ctx app.Context) { c.notice = m.Message })
+		ctx.Dispatch(func(ctx app.Context) { c.notice = c.serverError(m) })
 	}
 }
 
@@ -142,7 +142,7 @@ func (c *Lab) transmit(ctx app.Context, req stage.Request) string {
 		ctx.Dispatch(func(ctx app.Context) { c.fieldErrs = r.msg.Fields })
 		return ""
 	case r.msg.Type != wire.Started:
-		ctx.Dispatch(func(ctx app.Context) { c.notice = c.lang.Tf("error.start", r.msg.Message) })
+		ctx.Dispatch(func(ctx app.Context) { c.notice = c.serverError(r.msg) })
 		return ""
 	}
 	run := newRunView(r.msg.Run)
@@ -207,7 +207,7 @@ func (c *Lab) deliver(ctx app.Context, run *runView, report wire.Message) bool {
 		run.unacked = nil
 		run.complete = stored
 		if !stored {
-			c.notice = r.msg.Message
+			c.notice = c.serverError(r.msg)
 		}
 	})
 	return stored
@@ -225,6 +225,16 @@ func (c *Lab) showStored(ctx app.Context, id string) {
 			c.stored = &run
 		}
 	})
+}
+
+// serverError says in the page's language what an error message from the
+// lab's server means; the server's own words are for its log.
+func (c *Lab) serverError(m wire.Message) string {
+	key := "error.code." + m.Code
+	if _, ok := messages[key]; ok {
+		return c.lang.T(key)
+	}
+	return c.lang.T("error.code.internal")
 }
 
 func encode(m wire.Message) []byte {

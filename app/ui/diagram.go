@@ -132,6 +132,9 @@ func (c *Lab) describe(e stage.Event) string {
 		}
 	case stage.Respond:
 		parts = append(parts, l.Status(d.Status))
+		if d.Network != "" {
+			parts = append(parts, l.Tf("detail.network", l.T("network."+d.Network)))
+		}
 		if d.Bytes != nil {
 			parts = append(parts, l.Tf("detail.body-bytes", *d.Bytes, d.HeaderBytes))
 		}

@@ -34,7 +34,7 @@ var contentTypes = []string{"application/json", "text/plain", "application/x-www
 // request builds the request the form describes. rows maps each header and
 // cookie of the request back to its row in the form (-1: made by the form).
 func (c *Lab) request() (req stage.Request, headerRows, cookieRows []int) {
-	req = stage.Request{Method: c.method, URL: strings.TrimSpace(c.url), Headers: []stage.Header{}, Body: c.body}
+	req = stage.Request{Method: c.method, URL: strings.TrimSpace(c.url), Headers: []stage.Header{}, Body: c.body, Network: c.network}
 	for i, h := range c.headers {
 		if h.on && (h.name != "" || h.value != "") {
 			req.Headers = append(req.Headers, stage.Header{Name: strings.TrimSpace(h.name), Value: h.value})
@@ -81,6 +81,9 @@ func formRow(rows []int, reqRow int) int {
 // load puts a request into the form, as "send again" and the history do.
 func (c *Lab) load(req stage.Request) {
 	c.method, c.url, c.body, c.contentType = req.Method, req.URL, req.Body, ""
+	if req.Network != "" {
+		c.network = req.Network // a replay keeps its network; a lesson's step keeps the one chosen
+	}
 	c.query = parseQuery(req.URL)
 	c.headers = nil
 	for _, h := range req.Headers {
@@ -198,7 +201,9 @@ func (c *Lab) renderForm() app.UI {
 				),
 				c.renderRows("query", l.T("request.query"), c.query, false),
 				c.renderRows("header", l.T("request.headers"), c.headers, true),
-				c.renderFieldError(stage.FieldHeaders, 0, c.fieldError(stage.FieldHeaders, 0)),
+				// A container that is always there: the message coming and going
+				// must not shift the form's later fields, or go-app redraws them.
+				app.Div().Class("form-error").Body(c.renderFieldError(stage.FieldHeaders, 0, c.fieldError(stage.FieldHeaders, 0))),
 				c.renderRows("cookie", l.T("request.cookies"), c.cookies, false),
 				app.P().Class("hint cookie-bytes").Attr("data-field", "cookie-bytes").Attr("aria-live", "polite").
 					Text(l.Tf("request.cookie-bytes", cookieBytes)),
@@ -229,6 +234,17 @@ func (c *Lab) renderForm() app.UI {
 						OnInput(c.ValueTo(&c.body)),
 					c.renderFieldError(stage.FieldBody, 0, bodyErr),
 				),
+				app.Div().Class("field network").Body(
+					app.Label().For("req-network").Text(l.T("request.network")),
+					app.Select().
+						ID("req-network").
+						Attr("data-field", "network").
+						OnChange(c.ValueTo(&c.network)).
+						Body(app.Range(stage.Networks).Slice(func(i int) app.UI {
+							id := stage.Networks[i].ID
+							return app.Option().Value(id).Selected(id == c.network).Text(l.T("network." + networkKey(id)))
+						})),
+				),
 				app.Button().
 					Type("submit").
 					Class("send").
@@ -253,6 +269,14 @@ func (c *Lab) renderForm() app.UI {
 			})),
 		),
 	)
+}
+
+// networkKey names a network preset in the messages.
+func networkKey(id string) string {
+	if id == "" {
+		return "none"
+	}
+	return id
 }
 
 func (c *Lab) cookieList() []stage.Cookie {

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"reqlab/app/stage"
+	"reqlab/app/wire"
 )
 
 func TestEveryMessageIsInBothLanguages(t *testing.T) {
@@ -31,6 +32,14 @@ func TestEveryMessageIsInBothLanguages(t *testing.T) {
 			t.Errorf("field error %s has no message", code)
 		}
 	}
+	for _, n := range stage.Networks {
+		if _, ok := messages["network."+networkKey(n.ID)]; !ok {
+			t.Errorf("network %q has no name", n.ID)
+		}
+	}
+	if _, ok := messages["field."+stage.CodeNetworkUnknown]; !ok {
+		t.Error("the unknown network has no message")
+	}
 	for _, kind := range []string{"query", "header", "cookie"} {
 		for _, key := range []string{"request." + kind + "-name-n", "request." + kind + "-value-n", "request.add-" + kind} {
 			if _, ok := messages[key]; !ok {
@@ -41,6 +50,14 @@ func TestEveryMessageIsInBothLanguages(t *testing.T) {
 	for _, s := range []stage.State{stage.Idle, stage.Active, stage.Done, stage.Skipped, stage.Error} {
 		if _, ok := messages["state."+string(s)]; !ok {
 			t.Errorf("state %s has no name", s)
+		}
+	}
+}
+
+func TestEveryServerErrorHasAMessage(t *testing.T) {
+	for _, code := range []string{wire.CodeBadMessage, wire.CodeBadRequest, wire.CodeNotFound, wire.CodeRunClosed, wire.CodeBadEvent, wire.CodeInternal} {
+		if _, ok := messages["error.code."+code]; !ok {
+			t.Errorf("the error %s has no message in the page's languages", code)
 		}
 	}
 }

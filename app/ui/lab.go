@@ -23,6 +23,7 @@ type Lab struct {
 	cookies     []row
 	body        string
 	contentType string
+	network     string
 	fieldErrs   []stage.FieldError
 
 	mounted    bool

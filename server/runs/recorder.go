@@ -135,14 +135,14 @@ func (r *Recorder) Since(ctx context.Context, id string, after int64) ([]stage.E
 	return r.db.Events(ctx, id, after)
 }
 
-// Opened returns when an open run began, and false where there is no open
-// run with that id.
-func (r *Recorder) Opened(ctx context.Context, id string) (time.Time, bool) {
-	t, ok, err := r.db.RunOpened(ctx, id)
+// Opened returns an open run, and false where there is no open run with
+// that id.
+func (r *Recorder) Opened(ctx context.Context, id string) (sqlite.OpenRun, bool) {
+	run, ok, err := r.db.RunOpened(ctx, id)
 	if err != nil {
 		r.log.Error("find run", "run", id, "err", err)
 	}
-	return t, ok
+	return run, ok
 }
 
 // Exists reports whether a run is stored.

@@ -24,6 +24,7 @@ type measure struct {
 	queryErr              error
 	respondStart, flushed time.Time // respond: the answer is being made, it is on the wire
 
+	network     string // the simulated network the answer was held back by
 	request     stage.Request
 	headerBytes int64
 	cookieBytes int64
@@ -120,7 +121,7 @@ func (m *measure) events(origin time.Time, status int, body int64, respHeaderByt
 	}
 
 	events = append(events, end(stage.Respond, m.respondStart, m.flushed, stage.Done, stage.Detail{
-		Status: status, Bytes: &body, HeaderBytes: respHeaderBytes,
+		Status: status, Bytes: &body, HeaderBytes: respHeaderBytes, Network: m.network,
 	}))
 	return events
 }

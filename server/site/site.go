@@ -31,8 +31,8 @@ const (
 
 // Recorder keeps the server's events of a run.
 type Recorder interface {
-	// Opened returns when an open run began, and false if there is none.
-	Opened(ctx context.Context, id string) (time.Time, bool)
+	// Opened returns an open run, and false if there is none.
+	Opened(ctx context.Context, id string) (sqlite.OpenRun, bool)
 	// Begin notes a request of the run under way; end notes it recorded.
 	Begin(id string) (end func())
 	Record(ctx context.Context, b sqlite.Batch) ([]stage.Event, error)
@@ -91,14 +91,18 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Is the request part of a run? The answer is needed before the response
 	// goes out, so that the run waits for these stages (see Recorder.Begin).
 	runID, traced := stage.RunIDFromTraceparent(r.Header.Get("Traceparent"))
-	var origin time.Time
+	var run sqlite.OpenRun
 	if traced {
-		if origin, traced = s.rec.Opened(r.Context(), runID); traced {
+		if run, traced = s.rec.Opened(r.Context(), runID); traced {
 			defer s.rec.Begin(runID)()
 		}
 	}
 
 	rw := &responseWriter{ResponseWriter: w, m: m}
+	if n, ok := stage.NetworkOf(run.Network); ok && n.ID != "" {
+		rw.network = &n
+		m.network = n.ID
+	}
 	r = r.WithContext(withMeasure(r.Context(), m))
 	m.routeStart = time.Now()
 	switch {
@@ -138,7 +142,7 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Side:     stage.Server,
 		Request:  &m.request,
 		Response: &stage.Response{Status: rw.status, Headers: rw.headers, Body: rw.body.String(), BodyTruncated: rw.truncated},
-		Events:   m.events(origin, rw.status, rw.bytes, rw.headerBytes),
+		Events:   m.events(run.Opened, rw.status, rw.bytes, rw.headerBytes),
 	})
 	if err != nil && !errors.Is(err, sqlite.ErrStageEnded) && !errors.Is(err, sqlite.ErrRunClosed) {
 		s.log.Error("record server stages", "run", runID, "err", err)
@@ -156,6 +160,7 @@ type responseWriter struct {
 	headers     []stage.Header
 	body        bytes.Buffer // the first MaxBodyBytes, kept with the run
 	truncated   bool
+	network     *stage.Network // a simulated network to hold the answer back by
 }
 
 func (w *responseWriter) WriteHeader(status int) {
@@ -178,6 +183,9 @@ func (w *responseWriter) WriteHeader(status int) {
 	}
 	sortHeaders(w.headers)
 	w.headerBytes = responseHeaderBytes("HTTP/1.1", status, h)
+	if w.network != nil {
+		time.Sleep(w.network.Latency) // a slow network's round trip, simulated
+	}
 	w.ResponseWriter.WriteHeader(status)
 }
 
@@ -185,7 +193,7 @@ func (w *responseWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.WriteHeader(http.StatusOK)
 	}
-	n, err := w.ResponseWriter.Write(b)
+	n, err := w.write(b)
 	w.bytes += int64(n)
 	keep := min(n, MaxBodyBytes-w.body.Len())
 	w.body.Write(b[:keep])
@@ -196,4 +204,27 @@ func (w *responseWriter) Write(b []byte) (int, error) {
 // sortHeaders orders headers by name, keeping the order of repeated ones.
 func sortHeaders(h []stage.Header) {
 	sort.SliceStable(h, func(i, j int) bool { return h[i].Name < h[j].Name })
+}
+
+// write sends b, no faster than the simulated network's bandwidth if there is
+// one: a kilobyte at a time, each flushed and then paid for in time.
+func (w *responseWriter) write(b []byte) (int, error) {
+	if w.network == nil || w.network.BytesPerSecond <= 0 {
+		return w.ResponseWriter.Write(b)
+	}
+	const chunk = 1024
+	sent := 0
+	for sent < len(b) {
+		end := min(sent+chunk, len(b))
+		n, err := w.ResponseWriter.Write(b[sent:end])
+		sent += n
+		if err != nil {
+			return sent, err
+		}
+		if f, ok := w.ResponseWriter.(http.Flusher); ok {
+			f.Flush()
+		}
+		time.Sleep(time.Duration(n) * time.Second / time.Duration(w.network.BytesPerSecond))
+	}
+	return sent, nil
 }

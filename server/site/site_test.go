@@ -20,11 +20,11 @@ import (
 // recorder keeps the batches the site records, for runs it was told are open.
 type recorder struct {
 	mu      sync.Mutex
-	open    map[string]time.Time
+	open    map[string]sqlite.OpenRun
 	batches []sqlite.Batch
 }
 
-func (r *recorder) Opened(_ context.Context, id string) (time.Time, bool) {
+func (r *recorder) Opened(_ context.Context, id string) (sqlite.OpenRun, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	t, ok := r.open[id]
@@ -37,7 +37,7 @@ func (r *recorder) Begin(string) func() { return func() {} }
 func (r *recorder) openRun() string {
 	id := stage.NewRunID()
 	r.mu.Lock()
-	r.open[id] = time.Now().Add(-time.Millisecond)
+	r.open[id] = sqlite.OpenRun{Opened: time.Now().Add(-time.Millisecond)}
 	r.mu.Unlock()
 	return id
 }
@@ -76,7 +76,7 @@ func newTestSite(t *testing.T) (*httptest.Server, *recorder) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	rec := &recorder{open: map[string]time.Time{}}
+	rec := &recorder{open: map[string]sqlite.OpenRun{}}
 	srv := httptest.NewUnstartedServer(New(db, rec, slog.New(slog.NewTextHandler(io.Discard, nil))))
 	srv.Listener = Listen(srv.Listener)
 	srv.Config.ConnState = ConnState
@@ -355,5 +355,23 @@ func TestCookiesTravelBothWaysAndWeigh(t *testing.T) {
 	e := rec.recorded(t, 1)[0].Events
 	if e[0].Detail.CookieBytes <= MaxHeaderBytes || e[1].Detail.Reason != stage.ReasonHeadersTooLarge || e[2].State != stage.Skipped {
 		t.Errorf("receive %+v, route %+v, db %+v", e[0].Detail, e[1].Detail, e[2])
+	}
+}
+
+func TestSimulatedNetworkHoldsTheAnswerBack(t *testing.T) {
+	srv, rec := newTestSite(t)
+	id := stage.NewRunID()
+	rec.mu.Lock()
+	rec.open[id] = sqlite.OpenRun{Opened: time.Now(), Network: "fast-3g"}
+	rec.mu.Unlock()
+	res, body := get(t, srv.URL+"/site/api/cursos", stage.Traceparent(id))
+	if res.StatusCode != 200 || !json.Valid([]byte(body)) {
+		t.Fatalf("%d %s", res.StatusCode, body)
+	}
+	n, _ := stage.NetworkOf("fast-3g")
+	respond := rec.recorded(t, 1)[0].Events[3]
+	least := float64(n.Latency/time.Millisecond) + float64(len(body))*1000/float64(n.BytesPerSecond)*0.9
+	if respond.Detail.Network != "fast-3g" || respond.DurMs == nil || *respond.DurMs < least {
+		t.Errorf("respond %v ms under %q, want at least %.0f ms of simulated fast 3G", respond.DurMs, respond.Detail.Network, least)
 	}
 }

@@ -38,8 +38,8 @@ func TestOpenMigratesOnceAndUsesWAL(t *testing.T) {
 	defer again.Close()
 	var n int
 	again.read.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n)
-	if n != 3 {
-		t.Errorf("%d migrations recorded, want 3", n)
+	if n != 4 {
+		t.Errorf("%d migrations recorded, want 4", n)
 	}
 	courses, _, err := again.Courses(context.Background())
 	if err != nil || len(courses) != 6 {
@@ -66,7 +66,7 @@ func TestRunLifecycle(t *testing.T) {
 		t.Fatalf("CreateRun: %v", err)
 	}
 	opened, ok, err := db.RunOpened(ctx, id)
-	if err != nil || !ok || !opened.Equal(at) {
+	if err != nil || !ok || !opened.Opened.Equal(at) {
 		t.Fatalf("RunOpened = %v, %v, %v; want %v", opened, ok, err, at)
 	}
 

@@ -36,9 +36,9 @@ func (db *DB) CreateRun(ctx context.Context, id, session string, req stage.Reque
 		return stage.Run{}, err
 	}
 	_, err = db.write.ExecContext(ctx,
-		`INSERT INTO runs (id, created_at, session, method, url, request_headers, request_cookies, request_body)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		id, run.CreatedAt.Format(time.RFC3339Nano), session, req.Method, req.URL, headers, cookies, req.Body)
+		`INSERT INTO runs (id, created_at, session, method, url, request_headers, request_cookies, request_body, network)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, run.CreatedAt.Format(time.RFC3339Nano), session, req.Method, req.URL, headers, cookies, req.Body, req.Network)
 	if err != nil {
 		return stage.Run{}, fmt.Errorf("create run: %w", err)
 	}
@@ -159,11 +159,11 @@ func (db *DB) Run(ctx context.Context, id string) (stage.Run, error) {
 		truncated           bool
 	)
 	err := db.read.QueryRowContext(ctx,
-		`SELECT id, created_at, state, method, url, request_headers, request_cookies, request_body,
+		`SELECT id, created_at, state, method, url, request_headers, request_cookies, request_body, network,
 		        status, response_headers, response_body, response_body_truncated
 		 FROM runs WHERE id = ?`, id).
 		Scan(&run.ID, &created, &state, &run.Request.Method, &run.Request.URL, &reqHeaders, &cookies, &run.Request.Body,
-			&status, &respHeaders, &respBody, &truncated)
+			&run.Request.Network, &status, &respHeaders, &respBody, &truncated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return stage.Run{}, ErrNotFound
 	}
@@ -262,22 +262,28 @@ func (db *DB) Events(ctx context.Context, runID string, after int64) ([]stage.Ev
 	return events, nil
 }
 
-// RunOpened returns when an open run was created, and false where there is
-// no such run or it is complete.
-func (db *DB) RunOpened(ctx context.Context, id string) (time.Time, bool, error) {
+// OpenRun is what the sample site needs of a run its request belongs to.
+type OpenRun struct {
+	Opened  time.Time // when the run began
+	Network string    // the simulated network to answer under
+}
+
+// RunOpened returns an open run, and false where there is no such run or it
+// is complete.
+func (db *DB) RunOpened(ctx context.Context, id string) (OpenRun, bool, error) {
 	var created string
-	err := db.read.QueryRowContext(ctx, `SELECT created_at FROM runs WHERE id = ? AND state = 'open'`, id).Scan(&created)
+	var r OpenRun
+	err := db.read.QueryRowContext(ctx, `SELECT created_at, network FROM runs WHERE id = ? AND state = 'open'`, id).Scan(&created, &r.Network)
 	if errors.Is(err, sql.ErrNoRows) {
-		return time.Time{}, false, nil
+		return OpenRun{}, false, nil
 	}
 	if err != nil {
-		return time.Time{}, false, fmt.Errorf("find run: %w", err)
+		return OpenRun{}, false, fmt.Errorf("find run: %w", err)
 	}
-	t, err := time.Parse(time.RFC3339Nano, created)
-	if err != nil {
-		return time.Time{}, false, fmt.Errorf("find run: %w", err)
+	if r.Opened, err = time.Parse(time.RFC3339Nano, created); err != nil {
+		return OpenRun{}, false, fmt.Errorf("find run: %w", err)
 	}
-	return t, true, nil
+	return r, true, nil
 }
 
 // RunExists reports whether a run is stored.
