@@ -133,6 +133,37 @@ func TestBrowserLessons(t *testing.T) {
 					if s := finalStates(again)[stage.Respond].Detail.Status; s != 304 {
 						t.Errorf("revalidation answered %d by the server, want 304", s)
 					}
+				case "page-load":
+					rows := eval[[]struct {
+						Kind, Name, Cache string
+						Start         float64 `json:",string"`
+					}](t, ctx, `Array.from(document.querySelectorAll('[data-waterfall-row]')).map(r => ({Kind: r.dataset.kind, Name: r.dataset.name, Cache: r.dataset.cache, Start: r.dataset.start}))`)
+					if len(rows) < 5 || rows[0].Kind != "navigation" || rows[0].Name != "/site/" {
+						t.Fatalf("the waterfall %+v does not start with the document", rows)
+					}
+					names := map[string]bool{}
+					for _, r := range rows[1:] {
+						names[r.Name] = true
+						if r.Start < rows[0].Start {
+							t.Errorf("%s starts before the document", r.Name)
+						}
+					}
+					for _, asset := range []string{"/site/static/estilo.css", "/site/static/sitio.js", "/site/static/img/portada.png", "/site/static/intro.webm"} {
+						if !names[asset] {
+							t.Errorf("the waterfall lists no %s: %+v", asset, rows)
+						}
+					}
+					if a := final[stage.Assets]; a.State != stage.Done || a.Detail.Items < 4 {
+						t.Errorf("assets %s with %d items", a.State, a.Detail.Items)
+					}
+					if !hasServerEvents(first) || final[stage.DB].Detail.SQL == "" {
+						t.Error("the server's stages of the page (its traceparent in the query) were not recorded")
+					}
+					waitFor(t, ctx, "the first contentful paint", `!!document.querySelector('[data-field="fcp"]')`)
+					runStep(t, ctx, l, 1)
+					if got := eval[string](t, ctx, `document.querySelector('[data-waterfall-row][data-name="/site/static/estilo.css"]').dataset.cache`); got != "true" {
+						t.Errorf("the second load took the CSS from the network, not the cache")
+					}
 				case "cookies":
 					second := runStep(t, ctx, l, 2)
 					cookie := ""

@@ -26,6 +26,9 @@ type Step struct {
 	Label   Text
 	Request stage.Request
 	Notice  Text
+	// Page loads the request as a page, with its assets, in a frame,
+	// instead of fetching it.
+	Page bool
 }
 
 // Question checks what the student took from the lesson.

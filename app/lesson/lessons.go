@@ -179,15 +179,18 @@ var All = []Lesson{
 			"A page does not arrive all at once: first the HTML document, and the browser starts showing it with the text; then it asks for the CSS, images, videos and other assets the HTML names.",
 		},
 		Steps: []Step{{
-			Label:   Text{"Pedir el documento de la portada", "Ask for the front page document"},
-			Request: get("/site/api/portada"),
+			Label:   Text{"Cargar la página del sitio", "Load the site's page"},
+			Request: get("/site/"),
+			Page:    true,
 			Notice: Text{
-				"Este laboratorio aún no dibuja la cascada de una página completa: aquí ves la primera petición, la del documento. Las de los recursos llegan en una próxima versión.",
-				"This lab does not yet draw the waterfall of a whole page: here you see the first request, the document's. Those of the assets come in a later version.",
+				"La cascada empieza por el documento. El texto se pinta primero (FCP, el primer pintado con contenido); después llegan el CSS, las imágenes, el vídeo y el script. Carga la página otra vez: los recursos vienen ahora de la caché.",
+				"The waterfall starts with the document. The text is painted first (FCP, first contentful paint); then come the CSS, the images, the video and the script. Load the page again: the assets now come from the cache.",
 			},
 		}},
 		Narration: map[stage.ID]Text{
 			stage.Assets: {"Después del documento, el navegador pide los recursos que el HTML nombra.", "After the document, the browser asks for the assets the HTML names."},
+			stage.Parse:  {"El navegador lee el HTML y arma la página (DOM).", "The browser reads the HTML and builds the page (DOM)."},
+			stage.Render: {"Hasta el primer pintado con contenido: el texto se ve antes que las imágenes.", "Until the first contentful paint: the text shows before the images."},
 		},
 		Question: Question{
 			Prompt:  Text{"¿Qué se muestra primero al cargar una página?", "What shows first when a page loads?"},

@@ -63,6 +63,10 @@ type Measured struct {
 	ParseErr      string
 	EmptyBody     bool
 	Rendered      int
+	// Assets spans the assets a page asked for after its HTML, from the
+	// first one's start to the last one's end; nil where there were none.
+	Assets     *Span
+	AssetCount int
 }
 
 // Events returns the client's ten stages, each ended, in path order.
@@ -144,9 +148,12 @@ func (m Measured) Events() []stage.Event {
 	default:
 		out = append(out, ev(stage.Parse, m.Parse.Start, dur(m.Parse.Start, m.Parse.End), stage.Done, stage.Detail{}))
 	}
-	out = append(out,
-		ev(stage.Render, m.Render.Start, dur(m.Render.Start, m.Render.End), stage.Done, stage.Detail{Items: m.Rendered}),
-		skip(stage.Assets, m.Render.End, stage.ReasonNoAssets))
+	out = append(out, ev(stage.Render, m.Render.Start, dur(m.Render.Start, m.Render.End), stage.Done, stage.Detail{Items: m.Rendered}))
+	if a := m.Assets; a != nil && m.AssetCount > 0 {
+		out = append(out, ev(stage.Assets, a.Start, dur(a.Start, a.End), stage.Done, stage.Detail{Items: m.AssetCount}))
+	} else {
+		out = append(out, skip(stage.Assets, m.Render.End, stage.ReasonNoAssets))
+	}
 	return out
 }
 

@@ -114,11 +114,16 @@ func (c *Lab) send(ctx app.Context) {
 
 // startRun sends a request as a new, live run.
 func (c *Lab) startRun(ctx app.Context, req stage.Request) {
+	c.launch(ctx, req, c.transmit)
+}
+
+// launch runs a request, live, with send: a fetch or a page load.
+func (c *Lab) launch(ctx app.Context, req stage.Request, send func(app.Context, stage.Request) string) {
 	c.sending = true
 	c.stopPlayback()
 	c.live = c.lang.T("live.sent")
 	ctx.Async(func() {
-		stored := c.transmit(ctx, req)
+		stored := send(ctx, req)
 		ctx.Dispatch(func(ctx app.Context) { c.sending = false })
 		if stored != "" {
 			c.showStored(ctx, stored)
@@ -127,34 +132,55 @@ func (c *Lab) startRun(ctx app.Context, req stage.Request) {
 	})
 }
 
-// transmit runs one request: it opens the run, lets the browser fetch the URL
-// with the run's traceparent, shows the answer and reports what the browser
-// measured. It returns the run's id once the server has stored it all, or "".
-// It blocks: it runs in ctx.Async.
-func (c *Lab) transmit(ctx app.Context, req stage.Request) string {
-	origin := browser.Now()
+// open starts a run for req on the lab's server and shows it, its cache
+// stage under way. It returns nil where the server refused or did not answer.
+// It blocks.
+func (c *Lab) open(ctx app.Context, req stage.Request, origin float64) *runView {
 	r := c.call(wire.Message{Type: wire.Start, Request: &req})
 	switch {
 	case r.timeout:
 		ctx.Dispatch(func(ctx app.Context) { c.notice = c.lang.T("error.timeout") })
-		return ""
+		return nil
 	case r.msg.Type == wire.Error && len(r.msg.Fields) > 0:
 		ctx.Dispatch(func(ctx app.Context) { c.fieldErrs = r.msg.Fields })
-		return ""
+		return nil
 	case r.msg.Type != wire.Started:
 		ctx.Dispatch(func(ctx app.Context) { c.notice = c.serverError(r.msg) })
-		return ""
+		return nil
 	}
 	run := newRunView(r.msg.Run)
 	ctx.Dispatch(func(ctx app.Context) {
 		c.run, c.resp, c.stored = run, nil, nil
 	})
 	// The browser's first step is always to look in its cache: say so now,
-	// so the diagram shows the run under way while the fetch is in flight.
+	// so the diagram shows the run under way while the request is in flight.
 	c.sock.Send(encode(wire.Message{Type: wire.Report, Run: run.id, Events: []stage.Event{{
 		Stage: stage.Cache, Side: stage.Client, Phase: stage.Start, TMs: max(0, browser.Now()-origin), State: stage.Active,
 	}}}))
+	return run
+}
 
+// finish reports what the client measured of a run and returns the run's id
+// once the server has stored it all, or "".
+func (c *Lab) finish(ctx app.Context, run *runView, m timing.Measured, resp *stage.Response) string {
+	report := wire.Message{Type: wire.Report, Run: run.id, Events: m.Events(), Final: true, Response: resp}
+	ctx.Dispatch(func(ctx app.Context) { run.unacked = &report })
+	if c.deliver(ctx, run, report) {
+		return run.id
+	}
+	return ""
+}
+
+// transmit runs one request: it opens the run, lets the browser fetch the URL
+// with the run's traceparent, shows the answer and reports what the browser
+// measured. It returns the run's id once the server has stored it all, or "".
+// It blocks: it runs in ctx.Async.
+func (c *Lab) transmit(ctx app.Context, req stage.Request) string {
+	origin := browser.Now()
+	run := c.open(ctx, req, origin)
+	if run == nil {
+		return ""
+	}
 	m := timing.Measured{Method: req.Method, URL: req.URL, Origin: origin}
 	browser.SetCookies(req.Cookies)
 	headers := append([]stage.Header{{Name: "traceparent", Value: stage.Traceparent(run.id)}}, req.Headers...)
@@ -162,36 +188,64 @@ func (c *Lab) transmit(ctx app.Context, req stage.Request) string {
 	if err != nil {
 		m.FetchErr = err.Error()
 		ctx.Dispatch(func(ctx app.Context) { c.notice = c.lang.Tf("error.fetch", err.Error()) })
-	} else {
-		m.Entry, m.HasEntry = browser.ResourceTiming(browser.AbsURL(req.URL), origin)
-
-		m.Parse.Start = browser.Now()
-		view, parseErr := parseResponse(resp)
-		m.Parse.End = browser.Now()
-		m.ParseErr, m.EmptyBody = parseErr, resp.Body == ""
-
-		m.Render.Start = browser.Now()
-		shown := make(chan struct{}, 1)
-		ctx.Dispatch(func(ctx app.Context) {
-			c.resp = &view
-			c.live = c.lang.Tf("live.status", c.lang.Status(view.status))
-			ctx.Defer(func(app.Context) { shown <- struct{}{} })
-		})
-		<-shown
-		browser.NextFrame()
-		m.Render.End = browser.Now()
-		m.Rendered = view.items()
+		return c.finish(ctx, run, m, nil)
 	}
+	m.Entry, m.HasEntry = browser.ResourceTiming(browser.AbsURL(req.URL), origin)
 
-	report := wire.Message{Type: wire.Report, Run: run.id, Events: m.Events(), Final: true}
-	if err == nil {
-		report.Response = &stage.Response{Status: resp.Status, Headers: resp.Headers}
+	m.Parse.Start = browser.Now()
+	view, parseErr := parseResponse(resp)
+	m.Parse.End = browser.Now()
+	m.ParseErr, m.EmptyBody = parseErr, resp.Body == ""
+
+	m.Render.Start = browser.Now()
+	shown := make(chan struct{}, 1)
+	ctx.Dispatch(func(ctx app.Context) {
+		c.resp = &view
+		c.live = c.lang.Tf("live.status", c.lang.Status(view.status))
+		ctx.Defer(func(app.Context) { shown <- struct{}{} })
+	})
+	<-shown
+	browser.NextFrame()
+	m.Render.End = browser.Now()
+	m.Rendered = view.items()
+	return c.finish(ctx, run, m, &stage.Response{Status: resp.Status, Headers: resp.Headers})
+}
+
+// transmitPage runs a page load: the browser navigates a frame to the sample
+// site's page (its traceparent in the query, as a navigation carries no
+// header of the lab's) and loads the page's assets; the lab reads the
+// browser's own timing of the document, its first paint and every asset.
+func (c *Lab) transmitPage(ctx app.Context, req stage.Request) string {
+	origin := browser.Now()
+	run := c.open(ctx, req, origin)
+	if run == nil {
+		return ""
 	}
-	ctx.Dispatch(func(ctx app.Context) { run.unacked = &report })
-	if c.deliver(ctx, run, report) {
-		return run.id
+	m := timing.Measured{Method: req.Method, URL: req.URL, Origin: origin}
+	browser.SetCookies(req.Cookies) // the jar holds the form's cookies, no more, as for a fetch
+	load, ok := browser.LoadFrame("site-frame", req.URL+"?traceparent="+stage.Traceparent(run.id))
+	if !ok {
+		m.FetchErr = "the page did not load"
+		return c.finish(ctx, run, m, nil)
 	}
-	return ""
+	doc := load.Document
+	m.Entry, m.HasEntry = doc, true
+	m.Parse = timing.Span{Start: doc.ResponseEnd, End: max(doc.ResponseEnd, load.DOMInteractive)}
+	painted := load.FCP
+	if painted == 0 {
+		painted = load.DOMInteractive
+	}
+	m.Render = timing.Span{Start: doc.ResponseEnd, End: max(doc.ResponseEnd, painted)}
+	if len(load.Assets) > 0 {
+		span := timing.Span{Start: load.Assets[0].Timing.StartTime}
+		for _, a := range load.Assets {
+			span.Start = min(span.Start, a.Timing.StartTime)
+			span.End = max(span.End, a.Timing.ResponseEnd)
+		}
+		m.Assets, m.AssetCount = &span, len(load.Assets)
+	}
+	ctx.Dispatch(func(ctx app.Context) { c.page = &load })
+	return c.finish(ctx, run, m, &stage.Response{Status: doc.ResponseStatus})
 }
 
 // deliver sends a run's report and reports whether the server confirmed it.

@@ -46,6 +46,7 @@ type Lab struct {
 	cookieWeight int
 	answer       int // the option picked, -1 for none
 	answered     bool
+	page         *browser.PageLoad // the last page loaded in the page-load lesson
 
 	history  []stage.RunSummary
 	play     *playback

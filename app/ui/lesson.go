@@ -127,17 +127,26 @@ func (c *Lab) renderLesson() app.UI {
 			)
 		})),
 		app.If(ls.CookieWeight, func() app.UI { return c.renderCookieWeight(busy) }),
+		app.If(hasPage(ls), func() app.UI { return c.renderPageLoad() }),
 		c.renderQuestion(),
 	)
 }
 
-// runStep loads a step's request into the form and sends it.
+// runStep loads a step's request into the form and sends it, as a fetch or
+// as a page load.
 func (c *Lab) runStep(ctx app.Context, i int) {
-	c.load(c.lesson.Steps[i].Request)
+	st := c.lesson.Steps[i]
+	c.load(st.Request)
 	c.stepShown = i + 1
-	if req, ok := c.check(); ok && !c.sending && c.socketOpen {
-		c.startRun(ctx, req)
+	req, ok := c.check()
+	if !ok || c.sending || !c.socketOpen {
+		return
 	}
+	if st.Page {
+		c.launch(ctx, req, c.transmitPage)
+		return
+	}
+	c.startRun(ctx, req)
 }
 
 func (c *Lab) renderCookieWeight(busy bool) app.UI {

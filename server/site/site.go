@@ -59,6 +59,8 @@ func New(db *sqlite.DB, rec Recorder, log *slog.Logger) *Site {
 	s.mux.HandleFunc("GET /site/api/portada", s.frontPage)
 	s.mux.HandleFunc("GET /site/api/niveles", s.levels)
 	s.mux.HandleFunc("GET /site/api/sesion", s.visits)
+	s.mux.HandleFunc("GET /site/{$}", s.page)
+	s.mux.HandleFunc("GET /site/static/{file...}", s.asset)
 	s.mux.HandleFunc("/site/", s.notFound)
 	return s
 }
@@ -90,7 +92,13 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	// Is the request part of a run? The answer is needed before the response
 	// goes out, so that the run waits for these stages (see Recorder.Begin).
-	runID, traced := stage.RunIDFromTraceparent(r.Header.Get("Traceparent"))
+	// A page that the browser navigates to cannot carry a header of the
+	// lab's: its traceparent comes in the query instead.
+	tp := r.Header.Get("Traceparent")
+	if tp == "" && r.Method == http.MethodGet {
+		tp = r.URL.Query().Get("traceparent")
+	}
+	runID, traced := stage.RunIDFromTraceparent(tp)
 	var run sqlite.OpenRun
 	if traced {
 		if run, traced = s.rec.Opened(r.Context(), runID); traced {

@@ -375,3 +375,30 @@ func TestSimulatedNetworkHoldsTheAnswerBack(t *testing.T) {
 		t.Errorf("respond %v ms under %q, want at least %.0f ms of simulated fast 3G", respond.DurMs, respond.Detail.Network, least)
 	}
 }
+
+func TestThePageAndItsAssets(t *testing.T) {
+	srv, rec := newTestSite(t)
+	id := rec.openRun()
+	res, html := get(t, srv.URL+"/site/?traceparent="+stage.Traceparent(id), "")
+	if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") || res.Header.Get("Cache-Control") != "no-cache" {
+		t.Fatalf("the page: %d %s %s", res.StatusCode, res.Header.Get("Content-Type"), res.Header.Get("Cache-Control"))
+	}
+	if !strings.Contains(html, "Fundamentos de la web") {
+		t.Error("the page does not list the catalogue")
+	}
+	if b := rec.recorded(t, 1)[0]; b.RunID != id || b.Events[2].Detail.SQL == "" {
+		t.Errorf("a navigation with its traceparent in the query is not recorded: %+v", b)
+	}
+	for _, asset := range []string{"/site/static/estilo.css", "/site/static/sitio.js", "/site/static/img/portada.png", "/site/static/intro.webm"} {
+		if !strings.Contains(html, asset) {
+			t.Errorf("the page does not ask for %s", asset)
+		}
+		res, body := get(t, srv.URL+asset, "")
+		if res.StatusCode != 200 || len(body) == 0 || res.Header.Get("Cache-Control") != "public, max-age=300" {
+			t.Errorf("%s: %d, %d bytes, Cache-Control %q", asset, res.StatusCode, len(body), res.Header.Get("Cache-Control"))
+		}
+	}
+	if res, _ := get(t, srv.URL+"/site/static/../site.go", ""); res.StatusCode != 404 {
+		t.Errorf("a path out of the assets: %d", res.StatusCode)
+	}
+}

@@ -1,0 +1,107 @@
+package ui
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"reqlab/app/lesson"
+	"reqlab/app/timing"
+)
+
+// hasPage reports whether a lesson loads a whole page.
+func hasPage(ls *lesson.Lesson) bool {
+	for _, s := range ls.Steps {
+		if s.Page {
+			return true
+		}
+	}
+	return false
+}
+
+// renderPageLoad shows the sample site's page in a frame and, once loaded,
+// the waterfall of its requests drawn from the browser's own timing entries.
+func (c *Lab) renderPageLoad() app.UI {
+	l := c.lang
+	return app.Div().Class("page-load").Body(
+		app.IFrame().ID("site-frame").Class("site-frame").Title(l.T("page.frame")).Src("about:blank").Attr("loading", "eager"),
+		c.renderWaterfall(),
+	)
+}
+
+// waterfallRow is one request of a page load.
+type waterfallRow struct {
+	name, kind string
+	t          timing.Entry
+}
+
+func (c *Lab) renderWaterfall() app.UI {
+	p := c.page
+	if p == nil {
+		return nil
+	}
+	l := c.lang
+	rows := []waterfallRow{{name: "/site/", kind: "navigation", t: p.Document}}
+	for _, a := range p.Assets {
+		rows = append(rows, waterfallRow{name: a.Name, kind: a.Initiator, t: a.Timing})
+	}
+	start := p.Document.StartTime
+	end := start
+	for _, r := range rows {
+		end = max(end, r.t.ResponseEnd)
+	}
+	span := max(end-start, 1)
+	pct := func(v float64) string { return strconv.FormatFloat(max(0, v)*100/span, 'f', 2, 64) + "%" }
+	cookies := p.Cookies
+	cookieNote := l.T("page.no-cookies")
+	if cookies != "" {
+		cookieNote = l.Tf("page.cookies", cookies, len("Cookie: ")+len(cookies)+2)
+	}
+	return app.Figure().Class("waterfall").Attr("data-field", "waterfall").Body(
+		app.FigCaption().Text(l.T("page.waterfall")),
+		app.If(p.FCP > 0, func() app.UI {
+			return app.P().Attr("data-field", "fcp").Text(l.Tf("page.fcp", l.Ms(p.FCP-start)))
+		}),
+		app.P().Class("hint").Text(cookieNote),
+		app.Table().Body(
+			app.THead().Body(app.Tr().Body(
+				app.Th().Scope("col").Text(l.T("page.resource")),
+				app.Th().Scope("col").Text(l.T("page.kind")),
+				app.Th().Scope("col").Text(l.T("page.from")),
+				app.Th().Scope("col").Text(l.T("page.when")),
+				app.Th().Scope("col").Text(l.T("page.timeline")),
+			)),
+			app.TBody().Body(app.Range(rows).Slice(func(i int) app.UI {
+				r := rows[i]
+				from := l.T("page.network")
+				if r.t.FromCache() {
+					from = l.T("page.cache")
+				}
+				bytes := int64(r.t.TransferSize)
+				return app.Tr().Attr("data-waterfall-row", i).Attr("data-kind", r.kind).Attr("data-name", r.name).
+					Attr("data-cache", r.t.FromCache()).Attr("data-start", fmt.Sprintf("%.1f", r.t.StartTime-start)).Body(
+					app.Th().Scope("row").Body(app.Code().Text(r.name)),
+					app.Td().Text(kindName(l, r.kind)),
+					app.Td().Text(from+" · "+l.Tf("page.bytes", bytes)),
+					app.Td().Text(l.Ms(r.t.StartTime-start)+" → "+l.Ms(r.t.ResponseEnd-start)),
+					app.Td().Class("bar-cell").Body(
+						app.Span().Class("bar").Aria("hidden", true).
+							Style("margin-left", pct(r.t.StartTime-start)).
+							Style("width", pct(max(r.t.ResponseEnd-r.t.StartTime, span/200))),
+					),
+				)
+			})),
+		),
+	)
+}
+
+// kindName says what started a request, in l.
+func kindName(l Lang, kind string) string {
+	key := "page.kind." + strings.ToLower(kind)
+	if _, ok := messages[key]; ok {
+		return l.T(key)
+	}
+	return kind
+}

@@ -1,0 +1,111 @@
+package site
+
+import (
+	"bytes"
+	"embed"
+	"html/template"
+	"io/fs"
+	"mime"
+	"net/http"
+	"path"
+	"strconv"
+	"time"
+)
+
+// static holds the sample site's assets: its stylesheet, script, images and
+// video, which its page asks for once the HTML has arrived.
+//
+//go:embed static
+var static embed.FS
+
+// pageTemplate is the sample site's front page. The text comes first in the
+// document; the stylesheet, images, video and script are its assets.
+var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{"imagen": levelImage}).Parse(`<!doctype html>
+<html lang="es">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Cursos de ejemplo</title>
+<link rel="stylesheet" href="/site/static/estilo.css">
+</head>
+<body>
+<header><h1>Cursos de ejemplo</h1><p>El sitio al que viajan las peticiones del laboratorio.</p></header>
+<main>
+<img class="portada" src="/site/static/img/portada.png" alt="Portada: franjas de colores" width="640" height="200">
+<h2>Nuestros cursos</h2>
+<ul class="cursos">
+{{range .}}<li><img src="/site/static/img/{{imagen .Nivel}}" alt="" width="240" height="120"><h3>{{.Titulo}}</h3><p>{{.Nivel}} · {{.Horas}} h</p><p>{{.Descripcion}}</p></li>
+{{end}}</ul>
+<h2>Un vídeo</h2>
+<video src="/site/static/intro.webm" controls preload="auto" muted width="320" height="180">Tu navegador no reproduce vídeo.</video>
+</main>
+<script src="/site/static/sitio.js" defer></script>
+</body>
+</html>
+`))
+
+// levelImage picks a course's picture by its level.
+func levelImage(nivel string) string {
+	switch nivel {
+	case "básico":
+		return "web.png"
+	case "intermedio":
+		return "go.png"
+	default:
+		return "sqlite.png"
+	}
+}
+
+// page answers GET /site/: the sample site's HTML front page, built from the
+// catalogue. It is revalidated on every visit; its assets are cached.
+func (s *Site) page(w http.ResponseWriter, r *http.Request) {
+	m := measureOf(r)
+	m.route(r.Pattern)
+	start := time.Now()
+	courses, q, err := s.db.Courses(r.Context())
+	m.queried(start, q, err)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	m.respondStart = time.Now()
+	var b bytes.Buffer
+	if err := pageTemplate.Execute(&b, courses); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(b.Len()))
+	h.Set("Cache-Control", "no-cache")
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		w.Write(b.Bytes())
+	}
+}
+
+// asset answers GET /site/static/…: the page's assets, which the browser
+// may keep for five minutes.
+func (s *Site) asset(w http.ResponseWriter, r *http.Request) {
+	m := measureOf(r)
+	m.route(r.Pattern)
+	name := path.Clean("static/" + r.PathValue("file"))
+	body, err := fs.ReadFile(static, name)
+	m.respondStart = time.Now()
+	if err != nil {
+		s.json(w, r, http.StatusNotFound, errorBody{Error: "no existe ese recurso"})
+		return
+	}
+	h := w.Header()
+	ct := mime.TypeByExtension(path.Ext(name))
+	if ct == "" {
+		ct = "application/octet-stream"
+	}
+	h.Set("Content-Type", ct)
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h.Set("Cache-Control", "public, max-age=300")
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		w.Write(body)
+	}
+}
