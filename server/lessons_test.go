@@ -92,6 +92,25 @@ func TestBrowserLessons(t *testing.T) {
 				waitFor(t, ctx, "the step's notice", `!!document.querySelector('[data-field="step-notice"]')`)
 
 				switch ls.Slug {
+				case "frontend-backend", "client-server":
+					for _, id := range stage.ServerStages {
+						if final[id].State != stage.Done {
+							t.Errorf("backend stage %s: %s, want done", id, final[id].State)
+						}
+					}
+					if first.Response.Status != 200 || final[stage.Parse].State != stage.Done || final[stage.Render].State != stage.Done {
+						t.Errorf("the round trip: %d, parse %s, render %s", first.Response.Status, final[stage.Parse].State, final[stage.Render].State)
+					}
+				case "what-happens":
+					if c := final[stage.Cache]; c.State != stage.Skipped || c.Detail.Reason != stage.ReasonCacheMiss {
+						t.Errorf("cache %s %q, want a miss", c.State, c.Detail.Reason)
+					}
+					if d := final[stage.DNS]; d.State == stage.Skipped && d.Detail.Reason != stage.ReasonReused {
+						t.Errorf("dns skipped without saying why: %q", d.Detail.Reason)
+					}
+					if got := textOf(t, ctx, `[data-stage="dns"] [data-field="detail"]`); got == "" {
+						t.Error("dns does not say what it did in this run")
+					}
 				case "status-codes":
 					if s := first.Response.Status; s != 200 {
 						t.Errorf("step 1: %d", s)
@@ -128,15 +147,18 @@ func TestBrowserLessons(t *testing.T) {
 							t.Errorf("server stage %s shows %s: the server's lane must stay dark", id, st)
 						}
 					}
+					waitFor(t, ctx, "the Cache-Control the browser kept", `(document.querySelector('[data-field="response-headers"]') || {textContent: ""}).textContent.includes("max-age=60")`)
 					runStep(t, ctx, l, 3)
 					again := runStep(t, ctx, l, 3)
 					if s := finalStates(again)[stage.Respond].Detail.Status; s != 304 {
 						t.Errorf("revalidation answered %d by the server, want 304", s)
 					}
+					waitFor(t, ctx, "the server's 304 and its no-cache", `(() => { const h = (document.querySelector('[data-field="response-headers"]') || {textContent: ""}).textContent;
+						return h.includes("304") && h.includes("no-cache") && h.includes("Etag") })()`)
 				case "page-load":
 					rows := eval[[]struct {
 						Kind, Name, Cache string
-						Start         float64 `json:",string"`
+						Start             float64 `json:",string"`
 					}](t, ctx, `Array.from(document.querySelectorAll('[data-waterfall-row]')).map(r => ({Kind: r.dataset.kind, Name: r.dataset.name, Cache: r.dataset.cache, Start: r.dataset.start}))`)
 					if len(rows) < 5 || rows[0].Kind != "navigation" || rows[0].Name != "/site/" {
 						t.Fatalf("the waterfall %+v does not start with the document", rows)

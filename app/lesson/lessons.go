@@ -250,4 +250,4 @@ func CookieRequest(n int) stage.Request {
 
 // MaxCookieWeight is the most the weight control adds: past the sample
 // server's 8 KB limit and within the lab's own 16 KB.
-const MaxCookieWeight = 12 << 10
+const MaxCookieWeight = 15 << 10

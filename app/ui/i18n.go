@@ -120,8 +120,10 @@ var messages = map[string]text{
 	"run.har":    {"Descargar HAR", "Download HAR"},
 	"run.resend": {"Enviar de nuevo", "Send again"},
 
-	"received.heading": {"La petición tal como llegó al servidor: %d bytes de cabeceras, %d de cookies", "The request as the server received it: %d bytes of headers, %d of cookies"},
-	"received.none":    {"Esta petición no llegó al servidor.", "This request never reached the server."},
+	"received.heading":        {"La petición tal como llegó al servidor: %d bytes de cabeceras, %d de cookies", "The request as the server received it: %d bytes of headers, %d of cookies"},
+	"received.none":           {"Esta petición no llegó al servidor.", "This request never reached the server."},
+	"received.cached-headers": {"El navegador respondió con su copia guardada, con estas cabeceras:", "The browser answered with its kept copy, with these headers:"},
+	"received.response":       {"La respuesta tal como la envió el servidor: código y cabeceras", "The response as the server sent it: code and headers"},
 
 	"history.heading": {"Historial de este navegador", "This browser's history"},
 	"history.empty":   {"Aún no has enviado nada desde este navegador.", "You have not sent anything from this browser yet."},

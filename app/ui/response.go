@@ -158,9 +158,12 @@ func renderCourse(l Lang, co course) app.UI {
 	)
 }
 
-// renderReceived shows the request exactly as the server received it: the
-// line, every header (the browser's own among them) and the body, with the
-// bytes they weighed.
+// renderReceived shows the exchange as the server saw it: the request
+// exactly as it arrived (the line, every header, the browser's own among
+// them, and the body, with the bytes they weighed) and the response's status
+// and headers as the server sent them, Cache-Control and Set-Cookie among
+// them. A request the cache answered never reached it: then the headers are
+// the ones the browser kept.
 func (c *Lab) renderReceived() app.UI {
 	run := c.stored
 	if run == nil {
@@ -169,18 +172,41 @@ func (c *Lab) renderReceived() app.UI {
 	l := c.lang
 	receive, reached := finals(*run)[stage.Receive]
 	if !reached {
-		return app.P().Class("received").Attr("data-field", "received").Text(l.T("received.none"))
+		var b strings.Builder
+		if c.resp != nil {
+			for _, h := range c.resp.headers {
+				fmt.Fprintf(&b, "%s: %s\n", h.Name, h.Value)
+			}
+		}
+		return app.Div().Class("received").Attr("data-field", "received").Body(
+			app.P().Text(l.T("received.none")),
+			app.P().Text(l.T("received.cached-headers")),
+			app.Pre().Attr("tabindex", 0).Attr("data-field", "response-headers").Body(app.Code().Text(b.String())),
+		)
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s HTTP/1.1\n", run.Request.Method, run.Request.URL)
+	var req strings.Builder
+	fmt.Fprintf(&req, "%s %s HTTP/1.1\n", run.Request.Method, run.Request.URL)
 	for _, h := range run.Request.Headers {
-		fmt.Fprintf(&b, "%s: %s\n", h.Name, h.Value)
+		fmt.Fprintf(&req, "%s: %s\n", h.Name, h.Value)
 	}
 	if run.Request.Body != "" {
-		b.WriteString("\n" + run.Request.Body)
+		req.WriteString("\n" + run.Request.Body)
 	}
-	return app.Details().Class("received").Attr("data-field", "received").Open(true).Body(
-		app.Summary().Text(l.Tf("received.heading", receive.Detail.HeaderBytes, receive.Detail.CookieBytes)),
-		app.Pre().Attr("tabindex", 0).Attr("data-field", "received-request").Body(app.Code().Text(b.String())),
+	var resp strings.Builder
+	if r := run.Response; r != nil {
+		fmt.Fprintf(&resp, "HTTP/1.1 %s\n", l.Status(r.Status))
+		for _, h := range r.Headers {
+			fmt.Fprintf(&resp, "%s: %s\n", h.Name, h.Value)
+		}
+	}
+	return app.Div().Class("received").Attr("data-field", "received").Body(
+		app.Details().Open(true).Body(
+			app.Summary().Text(l.Tf("received.heading", receive.Detail.HeaderBytes, receive.Detail.CookieBytes)),
+			app.Pre().Attr("tabindex", 0).Attr("data-field", "received-request").Body(app.Code().Text(req.String())),
+		),
+		app.Details().Open(true).Body(
+			app.Summary().Text(l.T("received.response")),
+			app.Pre().Attr("tabindex", 0).Attr("data-field", "response-headers").Body(app.Code().Text(resp.String())),
+		),
 	)
 }
