@@ -358,3 +358,8 @@ func TestBrowserRefusesAURLOutsideTheSite(t *testing.T) {
 		t.Errorf("a refused request started run %s", runID)
 	}
 }
+
+// chromedpNavigate loads a page that is not the lab (it has no ready hook).
+func chromedpNavigate(ctx context.Context, url string) error {
+	return chromedp.Do(ctx, chromedp.Navigate(url))
+}

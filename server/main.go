@@ -11,9 +11,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -36,9 +38,10 @@ func main() {
 // config is the server's settings: each a flag, whose default comes from an
 // environment variable where it is set.
 type config struct {
-	addr   string
-	dbPath string
-	webDir string
+	addr           string
+	dbPath         string
+	webDir         string
+	frameAncestors []string // origins that may frame /embed/; none: any
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -54,8 +57,17 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.addr, "addr", env("REQLAB_ADDR", ":8080"), "address to listen on (REQLAB_ADDR)")
 	fs.StringVar(&c.dbPath, "db", env("REQLAB_DB", "reqlab.db"), "SQLite database file, created if missing (REQLAB_DB)")
 	fs.StringVar(&c.webDir, "web", env("REQLAB_WEB", "web"), "folder of the static files and app.wasm (REQLAB_WEB)")
+	ancestors := fs.String("frame-ancestors", env("REQLAB_FRAME_ANCESTORS", ""),
+		"space-separated origins that may embed /embed/ pages in a frame; empty: any (REQLAB_FRAME_ANCESTORS)")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
+	}
+	for _, o := range strings.Fields(*ancestors) {
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" || u.RawQuery != "" {
+			return config{}, fmt.Errorf("-frame-ancestors: %q is not an origin such as https://campus.example.edu", o)
+		}
+		c.frameAncestors = append(c.frameAncestors, u.Scheme+"://"+u.Host)
 	}
 	if fs.NArg() > 0 {
 		return config{}, fmt.Errorf("unexpected arguments: %v", fs.Args())
@@ -72,7 +84,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 
-	pages, err := newPages(cfg.webDir)
+	pages, err := newPages(cfg.webDir, cfg.frameAncestors)
 	if err != nil {
 		return err
 	}
@@ -93,7 +105,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("listen: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           NewServer(log, db, h, site.New(db, recorder, log), pages),
+		Handler:           NewServer(log, db, h, site.New(db, recorder, log), pages, cfg.frameAncestors),
 		ConnState:         site.ConnState,
 		ConnContext:       site.ConnContext,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -18,7 +18,7 @@ import (
 
 // newPages returns go-app's handler for the lab's pages and client files,
 // with every asset local: the page asks nothing of any other host.
-func newPages(webDir string) (http.Handler, error) {
+func newPages(webDir string, frameAncestors []string) (http.Handler, error) {
 	wasm := filepath.Join(webDir, "app.wasm")
 	version, size, err := fileVersion(wasm)
 	if err != nil {
@@ -51,6 +51,9 @@ func newPages(webDir string) (http.Handler, error) {
 		Version:               version,
 		WasmContentLength:     strconv.FormatInt(size, 10),
 		ServiceWorkerTemplate: worker,
+		// The client names these origins as the target of its messages to a
+		// host page, and takes messages from them only.
+		Env: map[string]string{"REQLAB_FRAME_ANCESTORS": strings.Join(frameAncestors, " ")},
 	}, nil
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"reqlab/server/hub"
 	"reqlab/server/sqlite"
@@ -10,7 +11,7 @@ import (
 
 // NewServer returns the lab's whole HTTP handler: every URL it answers is
 // listed here.
-func NewServer(log *slog.Logger, db *sqlite.DB, h *hub.Hub, sampleSite http.Handler, pages http.Handler) http.Handler {
+func NewServer(log *slog.Logger, db *sqlite.DB, h *hub.Hub, sampleSite http.Handler, pages http.Handler, frameAncestors []string) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", handleHealthz(db))
 	mux.Handle("GET /ws", h)
@@ -20,15 +21,26 @@ func NewServer(log *slog.Logger, db *sqlite.DB, h *hub.Hub, sampleSite http.Hand
 	mux.Handle("/api/", handleAPINotFound())
 	mux.Handle("/site/", sampleSite)
 	mux.Handle("/", pages)
-	return securityHeaders(mux)
+	return securityHeaders(mux, frameAncestors)
 }
 
-// securityHeaders sets the headers every answer carries.
-func securityHeaders(next http.Handler) http.Handler {
+// securityHeaders sets the headers every answer carries. Who may frame a
+// page is said with CSP's frame-ancestors: the /embed/ pages by the origins
+// configured (any, where none are), every other page only by the lab itself.
+func securityHeaders(next http.Handler, frameAncestors []string) http.Handler {
+	embed := "frame-ancestors *"
+	if len(frameAncestors) > 0 {
+		embed = "frame-ancestors 'self' " + strings.Join(frameAncestors, " ")
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
+		if strings.HasPrefix(r.URL.Path, "/embed/") {
+			h.Set("Content-Security-Policy", embed)
+		} else {
+			h.Set("Content-Security-Policy", "frame-ancestors 'self'")
+		}
 		next.ServeHTTP(w, r)
 	})
 }

@@ -32,10 +32,16 @@ func SetCookies(cookies []stage.Cookie) {
 	if v := store.Call("getItem", "reqlab.cookies"); v.Type() == app.TypeString {
 		json.Unmarshal([]byte(v.String()), &before)
 	}
+	attrs := "; path=" + stage.SitePrefix + "; SameSite=Strict"
+	if app.Window().Get("location").Get("protocol").String() == "https:" {
+		// Embedded in a course on another site, the lab's cookies are
+		// third-party: browsers keep them only partitioned (CHIPS).
+		attrs = "; path=" + stage.SitePrefix + "; SameSite=None; Secure; Partitioned"
+	}
 	now := make(map[string]bool, len(cookies))
 	names := make([]string, 0, len(cookies))
 	for _, c := range cookies {
-		doc.Set("cookie", c.Name+"="+c.Value+"; path="+stage.SitePrefix+"; SameSite=Strict")
+		doc.Set("cookie", c.Name+"="+c.Value+attrs)
 		if !now[c.Name] {
 			names = append(names, c.Name)
 		}

@@ -71,6 +71,7 @@ func (c *Lab) onMessage(ctx app.Context, raw []byte) {
 			if c.run == nil || c.run.id != m.Run || !c.run.add(e) {
 				return
 			}
+			c.postStage(m.Run, e)
 			c.live = c.lang.Tf("live.stage", c.lang.StageName(e.Stage), c.lang.T("state."+string(e.State)), c.describe(e))
 		})
 	case wire.Error:
@@ -87,6 +88,17 @@ func (c *Lab) onSocket(ctx app.Context, open bool) {
 		return
 	}
 	c.everOpen = true
+	if !c.readySent {
+		c.readySent = true
+		lessonSlug := ""
+		if c.lesson != nil {
+			lessonSlug = c.lesson.Slug
+		}
+		c.post(map[string]any{"type": "reqlab:ready", "lesson": lessonSlug, "lang": string(c.lang)})
+		if c.embedded && c.embedOpts.autoplay && c.lesson != nil && len(c.lesson.Steps) > 0 {
+			c.runStep(ctx, 0)
+		}
+	}
 	if c.run == nil {
 		return
 	}
@@ -127,6 +139,12 @@ func (c *Lab) launch(ctx app.Context, req stage.Request, send func(app.Context, 
 		ctx.Dispatch(func(ctx app.Context) { c.sending = false })
 		if stored != "" {
 			c.showStored(ctx, stored)
+			ctx.Dispatch(func(ctx app.Context) {
+				c.postComplete()
+				if c.embedded && c.embedOpts.speed != 1 {
+					ctx.Async(func() { c.openRun(ctx, stored, c.embedOpts.speed) })
+				}
+			})
 			c.refreshHistory(ctx)
 		}
 	})

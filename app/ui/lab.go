@@ -48,6 +48,18 @@ type Lab struct {
 	answered     bool
 	page         *browser.PageLoad // the last page loaded in the page-load lesson
 
+	embedded  bool // an /embed/ page
+	embedOpts embedOptions
+	host      *browser.Host // the page that frames the lab, if any
+	readySent bool
+
+	embedOpen     bool // the embed dialog, and the options it builds a snippet with
+	embedAutoplay bool
+	embedControls bool
+	embedTheme    string
+	embedSpeed    float64
+	copied        string
+
 	history  []stage.RunSummary
 	play     *playback
 	picked   []string // the runs picked for comparison, at most two
@@ -76,6 +88,7 @@ func (c *Lab) OnNav(ctx app.Context) {
 func (c *Lab) setLang(ctx app.Context) {
 	u := ctx.Page().URL()
 	c.lang = langOf(u.Query().Get("lang"))
+	c.embedOpts, c.embedded = embedOf(u)
 	if next := lessonOf(u.Path); next == nil || c.lesson == nil || next.Slug != c.lesson.Slug {
 		c.lesson, c.stepShown, c.answer, c.answered = next, 0, -1, false
 		if next != nil && len(next.Steps) > 0 {
@@ -94,6 +107,7 @@ func (c *Lab) setLang(ctx app.Context) {
 // OnMount opens the websocket: the lab is ready once it is open.
 func (c *Lab) OnMount(ctx app.Context) {
 	c.mounted = true
+	c.setLang(ctx) // go-app mounts before it navigates: read the page's URL now
 	c.loadDone(ctx)
 	if ctx.Page().URL().Query().Get("lang") == "" && browser.PrefersEnglish() {
 		// No language asked for, and the browser's is English: speak it,
@@ -105,6 +119,7 @@ func (c *Lab) OnMount(ctx app.Context) {
 		ctx.Page().ReplaceURL(&u)
 		c.setLang(ctx)
 	}
+	c.connectHost(ctx)
 	c.session = browser.Session()
 	c.sock = browser.Dial(browser.SocketURL("/ws?session="+c.session),
 		func(msg []byte) { c.onMessage(ctx, msg) },
@@ -115,10 +130,13 @@ func (c *Lab) OnMount(ctx app.Context) {
 	}
 }
 
-// OnDismount closes the websocket.
+// OnDismount closes the websocket and stops listening to a host page.
 func (c *Lab) OnDismount() {
 	if c.sock != nil {
 		c.sock.Close()
+	}
+	if c.host != nil {
+		c.host.Close()
 	}
 }
 
@@ -134,6 +152,9 @@ func (c *Lab) Render() app.UI {
 	}
 	if c.run != nil {
 		root = root.Attr("data-run-id", c.run.id)
+	}
+	if c.embedded {
+		root = root.Attr("data-embed", "true").Attr("data-theme", c.embedOpts.theme)
 	}
 	return root.Body(
 		app.Header().Class("lab-header").Body(
@@ -151,14 +172,14 @@ func (c *Lab) Render() app.UI {
 		app.If(c.notice != "", func() app.UI {
 			return app.P().Class("notice").Attr("role", "alert").Text(c.notice)
 		}),
-		c.renderMenu(),
+		app.If(!c.embedded, func() app.UI { return c.renderMenu() }),
 		app.Main().Class("lab-main").Body(
 			c.renderLesson(),
-			c.renderForm(),
+			app.If(!c.embedded || !c.embedOpts.hideControls, func() app.UI { return c.renderForm() }),
 			c.renderDiagram(),
 			c.renderResponse(),
-			c.renderHistory(),
-			c.renderCompare(),
+			app.If(!c.embedded, func() app.UI { return c.renderHistory() }),
+			app.If(!c.embedded, func() app.UI { return c.renderCompare() }),
 		),
 		app.Div().Class("sr-only").Attr("aria-live", "polite").Attr("data-field", "live").Text(c.live),
 	)

@@ -15,7 +15,9 @@ import (
 func lessonOf(path string) *lesson.Lesson {
 	slug, ok := strings.CutPrefix(path, "/lab/")
 	if !ok {
-		return nil
+		if slug, ok = strings.CutPrefix(path, "/embed/"); !ok {
+			return nil
+		}
 	}
 	if l, ok := lesson.Find(slug); ok {
 		return &l
@@ -127,9 +129,27 @@ func (c *Lab) renderLesson() app.UI {
 			)
 		})),
 		app.If(ls.CookieWeight, func() app.UI { return c.renderCookieWeight(busy) }),
+		app.If(ls.CookieWeight && c.cookieBlocked(), func() app.UI {
+			return app.P().Class("notice-step").Attr("data-field", "cookie-blocked").Attr("role", "note").Text(l.T("lesson.cookie-blocked"))
+		}),
 		app.If(hasPage(ls), func() app.UI { return c.renderPageLoad() }),
 		c.renderQuestion(),
+		c.renderEmbedDialog(),
 	)
+}
+
+// cookieBlocked reports whether the browser refused the sample site's cookie:
+// the lab, framed by a course on another site, makes it a third-party cookie,
+// which many browsers block. The stored run shows it: a second visit came
+// with no visitas cookie.
+func (c *Lab) cookieBlocked() bool {
+	if !c.embedded || c.stepShown != 2 || c.stored == nil || c.stored.Request.URL != "/site/api/sesion" {
+		return false
+	}
+	if _, reached := finals(*c.stored)[stage.Receive]; !reached {
+		return false
+	}
+	return !strings.Contains(c.stored.Request.Header("Cookie"), "visitas=")
 }
 
 // runStep loads a step's request into the form and sends it, as a fetch or
@@ -187,6 +207,7 @@ func (c *Lab) renderQuestion() app.UI {
 			if c.answer == q.Correct {
 				c.markDone(ls.Slug)
 			}
+			c.post(map[string]any{"type": "reqlab:lesson-complete", "lesson": ls.Slug, "correct": c.answer == q.Correct})
 		}).
 		Body(
 			app.FieldSet().Body(

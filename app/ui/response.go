@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -34,7 +35,11 @@ type responseView struct {
 	course  *course  // one course
 	message string   // the "error" of an error body
 	list    bool
+	fields  []field // any other object: its members, in order of name
 }
+
+// field is one member of a JSON object the page shows as it is.
+type field struct{ name, value string }
 
 // parseResponse reads the body as JSON and picks out what the page can show.
 // It returns the JSON parser's complaint, if any.
@@ -72,6 +77,15 @@ func parseResponse(r browser.Response) (responseView, string) {
 				v.course = &c
 			}
 		}
+		if v.message == "" && v.course == nil {
+			var members map[string]json.RawMessage
+			if json.Unmarshal(body, &members) == nil {
+				for name, raw := range members {
+					v.fields = append(v.fields, field{name: name, value: string(raw)})
+				}
+				sort.Slice(v.fields, func(i, j int) bool { return v.fields[i].name < v.fields[j].name })
+			}
+		}
 	}
 	return v, ""
 }
@@ -93,7 +107,7 @@ func (v responseView) items() int {
 	case v.course != nil, v.message != "":
 		return 1
 	}
-	return 0
+	return len(v.fields)
 }
 
 func (c *Lab) renderResponse() app.UI {
@@ -146,6 +160,10 @@ func (c *Lab) renderData(v *responseView) app.UI {
 		return app.Ul().Class("courses").Body(renderCourse(l, *v.course))
 	case v.message != "":
 		return app.P().Class("site-error").Text(v.message)
+	case len(v.fields) > 0:
+		return app.Dl().Class("members").Body(app.Range(v.fields).Slice(func(i int) app.UI {
+			return app.Div().Body(app.Dt().Text(v.fields[i].name), app.Dd().Body(app.Code().Text(v.fields[i].value)))
+		}))
 	}
 	return nil
 }

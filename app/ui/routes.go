@@ -15,5 +15,5 @@ import (
 func Register() {
 	app.Route("/", func() app.Composer { return &Lab{} })
 	app.RouteWithRegexp("^/runs/[0-9a-f]{32}$", func() app.Composer { return &Lab{} })
-	app.RouteWithRegexp("^/lab/("+strings.Join(lesson.Slugs(), "|")+")$", func() app.Composer { return &Lab{} })
+	app.RouteWithRegexp("^/(lab|embed)/("+strings.Join(lesson.Slugs(), "|")+")$", func() app.Composer { return &Lab{} })
 }

@@ -272,8 +272,15 @@ func (s *Site) visits(w http.ResponseWriter, r *http.Request) {
 	for _, c := range r.Cookies() {
 		names = append(names, c.Name)
 	}
-	http.SetCookie(w, &http.Cookie{Name: "visitas", Value: strconv.Itoa(n), Path: stage.SitePrefix,
-		MaxAge: 24 * 60 * 60, SameSite: http.SameSiteLaxMode})
+	cookie := &http.Cookie{Name: "visitas", Value: strconv.Itoa(n), Path: stage.SitePrefix,
+		MaxAge: 24 * 60 * 60, SameSite: http.SameSiteLaxMode}
+	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+		// Over HTTPS the lab may be embedded in a course on another site:
+		// there its cookies are third-party, and browsers keep them only
+		// partitioned by that site (CHIPS).
+		cookie.SameSite, cookie.Secure, cookie.Partitioned = http.SameSiteNoneMode, true, true
+	}
+	http.SetCookie(w, cookie)
 	s.json(w, r, http.StatusOK, struct {
 		Visitas          int      `json:"visitas"`
 		CookiesRecibidas []string `json:"cookies_recibidas"`

@@ -1,0 +1,174 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"reqlab/app/stage"
+)
+
+func TestFrameAncestors(t *testing.T) {
+	tests := []struct {
+		name, setting, path, want string
+	}{
+		{"an embed, no allowlist", "", "/embed/cookies", "frame-ancestors *"},
+		{"the lab itself", "", "/", "frame-ancestors 'self'"},
+		{"a lesson page", "", "/lab/cookies", "frame-ancestors 'self'"},
+		{"an embed, an allowlist", "https://campus.example.edu http://127.0.0.2:8000", "/embed/cache",
+			"frame-ancestors 'self' https://campus.example.edu http://127.0.0.2:8000"},
+		{"the lab, an allowlist", "https://campus.example.edu", "/", "frame-ancestors 'self'"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := startLab(t, map[string]string{"REQLAB_FRAME_ANCESTORS": tt.setting})
+			res, _ := fetch(t, l.url+tt.path)
+			if got := res.Header.Get("Content-Security-Policy"); res.StatusCode != 200 || got != tt.want {
+				t.Errorf("%d, CSP %q, want %q", res.StatusCode, got, tt.want)
+			}
+			if res.Header.Get("X-Frame-Options") != "" {
+				t.Error("X-Frame-Options is set: CSP alone says who may frame")
+			}
+		})
+	}
+	if _, err := parseConfig([]string{"-frame-ancestors", "campus.example.edu"}, func(string) string { return "" }, nil); err == nil {
+		t.Error("an allowlist entry that is not an origin was taken")
+	}
+}
+
+// hostPage serves, on another loopback address (another origin), a course
+// page that embeds a lesson and keeps every message the lab sends it.
+func hostPage(t *testing.T, src string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.2:0")
+	if err != nil {
+		t.Skipf("no second loopback address here: %v", err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<!doctype html><html lang="es"><head><title>Curso</title></head><body>
+<h1>Un curso en otra plataforma</h1>
+<iframe id="lab" src=%q title="reqlab" width="1000" height="600"></iframe>
+<script>
+window.got = [];
+addEventListener("message", e => { if (e.source === document.getElementById("lab").contentWindow) window.got.push({origin: e.origin, data: e.data}); });
+</script></body></html>`, src)
+	})}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return "http://" + ln.Addr().String()
+}
+
+// hostGot returns the messages the host page has received, of one type.
+func hostGot(t *testing.T, ctx contextT, kind string) []map[string]any {
+	t.Helper()
+	return eval[[]map[string]any](t, ctx, fmt.Sprintf(`window.got.filter(m => m.data && (m.data.type === %q || m.data.subject === %q)).map(m => Object.assign({_origin: m.origin}, m.data))`, kind, kind))
+}
+
+func TestBrowserEmbeddedLessonTalksToItsHost(t *testing.T) {
+	l := startLab(t, nil)
+	host := hostPage(t, l.url+"/embed/cookies?lang=es&autoplay=1")
+	ctx := newBrowser(t)
+	if err := chromedpNavigate(ctx, host); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "ready, a finished run and a resize", `window.got.some(m => m.data.type === "reqlab:ready") &&
+		window.got.some(m => m.data.type === "reqlab:run-complete") && window.got.some(m => m.data.subject === "lti.frameResize")`)
+
+	ready := hostGot(t, ctx, "reqlab:ready")[0]
+	if ready["v"] != float64(1) || ready["lesson"] != "cookies" || ready["_origin"] != l.url {
+		t.Errorf("ready %v", ready)
+	}
+	done := hostGot(t, ctx, "reqlab:run-complete")[0]
+	runID, _ := done["run_id"].(string)
+	if !stage.ValidRunID(runID) || done["status"] != float64(200) {
+		t.Fatalf("run-complete %v", done)
+	}
+	if total, ok := done["total_ms"].(float64); !ok || total <= 0 {
+		t.Errorf("run-complete total_ms %v", done["total_ms"])
+	}
+	stages := map[string]string{}
+	for _, m := range hostGot(t, ctx, "reqlab:stage") {
+		if m["run_id"] == runID {
+			stages[m["stage"].(string)] = m["state"].(string)
+		}
+	}
+	for _, id := range stage.All() {
+		if !stage.State(stages[string(id)]).Final() {
+			t.Errorf("the host heard stage %s end as %q", id, stages[string(id)])
+		}
+	}
+	for _, kind := range []string{"reqlab:resize", "lti.frameResize"} {
+		m := hostGot(t, ctx, kind)
+		if h, ok := m[len(m)-1]["height"].(float64); !ok || h < 200 {
+			t.Errorf("%s: %v", kind, m)
+		}
+	}
+
+	// The host asks for the lesson's second step: the browser sends the
+	// server's cookie back, unless it blocks third-party cookies, in which
+	// case the stored run shows it came without (and the lesson says why).
+	eval[bool](t, ctx, `(() => { document.getElementById("lab").contentWindow.postMessage({type: "reqlab:run", v: 1, step: 2}, "*"); return true })()`)
+	waitFor(t, ctx, "the second run", `window.got.filter(m => m.data.type === "reqlab:run-complete").length >= 2`)
+	second := hostGot(t, ctx, "reqlab:run-complete")[1]["run_id"].(string)
+	run := storedRun(t, l.url, second)
+	if c := run.Request.Header("Cookie"); c != "" && !strings.Contains(c, "visitas=") {
+		t.Errorf("the second visit carried Cookie %q", c)
+	}
+	t.Logf("embedded on another site, the browser sent Cookie %q", run.Request.Header("Cookie"))
+
+	// A message of another shape, or from a page that is not the host, is ignored.
+	eval[bool](t, ctx, `(() => { document.getElementById("lab").contentWindow.postMessage({type: "reqlab:run"}, "*"); return true })()`)
+	time.Sleep(time.Second)
+	if n := len(hostGot(t, ctx, "reqlab:run-complete")); n != 2 {
+		t.Errorf("a message with no version started a run (%d runs)", n)
+	}
+}
+
+func TestBrowserRefusesToBeFramedByAHostOutsideTheAllowlist(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		allowed func(host string) string
+		framed  bool
+	}{
+		{"a host the allowlist names", func(host string) string { return host }, true},
+		{"a host it does not name", func(string) string { return "https://campus.example.edu" }, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			// The host's address is known once it listens; the lab, started
+			// after, is told of it.
+			var l *lab
+			hostURL := ""
+			src := make(chan string, 1)
+			ln, err := net.Listen("tcp", "127.0.0.2:0")
+			if err != nil {
+				t.Skipf("no second loopback address here: %v", err)
+			}
+			hostURL = "http://" + ln.Addr().String()
+			srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				fmt.Fprintf(w, `<!doctype html><html lang="en"><head><title>Course</title></head><body><iframe id="lab" src=%q title="reqlab"></iframe>
+<script>window.got = []; addEventListener("message", e => window.got.push({origin: e.origin, data: e.data}));</script></body></html>`, <-src+"/embed/cache?lang=en")
+			})}
+			go srv.Serve(ln)
+			t.Cleanup(func() { srv.Close() })
+			l = startLab(t, map[string]string{"REQLAB_FRAME_ANCESTORS": tt.allowed(hostURL)})
+			src <- l.url
+			ctx := newBrowser(t)
+			if err := chromedpNavigate(ctx, hostURL); err != nil {
+				t.Fatal(err)
+			}
+			deadline := time.Now().Add(8 * time.Second)
+			ready := false
+			for time.Now().Before(deadline) && !ready {
+				ready = eval[bool](t, ctx, `window.got.some(m => m.data && m.data.type === "reqlab:ready")`)
+				time.Sleep(100 * time.Millisecond)
+			}
+			if ready != tt.framed {
+				t.Errorf("the lab answered ready = %v, want framed = %v", ready, tt.framed)
+			}
+		})
+	}
+}
