@@ -172,3 +172,24 @@ func TestBrowserRefusesToBeFramedByAHostOutsideTheAllowlist(t *testing.T) {
 		})
 	}
 }
+
+func TestBrowserEmbedDialogBuildsTheSnippet(t *testing.T) {
+	l := startLab(t, nil)
+	ctx := newBrowser(t)
+	openLab(t, ctx, l.url+"/lab/cache?lang=en")
+	click(t, ctx, `[data-action="embed"]`)
+	waitFor(t, ctx, "the dialog", `!!document.querySelector('[data-field="embed-snippet"]')`)
+	click(t, ctx, `[data-field="embed-autoplay"]`)
+	click(t, ctx, `[data-field="embed-controls"]`)
+	choose(t, ctx, `[data-field="embed-theme"]`, "dark")
+	want := l.url + "/embed/cache?autoplay=1&amp;controls=0&amp;lang=en&amp;theme=dark"
+	waitFor(t, ctx, "the snippet", fmt.Sprintf(`document.querySelector('[data-field="embed-snippet"]').value.includes(%q)`, want))
+	snippet := eval[string](t, ctx, `document.querySelector('[data-field="embed-snippet"]').value`)
+	for _, part := range []string{`<iframe src="`, `title="reqlab: The cache"`, `width="100%"`, `height="900"`, `allow="clipboard-write"`} {
+		if !strings.Contains(snippet, part) {
+			t.Errorf("the snippet %s lacks %s", snippet, part)
+		}
+	}
+	click(t, ctx, `[data-action="copy-embed"]`)
+	waitFor(t, ctx, "the copy's outcome", `document.querySelector('[data-field="embed-copied"]').textContent !== ""`)
+}
