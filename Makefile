@@ -15,6 +15,7 @@ wasm: $(WASM)
 
 $(WASM): $(GOFILES)
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o $@ ./wasm
+	$(GO) run ./server/precompress $@
 
 $(BIN): $(GOFILES) $(shell find server -name '*.sql')
 	CGO_ENABLED=1 $(GO) build -trimpath -o $@ ./server
@@ -46,4 +47,4 @@ screenshot: chromium $(WASM)
 	$(GO) test -count=1 ./server -run TestBrowserSendsARealRequest -args -screenshot testdata/screenshot.png
 
 clean:
-	rm -rf bin $(WASM)
+	rm -rf bin $(WASM) $(WASM).br $(WASM).gz

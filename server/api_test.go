@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"io"
 	"net/http"
 	"os/exec"
@@ -118,5 +119,36 @@ func TestWasmClientImportsNoServerCode(t *testing.T) {
 	build.Env = cmd.Env
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("GOOS=js GOARCH=wasm go build ./wasm: %v\n%s", err, out)
+	}
+}
+
+func TestWasmIsServedPrecompressedAndPinnedToItsBuild(t *testing.T) {
+	l := startLab(t, nil)
+	_, appJS := fetch(t, l.url+"/app.js")
+	m := regexp.MustCompile(`/web/app\.wasm\?v=[0-9a-f]+`).FindString(appJS)
+	if m == "" {
+		t.Fatal("app.js does not ask for the wasm by its build's URL")
+	}
+	for _, tt := range []struct{ accept, encoding string }{{"gzip, deflate, br", "br"}, {"gzip", "gzip"}, {"", ""}, {"br;q=0, gzip", "gzip"}} {
+		req, _ := http.NewRequest("GET", l.url+m, nil)
+		req.Header.Set("Accept-Encoding", tt.accept)
+		tr := &http.Transport{DisableCompression: true}
+		res, err := (&http.Client{Transport: tr}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.Header.Get("Content-Encoding") != tt.encoding || res.Header.Get("Content-Type") != "application/wasm" ||
+			!strings.Contains(res.Header.Get("Vary"), "Accept-Encoding") {
+			t.Errorf("Accept-Encoding %q: Content-Encoding %q, type %q, Vary %q", tt.accept, res.Header.Get("Content-Encoding"),
+				res.Header.Get("Content-Type"), res.Header.Get("Vary"))
+		}
+		if cc := res.Header.Get("Cache-Control"); cc != "public, max-age=31536000, immutable" {
+			t.Errorf("Cache-Control %q for a build-pinned wasm", cc)
+		}
+		if tt.encoding == "" && !bytes.HasPrefix(body, []byte("\x00asm")) {
+			t.Error("the uncompressed answer is not wasm")
+		}
 	}
 }

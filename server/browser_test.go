@@ -209,6 +209,14 @@ func TestBrowserSendsARealRequest(t *testing.T) {
 	ctx := newBrowser(t)
 	openLab(t, ctx, l.url+"/")
 
+	// The wasm client came compressed: the browser decoded far more than it
+	// received.
+	wasm := eval[[]float64](t, ctx, `(() => { const e = performance.getEntriesByType("resource").find(e => e.name.includes("/web/app.wasm"));
+		return e ? [e.encodedBodySize, e.decodedBodySize] : [0, 0] })()`)
+	if wasm[1] == 0 || wasm[0]*3 > wasm[1] {
+		t.Errorf("app.wasm: %v bytes received for %v decoded, want it compressed", wasm[0], wasm[1])
+	}
+
 	runID, page := sendAndWait(t, ctx, "/site/api/cursos")
 	if !stage.ValidRunID(runID) {
 		t.Fatalf("data-run-id %q is not a run id", runID)

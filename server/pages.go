@@ -47,7 +47,7 @@ func newPages(webDir string, frameAncestors []string) (http.Handler, error) {
 			SVG:      "/web/icon.svg",
 		},
 		Styles:                []string{"/web/lab.css"},
-		Resources:             webFiles{dir: webDir, files: http.FileServer(http.Dir(webDir))},
+		Resources:             webFiles{dir: webDir, files: http.FileServer(http.Dir(webDir)), version: version},
 		Version:               version,
 		WasmContentLength:     strconv.FormatInt(size, 10),
 		ServiceWorkerTemplate: worker,
@@ -72,22 +72,75 @@ func fileVersion(path string) (string, int64, error) {
 	return hex.EncodeToString(h.Sum(nil))[:16], n, nil
 }
 
-// webFiles serves the static files under /web/ from a folder.
+// webFiles serves the static files under /web/ from a folder. The wasm
+// client is asked for by a URL that names its build (?v=…): that answer never
+// changes, so browsers may keep it for good; and it is sent precompressed
+// (brotli, else gzip) where the build left .br and .gz copies beside it.
 type webFiles struct {
-	dir   string
-	files http.Handler
+	dir     string
+	files   http.Handler
+	version string
 }
 
-// Resolve keeps /web/… paths as they are: the files are served from this host.
+// Resolve keeps /web/… paths as they are, and pins the wasm to its build.
 func (w webFiles) Resolve(location string) string {
-	if location == "" {
+	switch location {
+	case "":
 		return "/"
+	case "/web/app.wasm":
+		return location + "?v=" + w.version
 	}
 	return location
 }
 
 func (w webFiles) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	h := rw.Header()
+	if r.URL.Query().Get("v") == w.version && w.version != "" {
+		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	}
+	name := strings.TrimPrefix(r.URL.Path, "/web/")
+	if name == "app.wasm" {
+		h.Set("Vary", "Accept-Encoding")
+		accept := r.Header.Get("Accept-Encoding")
+		for _, enc := range []struct{ name, ext string }{{"br", ".br"}, {"gzip", ".gz"}} {
+			if !acceptsEncoding(accept, enc.name) {
+				continue
+			}
+			f, err := os.Open(filepath.Join(w.dir, name+enc.ext))
+			if err != nil {
+				continue
+			}
+			defer f.Close()
+			st, err := f.Stat()
+			if err != nil {
+				continue
+			}
+			h.Set("Content-Encoding", enc.name)
+			h.Set("Content-Type", "application/wasm")
+			h.Set("Content-Length", strconv.FormatInt(st.Size(), 10))
+			h.Del("ETag") // the version in the URL names it; go-app's page ETag does not
+			rw.WriteHeader(http.StatusOK)
+			if r.Method != http.MethodHead {
+				io.Copy(rw, f)
+			}
+			return
+		}
+	}
 	http.StripPrefix("/web", w.files).ServeHTTP(rw, r)
+}
+
+// acceptsEncoding reports whether an Accept-Encoding header takes enc (and
+// does not refuse it with q=0).
+func acceptsEncoding(header, enc string) bool {
+	for _, part := range strings.Split(header, ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if !strings.EqualFold(strings.TrimSpace(name), enc) {
+			continue
+		}
+		q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
+		return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+	}
+	return false
 }
 
 // serviceWorker is go-app's worker, except that it leaves the lab's live
