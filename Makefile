@@ -17,7 +17,8 @@ $(WASM): $(GOFILES)
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o $@ ./wasm
 	$(GO) run ./server/precompress $@
 
-$(BIN): $(GOFILES) $(shell find server -name '*.sql')
+# One binary: the web files, the wasm client among them, are built in.
+$(BIN): $(WASM) $(GOFILES) $(shell find server -name '*.sql') $(wildcard web/*)
 	CGO_ENABLED=1 $(GO) build -trimpath -o $@ ./server
 
 vet:

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -24,6 +25,7 @@ import (
 	"reqlab/server/runs"
 	"reqlab/server/site"
 	"reqlab/server/sqlite"
+	"reqlab/web"
 )
 
 func main() {
@@ -52,14 +54,14 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		return def
 	}
 	var c config
-	fs := flag.NewFlagSet("reqlab", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&c.addr, "addr", env("REQLAB_ADDR", ":8080"), "address to listen on (REQLAB_ADDR)")
-	fs.StringVar(&c.dbPath, "db", env("REQLAB_DB", "reqlab.db"), "SQLite database file, created if missing (REQLAB_DB)")
-	fs.StringVar(&c.webDir, "web", env("REQLAB_WEB", "web"), "folder of the static files and app.wasm (REQLAB_WEB)")
-	ancestors := fs.String("frame-ancestors", env("REQLAB_FRAME_ANCESTORS", ""),
+	flags := flag.NewFlagSet("reqlab", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	flags.StringVar(&c.addr, "addr", env("REQLAB_ADDR", ":8080"), "address to listen on (REQLAB_ADDR)")
+	flags.StringVar(&c.dbPath, "db", env("REQLAB_DB", "reqlab.db"), "SQLite database file, created if missing (REQLAB_DB)")
+	flags.StringVar(&c.webDir, "web", env("REQLAB_WEB", ""), "serve the static files and app.wasm from this folder instead of the ones built in (REQLAB_WEB)")
+	ancestors := flags.String("frame-ancestors", env("REQLAB_FRAME_ANCESTORS", ""),
 		"space-separated origins that may embed /embed/ pages in a frame; empty: any (REQLAB_FRAME_ANCESTORS)")
-	if err := fs.Parse(args); err != nil {
+	if err := flags.Parse(args); err != nil {
 		return config{}, err
 	}
 	for _, o := range strings.Fields(*ancestors) {
@@ -69,8 +71,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		}
 		c.frameAncestors = append(c.frameAncestors, u.Scheme+"://"+u.Host)
 	}
-	if fs.NArg() > 0 {
-		return config{}, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	if flags.NArg() > 0 {
+		return config{}, fmt.Errorf("unexpected arguments: %v", flags.Args())
 	}
 	return c, nil
 }
@@ -84,7 +86,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 
-	pages, err := newPages(cfg.webDir, cfg.frameAncestors)
+	files := fs.FS(web.Files)
+	if cfg.webDir != "" {
+		files = os.DirFS(cfg.webDir)
+	}
+	pages, err := newPages(files, cfg.frameAncestors)
 	if err != nil {
 		return err
 	}

@@ -29,7 +29,6 @@ func startLab(t *testing.T, extraEnv map[string]string) *lab {
 	env := map[string]string{
 		"REQLAB_ADDR": "127.0.0.1:0",
 		"REQLAB_DB":   filepath.Join(dir, "reqlab.db"),
-		"REQLAB_WEB":  "../web",
 	}
 	for k, v := range extraEnv {
 		env[k] = v

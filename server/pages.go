@@ -5,9 +5,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -18,11 +17,10 @@ import (
 
 // newPages returns go-app's handler for the lab's pages and client files,
 // with every asset local: the page asks nothing of any other host.
-func newPages(webDir string, frameAncestors []string) (http.Handler, error) {
-	wasm := filepath.Join(webDir, "app.wasm")
-	version, size, err := fileVersion(wasm)
+func newPages(files fs.FS, frameAncestors []string) (http.Handler, error) {
+	version, size, err := fileVersion(files, "app.wasm")
 	if err != nil {
-		return nil, fmt.Errorf("the wasm client %s is missing or unreadable (build it with 'make wasm'): %w", wasm, err)
+		return nil, fmt.Errorf("the wasm client app.wasm is missing or unreadable (build it with 'make wasm'): %w", err)
 	}
 	worker, err := serviceWorker()
 	if err != nil {
@@ -47,7 +45,7 @@ func newPages(webDir string, frameAncestors []string) (http.Handler, error) {
 			SVG:      "/web/icon.svg",
 		},
 		Styles:                []string{"/web/lab.css"},
-		Resources:             webFiles{dir: webDir, files: http.FileServer(http.Dir(webDir)), version: version},
+		Resources:             webFiles{fs: files, files: http.FileServerFS(files), version: version},
 		Version:               version,
 		WasmContentLength:     strconv.FormatInt(size, 10),
 		ServiceWorkerTemplate: worker,
@@ -58,8 +56,8 @@ func newPages(webDir string, frameAncestors []string) (http.Handler, error) {
 }
 
 // fileVersion names a build by its wasm: the same client, the same version.
-func fileVersion(path string) (string, int64, error) {
-	f, err := os.Open(path)
+func fileVersion(files fs.FS, name string) (string, int64, error) {
+	f, err := files.Open(name)
 	if err != nil {
 		return "", 0, err
 	}
@@ -77,7 +75,7 @@ func fileVersion(path string) (string, int64, error) {
 // changes, so browsers may keep it for good; and it is sent precompressed
 // (brotli, else gzip) where the build left .br and .gz copies beside it.
 type webFiles struct {
-	dir     string
+	fs      fs.FS
 	files   http.Handler
 	version string
 }
@@ -106,7 +104,7 @@ func (w webFiles) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 			if !acceptsEncoding(accept, enc.name) {
 				continue
 			}
-			f, err := os.Open(filepath.Join(w.dir, name+enc.ext))
+			f, err := w.fs.Open(name + enc.ext)
 			if err != nil {
 				continue
 			}
