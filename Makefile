@@ -4,7 +4,7 @@ WASM     := web/app.wasm
 BIN      := bin/reqlab
 GOFILES  := $(shell find app wasm server -name '*.go' -not -name '*_test.go') go.mod go.sum
 
-.PHONY: run build wasm test chromium vet screenshot clean
+.PHONY: run build wasm test bench chromium vet screenshot clean
 
 run: build
 	./$(BIN)
@@ -28,6 +28,13 @@ vet:
 # Every test: unit, integration and real-browser tests in headless Chromium.
 test: chromium $(WASM) vet
 	$(GO) test -race -count=1 ./...
+
+# The speed and memory benchmarks, each printed beside its target (see
+# BENCHMARKS.md). Figures, not pass/fail: this machine is shared and noisy.
+bench: chromium $(WASM)
+	$(GO) test -run '^$$' -bench . -benchtime 2s ./server/sqlite ./server/site
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./server/hub
+	$(GO) test -run '^$$' -bench FirstLoad -benchtime 5x ./server
 
 # Chromium for the browser tests: installed with apt-get when run as root,
 # otherwise the one command to run is printed.

@@ -20,13 +20,13 @@ var screenshot = flag.String("screenshot", "", "write a screenshot of the lab af
 // newBrowser starts a headless Chromium with a fresh profile, cut off from
 // every host but the ones the test names. Under CI=true a missing Chromium
 // fails the test; elsewhere it skips it with the command that installs it.
-func newBrowser(t *testing.T) context.Context {
+func newBrowser(t testing.TB) context.Context {
 	t.Helper()
 	return newBrowserLang(t, "es-ES")
 }
 
 // newBrowserLang is newBrowser for a browser whose language is lang.
-func newBrowserLang(t *testing.T, lang string) context.Context {
+func newBrowserLang(t testing.TB, lang string) context.Context {
 	t.Helper()
 	path, err := exec.LookPath("chromium")
 	if err != nil {

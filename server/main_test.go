@@ -23,7 +23,7 @@ type lab struct {
 }
 
 // startLab runs the real program until the test ends.
-func startLab(t *testing.T, extraEnv map[string]string) *lab {
+func startLab(t testing.TB, extraEnv map[string]string) *lab {
 	t.Helper()
 	dir := t.TempDir()
 	env := map[string]string{
@@ -83,7 +83,7 @@ func startLab(t *testing.T, extraEnv map[string]string) *lab {
 	return l
 }
 
-func waitHealthy(t *testing.T, base string) {
+func waitHealthy(t testing.TB, base string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {

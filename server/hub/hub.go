@@ -60,6 +60,9 @@ func New(log *slog.Logger, handler Handler, readLimit int64) *Hub {
 		upgrader: websocket.Upgrader{
 			ReadBufferSize:  1024,
 			WriteBufferSize: 1024,
+			// Write buffers are lent for the time of a write only: an
+			// idle connection holds none.
+			WriteBufferPool: &sync.Pool{},
 			// The socket is same-origin only: a page on another origin (or
 			// with Origin: null) gets 403. Embedding goes through the
 			// page's frame-ancestors, never through this socket.

@@ -12,7 +12,7 @@ import (
 
 // openTestDB opens a database in a file of its own: each pooled connection of
 // ":memory:" would be a database of its own.
-func openTestDB(t *testing.T) (*DB, string) {
+func openTestDB(t testing.TB) (*DB, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "test.db")
 	db, err := Open(context.Background(), path)

@@ -1,0 +1,160 @@
+package hub
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// follower follows the run named in its first message and says so.
+type follower struct{ hub *Hub }
+
+func (f *follower) Hello() []byte { return nil }
+func (f *follower) HandleMessage(ctx context.Context, c *Conn, msg []byte) {
+	f.hub.Follow(c, string(msg))
+	c.Send([]byte("ok"))
+}
+
+func benchHub(b *testing.B) (*Hub, *httptest.Server) {
+	f := &follower{}
+	h := New(slog.New(slog.NewTextHandler(io.Discard, nil)), f, 1024)
+	f.hub = h
+	srv := httptest.NewServer(h)
+	b.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		h.Shutdown(ctx)
+		srv.Close()
+	})
+	return h, srv
+}
+
+// deliveryP99 starts runs clients, each following its own run, then
+// publishes events stage-sized events for every run at once, and returns the
+// 99th percentile of the time from Publish to the client having the event.
+func deliveryP99(b *testing.B, runs, events int) time.Duration {
+	h, srv := benchHub(b)
+	url := "ws" + strings.TrimPrefix(srv.URL, "http")
+	conns := make([]*websocket.Conn, runs)
+	for i := range conns {
+		ws, _, err := websocket.DefaultDialer.Dial(url, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer ws.Close()
+		ws.WriteMessage(websocket.TextMessage, []byte(fmt.Sprint("run-", i)))
+		ws.ReadMessage()
+		conns[i] = ws
+	}
+	var mu sync.Mutex
+	var lat []time.Duration
+	var wg sync.WaitGroup
+	for _, ws := range conns {
+		wg.Add(1)
+		go func(ws *websocket.Conn) {
+			defer wg.Done()
+			for n := 0; n < events; n++ {
+				_, msg, err := ws.ReadMessage()
+				if err != nil {
+					return
+				}
+				d := time.Duration(time.Now().UnixNano() - int64(binary.BigEndian.Uint64(msg)))
+				mu.Lock()
+				lat = append(lat, d)
+				mu.Unlock()
+			}
+		}(ws)
+	}
+	pad := make([]byte, 200) // about one event's JSON
+	for n := 0; n < events; n++ {
+		for i := 0; i < runs; i++ {
+			msg := make([]byte, 8, 8+len(pad))
+			binary.BigEndian.PutUint64(msg, uint64(time.Now().UnixNano()))
+			h.Publish(fmt.Sprint("run-", i), append(msg, pad...))
+		}
+	}
+	wg.Wait()
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	if len(lat) == 0 {
+		b.Fatal("no event arrived")
+	}
+	return lat[len(lat)*99/100]
+}
+
+// BenchmarkEventDelivery: from the moment the server publishes a stage to the
+// moment a subscribed client has it, clients and server on this machine.
+// Targets: p99 at most 5 ms with 100 runs in flight, at most 100 ms with
+// 1,000 runs starting together.
+func BenchmarkEventDelivery(b *testing.B) {
+	for _, tt := range []struct {
+		runs   int
+		target time.Duration
+	}{{100, 5 * time.Millisecond}, {1000, 100 * time.Millisecond}} {
+		b.Run(fmt.Sprint(tt.runs, "-runs"), func(b *testing.B) {
+			var worst time.Duration
+			for i := 0; i < b.N; i++ {
+				worst = max(worst, deliveryP99(b, tt.runs, 15))
+			}
+			b.ReportMetric(float64(worst.Microseconds())/1000, "p99-ms")
+			b.Logf("%d runs, 15 events each: p99 delivery %.2f ms — target at most %v", tt.runs, float64(worst.Microseconds())/1000, tt.target)
+		})
+	}
+}
+
+// BenchmarkIdleConnMemory holds idle websockets open and measures the
+// memory they take: heap and stacks, per connection. The clients are bare
+// TCP connections after the handshake (under 1 KB each), in the same
+// process, so their share is counted too. Target: at most 16 KB each.
+func BenchmarkIdleConnMemory(b *testing.B) {
+	const n = 4000 // both ends live in this process: 10,000 would pass its file limit
+	for i := 0; i < b.N; i++ {
+		h, srv := benchHub(b)
+		addr := strings.TrimPrefix(srv.URL, "http://")
+		before := memInUse()
+		conns := make([]net.Conn, 0, n)
+		for j := 0; j < n; j++ {
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				b.Fatal(err)
+			}
+			fmt.Fprintf(c, "GET / HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", addr)
+			r := bufio.NewReaderSize(c, 256)
+			res, err := http.ReadResponse(r, nil)
+			if err != nil || res.StatusCode != http.StatusSwitchingProtocols {
+				b.Fatalf("handshake %d: %v", j, err)
+			}
+			conns = append(conns, c)
+		}
+		for h.Len() < n {
+			time.Sleep(10 * time.Millisecond)
+		}
+		after := memInUse()
+		per := float64(after-before) / n / 1024
+		b.ReportMetric(per, "KB/conn")
+		b.Logf("%d idle websockets: %.1f KB each (server and bare clients) — target at most 16 KB", n, per)
+		for _, c := range conns {
+			c.Close()
+		}
+	}
+}
+
+func memInUse() uint64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapInuse + m.StackInuse
+}

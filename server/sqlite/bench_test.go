@@ -1,0 +1,74 @@
+package sqlite
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"reqlab/app/stage"
+)
+
+// fullRun is the batch a typical run stores: fourteen ended stages.
+func fullRun() []stage.Event {
+	var events []stage.Event
+	for _, id := range stage.All() {
+		side, _ := stage.SideOf(id)
+		events = append(events, stage.Event{Stage: id, Side: side, Phase: stage.End, TMs: 1, DurMs: stage.Ms(0.5), State: stage.Done,
+			Detail: stage.Detail{Reason: stage.ReasonCacheMiss}})
+	}
+	return events
+}
+
+// BenchmarkPersistRuns stores whole runs, each opened and then given its
+// fourteen events in one transaction. Target: at least 10,000 runs a second.
+func BenchmarkPersistRuns(b *testing.B) {
+	db, _ := openTestDB(b)
+	ctx := context.Background()
+	events := fullRun()
+	req := stage.Request{Method: "GET", URL: "/site/api/cursos"}
+	ids := make([]string, b.N)
+	for i := range ids {
+		ids[i] = stage.NewRunID()
+	}
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		if _, err := db.CreateRun(ctx, ids[i], "s", req); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := db.Append(ctx, Batch{RunID: ids[i], Events: events, Complete: true}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	perSecond := float64(b.N) / time.Since(start).Seconds()
+	b.ReportMetric(perSecond, "runs/s")
+	b.Logf("runs persisted: %.0f a second — target at least 10000", perSecond)
+}
+
+// BenchmarkReplayLoad reads back a stored run of 200 events, as playback and
+// the API do. Target: at most 5 ms.
+func BenchmarkReplayLoad(b *testing.B) {
+	db, _ := openTestDB(b)
+	ctx := context.Background()
+	id := stage.NewRunID()
+	db.CreateRun(ctx, id, "s", stage.Request{Method: "GET", URL: "/site/"})
+	e := stage.Event{Stage: stage.Assets, Side: stage.Client, Phase: stage.Start, State: stage.Active, TMs: 1}
+	var events []stage.Event
+	for i := 0; i < 200; i++ {
+		events = append(events, e)
+	}
+	if _, err := db.Append(ctx, Batch{RunID: id, Events: events}); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		run, err := db.Run(ctx, id)
+		if err != nil || len(run.Events) != 200 {
+			b.Fatal(err, len(run.Events))
+		}
+	}
+	ms := float64(time.Since(start).Microseconds()) / 1000 / float64(b.N)
+	b.ReportMetric(ms, "ms/load")
+	b.Logf("a 200-event run loads in %.3f ms — target at most 5 ms", ms)
+}
