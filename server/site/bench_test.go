@@ -14,7 +14,6 @@ import (
 	"reqlab/server/sqlite"
 )
 
-
 // BenchmarkInstrumentationCost answers GET /site/api/cursos two ways,
 // turn and turn about in one run: through the routes alone, and through the
 // whole instrumentation of a traced request (arrival, route, db and respond

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"reqlab/app/stage"
@@ -110,31 +111,9 @@ func (db *DB) Append(ctx context.Context, b Batch) ([]stage.Event, error) {
 		}
 	}
 
-	out := make([]stage.Event, len(b.Events))
-	for i, e := range b.Events {
-		if e.Phase == stage.End {
-			var n int
-			if err := tx.QueryRowContext(ctx,
-				`SELECT count(*) FROM events WHERE run_id = ? AND stage = ? AND phase = 'end'`,
-				b.RunID, e.Stage).Scan(&n); err != nil {
-				return nil, fmt.Errorf("append: %w", err)
-			}
-			if n > 0 {
-				return nil, fmt.Errorf("%w: %s", ErrStageEnded, e.Stage)
-			}
-		}
-		detail, err := json.Marshal(e.Detail)
-		if err != nil {
-			return nil, fmt.Errorf("append: %w", err)
-		}
-		last++
-		e.Seq = last
-		if _, err := tx.ExecContext(ctx,
-			`INSERT INTO events (run_id, seq, stage, side, phase, t_ms, dur_ms, state, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			b.RunID, e.Seq, e.Stage, e.Side, e.Phase, e.TMs, e.DurMs, e.State, detail); err != nil {
-			return nil, fmt.Errorf("append event: %w", err)
-		}
-		out[i] = e
+	out, err := insertEvents(ctx, tx, b.RunID, last, b.Events)
+	if err != nil {
+		return nil, err
 	}
 	if b.Complete {
 		if _, err := tx.ExecContext(ctx, `UPDATE runs SET state = 'complete' WHERE id = ?`, b.RunID); err != nil {
@@ -143,6 +122,60 @@ func (db *DB) Append(ctx context.Context, b Batch) ([]stage.Event, error) {
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("append: %w", err)
+	}
+	return out, nil
+}
+
+// insertEvents numbers events from last+1 and stores them with one
+// statement, after checking that none ends a stage that has ended already.
+func insertEvents(ctx context.Context, tx *sql.Tx, runID string, last int64, events []stage.Event) ([]stage.Event, error) {
+	out := make([]stage.Event, len(events))
+	if len(events) == 0 {
+		return out, nil
+	}
+	ended := map[stage.ID]bool{}
+	rows, err := tx.QueryContext(ctx, `SELECT stage FROM events WHERE run_id = ? AND phase = 'end'`, runID)
+	if err != nil {
+		return nil, fmt.Errorf("append: %w", err)
+	}
+	for rows.Next() {
+		var id stage.ID
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("append: %w", err)
+		}
+		ended[id] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("append: %w", err)
+	}
+
+	var q strings.Builder
+	q.WriteString(`INSERT INTO events (run_id, seq, stage, side, phase, t_ms, dur_ms, state, detail) VALUES `)
+	args := make([]any, 0, 9*len(events))
+	for i, e := range events {
+		if e.Phase == stage.End {
+			if ended[e.Stage] {
+				return nil, fmt.Errorf("%w: %s", ErrStageEnded, e.Stage)
+			}
+			ended[e.Stage] = true
+		}
+		detail, err := json.Marshal(e.Detail)
+		if err != nil {
+			return nil, fmt.Errorf("append: %w", err)
+		}
+		last++
+		e.Seq = last
+		out[i] = e
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		args = append(args, runID, e.Seq, e.Stage, e.Side, e.Phase, e.TMs, e.DurMs, e.State, detail)
+	}
+	if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+		return nil, fmt.Errorf("append events: %w", err)
 	}
 	return out, nil
 }
