@@ -9,16 +9,19 @@ import (
 	"github.com/gorilla/websocket"
 )
 
-// Conn is one client's websocket.
+// Conn is one client's websocket. It has one reader goroutine for its whole
+// life; a writer goroutine runs only while there are messages to send, so an
+// idle connection holds one goroutine and no write buffer. Pings come from
+// the hub's one ticker, as control frames, which may be written beside a
+// message.
 type Conn struct {
-	hub  *Hub
-	ws   *websocket.Conn
-	send chan []byte   // never closed: done says the connection is over
-	done chan struct{} // closed once, by Close
-	once sync.Once
+	hub *Hub
+	ws  *websocket.Conn
 
-	closeCode int
-	closeText string
+	mu      sync.Mutex
+	queue   [][]byte // messages waiting, at most sendBuffer
+	writing bool     // a writer goroutine is draining queue: the only writer of messages
+	closed  bool
 
 	runs    map[string]struct{} // guarded by hub.mu
 	session string
@@ -27,33 +30,88 @@ type Conn struct {
 // Session returns the lab session the connection belongs to.
 func (c *Conn) Session() string { return c.session }
 
-// Send queues msg for the client. A client whose buffer is full is too slow:
-// it is closed, and Send reports false.
+// Send queues msg for the client. A client that lets sendBuffer messages
+// pile up is too slow: it is cut off, and Send reports false.
 func (c *Conn) Send(msg []byte) bool {
-	select {
-	case <-c.done:
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
 		return false
-	default:
 	}
-	select {
-	case c.send <- msg:
-		return true
-	default:
+	if len(c.queue) >= sendBuffer {
+		c.mu.Unlock()
 		// Its socket is full too, so no close frame would get through, and
 		// the writer may be stuck in a write: cut the connection now.
-		c.Close(websocket.ClosePolicyViolation, "too slow: messages were not read in time")
-		c.ws.Close()
+		c.cut()
 		return false
+	}
+	c.queue = append(c.queue, msg)
+	start := !c.writing
+	c.writing = true
+	c.mu.Unlock()
+	if start {
+		go c.write()
+	}
+	return true
+}
+
+// write sends what is queued until the queue is empty, then ends.
+func (c *Conn) write() {
+	for {
+		c.mu.Lock()
+		batch := c.queue
+		c.queue = nil
+		if len(batch) == 0 || c.closed {
+			c.writing = false
+			c.mu.Unlock()
+			return
+		}
+		c.mu.Unlock()
+		for _, msg := range batch {
+			c.ws.SetWriteDeadline(time.Now().Add(writeWait))
+			if err := c.ws.WriteMessage(websocket.TextMessage, msg); err != nil {
+				c.mu.Lock()
+				c.writing = false
+				c.mu.Unlock()
+				c.cut()
+				return
+			}
+		}
 	}
 }
 
-// Close ends the connection: the writer sends a close frame with code and
-// text, then closes the socket.
+// ping sends a ping; a connection that cannot take one is cut.
+func (c *Conn) ping() {
+	if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
+		c.cut()
+	}
+}
+
+// Close ends the connection politely: a close frame with code and text,
+// then the socket closes. What was still queued is dropped.
 func (c *Conn) Close(code int, text string) {
-	c.once.Do(func() {
-		c.closeCode, c.closeText = code, text
-		close(c.done)
-	})
+	if !c.markClosed() {
+		return
+	}
+	c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, text), time.Now().Add(time.Second))
+	c.ws.Close()
+}
+
+// cut ends the connection at once, with no close frame.
+func (c *Conn) cut() {
+	if c.markClosed() {
+		c.ws.Close()
+	}
+}
+
+func (c *Conn) markClosed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return false
+	}
+	c.closed, c.queue = true, nil
+	return true
 }
 
 // readPump reads messages until the connection fails or closes, and hands
@@ -81,37 +139,5 @@ func (c *Conn) readPump(ctx context.Context) {
 			continue
 		}
 		c.hub.handler.HandleMessage(ctx, c, msg)
-	}
-}
-
-// writePump is the connection's only writer: queued messages, pings, and the
-// close frame at the end.
-func (c *Conn) writePump() {
-	ticker := time.NewTicker(pingPeriod)
-	defer func() {
-		ticker.Stop()
-		c.ws.Close()
-	}()
-	for {
-		select {
-		case msg := <-c.send:
-			c.ws.SetWriteDeadline(time.Now().Add(writeWait))
-			if err := c.ws.WriteMessage(websocket.TextMessage, msg); err != nil {
-				c.Close(websocket.CloseAbnormalClosure, "")
-				return
-			}
-		case <-ticker.C:
-			c.ws.SetWriteDeadline(time.Now().Add(writeWait))
-			if err := c.ws.WriteMessage(websocket.PingMessage, nil); err != nil {
-				c.Close(websocket.CloseAbnormalClosure, "")
-				return
-			}
-		case <-c.done:
-			if c.closeCode != websocket.CloseAbnormalClosure {
-				c.ws.WriteControl(websocket.CloseMessage,
-					websocket.FormatCloseMessage(c.closeCode, c.closeText), time.Now().Add(writeWait))
-			}
-			return
-		}
 	}
 }

@@ -47,18 +47,21 @@ type Hub struct {
 	conns   map[*Conn]struct{}
 	runs    map[string]map[*Conn]struct{}
 	stopped bool
-	wg      sync.WaitGroup
+	wg      sync.WaitGroup // the readers, and the pinger
+	stop    chan struct{}
 }
 
 // New returns a hub whose messages go to handler. readLimit bounds one
 // incoming message: a larger one closes the connection with 1009.
 func New(log *slog.Logger, handler Handler, readLimit int64) *Hub {
-	return &Hub{
+	h := &Hub{
 		log:     log,
 		handler: handler,
 		readMax: readLimit,
 		upgrader: websocket.Upgrader{
-			ReadBufferSize:  1024,
+			// A small read buffer of its own, so that net/http's (4 KB)
+			// goes with the handler that upgraded the connection.
+			ReadBufferSize:  512,
 			WriteBufferSize: 1024,
 			// Write buffers are lent for the time of a write only: an
 			// idle connection holds none.
@@ -70,6 +73,34 @@ func New(log *slog.Logger, handler Handler, readLimit int64) *Hub {
 		},
 		conns: make(map[*Conn]struct{}),
 		runs:  make(map[string]map[*Conn]struct{}),
+		stop:  make(chan struct{}),
+	}
+	h.wg.Add(1)
+	go h.pinger()
+	return h
+}
+
+// pinger pings every connection each pingPeriod, from one goroutine for
+// them all: the pongs keep their read deadlines alive.
+func (h *Hub) pinger() {
+	defer h.wg.Done()
+	t := time.NewTicker(pingPeriod)
+	defer t.Stop()
+	for {
+		select {
+		case <-h.stop:
+			return
+		case <-t.C:
+			h.mu.Lock()
+			conns := make([]*Conn, 0, len(h.conns))
+			for c := range h.conns {
+				conns = append(conns, c)
+			}
+			h.mu.Unlock()
+			for _, c := range conns {
+				c.ping()
+			}
+		}
 	}
 }
 
@@ -99,7 +130,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return // the upgrader has answered the client already
 	}
-	c := &Conn{hub: h, ws: ws, send: make(chan []byte, sendBuffer), done: make(chan struct{}), session: sessionOf(r)}
+	c := &Conn{hub: h, ws: ws, session: sessionOf(r)}
 	if !h.add(c) {
 		ws.WriteControl(websocket.CloseMessage,
 			websocket.FormatCloseMessage(websocket.CloseGoingAway, "server stopping"), time.Now().Add(time.Second))
@@ -109,12 +140,10 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if hello := h.handler.Hello(); hello != nil {
 		c.Send(hello)
 	}
-	h.wg.Add(1)
-	go func() {
-		defer h.wg.Done()
-		c.writePump()
-	}()
-	c.readPump(r.Context())
+	// The reader is a goroutine of its own, so that the handler returns and
+	// net/http lets go of the request and its buffers: an idle connection
+	// then holds only what it needs.
+	go c.readPump(context.Background())
 }
 
 func (h *Hub) add(c *Conn) bool {
@@ -191,6 +220,9 @@ func (h *Hub) Len() int {
 // ends, for their goroutines to finish. New connections are refused.
 func (h *Hub) Shutdown(ctx context.Context) error {
 	h.mu.Lock()
+	if !h.stopped {
+		close(h.stop)
+	}
 	h.stopped = true
 	conns := make([]*Conn, 0, len(h.conns))
 	for c := range h.conns {
