@@ -103,20 +103,15 @@ func (db *DB) Levels(ctx context.Context) ([]Level, Query, error) {
 func (db *DB) InsertCourse(ctx context.Context, c Course) (Course, Query, error) {
 	q := Query{SQL: InsertSQL}
 	start := time.Now()
-	err := func() error {
-		tx, err := db.write.BeginTx(ctx, nil)
-		if err != nil {
-			return err
-		}
-		defer tx.Rollback()
+	err := db.do(ctx, func(tx *sql.Tx) error {
 		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM cursos`).Scan(&n); err != nil {
+		if err := tx.QueryRow(`SELECT count(*) FROM cursos`).Scan(&n); err != nil {
 			return err
 		}
 		if n >= MaxCourses {
-			return ErrFull
+			return refuse(ErrFull)
 		}
-		res, err := tx.ExecContext(ctx, InsertSQL, c.Titulo, c.Nivel, c.Horas, c.Descripcion)
+		res, err := tx.Exec(InsertSQL, c.Titulo, c.Nivel, c.Horas, c.Descripcion)
 		if err != nil {
 			return err
 		}
@@ -124,8 +119,8 @@ func (db *DB) InsertCourse(ctx context.Context, c Course) (Course, Query, error)
 			return err
 		}
 		q.Rows = 1
-		return tx.Commit()
-	}()
+		return nil
+	})
 	q.Dur = time.Since(start)
 	if err != nil && !errors.Is(err, ErrFull) {
 		err = fmt.Errorf("insert course: %w", err)

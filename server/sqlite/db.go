@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -28,6 +29,12 @@ var ErrNotFound = errors.New("not found")
 type DB struct {
 	write *sql.DB
 	read  *sql.DB
+
+	writes     chan write           // to the writer goroutine (see writer.go)
+	stmts      map[string]*sql.Stmt // the writer's prepared statements
+	writerDone chan struct{}
+	closeMu    sync.RWMutex
+	closed     bool
 
 	// Now tells the time; tests replace it.
 	Now func() time.Time
@@ -65,11 +72,26 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	read.SetMaxOpenConns(8)
 	db.read = read
+	if err := db.startWriter(); err != nil {
+		read.Close()
+		write.Close()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
 	return db, nil
 }
 
-// Close closes the database.
+// Close finishes the writes under way and closes the database.
 func (db *DB) Close() error {
+	db.closeMu.Lock()
+	if !db.closed {
+		db.closed = true
+		close(db.writes)
+	}
+	db.closeMu.Unlock()
+	<-db.writerDone
+	for _, s := range db.stmts {
+		s.Close()
+	}
 	return errors.Join(db.read.Close(), db.write.Close())
 }
 

@@ -18,6 +18,33 @@ var ErrRunClosed = errors.New("run is complete")
 // ErrStageEnded is returned when a stage of a run is reported ended twice.
 var ErrStageEnded = errors.New("stage already ended")
 
+// The writer's usual statements, prepared once (see DB.stmt).
+const (
+	insertRunSQL = `INSERT INTO runs (id, created_at, session, method, url, request_headers, request_cookies, request_body, network)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	findRunSQL      = `SELECT state, (SELECT coalesce(max(seq), 0) FROM events WHERE run_id = runs.id) FROM runs WHERE id = ?`
+	endedSQL        = `SELECT stage FROM events WHERE run_id = ? AND phase = 'end'`
+	setRequestSQL   = `UPDATE runs SET method = ?, url = ?, request_headers = ?, request_body = ? WHERE id = ?`
+	setResponseSQL  = `UPDATE runs SET status = ?, response_headers = ?, response_body = ?, response_body_truncated = ? WHERE id = ?`
+	fillResponseSQL = setResponseSQL + ` AND status IS NULL`
+	completeSQL     = `UPDATE runs SET state = 'complete' WHERE id = ?`
+)
+
+var writerQueries = []string{insertRunSQL, findRunSQL, endedSQL, setRequestSQL, setResponseSQL, fillResponseSQL, completeSQL}
+
+// insertEventsSQL is the statement that stores n events at once.
+func insertEventsSQL(n int) string {
+	var q strings.Builder
+	q.WriteString(`INSERT INTO events (run_id, seq, stage, side, phase, t_ms, dur_ms, state, detail) VALUES `)
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?)")
+	}
+	return q.String()
+}
+
 // CreateRun stores a new, open run of a lab session, whose request is as the
 // client meant it.
 func (db *DB) CreateRun(ctx context.Context, id, session string, req stage.Request) (stage.Run, error) {
@@ -36,10 +63,11 @@ func (db *DB) CreateRun(ctx context.Context, id, session string, req stage.Reque
 	if err != nil {
 		return stage.Run{}, err
 	}
-	_, err = db.write.ExecContext(ctx,
-		`INSERT INTO runs (id, created_at, session, method, url, request_headers, request_cookies, request_body, network)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		id, run.CreatedAt.Format(time.RFC3339Nano), session, req.Method, req.URL, headers, cookies, req.Body, req.Network)
+	err = db.do(ctx, func(tx *sql.Tx) error {
+		_, err := db.exec(tx, insertRunSQL,
+			id, run.CreatedAt.Format(time.RFC3339Nano), session, req.Method, req.URL, headers, cookies, req.Body, req.Network)
+		return err
+	})
 	if err != nil {
 		return stage.Run{}, fmt.Errorf("create run: %w", err)
 	}
@@ -62,38 +90,51 @@ type Batch struct {
 	Complete bool
 }
 
-// Append stores a batch in one transaction and returns its events numbered
-// with the run's next seqs. It fails with ErrNotFound for an unknown run,
-// ErrRunClosed for a complete one and ErrStageEnded when a stage would end
-// twice.
+// Append stores a batch, whole or not at all, and returns its events
+// numbered with the run's next seqs. It fails with ErrNotFound for an unknown
+// run, ErrRunClosed for a complete one and ErrStageEnded when a stage would
+// end twice.
 func (db *DB) Append(ctx context.Context, b Batch) ([]stage.Event, error) {
-	tx, err := db.write.BeginTx(ctx, nil)
+	var out []stage.Event
+	err := db.do(ctx, func(tx *sql.Tx) error {
+		var err error
+		out, err = db.appendBatch(tx, b)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// appendBatch does Append's work in the writer's transaction. Every check
+// comes before the first change, so that a refusal changes nothing.
+func (db *DB) appendBatch(tx *sql.Tx, b Batch) ([]stage.Event, error) {
+	find, err := db.stmt(tx, findRunSQL)
 	if err != nil {
 		return nil, fmt.Errorf("append: %w", err)
 	}
-	defer tx.Rollback()
-
 	var state string
 	var last int64
-	err = tx.QueryRowContext(ctx,
-		`SELECT state, (SELECT coalesce(max(seq), 0) FROM events WHERE run_id = runs.id) FROM runs WHERE id = ?`,
-		b.RunID).Scan(&state, &last)
+	err = find.QueryRow(b.RunID).Scan(&state, &last)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return nil, ErrNotFound
+		return nil, refuse(ErrNotFound)
 	case err != nil:
 		return nil, fmt.Errorf("append: %w", err)
 	case stage.RunState(state) != stage.RunOpen:
-		return nil, ErrRunClosed
+		return nil, refuse(ErrRunClosed)
+	}
+	if err := db.checkEnded(tx, b.RunID, b.Events); err != nil {
+		return nil, err
 	}
 
-	if b.Request != nil {
-		headers, err := marshalJSON(b.Request.Headers, "[]")
+	if r := b.Request; r != nil {
+		headers, err := marshalJSON(r.Headers, "[]")
 		if err != nil {
 			return nil, err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE runs SET method = ?, url = ?, request_headers = ?, request_body = ? WHERE id = ?`,
-			b.Request.Method, b.Request.URL, headers, b.Request.Body, b.RunID); err != nil {
+		if _, err := db.exec(tx, setRequestSQL, r.Method, r.URL, headers, r.Body, b.RunID); err != nil {
 			return nil, fmt.Errorf("append request: %w", err)
 		}
 	}
@@ -102,65 +143,76 @@ func (db *DB) Append(ctx context.Context, b Batch) ([]stage.Event, error) {
 		if err != nil {
 			return nil, err
 		}
-		q := `UPDATE runs SET status = ?, response_headers = ?, response_body = ?, response_body_truncated = ? WHERE id = ?`
+		q := setResponseSQL
 		if b.Side == stage.Client {
-			q += ` AND status IS NULL`
+			q = fillResponseSQL // the server's answer, where there is one, stands
 		}
-		if _, err := tx.ExecContext(ctx, q, r.Status, headers, r.Body, r.BodyTruncated, b.RunID); err != nil {
+		if _, err := db.exec(tx, q, r.Status, headers, r.Body, r.BodyTruncated, b.RunID); err != nil {
 			return nil, fmt.Errorf("append response: %w", err)
 		}
 	}
-
-	out, err := insertEvents(ctx, tx, b.RunID, last, b.Events)
+	out, err := db.insertEvents(tx, b.RunID, last, b.Events)
 	if err != nil {
 		return nil, err
 	}
 	if b.Complete {
-		if _, err := tx.ExecContext(ctx, `UPDATE runs SET state = 'complete' WHERE id = ?`, b.RunID); err != nil {
+		if _, err := db.exec(tx, completeSQL, b.RunID); err != nil {
 			return nil, fmt.Errorf("append: %w", err)
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("append: %w", err)
 	}
 	return out, nil
 }
 
+// checkEnded refuses events that would end a stage twice.
+func (db *DB) checkEnded(tx *sql.Tx, runID string, events []stage.Event) error {
+	ending := false
+	for _, e := range events {
+		ending = ending || e.Phase == stage.End
+	}
+	if !ending {
+		return nil
+	}
+	q, err := db.stmt(tx, endedSQL)
+	if err != nil {
+		return fmt.Errorf("append: %w", err)
+	}
+	rows, err := q.Query(runID)
+	if err != nil {
+		return fmt.Errorf("append: %w", err)
+	}
+	defer rows.Close()
+	ended := map[stage.ID]bool{}
+	for rows.Next() {
+		var id stage.ID
+		if err := rows.Scan(&id); err != nil {
+			return fmt.Errorf("append: %w", err)
+		}
+		ended[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("append: %w", err)
+	}
+	for _, e := range events {
+		if e.Phase != stage.End {
+			continue
+		}
+		if ended[e.Stage] {
+			return refuse(fmt.Errorf("%w: %s", ErrStageEnded, e.Stage))
+		}
+		ended[e.Stage] = true
+	}
+	return nil
+}
+
 // insertEvents numbers events from last+1 and stores them with one
-// statement, after checking that none ends a stage that has ended already.
-func insertEvents(ctx context.Context, tx *sql.Tx, runID string, last int64, events []stage.Event) ([]stage.Event, error) {
+// statement.
+func (db *DB) insertEvents(tx *sql.Tx, runID string, last int64, events []stage.Event) ([]stage.Event, error) {
 	out := make([]stage.Event, len(events))
 	if len(events) == 0 {
 		return out, nil
 	}
-	ended := map[stage.ID]bool{}
-	rows, err := tx.QueryContext(ctx, `SELECT stage FROM events WHERE run_id = ? AND phase = 'end'`, runID)
-	if err != nil {
-		return nil, fmt.Errorf("append: %w", err)
-	}
-	for rows.Next() {
-		var id stage.ID
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("append: %w", err)
-		}
-		ended[id] = true
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("append: %w", err)
-	}
-
-	var q strings.Builder
-	q.WriteString(`INSERT INTO events (run_id, seq, stage, side, phase, t_ms, dur_ms, state, detail) VALUES `)
 	args := make([]any, 0, 9*len(events))
 	for i, e := range events {
-		if e.Phase == stage.End {
-			if ended[e.Stage] {
-				return nil, fmt.Errorf("%w: %s", ErrStageEnded, e.Stage)
-			}
-			ended[e.Stage] = true
-		}
 		detail, err := json.Marshal(e.Detail)
 		if err != nil {
 			return nil, fmt.Errorf("append: %w", err)
@@ -168,13 +220,9 @@ func insertEvents(ctx context.Context, tx *sql.Tx, runID string, last int64, eve
 		last++
 		e.Seq = last
 		out[i] = e
-		if i > 0 {
-			q.WriteString(", ")
-		}
-		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?)")
 		args = append(args, runID, e.Seq, e.Stage, e.Side, e.Phase, e.TMs, e.DurMs, e.State, detail)
 	}
-	if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+	if _, err := db.exec(tx, insertEventsSQL(len(events)), args...); err != nil {
 		return nil, fmt.Errorf("append events: %w", err)
 	}
 	return out, nil

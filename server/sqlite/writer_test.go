@@ -1,0 +1,63 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"testing"
+
+	"reqlab/app/stage"
+)
+
+// A group of writes commits together; one that fails half-way costs no
+// other its write, and leaves nothing of its own.
+func TestGroupCommitIsolatesAFailingWrite(t *testing.T) {
+	db, _ := openTestDB(t)
+	ctx := context.Background()
+	good := stage.NewRunID()
+	bad := stage.NewRunID()
+	boom := errors.New("boom")
+
+	done := make([]chan error, 3)
+	group := []write{
+		{fn: func(tx *sql.Tx) error {
+			_, err := db.exec(tx, insertRunSQL, good, "t", "s", "GET", "/site/", "[]", "[]", "", "")
+			return err
+		}},
+		{fn: func(tx *sql.Tx) error {
+			if _, err := db.exec(tx, insertRunSQL, bad, "t", "s", "GET", "/site/", "[]", "[]", "", ""); err != nil {
+				return err
+			}
+			return boom // after a change: the group cannot simply go on
+		}},
+		{fn: func(tx *sql.Tx) error { return refuse(ErrNotFound) }},
+	}
+	for i := range group {
+		done[i] = make(chan error, 1)
+		group[i].done = done[i]
+	}
+	db.commit(group)
+	if err := <-done[0]; err != nil {
+		t.Errorf("the good write: %v", err)
+	}
+	if err := <-done[1]; !errors.Is(err, boom) {
+		t.Errorf("the failing write: %v, want boom", err)
+	}
+	if err := <-done[2]; !errors.Is(err, ErrNotFound) {
+		t.Errorf("the refused write: %v, want ErrNotFound", err)
+	}
+	if ok, _ := db.RunExists(ctx, good); !ok {
+		t.Error("the good write was lost with the failing one")
+	}
+	if ok, _ := db.RunExists(ctx, bad); ok {
+		t.Error("the failing write left its row")
+	}
+}
+
+func TestWritesAfterCloseAreRefused(t *testing.T) {
+	db, _ := openTestDB(t)
+	db.Close()
+	if _, err := db.CreateRun(context.Background(), stage.NewRunID(), "s", stage.Request{Method: "GET", URL: "/site/"}); !errors.Is(err, ErrClosed) {
+		t.Errorf("CreateRun after Close: %v, want ErrClosed", err)
+	}
+}
