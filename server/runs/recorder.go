@@ -27,9 +27,10 @@ type Recorder struct {
 	log *slog.Logger
 	pub Publisher
 
-	// mu makes "store, then publish" one step, so that the followers of a
-	// run get its events in seq order.
-	mu sync.Mutex
+	// locks make "store, then publish" one step per run, so that the
+	// followers of a run get its events in seq order; runs that hash apart
+	// are stored at once, and the database commits them together.
+	locks [64]sync.Mutex
 
 	// busy counts, per run, the sample-site requests still being served and
 	// recorded; the client's last report waits for them (see Begin).
@@ -76,8 +77,9 @@ func (r *Recorder) Record(ctx context.Context, b sqlite.Batch) ([]stage.Event, e
 		r.awaitServer(wait, b.RunID)
 		cancel()
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	lock := &r.locks[lockIndex(b.RunID)]
+	lock.Lock()
+	defer lock.Unlock()
 	events, err := r.db.Append(ctx, b)
 	if err != nil {
 		return nil, err
@@ -128,6 +130,24 @@ func (r *Recorder) awaitServer(ctx context.Context, id string) {
 	case <-f.done:
 	case <-ctx.Done():
 	}
+}
+
+// lockIndex picks a run's lock by its id (random hex: its first byte will do).
+func lockIndex(id string) int {
+	if len(id) < 2 {
+		return 0
+	}
+	var b byte
+	for _, c := range []byte(id[:2]) {
+		b <<= 4
+		switch {
+		case '0' <= c && c <= '9':
+			b |= c - '0'
+		case 'a' <= c && c <= 'f':
+			b |= c - 'a' + 10
+		}
+	}
+	return int(b) % 64
 }
 
 // Since returns a run's stored events after seq after.
