@@ -147,12 +147,17 @@ func (s *Site) encode(v any) []byte {
 // write sends a JSON body. An answer is not cached unless its route said
 // otherwise: live data changes, and the lessons on caching set their rules.
 func (s *Site) write(w http.ResponseWriter, r *http.Request, status int, body []byte) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	if h.Get("Cache-Control") == "" {
-		h.Set("Cache-Control", "no-store")
+	if w.Header().Get("Cache-Control") == "" {
+		w.Header().Set("Cache-Control", "no-store")
 	}
+	send(w, r, status, "application/json; charset=utf-8", body)
+}
+
+// send answers with a body of a content type (none for HEAD).
+func send(w http.ResponseWriter, r *http.Request, status int, contentType string, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	if r.Method != http.MethodHead {
 		w.Write(body)

@@ -8,7 +8,6 @@ import (
 	"mime"
 	"net/http"
 	"path"
-	"strconv"
 	"time"
 )
 
@@ -74,14 +73,8 @@ func (s *Site) page(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Length", strconv.Itoa(b.Len()))
-	h.Set("Cache-Control", "no-cache")
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		w.Write(b.Bytes())
-	}
+	w.Header().Set("Cache-Control", "no-cache")
+	send(w, r, http.StatusOK, "text/html; charset=utf-8", b.Bytes())
 }
 
 // asset answers GET /site/static/…: the page's assets, which the browser
@@ -96,16 +89,10 @@ func (s *Site) asset(w http.ResponseWriter, r *http.Request) {
 		s.json(w, r, http.StatusNotFound, errorBody{Error: "no existe ese recurso"})
 		return
 	}
-	h := w.Header()
 	ct := mime.TypeByExtension(path.Ext(name))
 	if ct == "" {
 		ct = "application/octet-stream"
 	}
-	h.Set("Content-Type", ct)
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	h.Set("Cache-Control", "public, max-age=300")
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		w.Write(body)
-	}
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	send(w, r, http.StatusOK, ct, body)
 }

@@ -267,7 +267,7 @@ func TestTheAnswerIsKeptWithTheRun(t *testing.T) {
 	}
 }
 
-func send(t *testing.T, method, url string, body string, headers map[string]string) (*http.Response, string) {
+func request(t *testing.T, method, url string, body string, headers map[string]string) (*http.Response, string) {
 	t.Helper()
 	req, _ := http.NewRequest(method, url, strings.NewReader(body))
 	for k, v := range headers {
@@ -300,7 +300,7 @@ func TestCreateCourse(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res, body := send(t, "POST", srv.URL+"/site/api/cursos", tt.body, tt.hdr)
+			res, body := request(t, "POST", srv.URL+"/site/api/cursos", tt.body, tt.hdr)
 			if res.StatusCode != tt.status {
 				t.Fatalf("status %d (%s), want %d", res.StatusCode, body, tt.status)
 			}
@@ -329,7 +329,7 @@ func TestCachingRules(t *testing.T) {
 	if res.Header.Get("Cache-Control") != "no-cache" || etag == "" {
 		t.Fatalf("niveles: Cache-Control %q, ETag %q", res.Header.Get("Cache-Control"), etag)
 	}
-	res, body := send(t, "GET", srv.URL+"/site/api/niveles", "", map[string]string{"If-None-Match": etag})
+	res, body := request(t, "GET", srv.URL+"/site/api/niveles", "", map[string]string{"If-None-Match": etag})
 	if res.StatusCode != 304 || body != "" {
 		t.Errorf("revalidation: %d with %q, want 304 and no body", res.StatusCode, body)
 	}
@@ -337,7 +337,7 @@ func TestCachingRules(t *testing.T) {
 
 func TestCookiesTravelBothWaysAndWeigh(t *testing.T) {
 	srv, rec := newTestSite(t)
-	res, body := send(t, "GET", srv.URL+"/site/api/sesion", "", map[string]string{"Cookie": "visitas=4; tema=oscuro"})
+	res, body := request(t, "GET", srv.URL+"/site/api/sesion", "", map[string]string{"Cookie": "visitas=4; tema=oscuro"})
 	if sc := res.Header.Get("Set-Cookie"); !strings.HasPrefix(sc, "visitas=5;") || !strings.Contains(sc, "Path=/site/") {
 		t.Errorf("Set-Cookie %q, want visitas=5 for /site/", sc)
 	}
@@ -348,7 +348,7 @@ func TestCookiesTravelBothWaysAndWeigh(t *testing.T) {
 	// Past the server's 8 KB of headers, it refuses the request before routing.
 	id := rec.openRun()
 	heavy := "relleno=" + strings.Repeat("x", MaxHeaderBytes)
-	res, body = send(t, "GET", srv.URL+"/site/api/sesion", "", map[string]string{"Cookie": heavy, "traceparent": stage.Traceparent(id)})
+	res, body = request(t, "GET", srv.URL+"/site/api/sesion", "", map[string]string{"Cookie": heavy, "traceparent": stage.Traceparent(id)})
 	if res.StatusCode != 431 || !strings.Contains(body, "cookies") {
 		t.Errorf("a heavy cookie: %d %s, want 431", res.StatusCode, body)
 	}
