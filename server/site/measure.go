@@ -2,10 +2,8 @@ package site
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"reqlab/app/stage"
@@ -60,27 +58,32 @@ func (m *measure) queried(start time.Time, q sqlite.Query, err error) {
 // so that the browser's own tools see them too. Respond is not in it: it is
 // still under way when the header is sent.
 func (m *measure) serverTiming() string {
-	var parts []string
+	b := make([]byte, 0, 160)
 	add := func(name string, from, to time.Time, desc string) {
 		if from.IsZero() || to.IsZero() {
 			return
 		}
-		p := fmt.Sprintf("%s;dur=%.3f", name, ms(to.Sub(from)))
-		if desc != "" {
-			p += ";desc=" + strconv.Quote(desc)
+		if len(b) > 0 {
+			b = append(b, ", "...)
 		}
-		parts = append(parts, p)
+		b = append(b, name...)
+		b = append(b, ";dur="...)
+		b = strconv.AppendFloat(b, ms(to.Sub(from)), 'f', 3, 64)
+		if desc != "" {
+			b = append(b, ";desc="...)
+			b = strconv.AppendQuote(b, desc)
+		}
 	}
 	add(string(stage.Receive), m.arrived, m.received, "")
 	add(string(stage.Route), m.routeStart, m.routed, m.pattern)
 	if m.query != nil {
-		desc := fmt.Sprintf("%d rows", m.query.Rows)
+		desc := strconv.Itoa(m.query.Rows) + " rows"
 		if m.queryErr != nil {
 			desc = "error"
 		}
 		add(string(stage.DB), m.dbStart, m.dbStart.Add(m.query.Dur), desc)
 	}
-	return strings.Join(parts, ", ")
+	return string(b)
 }
 
 // events turns the measurements into the run's server events; t_ms counts

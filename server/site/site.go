@@ -15,7 +15,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"sort"
+	"slices"
+	"strings"
 	"time"
 
 	"reqlab/app/stage"
@@ -211,7 +212,7 @@ func (w *responseWriter) Write(b []byte) (int, error) {
 
 // sortHeaders orders headers by name, keeping the order of repeated ones.
 func sortHeaders(h []stage.Header) {
-	sort.SliceStable(h, func(i, j int) bool { return h[i].Name < h[j].Name })
+	slices.SortStableFunc(h, func(a, b stage.Header) int { return strings.Compare(a.Name, b.Name) })
 }
 
 // write sends b, no faster than the simulated network's bandwidth if there is
