@@ -24,14 +24,23 @@ func NewServer(log *slog.Logger, db *sqlite.DB, h *hub.Hub, sampleSite http.Hand
 	return securityHeaders(mux, frameAncestors)
 }
 
+// pagePolicy is the Content-Security-Policy of every page: its own origin
+// only, plus what go-app's client needs — compiling WebAssembly
+// ('wasm-unsafe-eval') and setting style attributes from Go (the waterfall's
+// bars). frame-ancestors is added per page.
+const pagePolicy = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; " +
+	"img-src 'self' data:; media-src 'self'; connect-src 'self'; frame-src 'self'; worker-src 'self'; " +
+	"manifest-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'"
+
 // securityHeaders sets the headers every answer carries. Who may frame a
 // page is said with CSP's frame-ancestors: the /embed/ pages by the origins
 // configured (any, where none are), every other page only by the lab itself.
 func securityHeaders(next http.Handler, frameAncestors []string) http.Handler {
-	embed := "frame-ancestors *"
+	embed := pagePolicy + "; frame-ancestors *"
 	if len(frameAncestors) > 0 {
-		embed = "frame-ancestors 'self' " + strings.Join(frameAncestors, " ")
+		embed = pagePolicy + "; frame-ancestors 'self' " + strings.Join(frameAncestors, " ")
 	}
+	page := pagePolicy + "; frame-ancestors 'self'"
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
@@ -39,7 +48,7 @@ func securityHeaders(next http.Handler, frameAncestors []string) http.Handler {
 		if strings.HasPrefix(r.URL.Path, "/embed/") {
 			h.Set("Content-Security-Policy", embed)
 		} else {
-			h.Set("Content-Security-Policy", "frame-ancestors 'self'")
+			h.Set("Content-Security-Policy", page)
 		}
 		next.ServeHTTP(w, r)
 	})
