@@ -4,7 +4,7 @@ WASM     := web/app.wasm
 BIN      := bin/reqlab
 GOFILES  := $(shell find app wasm server -name '*.go' -not -name '*_test.go') go.mod go.sum
 
-.PHONY: run build wasm test bench chromium vet screenshot clean
+.PHONY: run build wasm test fuzz bench chromium vet screenshot clean
 
 run: build
 	./$(BIN)
@@ -28,6 +28,16 @@ vet:
 # Every test: unit, integration and real-browser tests in headless Chromium.
 test: chromium $(WASM) vet
 	$(GO) test -race -count=1 ./...
+	$(MAKE) --no-print-directory fuzz FUZZTIME=3s
+
+# The fuzz targets, each for a short while (their seeds, in testdata, also
+# run with every go test): request rules, the websocket decoder, the run and
+# HAR encoders.
+FUZZTIME ?= 30s
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzRequestCheck$$' -fuzztime $(FUZZTIME) ./app/stage
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./app/wire
+	$(GO) test -run '^$$' -fuzz '^FuzzEncoders$$' -fuzztime $(FUZZTIME) ./server/har
 
 # The speed and memory benchmarks, each printed beside its target (see
 # BENCHMARKS.md). Figures, not pass/fail: this machine is shared and noisy.
