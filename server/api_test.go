@@ -152,3 +152,17 @@ func TestWasmIsServedPrecompressedAndPinnedToItsBuild(t *testing.T) {
 		}
 	}
 }
+
+func TestSettingsAreChecked(t *testing.T) {
+	for _, args := range [][]string{{"-keep-days", "-1"}, {"-keep-runs", "many"}, {"extra"}} {
+		if _, err := parseConfig(args, func(string) string { return "" }, io.Discard); err == nil {
+			t.Errorf("parseConfig(%v) took it", args)
+		}
+	}
+	c, err := parseConfig([]string{"-keep-days", "7"}, func(k string) string {
+		return map[string]string{"REQLAB_KEEP_DAYS": "1", "REQLAB_KEEP_RUNS": "50", "REQLAB_ADDR": ":9000"}[k]
+	}, io.Discard)
+	if err != nil || c.keepDays != 7 || c.keepRuns != 50 || c.addr != ":9000" {
+		t.Errorf("the flag wins over the variable, the variable over the default: %+v, %v", c, err)
+	}
+}

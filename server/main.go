@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -44,6 +45,8 @@ type config struct {
 	dbPath         string
 	webDir         string
 	frameAncestors []string // origins that may frame /embed/; none: any
+	keepDays       int      // runs older are deleted; 0: kept for ever
+	keepRuns       int      // at most this many runs are kept; 0: no limit
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -61,8 +64,17 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	flags.StringVar(&c.webDir, "web", env("REQLAB_WEB", ""), "serve the static files and app.wasm from this folder instead of the ones built in (REQLAB_WEB)")
 	ancestors := flags.String("frame-ancestors", env("REQLAB_FRAME_ANCESTORS", ""),
 		"space-separated origins that may embed /embed/ pages in a frame; empty: any (REQLAB_FRAME_ANCESTORS)")
+	keepDays := flags.String("keep-days", env("REQLAB_KEEP_DAYS", "30"), "delete runs older than this many days, 0 for never (REQLAB_KEEP_DAYS)")
+	keepRuns := flags.String("keep-runs", env("REQLAB_KEEP_RUNS", "100000"), "keep at most this many runs, the newest, 0 for no limit (REQLAB_KEEP_RUNS)")
 	if err := flags.Parse(args); err != nil {
 		return config{}, err
+	}
+	var err error
+	if c.keepDays, err = strconv.Atoi(*keepDays); err != nil || c.keepDays < 0 {
+		return config{}, fmt.Errorf("-keep-days: %q is not a number of days", *keepDays)
+	}
+	if c.keepRuns, err = strconv.Atoi(*keepRuns); err != nil || c.keepRuns < 0 {
+		return config{}, fmt.Errorf("-keep-runs: %q is not a number of runs", *keepRuns)
 	}
 	for _, o := range strings.Fields(*ancestors) {
 		u, err := url.Parse(o)
@@ -99,6 +111,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	defer db.Close()
+
+	go prune(ctx, log, db, time.Duration(cfg.keepDays)*24*time.Hour, cfg.keepRuns)
 
 	recorder := runs.NewRecorder(db, log)
 	socket := &runs.Socket{Recorder: recorder, Log: log}
@@ -137,6 +151,30 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// prune keeps the database bounded: at start and then every hour it deletes
+// the runs past their age or past the count kept, until ctx ends.
+func prune(ctx context.Context, log *slog.Logger, db *sqlite.DB, maxAge time.Duration, maxRuns int) {
+	if maxAge == 0 && maxRuns == 0 {
+		return
+	}
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		n, err := db.Prune(ctx, maxAge, maxRuns)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Error("prune runs", "err", err)
+		case n > 0:
+			log.Info("pruned old runs", "runs", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // displayAddr turns a listening address into one a browser can open.

@@ -173,3 +173,38 @@ func TestSampleQueries(t *testing.T) {
 		t.Errorf("Enrollments = %+v, %v; want SQLite's 'no such table'", q, err)
 	}
 }
+
+func TestPruneKeepsTheDatabaseBounded(t *testing.T) {
+	db, _ := openTestDB(t)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	var ids []string
+	for i := 0; i < 6; i++ { // one run a day, the oldest first
+		at := now.Add(time.Duration(i-5) * 24 * time.Hour)
+		db.Now = func() time.Time { return at }
+		id := stage.NewRunID()
+		db.CreateRun(ctx, id, "s", stage.Request{Method: "GET", URL: "/site/"})
+		db.Append(ctx, Batch{RunID: id, Events: []stage.Event{{Stage: stage.Wait, Side: stage.Client, Phase: stage.End, State: stage.Done}}})
+		ids = append(ids, id)
+	}
+	db.Now = func() time.Time { return now }
+
+	n, err := db.Prune(ctx, 3*24*time.Hour+time.Minute, 0) // older than 3 days: the first two
+	if err != nil || n != 2 {
+		t.Fatalf("Prune by age = %d, %v; want 2", n, err)
+	}
+	if n, _ = db.Prune(ctx, 0, 3); n != 1 { // keep the newest 3 of the 4 left
+		t.Fatalf("Prune by count deleted %d, want 1", n)
+	}
+	for i, id := range ids {
+		ok, _ := db.RunExists(ctx, id)
+		if want := i >= 3; ok != want {
+			t.Errorf("run %d (day %d) kept = %v, want %v", i, i-5, ok, want)
+		}
+	}
+	var orphans int
+	db.read.QueryRow(`SELECT count(*) FROM events WHERE run_id NOT IN (SELECT id FROM runs)`).Scan(&orphans)
+	if orphans != 0 {
+		t.Errorf("%d events left of deleted runs", orphans)
+	}
+}

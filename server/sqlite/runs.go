@@ -387,3 +387,34 @@ func marshalJSON[T any](v []T, empty string) (string, error) {
 	}
 	return string(b), nil
 }
+
+// Prune deletes runs older than maxAge, and the oldest beyond the newest
+// maxRuns, with their events, so that the database stays bounded. A zero
+// limit is no limit. It returns how many runs it deleted.
+func (db *DB) Prune(ctx context.Context, maxAge time.Duration, maxRuns int) (int64, error) {
+	var deleted int64
+	err := db.do(ctx, func(tx *sql.Tx) error {
+		if maxAge > 0 {
+			cutoff := db.Now().UTC().Add(-maxAge).Format(time.RFC3339Nano)
+			res, err := tx.Exec(`DELETE FROM runs WHERE created_at < ?`, cutoff)
+			if err != nil {
+				return err
+			}
+			n, _ := res.RowsAffected()
+			deleted += n
+		}
+		if maxRuns > 0 {
+			res, err := tx.Exec(`DELETE FROM runs WHERE id IN (SELECT id FROM runs ORDER BY created_at DESC, id LIMIT -1 OFFSET ?)`, maxRuns)
+			if err != nil {
+				return err
+			}
+			n, _ := res.RowsAffected()
+			deleted += n
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("prune runs: %w", err)
+	}
+	return deleted, nil
+}
