@@ -23,6 +23,7 @@ import (
 
 	"reqlab/app/wire"
 	"reqlab/server/hub"
+	"reqlab/server/limit"
 	"reqlab/server/runs"
 	"reqlab/server/site"
 	"reqlab/server/sqlite"
@@ -115,7 +116,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	go prune(ctx, log, db, time.Duration(cfg.keepDays)*24*time.Hour, cfg.keepRuns)
 
 	recorder := runs.NewRecorder(db, log)
-	socket := &runs.Socket{Recorder: recorder, Log: log}
+	socket := &runs.Socket{Recorder: recorder, Log: log,
+		// A student may open 30 runs at once, then 2 a second; the whole
+		// lab, 1,000 at once, then 200 a second.
+		Runs: limit.New(limit.Rate{PerSecond: 2, Burst: 30}, limit.Rate{PerSecond: 200, Burst: 1000})}
 	h := hub.New(log, socket, wire.MaxMessageBytes)
 	socket.Hub = h
 	recorder.SetPublisher(h)

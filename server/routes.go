@@ -3,7 +3,11 @@ package main
 import (
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
+
+	"reqlab/app/stage"
+	"reqlab/server/limit"
 
 	"reqlab/server/hub"
 	"reqlab/server/sqlite"
@@ -15,13 +19,37 @@ func NewServer(log *slog.Logger, db *sqlite.DB, h *hub.Hub, sampleSite http.Hand
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", handleHealthz(db))
 	mux.Handle("GET /ws", h)
-	mux.Handle("GET /api/runs", handleRuns(log, db))
-	mux.Handle("GET /api/runs/{id}", handleRun(log, db))
-	mux.Handle("GET /api/runs/{id}/har", handleHAR(log, db))
+	// The API and the sample site are metered per lab session where the
+	// request names one, and altogether.
+	limited := rateLimit(limit.New(limit.Rate{PerSecond: 50, Burst: 200}, limit.Rate{PerSecond: 5000, Burst: 10000}))
+	mux.Handle("GET /api/runs", limited(handleRuns(log, db)))
+	mux.Handle("GET /api/runs/{id}", limited(handleRun(log, db)))
+	mux.Handle("GET /api/runs/{id}/har", limited(handleHAR(log, db)))
 	mux.Handle("/api/", handleAPINotFound())
-	mux.Handle("/site/", sampleSite)
+	mux.Handle("/site/", limited(sampleSite))
 	mux.Handle("/", pages)
 	return securityHeaders(mux, frameAncestors)
+}
+
+// rateLimit answers 429 with Retry-After to a request past its limit. The
+// key is the lab session the request names (?session=), else the run it
+// belongs to (its traceparent), else none: a whole class shares one school
+// address, so the address is never the key.
+func rateLimit(l *limit.Limiter) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			key := r.URL.Query().Get("session")
+			if id, ok := stage.RunIDFromTraceparent(r.Header.Get("Traceparent")); ok && key == "" {
+				key = "run:" + id
+			}
+			if ok, wait := l.Allow(key); !ok {
+				w.Header().Set("Retry-After", strconv.Itoa(limit.Seconds(wait)))
+				writeError(w, nil, http.StatusTooManyRequests, "too many requests: try again in a moment", nil)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
 }
 
 // pagePolicy is the Content-Security-Policy of every page: its own origin

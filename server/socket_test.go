@@ -217,3 +217,65 @@ func TestSocketRefusesOtherOrigins(t *testing.T) {
 		}
 	}
 }
+
+func TestRunsAreMeteredPerSession(t *testing.T) {
+	l := startLab(t, nil)
+	dial := func(session string) *socket {
+		ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(l.url, "http")+"/ws?session="+session, http.Header{"Origin": {l.url}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { ws.Close() })
+		s := &socket{t: t, ws: ws}
+		s.read() // hello
+		return s
+	}
+	ana := dial(stage.NewRunID())
+	limited := 0
+	for i := 0; i < 40; i++ {
+		ana.send(wire.Message{Type: wire.Start, Ref: int64(i + 1), Request: &stage.Request{Method: "GET", URL: "/site/api/cursos"}})
+	}
+	for i := 0; i < 40; i++ {
+		m := ana.reply()
+		if m.Type == wire.Error {
+			if m.Code != wire.CodeRateLimited || m.RetryAfter < 1 {
+				t.Fatalf("refusal %+v, want rate-limited with a retry_after", m)
+			}
+			limited++
+		}
+	}
+	if limited == 0 || limited > 15 {
+		t.Errorf("%d of 40 quick runs refused, want the ones past a burst of 30", limited)
+	}
+	// A classmate behind the same school address is not held back.
+	luis := dial(stage.NewRunID())
+	if run := luis.start("/site/api/cursos"); run == "" {
+		t.Error("another session was refused")
+	}
+}
+
+func TestAPIAnswers429WithRetryAfter(t *testing.T) {
+	l := startLab(t, nil)
+	session := stage.NewRunID()
+	var last *http.Response
+	for i := 0; i < 400; i++ {
+		res, err := http.Get(l.url + "/api/runs?session=" + session)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode == http.StatusTooManyRequests {
+			last = res
+			break
+		}
+	}
+	if last == nil {
+		t.Fatal("400 requests at once from one session were all served")
+	}
+	if ra := last.Header.Get("Retry-After"); ra == "" || ra == "0" {
+		t.Errorf("429 with Retry-After %q", ra)
+	}
+	if res, _ := fetch(t, l.url+"/api/runs?session="+stage.NewRunID()); res.StatusCode != 200 {
+		t.Errorf("another session got %d", res.StatusCode)
+	}
+}

@@ -55,7 +55,7 @@ func TestEveryMessageIsInBothLanguages(t *testing.T) {
 }
 
 func TestEveryServerErrorHasAMessage(t *testing.T) {
-	for _, code := range []string{wire.CodeBadMessage, wire.CodeBadRequest, wire.CodeNotFound, wire.CodeRunClosed, wire.CodeBadEvent, wire.CodeInternal} {
+	for _, code := range []string{wire.CodeBadMessage, wire.CodeBadRequest, wire.CodeNotFound, wire.CodeRunClosed, wire.CodeBadEvent, wire.CodeInternal, wire.CodeRateLimited} {
 		if _, ok := messages["error.code."+code]; !ok {
 			t.Errorf("the error %s has no message in the page's languages", code)
 		}

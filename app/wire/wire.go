@@ -42,7 +42,7 @@ const (
 	Started Type = "started" // Ref, Run: the run is open and followed by this connection
 	Event   Type = "event"   // Run, Event: one event of a followed run
 	Ack     Type = "ack"     // Ref, Run, Seq: a report is stored, up to Seq
-	Error   Type = "error"   // Ref, Code, Message, Fields
+	Error   Type = "error"   // Ref, Code, Message, Fields, RetryAfter
 )
 
 // Message is every message, in one shape; each type uses the fields its
@@ -62,16 +62,19 @@ type Message struct {
 	Code     string             `json:"code,omitempty"`
 	Message  string             `json:"message,omitempty"`
 	Fields   []stage.FieldError `json:"fields,omitempty"`
+	// RetryAfter, with CodeRateLimited, is how many seconds to wait.
+	RetryAfter int `json:"retry_after,omitempty"`
 }
 
 // Error codes.
 const (
-	CodeBadMessage = "bad-message" // not JSON, or not a message of a known shape
-	CodeBadRequest = "bad-request" // a start whose request is refused; Fields say why
-	CodeNotFound   = "not-found"   // no such run
-	CodeRunClosed  = "run-closed"  // the run is complete; nothing more is taken
-	CodeBadEvent   = "bad-event"   // a reported event is refused
-	CodeInternal   = "internal"    // the server failed; the detail is in its log
+	CodeBadMessage  = "bad-message"  // not JSON, or not a message of a known shape
+	CodeBadRequest  = "bad-request"  // a start whose request is refused; Fields say why
+	CodeNotFound    = "not-found"    // no such run
+	CodeRunClosed   = "run-closed"   // the run is complete; nothing more is taken
+	CodeBadEvent    = "bad-event"    // a reported event is refused
+	CodeInternal    = "internal"     // the server failed; the detail is in its log
+	CodeRateLimited = "rate-limited" // too many runs too fast; RetryAfter says when to try again
 )
 
 // Decode reads one message from a browser and checks its shape: a known type

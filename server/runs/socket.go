@@ -9,6 +9,7 @@ import (
 	"reqlab/app/stage"
 	"reqlab/app/wire"
 	"reqlab/server/hub"
+	"reqlab/server/limit"
 	"reqlab/server/sqlite"
 )
 
@@ -17,6 +18,8 @@ type Socket struct {
 	Recorder *Recorder
 	Hub      *hub.Hub
 	Log      *slog.Logger
+	// Runs meters the runs each lab session opens, and all sessions'.
+	Runs *limit.Limiter
 }
 
 // Hello is the first message on every connection.
@@ -44,6 +47,13 @@ func (s *Socket) HandleMessage(ctx context.Context, c *hub.Conn, raw []byte) {
 }
 
 func (s *Socket) start(ctx context.Context, c *hub.Conn, m wire.Message) {
+	if s.Runs != nil {
+		if ok, wait := s.Runs.Allow(c.Session()); !ok {
+			c.Send(encode(wire.Message{Type: wire.Error, Ref: m.Ref, Code: wire.CodeRateLimited,
+				Message: "too many runs too fast", RetryAfter: limit.Seconds(wait)}))
+			return
+		}
+	}
 	run, fields, err := s.Recorder.Open(ctx, c.Session(), *m.Request)
 	switch {
 	case fields != nil:
@@ -90,7 +100,7 @@ func (s *Socket) report(ctx context.Context, c *hub.Conn, m wire.Message) {
 		reply.Code, reply.Message = wire.CodeNotFound, "no such run"
 	case errors.Is(err, sqlite.ErrRunClosed):
 		reply.Code, reply.Message = wire.CodeRunClosed, "the run is complete"
-	case errors.Is(err, sqlite.ErrStageEnded):
+	case errors.Is(err, sqlite.ErrStageEnded), errors.Is(err, sqlite.ErrTooManyEvents):
 		reply.Code, reply.Message = wire.CodeBadEvent, err.Error()
 	case err != nil:
 		s.fail(c, m.Ref, "report", err)

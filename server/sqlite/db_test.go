@@ -208,3 +208,23 @@ func TestPruneKeepsTheDatabaseBounded(t *testing.T) {
 		t.Errorf("%d events left of deleted runs", orphans)
 	}
 }
+
+func TestARunHasBoundedEvents(t *testing.T) {
+	db, _ := openTestDB(t)
+	ctx := context.Background()
+	id := stage.NewRunID()
+	db.CreateRun(ctx, id, "s", stage.Request{Method: "GET", URL: "/site/"})
+	e := stage.Event{Stage: stage.Assets, Side: stage.Client, Phase: stage.Start, State: stage.Active}
+	batch := make([]stage.Event, 100)
+	for i := range batch {
+		batch[i] = e
+	}
+	for i := 0; i < MaxEventsPerRun/100; i++ {
+		if _, err := db.Append(ctx, Batch{RunID: id, Events: batch}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.Append(ctx, Batch{RunID: id, Events: batch[:1]}); !errors.Is(err, ErrTooManyEvents) {
+		t.Errorf("event %d: %v, want ErrTooManyEvents", MaxEventsPerRun+1, err)
+	}
+}

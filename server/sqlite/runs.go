@@ -15,6 +15,13 @@ import (
 // ErrRunClosed is returned when events are added to a run that is complete.
 var ErrRunClosed = errors.New("run is complete")
 
+// ErrTooManyEvents is returned when a run would pass MaxEventsPerRun.
+var ErrTooManyEvents = errors.New("too many events for one run")
+
+// MaxEventsPerRun bounds one run's events: a request has fourteen stages; a
+// page load, one more for each asset at most.
+const MaxEventsPerRun = 500
+
 // ErrStageEnded is returned when a stage of a run is reported ended twice.
 var ErrStageEnded = errors.New("stage already ended")
 
@@ -124,6 +131,8 @@ func (db *DB) appendBatch(tx *sql.Tx, b Batch) ([]stage.Event, error) {
 		return nil, fmt.Errorf("append: %w", err)
 	case stage.RunState(state) != stage.RunOpen:
 		return nil, refuse(ErrRunClosed)
+	case last+int64(len(b.Events)) > MaxEventsPerRun:
+		return nil, refuse(ErrTooManyEvents)
 	}
 	if err := db.checkEnded(tx, b.RunID, b.Events); err != nil {
 		return nil, err
