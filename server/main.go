@@ -113,6 +113,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	defer db.Close()
 
+	if n, err := db.MarkInterrupted(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		log.Info("runs cut off when the server last stopped", "runs", n)
+	}
 	go prune(ctx, log, db, time.Duration(cfg.keepDays)*24*time.Hour, cfg.keepRuns)
 
 	recorder := runs.NewRecorder(db, log)

@@ -26,6 +26,9 @@ type RunState string
 const (
 	RunOpen     RunState = "open"     // started; events may still come
 	RunComplete RunState = "complete" // the client reported its last stage
+	// RunInterrupted is an open run whose server stopped before it was
+	// complete: its events up to then are kept.
+	RunInterrupted RunState = "interrupted"
 )
 
 // Header is one HTTP header line.

@@ -28,6 +28,9 @@ func (c *Lab) renderDiagram() app.UI {
 		app.H2().ID("path-heading").Text(l.T("path.heading")),
 		app.P().Class("intro").Text(l.T("path.intro")),
 		app.If(c.run != nil, func() app.UI { return c.renderRunMeta() }),
+		app.If(c.stored != nil && c.stored.State == stage.RunInterrupted, func() app.UI {
+			return app.P().Class("notice").Attr("role", "note").Attr("data-field", "interrupted").Text(l.T("run.interrupted"))
+		}),
 		c.renderPlayback(),
 		app.Div().Class("lanes").Body(app.Range(lanes).Slice(func(i int) app.UI {
 			lane := lanes[i]

@@ -117,8 +117,9 @@ var messages = map[string]text{
 	"field.body-too-large":       {"El cuerpo pasa de 64 KB, el límite del laboratorio.", "The body passes 64 KB, the lab's limit."},
 	"field.body-not-allowed":     {"GET y HEAD no llevan cuerpo: el navegador se niega a enviarlo.", "GET and HEAD carry no body: the browser refuses to send one."},
 
-	"run.har":    {"Descargar HAR", "Download HAR"},
-	"run.resend": {"Enviar de nuevo", "Send again"},
+	"run.interrupted": {"Esta ejecución se cortó: el servidor del laboratorio se detuvo antes de que terminara. Se muestra lo que llegó a guardarse.", "This run was cut off: the lab's server stopped before it ended. What was stored by then is shown."},
+	"run.har":         {"Descargar HAR", "Download HAR"},
+	"run.resend":      {"Enviar de nuevo", "Send again"},
 
 	"received.heading":        {"La petición tal como llegó al servidor: %d bytes de cabeceras, %d de cookies", "The request as the server received it: %d bytes of headers, %d of cookies"},
 	"received.none":           {"Esta petición no llegó al servidor.", "This request never reached the server."},

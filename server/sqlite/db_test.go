@@ -38,8 +38,8 @@ func TestOpenMigratesOnceAndUsesWAL(t *testing.T) {
 	defer again.Close()
 	var n int
 	again.read.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n)
-	if n != 4 {
-		t.Errorf("%d migrations recorded, want 4", n)
+	if n != 5 {
+		t.Errorf("%d migrations recorded, want 5", n)
 	}
 	courses, _, err := again.Courses(context.Background())
 	if err != nil || len(courses) != 6 {
@@ -226,5 +226,22 @@ func TestARunHasBoundedEvents(t *testing.T) {
 	}
 	if _, err := db.Append(ctx, Batch{RunID: id, Events: batch[:1]}); !errors.Is(err, ErrTooManyEvents) {
 		t.Errorf("event %d: %v, want ErrTooManyEvents", MaxEventsPerRun+1, err)
+	}
+}
+
+func TestOpenRunsAreMarkedInterrupted(t *testing.T) {
+	db, _ := openTestDB(t)
+	ctx := context.Background()
+	open, done := stage.NewRunID(), stage.NewRunID()
+	db.CreateRun(ctx, open, "s", stage.Request{Method: "GET", URL: "/site/"})
+	db.CreateRun(ctx, done, "s", stage.Request{Method: "GET", URL: "/site/"})
+	db.Append(ctx, Batch{RunID: done, Complete: true})
+	if n, err := db.MarkInterrupted(ctx); err != nil || n != 1 {
+		t.Fatalf("MarkInterrupted = %d, %v; want 1", n, err)
+	}
+	for id, want := range map[string]stage.RunState{open: stage.RunInterrupted, done: stage.RunComplete} {
+		if run, _ := db.Run(ctx, id); run.State != want {
+			t.Errorf("run is %s, want %s", run.State, want)
+		}
 	}
 }

@@ -249,7 +249,8 @@ func (db *DB) Run(ctx context.Context, id string) (stage.Run, error) {
 		truncated           bool
 	)
 	err := db.read.QueryRowContext(ctx,
-		`SELECT id, created_at, state, method, url, request_headers, request_cookies, request_body, network,
+		`SELECT id, created_at, CASE WHEN state = 'open' AND interrupted_at IS NOT NULL THEN 'interrupted' ELSE state END,
+		        method, url, request_headers, request_cookies, request_body, network,
 		        status, response_headers, response_body, response_body_truncated
 		 FROM runs WHERE id = ?`, id).
 		Scan(&run.ID, &created, &state, &run.Request.Method, &run.Request.URL, &reqHeaders, &cookies, &run.Request.Body,
@@ -287,7 +288,8 @@ func (db *DB) Run(ctx context.Context, id string) (stage.Run, error) {
 // Runs returns a session's latest runs, newest first.
 func (db *DB) Runs(ctx context.Context, session string, limit int) ([]stage.RunSummary, error) {
 	rows, err := db.read.QueryContext(ctx,
-		`SELECT r.id, r.created_at, r.state, r.method, r.url, coalesce(r.status, 0),
+		`SELECT r.id, r.created_at, CASE WHEN r.state = 'open' AND r.interrupted_at IS NOT NULL THEN 'interrupted' ELSE r.state END,
+		        r.method, r.url, coalesce(r.status, 0),
 		        (SELECT max(e.t_ms + coalesce(e.dur_ms, 0)) - min(e.t_ms) FROM events e
 		          WHERE e.run_id = r.id AND e.side = 'client' AND e.phase = 'end')
 		 FROM runs r WHERE r.session = ? ORDER BY r.created_at DESC, r.id LIMIT ?`, session, limit)
@@ -426,4 +428,23 @@ func (db *DB) Prune(ctx context.Context, maxAge time.Duration, maxRuns int) (int
 		return 0, fmt.Errorf("prune runs: %w", err)
 	}
 	return deleted, nil
+}
+
+// MarkInterrupted notes, at start, that the runs still open were cut off:
+// the server that was recording them stopped. It returns how many.
+func (db *DB) MarkInterrupted(ctx context.Context) (int64, error) {
+	var n int64
+	err := db.do(ctx, func(tx *sql.Tx) error {
+		res, err := tx.Exec(`UPDATE runs SET interrupted_at = ? WHERE state = 'open' AND interrupted_at IS NULL`,
+			db.Now().UTC().Format(time.RFC3339Nano))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("mark interrupted runs: %w", err)
+	}
+	return n, nil
 }
