@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"math/rand/v2"
 	"net/http"
 	"os/exec"
@@ -11,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -26,10 +28,7 @@ import (
 // there, and runs it cut off are marked interrupted.
 func TestKillNineAndRestart(t *testing.T) {
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "reqlab")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t, dir)
 	dbPath := filepath.Join(dir, "reqlab.db")
 	acked := map[string]int64{} // run → the last seq the server acknowledged
 	var cut []string            // runs left open when the server was killed
@@ -130,6 +129,16 @@ func TestKillNineAndRestart(t *testing.T) {
 	t.Logf("30 kills: %d runs acknowledged and all there, %d cut off and marked interrupted", len(acked), interrupted)
 }
 
+// buildBinary builds the server, as make does, into dir.
+func buildBinary(t *testing.T, dir string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "reqlab")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	return bin
+}
+
 // startBinary starts the built server on a free port and waits until it
 // answers.
 func startBinary(t *testing.T, bin, dbPath string) (*exec.Cmd, string) {
@@ -178,5 +187,54 @@ func readUntil(ws *websocket.Conn, want wire.Type) (wire.Message, bool) {
 		if m.Type == wire.Error {
 			return m, false
 		}
+	}
+}
+
+// TestSIGTERMShutsDownGracefully: on SIGTERM the server closes every
+// websocket with a close frame, stores what it acknowledged, and exits 0.
+func TestSIGTERMShutsDownGracefully(t *testing.T) {
+	dir := t.TempDir()
+	bin := buildBinary(t, dir)
+	dbPath := filepath.Join(dir, "reqlab.db")
+	cmd, url := startBinary(t, bin, dbPath)
+	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(url, "http")+"/ws", http.Header{"Origin": {url}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	ws.WriteJSON(wire.Message{Type: wire.Start, Ref: 1, Request: &stage.Request{Method: "GET", URL: "/site/api/cursos"}})
+	m, ok := readUntil(ws, wire.Started)
+	if !ok {
+		t.Fatal("no run started")
+	}
+	ws.WriteJSON(clientReport(m.Run))
+	ack, ok := readUntil(ws, wire.Ack)
+	if !ok {
+		t.Fatal("no ack")
+	}
+
+	cmd.Process.Signal(syscall.SIGTERM)
+	ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+	var ce *websocket.CloseError
+	for {
+		if _, _, err := ws.ReadMessage(); err != nil {
+			if !errors.As(err, &ce) || ce.Code != websocket.CloseGoingAway {
+				t.Errorf("the socket ended with %v, want a close frame 1001", err)
+			}
+			break
+		}
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("the server exited with %v, want 0", err)
+	}
+	db, err := sql.Open("sqlite3", "file:"+dbPath+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int64
+	db.QueryRow(`SELECT count(*) FROM events WHERE run_id = ?`, m.Run).Scan(&n)
+	if n != ack.Seq {
+		t.Errorf("%d events stored, %d acknowledged", n, ack.Seq)
 	}
 }
