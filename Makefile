@@ -4,7 +4,7 @@ WASM     := web/app.wasm
 BIN      := bin/reqlab
 GOFILES  := $(shell find app wasm server -name '*.go' -not -name '*_test.go') go.mod go.sum
 
-.PHONY: run build wasm test fuzz bench chromium vet screenshot clean
+.PHONY: run build wasm test fuzz bench soak chromium vet screenshot clean
 
 run: build
 	./$(BIN)
@@ -45,6 +45,10 @@ bench: chromium $(WASM)
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./server/sqlite ./server/site
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./server/hub
 	$(GO) test -run '^$$' -bench FirstLoad -benchtime 5x ./server
+
+# The load test: 1,000 lab sessions sending runs for 60 s, on loopback.
+soak: $(WASM)
+	REQLAB_SOAK=1 $(GO) test -count=1 -run '^TestSoak$$' -timeout 5m -v ./server
 
 # Chromium for the browser tests: installed with apt-get when run as root,
 # otherwise the one command to run is printed.
