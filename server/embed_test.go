@@ -30,6 +30,9 @@ func TestFrameAncestors(t *testing.T) {
 			if res.StatusCode != 200 || !strings.HasSuffix(got, "; "+tt.want) || !strings.HasPrefix(got, "default-src 'self'") {
 				t.Errorf("%d, CSP %q, want it to end %q", res.StatusCode, got, tt.want)
 			}
+			if res.Header.Get("X-Content-Type-Options") != "nosniff" || res.Header.Get("Referrer-Policy") != "same-origin" {
+				t.Errorf("nosniff %q, Referrer-Policy %q", res.Header.Get("X-Content-Type-Options"), res.Header.Get("Referrer-Policy"))
+			}
 			if res.Header.Get("X-Frame-Options") != "" {
 				t.Error("X-Frame-Options is set: CSP alone says who may frame")
 			}

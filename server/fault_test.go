@@ -143,7 +143,7 @@ func buildBinary(t *testing.T, dir string) string {
 // answers.
 func startBinary(t *testing.T, bin, dbPath string) (*exec.Cmd, string) {
 	t.Helper()
-	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-db", dbPath, "-keep-days", "0", "-keep-runs", "0")
+	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-db", dbPath, "-keep-days", "0", "-keep-runs", "0", "-keep-session-runs", "0")
 	out, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

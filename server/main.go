@@ -48,6 +48,7 @@ type config struct {
 	frameAncestors []string // origins that may frame /embed/; none: any
 	keepDays       int      // runs older are deleted; 0: kept for ever
 	keepRuns       int      // at most this many runs are kept; 0: no limit
+	keepPerSession int      // at most this many runs of one session are kept; 0: no limit
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -67,6 +68,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		"space-separated origins that may embed /embed/ pages in a frame; empty: any (REQLAB_FRAME_ANCESTORS)")
 	keepDays := flags.String("keep-days", env("REQLAB_KEEP_DAYS", "30"), "delete runs older than this many days, 0 for never (REQLAB_KEEP_DAYS)")
 	keepRuns := flags.String("keep-runs", env("REQLAB_KEEP_RUNS", "100000"), "keep at most this many runs, the newest, 0 for no limit (REQLAB_KEEP_RUNS)")
+	keepPerSession := flags.String("keep-session-runs", env("REQLAB_KEEP_SESSION_RUNS", "1000"),
+		"keep at most this many runs of one browser, the newest, 0 for no limit (REQLAB_KEEP_SESSION_RUNS)")
 	if err := flags.Parse(args); err != nil {
 		return config{}, err
 	}
@@ -76,6 +79,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	}
 	if c.keepRuns, err = strconv.Atoi(*keepRuns); err != nil || c.keepRuns < 0 {
 		return config{}, fmt.Errorf("-keep-runs: %q is not a number of runs", *keepRuns)
+	}
+	if c.keepPerSession, err = strconv.Atoi(*keepPerSession); err != nil || c.keepPerSession < 0 {
+		return config{}, fmt.Errorf("-keep-session-runs: %q is not a number of runs", *keepPerSession)
 	}
 	for _, o := range strings.Fields(*ancestors) {
 		u, err := url.Parse(o)
@@ -118,7 +124,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	} else if n > 0 {
 		log.Info("runs cut off when the server last stopped", "runs", n)
 	}
-	go prune(ctx, log, db, time.Duration(cfg.keepDays)*24*time.Hour, cfg.keepRuns)
+	go prune(ctx, log, db, time.Duration(cfg.keepDays)*24*time.Hour, cfg.keepPerSession, cfg.keepRuns)
 
 	recorder := runs.NewRecorder(db, log)
 	socket := &runs.Socket{Recorder: recorder, Log: log,
@@ -164,14 +170,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 // prune keeps the database bounded: at start and then every hour it deletes
 // the runs past their age or past the count kept, until ctx ends.
-func prune(ctx context.Context, log *slog.Logger, db *sqlite.DB, maxAge time.Duration, maxRuns int) {
-	if maxAge == 0 && maxRuns == 0 {
+func prune(ctx context.Context, log *slog.Logger, db *sqlite.DB, maxAge time.Duration, perSession, maxRuns int) {
+	if maxAge == 0 && perSession == 0 && maxRuns == 0 {
 		return
 	}
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
-		n, err := db.Prune(ctx, maxAge, maxRuns)
+		n, err := db.Prune(ctx, maxAge, perSession, maxRuns)
 		switch {
 		case err != nil && ctx.Err() == nil:
 			log.Error("prune runs", "err", err)

@@ -122,9 +122,9 @@ func (c *Conn) readPump(ctx context.Context) {
 		c.hub.remove(c)
 	}()
 	c.ws.SetReadLimit(c.hub.readMax)
-	c.ws.SetReadDeadline(time.Now().Add(pongWait))
+	c.ws.SetReadDeadline(time.Now().Add(c.hub.pongWait))
 	c.ws.SetPongHandler(func(string) error {
-		return c.ws.SetReadDeadline(time.Now().Add(pongWait))
+		return c.ws.SetReadDeadline(time.Now().Add(c.hub.pongWait))
 	})
 	for {
 		kind, msg, err := c.ws.ReadMessage()
@@ -134,7 +134,7 @@ func (c *Conn) readPump(ctx context.Context) {
 			}
 			return
 		}
-		c.ws.SetReadDeadline(time.Now().Add(pongWait))
+		c.ws.SetReadDeadline(time.Now().Add(c.hub.pongWait))
 		if kind != websocket.TextMessage {
 			continue
 		}

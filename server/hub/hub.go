@@ -21,10 +21,9 @@ import (
 
 // Timings and bounds of a connection.
 const (
-	writeWait  = 10 * time.Second  // a write that takes longer drops the client
-	pongWait   = 60 * time.Second  // silence longer than this closes the connection
-	pingPeriod = pongWait * 9 / 10 // pings keep an idle connection alive
-	sendBuffer = 256               // messages queued for one client before it counts as slow
+	writeWait  = 10 * time.Second // a write that takes longer drops the client
+	idleWait   = 60 * time.Second // silence longer than this (not even a pong) closes the connection
+	sendBuffer = 256              // messages queued for one client before it counts as slow
 )
 
 // Handler answers the messages that clients send.
@@ -42,6 +41,7 @@ type Hub struct {
 	handler  Handler
 	upgrader websocket.Upgrader
 	readMax  int64
+	pongWait time.Duration // silence longer than this closes a connection
 
 	mu      sync.Mutex
 	conns   map[*Conn]struct{}
@@ -54,10 +54,16 @@ type Hub struct {
 // New returns a hub whose messages go to handler. readLimit bounds one
 // incoming message: a larger one closes the connection with 1009.
 func New(log *slog.Logger, handler Handler, readLimit int64) *Hub {
+	return newHub(log, handler, readLimit, idleWait)
+}
+
+// newHub is New with the idle timeout to use; pings go out at 9/10 of it.
+func newHub(log *slog.Logger, handler Handler, readLimit int64, idle time.Duration) *Hub {
 	h := &Hub{
-		log:     log,
-		handler: handler,
-		readMax: readLimit,
+		pongWait: idle,
+		log:      log,
+		handler:  handler,
+		readMax:  readLimit,
 		upgrader: websocket.Upgrader{
 			// A small read buffer of its own, so that net/http's (4 KB)
 			// goes with the handler that upgraded the connection.
@@ -84,7 +90,7 @@ func New(log *slog.Logger, handler Handler, readLimit int64) *Hub {
 // them all: the pongs keep their read deadlines alive.
 func (h *Hub) pinger() {
 	defer h.wg.Done()
-	t := time.NewTicker(pingPeriod)
+	t := time.NewTicker(h.pongWait * 9 / 10)
 	defer t.Stop()
 	for {
 		select {

@@ -204,3 +204,55 @@ func TestShutdownClosesClientsWithACloseFrame(t *testing.T) {
 		}
 	}
 }
+
+// A client that answers pings stays; one that falls silent (no message, no
+// pong) is closed once the idle time passes.
+func TestPingsKeepLiveClientsAndIdleOnesAreClosed(t *testing.T) {
+	e := &echo{}
+	h := newHub(slog.New(slog.NewTextHandler(io.Discard, nil)), e, 1024, 400*time.Millisecond)
+	e.hub = h
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	defer h.Shutdown(context.Background())
+
+	live, _, _ := dial(t, srv, "")
+	silent, _, _ := dial(t, srv, "")
+	read(t, live)
+	read(t, silent)
+	silent.SetPingHandler(func(string) error { return nil }) // never answers
+	pings := make(chan struct{}, 10)
+	live.SetPingHandler(func(data string) error {
+		pings <- struct{}{}
+		return live.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(time.Second))
+	})
+	// Each client reads, so that control frames are handled.
+	go func() {
+		for {
+			if _, _, err := live.ReadMessage(); err != nil {
+				return
+			}
+		}
+	}()
+	silentErr := make(chan error, 1)
+	go func() {
+		for {
+			if _, _, err := silent.ReadMessage(); err != nil {
+				silentErr <- err
+				return
+			}
+		}
+	}()
+	select {
+	case err := <-silentErr:
+		t.Logf("the silent client was closed: %v", err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("a silent client was kept past its idle time")
+	}
+	if len(pings) == 0 {
+		t.Error("the live client got no ping")
+	}
+	time.Sleep(500 * time.Millisecond)
+	if h.Len() != 1 {
+		t.Errorf("%d connections open, want the live one only", h.Len())
+	}
+}

@@ -189,11 +189,11 @@ func TestPruneKeepsTheDatabaseBounded(t *testing.T) {
 	}
 	db.Now = func() time.Time { return now }
 
-	n, err := db.Prune(ctx, 3*24*time.Hour+time.Minute, 0) // older than 3 days: the first two
+	n, err := db.Prune(ctx, 3*24*time.Hour+time.Minute, 0, 0) // older than 3 days: the first two
 	if err != nil || n != 2 {
 		t.Fatalf("Prune by age = %d, %v; want 2", n, err)
 	}
-	if n, _ = db.Prune(ctx, 0, 3); n != 1 { // keep the newest 3 of the 4 left
+	if n, _ = db.Prune(ctx, 0, 0, 3); n != 1 { // keep the newest 3 of the 4 left
 		t.Fatalf("Prune by count deleted %d, want 1", n)
 	}
 	for i, id := range ids {
@@ -243,5 +243,34 @@ func TestOpenRunsAreMarkedInterrupted(t *testing.T) {
 		if run, _ := db.Run(ctx, id); run.State != want {
 			t.Errorf("run is %s, want %s", run.State, want)
 		}
+	}
+}
+
+func TestPruneCapsEachSession(t *testing.T) {
+	db, _ := openTestDB(t)
+	ctx := context.Background()
+	base := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	add := func(session string, i int) string {
+		at := base.Add(time.Duration(i) * time.Minute)
+		db.Now = func() time.Time { return at }
+		id := stage.NewRunID()
+		db.CreateRun(ctx, id, session, stage.Request{Method: "GET", URL: "/site/"})
+		return id
+	}
+	var ana []string
+	for i := 0; i < 5; i++ {
+		ana = append(ana, add("ana", i))
+	}
+	luis := add("luis", 0)
+	if n, err := db.Prune(ctx, 0, 2, 0); err != nil || n != 3 {
+		t.Fatalf("Prune per session = %d, %v; want ana's 3 oldest", n, err)
+	}
+	for i, id := range ana {
+		if ok, _ := db.RunExists(ctx, id); ok != (i >= 3) {
+			t.Errorf("ana's run %d kept = %v", i, ok)
+		}
+	}
+	if ok, _ := db.RunExists(ctx, luis); !ok {
+		t.Error("luis lost his only run to ana's cap")
 	}
 }

@@ -399,15 +399,25 @@ func marshalJSON[T any](v []T, empty string) (string, error) {
 	return string(b), nil
 }
 
-// Prune deletes runs older than maxAge, and the oldest beyond the newest
-// maxRuns, with their events, so that the database stays bounded. A zero
-// limit is no limit. It returns how many runs it deleted.
-func (db *DB) Prune(ctx context.Context, maxAge time.Duration, maxRuns int) (int64, error) {
+// Prune deletes runs older than maxAge, each session's oldest beyond its
+// newest perSession, and the oldest beyond the newest maxRuns in all, with
+// their events, so that the database stays bounded. A zero limit is no
+// limit. It returns how many runs it deleted.
+func (db *DB) Prune(ctx context.Context, maxAge time.Duration, perSession, maxRuns int) (int64, error) {
 	var deleted int64
 	err := db.do(ctx, func(tx *sql.Tx) error {
 		if maxAge > 0 {
 			cutoff := db.Now().UTC().Add(-maxAge).Format(time.RFC3339Nano)
 			res, err := tx.Exec(`DELETE FROM runs WHERE created_at < ?`, cutoff)
+			if err != nil {
+				return err
+			}
+			n, _ := res.RowsAffected()
+			deleted += n
+		}
+		if perSession > 0 {
+			res, err := tx.Exec(`DELETE FROM runs WHERE id IN (SELECT id FROM (
+				SELECT id, row_number() OVER (PARTITION BY session ORDER BY created_at DESC, id) AS n FROM runs) WHERE n > ?)`, perSession)
 			if err != nil {
 				return err
 			}
