@@ -109,6 +109,7 @@ func TestKillNineAndRestart(t *testing.T) {
 		}
 	}
 	interrupted := 0
+	var anInterrupted string
 	for _, run := range cut {
 		if _, done := acked[run]; done {
 			continue
@@ -120,6 +121,7 @@ func TestKillNineAndRestart(t *testing.T) {
 			switch got.State {
 			case stage.RunInterrupted:
 				interrupted++
+				anInterrupted = run
 			case stage.RunComplete:
 			default:
 				t.Errorf("run %s cut off by the kill is %q, want interrupted", run, got.State)
@@ -127,6 +129,13 @@ func TestKillNineAndRestart(t *testing.T) {
 		}
 	}
 	t.Logf("30 kills: %d runs acknowledged and all there, %d cut off and marked interrupted", len(acked), interrupted)
+
+	// The page says so of a run that was cut off.
+	if anInterrupted != "" {
+		ctx := newBrowser(t)
+		openLab(t, ctx, url+"/runs/"+anInterrupted)
+		waitFor(t, ctx, "the page to say the run was cut off", `!!document.querySelector('[data-field="interrupted"]')`)
+	}
 }
 
 // buildBinary builds the server, as make does, into dir.
