@@ -21,19 +21,17 @@ import (
 // courses of one level.
 func (s *Site) courses(w http.ResponseWriter, r *http.Request) {
 	m := measureOf(r)
-	m.route(r.Pattern)
 	var (
 		courses []sqlite.Course
 		q       sqlite.Query
 		err     error
 	)
-	start := time.Now()
 	if nivel := r.URL.Query().Get("nivel"); nivel != "" {
 		courses, q, err = s.db.CoursesOfLevel(r.Context(), nivel)
 	} else {
 		courses, q, err = s.db.Courses(r.Context())
 	}
-	m.queried(start, q, err)
+	m.queried(q, err)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -43,16 +41,14 @@ func (s *Site) courses(w http.ResponseWriter, r *http.Request) {
 
 func (s *Site) course(w http.ResponseWriter, r *http.Request) {
 	m := measureOf(r)
-	m.route(r.Pattern)
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id < 1 {
 		// The backend decides without its database: no such id can exist.
 		s.json(w, r, http.StatusBadRequest, errorBody{Error: "el id de un curso es un número entero positivo"})
 		return
 	}
-	start := time.Now()
 	course, q, err := s.db.Course(r.Context(), id)
-	m.queried(start, q, err)
+	m.queried(q, err)
 	switch {
 	case err != nil:
 		s.fail(w, r, err)
@@ -65,10 +61,8 @@ func (s *Site) course(w http.ResponseWriter, r *http.Request) {
 
 func (s *Site) enrollments(w http.ResponseWriter, r *http.Request) {
 	m := measureOf(r)
-	m.route(r.Pattern)
-	start := time.Now()
 	list, q, err := s.db.Enrollments(r.Context())
-	m.queried(start, q, err)
+	m.queried(q, err)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -169,7 +163,6 @@ func send(w http.ResponseWriter, r *http.Request, status int, contentType string
 // take gets 400 or 415 and nothing is inserted.
 func (s *Site) createCourse(w http.ResponseWriter, r *http.Request) {
 	m := measureOf(r)
-	m.route(r.Pattern)
 	if mt, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";"); strings.TrimSpace(strings.ToLower(mt)) != "application/json" {
 		s.json(w, r, http.StatusUnsupportedMediaType, errorBody{Error: "envía el curso en JSON, con Content-Type: application/json"})
 		return
@@ -198,9 +191,8 @@ func (s *Site) createCourse(w http.ResponseWriter, r *http.Request) {
 		s.json(w, r, http.StatusBadRequest, errorBody{Error: "las horas son un número entero de 1 a 1000"})
 		return
 	}
-	start := time.Now()
 	c, q, err := s.db.InsertCourse(r.Context(), sqlite.Course{Titulo: in.Titulo, Nivel: in.Nivel, Horas: in.Horas, Descripcion: in.Descripcion})
-	m.queried(start, q, err)
+	m.queried(q, err)
 	switch {
 	case errors.Is(err, sqlite.ErrFull):
 		s.json(w, r, http.StatusConflict, errorBody{Error: "el catálogo de ejemplo está lleno"})
@@ -217,10 +209,8 @@ func (s *Site) createCourse(w http.ResponseWriter, r *http.Request) {
 // leaves the browser.
 func (s *Site) frontPage(w http.ResponseWriter, r *http.Request) {
 	m := measureOf(r)
-	m.route(r.Pattern)
-	start := time.Now()
 	courses, q, err := s.db.Courses(r.Context())
-	m.queried(start, q, err)
+	m.queried(q, err)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -242,10 +232,8 @@ func (s *Site) frontPage(w http.ResponseWriter, r *http.Request) {
 // the server answers 304 with no body and the browser uses its copy.
 func (s *Site) levels(w http.ResponseWriter, r *http.Request) {
 	m := measureOf(r)
-	m.route(r.Pattern)
-	start := time.Now()
 	levels, q, err := s.db.Levels(r.Context())
-	m.queried(start, q, err)
+	m.queried(q, err)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -267,7 +255,6 @@ func (s *Site) levels(w http.ResponseWriter, r *http.Request) {
 // cookie that it sets, and that the browser sends back from then on.
 func (s *Site) visits(w http.ResponseWriter, r *http.Request) {
 	m := measureOf(r)
-	m.route(r.Pattern)
 	n := 0
 	if c, err := r.Cookie("visitas"); err == nil {
 		n, _ = strconv.Atoi(c.Value)

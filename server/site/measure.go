@@ -50,8 +50,8 @@ func (m *measure) route(pattern string) {
 }
 
 // queried notes a query that ran (and maybe failed).
-func (m *measure) queried(start time.Time, q sqlite.Query, err error) {
-	m.dbStart, m.query, m.queryErr = start, &q, err
+func (m *measure) queried(q sqlite.Query, err error) {
+	m.dbStart, m.query, m.queryErr = q.Start, &q, err
 }
 
 // serverTiming renders the stages measured so far as a Server-Timing header,

@@ -59,10 +59,8 @@ func levelImage(nivel string) string {
 // catalogue. It is revalidated on every visit; its assets are cached.
 func (s *Site) page(w http.ResponseWriter, r *http.Request) {
 	m := measureOf(r)
-	m.route(r.Pattern)
-	start := time.Now()
 	courses, q, err := s.db.Courses(r.Context())
-	m.queried(start, q, err)
+	m.queried(q, err)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -81,7 +79,6 @@ func (s *Site) page(w http.ResponseWriter, r *http.Request) {
 // may keep for five minutes.
 func (s *Site) asset(w http.ResponseWriter, r *http.Request) {
 	m := measureOf(r)
-	m.route(r.Pattern)
 	name := path.Clean("static/" + r.PathValue("file"))
 	body, err := fs.ReadFile(static, name)
 	m.respondStart = time.Now()

@@ -53,17 +53,26 @@ type Site struct {
 // New returns the sample site, serving under /site/.
 func New(db *sqlite.DB, rec Recorder, log *slog.Logger) *Site {
 	s := &Site{db: db, rec: rec, log: log, mux: http.NewServeMux()}
-	s.mux.HandleFunc("GET /site/api/cursos", s.courses)
-	s.mux.HandleFunc("POST /site/api/cursos", s.createCourse)
-	s.mux.HandleFunc("GET /site/api/cursos/{id}", s.course)
-	s.mux.HandleFunc("GET /site/api/inscripciones", s.enrollments)
-	s.mux.HandleFunc("GET /site/api/portada", s.frontPage)
-	s.mux.HandleFunc("GET /site/api/niveles", s.levels)
-	s.mux.HandleFunc("GET /site/api/sesion", s.visits)
-	s.mux.HandleFunc("GET /site/{$}", s.page)
-	s.mux.HandleFunc("GET /site/static/{file...}", s.asset)
-	s.mux.HandleFunc("/site/", s.notFound)
+	s.handle("GET /site/api/cursos", s.courses)
+	s.handle("POST /site/api/cursos", s.createCourse)
+	s.handle("GET /site/api/cursos/{id}", s.course)
+	s.handle("GET /site/api/inscripciones", s.enrollments)
+	s.handle("GET /site/api/portada", s.frontPage)
+	s.handle("GET /site/api/niveles", s.levels)
+	s.handle("GET /site/api/sesion", s.visits)
+	s.handle("GET /site/{$}", s.page)
+	s.handle("GET /site/static/{file...}", s.asset)
+	s.mux.HandleFunc("/site/", s.notFound) // notes no route chosen itself
 	return s
+}
+
+// handle adds a route whose handler is reached once the mux has chosen it:
+// that moment ends the route stage.
+func (s *Site) handle(pattern string, h http.HandlerFunc) {
+	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		measureOf(r).route(r.Pattern)
+		h(w, r)
+	})
 }
 
 // ServeHTTP measures the request through each server stage while the routes

@@ -56,9 +56,10 @@ const (
 // Query describes one statement as it ran: its text, the rows it returned and
 // how long it took from sending it to reading its last row.
 type Query struct {
-	SQL  string
-	Rows int
-	Dur  time.Duration
+	SQL   string
+	Rows  int
+	Start time.Time
+	Dur   time.Duration
 }
 
 // Courses returns the whole catalogue.
@@ -101,8 +102,7 @@ func (db *DB) Levels(ctx context.Context) ([]Level, Query, error) {
 // InsertCourse adds a course to the catalogue, on the one writer connection,
 // and returns it with its new id. It fails with ErrFull past MaxCourses.
 func (db *DB) InsertCourse(ctx context.Context, c Course) (Course, Query, error) {
-	q := Query{SQL: InsertSQL}
-	start := time.Now()
+	q := Query{SQL: InsertSQL, Start: time.Now()}
 	err := db.do(ctx, func(tx *sql.Tx) error {
 		var n int
 		if err := tx.QueryRow(`SELECT count(*) FROM cursos`).Scan(&n); err != nil {
@@ -121,7 +121,7 @@ func (db *DB) InsertCourse(ctx context.Context, c Course) (Course, Query, error)
 		q.Rows = 1
 		return nil
 	})
-	q.Dur = time.Since(start)
+	q.Dur = time.Since(q.Start)
 	if err != nil && !errors.Is(err, ErrFull) {
 		err = fmt.Errorf("insert course: %w", err)
 	}
@@ -135,8 +135,7 @@ func scanCourse(rows *sql.Rows, c *Course) error {
 // query runs one statement on the read pool and measures it, from sending it
 // to reading its last row.
 func query[T any](ctx context.Context, db *DB, scan func(*sql.Rows, *T) error, text string, args ...any) ([]T, Query, error) {
-	q := Query{SQL: text}
-	start := time.Now()
+	q := Query{SQL: text, Start: time.Now()}
 	out, err := func() ([]T, error) {
 		rows, err := db.read.QueryContext(ctx, text, args...)
 		if err != nil {
@@ -153,7 +152,7 @@ func query[T any](ctx context.Context, db *DB, scan func(*sql.Rows, *T) error, t
 		}
 		return out, rows.Err()
 	}()
-	q.Dur = time.Since(start)
+	q.Dur = time.Since(q.Start)
 	if err != nil {
 		return nil, q, fmt.Errorf("query: %w", err)
 	}
