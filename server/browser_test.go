@@ -216,6 +216,10 @@ func TestBrowserSendsARealRequest(t *testing.T) {
 	if wasm[1] == 0 || wasm[0]*3 > wasm[1] {
 		t.Errorf("app.wasm: %v bytes received for %v decoded, want it compressed", wasm[0], wasm[1])
 	}
+	// Preloaded by the page and taken up by go-app's loader: downloaded once.
+	if n := eval[int](t, ctx, `performance.getEntriesByType("resource").filter(e => e.name.includes("/web/app.wasm")).length`); n != 1 {
+		t.Errorf("app.wasm was requested %d times, want once", n)
+	}
 
 	runID, page := sendAndWait(t, ctx, "/site/api/cursos")
 	if !stage.ValidRunID(runID) {

@@ -49,6 +49,9 @@ func newPages(files fs.FS, frameAncestors []string) (http.Handler, error) {
 		Version:               version,
 		WasmContentLength:     strconv.FormatInt(size, 10),
 		ServiceWorkerTemplate: worker,
+		// The wasm client starts downloading with the page, not once app.js
+		// has run: on a slow link that is a round trip or two earlier.
+		RawHeaders: []string{`<link rel="preload" href="/web/app.wasm?v=` + version + `" as="fetch" type="application/wasm" crossorigin="anonymous">`},
 		// The client names these origins as the target of its messages to a
 		// host page, and takes messages from them only.
 		Env: map[string]string{"REQLAB_FRAME_ANCESTORS": strings.Join(frameAncestors, " ")},
