@@ -151,20 +151,24 @@ func (c *Lab) launch(ctx app.Context, req stage.Request, send func(app.Context, 
 }
 
 // open starts a run for req on the lab's server and shows it, its cache
-// stage under way. It returns nil where the server refused or did not answer.
-// It blocks.
-func (c *Lab) open(ctx app.Context, req stage.Request, origin float64) *runView {
+// stage under way, and puts the request's cookies in the browser's jar (and
+// no others of the lab's), as every request of the lab needs. It returns the
+// run and what the client measures of it so far, its origin; nil where the
+// server refused or did not answer. It blocks.
+func (c *Lab) open(ctx app.Context, req stage.Request) (*runView, timing.Measured) {
+	origin := browser.Now()
+	m := timing.Measured{Method: req.Method, URL: req.URL, Origin: origin}
 	r := c.call(wire.Message{Type: wire.Start, Request: &req})
 	switch {
 	case r.timeout:
 		ctx.Dispatch(func(ctx app.Context) { c.notice = c.lang.T("error.timeout") })
-		return nil
+		return nil, m
 	case r.msg.Type == wire.Error && len(r.msg.Fields) > 0:
 		ctx.Dispatch(func(ctx app.Context) { c.fieldErrs = r.msg.Fields })
-		return nil
+		return nil, m
 	case r.msg.Type != wire.Started:
 		ctx.Dispatch(func(ctx app.Context) { c.notice = c.serverError(r.msg) })
-		return nil
+		return nil, m
 	}
 	run := newRunView(r.msg.Run)
 	ctx.Dispatch(func(ctx app.Context) {
@@ -175,7 +179,8 @@ func (c *Lab) open(ctx app.Context, req stage.Request, origin float64) *runView 
 	c.sock.Send(encode(wire.Message{Type: wire.Report, Run: run.id, Events: []stage.Event{{
 		Stage: stage.Cache, Side: stage.Client, Phase: stage.Start, TMs: max(0, browser.Now()-origin), State: stage.Active,
 	}}}))
-	return run
+	browser.SetCookies(req.Cookies)
+	return run, m
 }
 
 // finish reports what the client measured of a run and returns the run's id
@@ -194,13 +199,10 @@ func (c *Lab) finish(ctx app.Context, run *runView, m timing.Measured, resp *sta
 // measured. It returns the run's id once the server has stored it all, or "".
 // It blocks: it runs in ctx.Async.
 func (c *Lab) transmit(ctx app.Context, req stage.Request) string {
-	origin := browser.Now()
-	run := c.open(ctx, req, origin)
+	run, m := c.open(ctx, req)
 	if run == nil {
 		return ""
 	}
-	m := timing.Measured{Method: req.Method, URL: req.URL, Origin: origin}
-	browser.SetCookies(req.Cookies)
 	headers := append([]stage.Header{{Name: "traceparent", Value: stage.Traceparent(run.id)}}, req.Headers...)
 	resp, err := browser.Fetch(req.Method, req.URL, headers, req.Body)
 	if err != nil {
@@ -208,7 +210,7 @@ func (c *Lab) transmit(ctx app.Context, req stage.Request) string {
 		ctx.Dispatch(func(ctx app.Context) { c.notice = c.lang.Tf("error.fetch", err.Error()) })
 		return c.finish(ctx, run, m, nil)
 	}
-	m.Entry, m.HasEntry = browser.ResourceTiming(browser.AbsURL(req.URL), origin)
+	m.Entry, m.HasEntry = browser.ResourceTiming(browser.AbsURL(req.URL), m.Origin)
 
 	m.Parse.Start = browser.Now()
 	view, parseErr := parseResponse(resp)
@@ -234,13 +236,10 @@ func (c *Lab) transmit(ctx app.Context, req stage.Request) string {
 // header of the lab's) and loads the page's assets; the lab reads the
 // browser's own timing of the document, its first paint and every asset.
 func (c *Lab) transmitPage(ctx app.Context, req stage.Request) string {
-	origin := browser.Now()
-	run := c.open(ctx, req, origin)
+	run, m := c.open(ctx, req)
 	if run == nil {
 		return ""
 	}
-	m := timing.Measured{Method: req.Method, URL: req.URL, Origin: origin}
-	browser.SetCookies(req.Cookies) // the jar holds the form's cookies, no more, as for a fetch
 	load, ok := browser.LoadFrame("site-frame", req.URL+"?traceparent="+stage.Traceparent(run.id))
 	if !ok {
 		m.FetchErr = "the page did not load"

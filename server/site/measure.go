@@ -12,8 +12,7 @@ import (
 
 // measure holds what the server measured of one request, stage by stage.
 type measure struct {
-	arrived, received     time.Time // receive: first byte in, request read
-	arrivalKnown          bool
+	arrived, received     time.Time    // receive: first byte in, request read
 	routeStart, routed    time.Time    // route: the mux starts, a handler is chosen
 	pattern               string       // the route chosen, "" for none
 	reason                stage.Reason // why no route was chosen

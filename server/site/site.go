@@ -80,8 +80,9 @@ func (s *Site) handle(pattern string, h http.HandlerFunc) {
 func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m := &measure{}
 	start := time.Now()
-	m.arrived, m.arrivalKnown = arrival(r)
-	if !m.arrivalKnown || m.arrived.After(start) {
+	arrived, known := arrival(r)
+	m.arrived = arrived
+	if !known || arrived.After(start) {
 		m.arrived = start
 	}
 	m.readRequest(r)
