@@ -1,6 +1,7 @@
 # reqlab — see README.md. Two commands do everything: make run, make test.
 GO       ?= go
 WASM     := web/app.wasm
+WASMMOD  := build/wasm.mod
 BIN      := bin/reqlab
 GOFILES  := $(shell find app wasm server -name '*.go' -not -name '*_test.go') go.mod go.sum
 
@@ -13,8 +14,13 @@ build: $(WASM) $(BIN)
 
 wasm: $(WASM)
 
-$(WASM): $(GOFILES)
-	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o $@ ./wasm
+# The client is built against a copy of go-app whose server half is left
+# out of js/wasm builds (see wasm/trim): 1.5 MB less to download.
+$(WASMMOD): go.mod go.sum wasm/trim/main.go
+	$(GO) run ./wasm/trim build
+
+$(WASM): $(GOFILES) $(WASMMOD)
+	GOOS=js GOARCH=wasm $(GO) build -modfile $(WASMMOD) -trimpath -ldflags='-s -w' -o $@ ./wasm
 	$(GO) run ./server/precompress $@
 
 # One binary: the web files, the wasm client among them, are built in.
@@ -69,4 +75,4 @@ screenshot: chromium $(WASM)
 	$(GO) test -count=1 ./server -run TestBrowserSendsARealRequest -args -screenshot testdata/screenshot.png
 
 clean:
-	rm -rf bin $(WASM) $(WASM).br $(WASM).gz
+	rm -rf bin build $(WASM) $(WASM).br $(WASM).gz

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"os"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -101,24 +103,41 @@ func TestClientFilesAreLocal(t *testing.T) {
 	}
 }
 
-// The wasm client must build, and without server code: no SQLite, no
-// gorilla, nothing of server/.
+// The wasm client imports no server code: no SQLite, no gorilla, nothing of
+// server/, and, built as make builds it (wasm/trim), not net/http either.
 func TestWasmClientImportsNoServerCode(t *testing.T) {
-	cmd := exec.Command("go", "list", "-deps", "../wasm")
+	if _, err := os.Stat("../build/wasm.mod"); err != nil {
+		t.Fatal("no build/wasm.mod: run make wasm (make test does)")
+	}
+	cmd := exec.Command("go", "list", "-modfile", "../build/wasm.mod", "-deps", "../wasm")
 	cmd.Env = append(cmd.Environ(), "GOOS=js", "GOARCH=wasm")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("go list: %v\n%s", err, out)
 	}
-	for _, bad := range []string{"github.com/mattn/go-sqlite3", "github.com/gorilla/websocket", "reqlab/server"} {
-		if strings.Contains(string(out), bad) {
+	deps := strings.Fields(string(out))
+	for _, bad := range []string{"github.com/mattn/go-sqlite3", "github.com/gorilla/websocket", "reqlab/server", "net/http", "crypto/tls", "crypto/x509"} {
+		if slices.ContainsFunc(deps, func(d string) bool { return d == bad || strings.HasPrefix(d, bad+"/") }) {
 			t.Errorf("the wasm client imports %s", bad)
 		}
 	}
-	build := exec.Command("go", "build", "-o", t.TempDir()+"/app.wasm", "../wasm")
-	build.Env = cmd.Env
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("GOOS=js GOARCH=wasm go build ./wasm: %v\n%s", err, out)
+}
+
+// The budget of issue 6: what a class downloads at once.
+func TestWasmWithinBudget(t *testing.T) {
+	const maxRaw, maxBrotli = 7_000_000, 1_500_000
+	for _, f := range []struct {
+		path string
+		max  int64
+	}{{"../web/app.wasm", maxRaw}, {"../web/app.wasm.br", maxBrotli}} {
+		st, err := os.Stat(f.path)
+		if err != nil {
+			t.Fatalf("%v: run make wasm (make test does)", err)
+		}
+		t.Logf("%s: %d bytes (budget %d)", f.path, st.Size(), f.max)
+		if st.Size() > f.max {
+			t.Errorf("%s is %d bytes, over its budget of %d", f.path, st.Size(), f.max)
+		}
 	}
 }
 

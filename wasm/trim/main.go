@@ -1,0 +1,182 @@
+// Command trim prepares the module that the wasm client is built with: the
+// project's own go.mod, but with go-app taken from a copy in build/go-app
+// whose server half is left out of js/wasm builds.
+//
+// go-app keeps its HTTP handler (http.go, resource.go) in files without a
+// build constraint, so every client imports net/http. The client never runs
+// that code, but the package initialisers of net/http, crypto/tls and
+// crypto/x509 stay in the binary with all they reach: 1.55 MB of the 8.6 MB
+// wasm, 0.34 MB of its 1.64 MB brotli. The copy marks those two files
+// !wasm and adds the four small declarations the client half uses from them
+// (written below); nothing else of go-app changes. The server and the tests
+// build with go-app as it is.
+//
+//	go run ./wasm/trim build
+//	GOOS=js GOARCH=wasm go build -modfile build/wasm.mod ./wasm
+//
+// When go-app is upgraded and its files no longer look as expected, trim
+// stops with an error rather than build a client that differs in secret.
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+const goApp = "github.com/maxence-charriere/go-app/v10"
+
+// serverFiles are go-app's files that only a server uses.
+var serverFiles = []string{"pkg/app/http.go", "pkg/app/resource.go"}
+
+// clientHalf declares, for js/wasm, what go-app's client code uses from the
+// server files: the Handler type (named by GenerateStaticWebsite's
+// signature) and the resolver of /web/ locations, as go-app writes them.
+const clientHalf = `//go:build wasm
+
+// Written by reqlab's wasm/trim: what go-app's client half uses from
+// http.go and resource.go, which are left out of js/wasm builds.
+
+package app
+
+import "strings"
+
+type Handler struct{}
+
+func clientResourceResolver(resourcesLocation string) func(string) string {
+	return func(location string) string {
+		if remoteLocation(location) || !webLocation(location) {
+			return location
+		}
+		location = strings.Trim(location, "/")
+		return resourcesLocation + "/" + strings.TrimPrefix(location, "web/")
+	}
+}
+
+func remoteLocation(location string) bool {
+	return strings.HasPrefix(location, "https://") ||
+		strings.HasPrefix(location, "http://")
+}
+
+func webLocation(location string) bool {
+	return strings.HasPrefix(location, "/web/") ||
+		location == "/web" ||
+		strings.HasPrefix(location, "web/") ||
+		location == "web"
+}
+`
+
+func main() {
+	if len(os.Args) != 2 {
+		fmt.Fprintln(os.Stderr, "usage: trim DIR")
+		os.Exit(2)
+	}
+	if err := run(os.Args[1]); err != nil {
+		fmt.Fprintln(os.Stderr, "trim:", err)
+		os.Exit(1)
+	}
+}
+
+func run(out string) error {
+	src, err := moduleDir(goApp)
+	if err != nil {
+		return err
+	}
+	dst := filepath.Join(out, "go-app")
+	if err := os.RemoveAll(dst); err != nil {
+		return err
+	}
+	if err := copyModule(src, dst); err != nil {
+		return err
+	}
+	for _, name := range serverFiles {
+		if err := markServerOnly(filepath.Join(dst, name)); err != nil {
+			return err
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dst, "pkg/app/http_wasm.go"), []byte(clientHalf), 0o644); err != nil {
+		return err
+	}
+	return writeModFile(out, dst)
+}
+
+// moduleDir is where the go command keeps the module the project requires.
+func moduleDir(path string) (string, error) {
+	cmd := exec.Command("go", "mod", "download", "-json", path)
+	cmd.Stderr = os.Stderr
+	b, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("go mod download %s: %w", path, err)
+	}
+	var m struct{ Dir string }
+	if err := json.Unmarshal(b, &m); err != nil || m.Dir == "" {
+		return "", fmt.Errorf("go mod download %s: no directory in %q", path, b)
+	}
+	return m.Dir, nil
+}
+
+// copyModule copies the module's go.mod and Go files, not its docs.
+func copyModule(src, dst string) error {
+	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		if d.IsDir() {
+			if rel == "docs" {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if rel != "go.mod" && rel != "LICENSE" && (!strings.HasSuffix(rel, ".go") || strings.HasSuffix(rel, "_test.go")) {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dst, rel)), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+	})
+}
+
+// markServerOnly puts a !wasm constraint on a file that has none.
+func markServerOnly(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if !bytes.HasPrefix(b, []byte("package app\n")) || !bytes.Contains(b, []byte(`"net/http"`)) {
+		return errors.New(path + ": not the file trim expects (a go-app upgrade?): see wasm/trim")
+	}
+	return os.WriteFile(path, append([]byte("//go:build !wasm\n\n"), b...), 0o644)
+}
+
+// writeModFile writes out/wasm.mod and out/wasm.sum: the project's own,
+// with go-app replaced by the copy.
+func writeModFile(out, dst string) error {
+	for _, f := range [][2]string{{"go.mod", "wasm.mod"}, {"go.sum", "wasm.sum"}} {
+		b, err := os.ReadFile(f[0])
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(out, f[1]), b, 0o644); err != nil {
+			return err
+		}
+	}
+	abs, err := filepath.Abs(dst)
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command("go", "mod", "edit", "-replace", goApp+"="+abs, filepath.Join(out, "wasm.mod"))
+	cmd.Stderr = os.Stderr
+	return cmd.Run()
+}
