@@ -8,6 +8,7 @@ import (
 
 	"reqlab/app/browser"
 	"reqlab/app/stage"
+	"reqlab/app/ui/el"
 )
 
 // compare loads two runs to show side by side. It blocks.
@@ -55,13 +56,13 @@ func (c *Lab) renderCompare() app.UI {
 
 	cell := func(e stage.Event, ok bool) app.UI {
 		if !ok {
-			return app.Td().Text(l.T("state.idle"))
+			return el.Td().Text(l.T("state.idle"))
 		}
 		text := l.T("state." + string(e.State))
 		if e.DurMs != nil {
 			text += " · " + l.Ms(*e.DurMs)
 		}
-		return app.Td().Attr("data-state", string(e.State)).Text(text)
+		return el.Td().Attr("data-state", string(e.State)).Text(text)
 	}
 	statusOf := func(r stage.Run) int {
 		if r.Response == nil {
@@ -94,12 +95,12 @@ func (c *Lab) renderCompare() app.UI {
 		return l.Ms(*v)
 	}
 	row := func(key, va, vb string, differs string) app.UI {
-		tr := app.Tr().Attr("data-compare-row", key)
+		tr := el.Tr().Attr("data-compare-row", key)
 		if differs != "" {
 			tr = tr.Attr("data-differs", differs)
 		}
-		return tr.Body(app.Th().Scope("row").Text(l.T("compare."+key)), app.Td().Text(va), app.Td().Text(vb),
-			app.Td().Text(map[bool]string{true: l.T("compare.differs"), false: ""}[differs != ""]))
+		return tr.Body(app.Th().Scope("row").Text(l.T("compare."+key)), el.Td().Text(va), el.Td().Text(vb),
+			el.Td().Text(map[bool]string{true: l.T("compare.differs"), false: ""}[differs != ""]))
 	}
 	differ := func(kind string, yes bool) string {
 		if yes {
@@ -108,16 +109,16 @@ func (c *Lab) renderCompare() app.UI {
 		return ""
 	}
 
-	return app.Section().Class("panel compare-panel").Attr("data-compare", "true").Aria("labelledby", "compare-heading").Body(
-		app.H2().ID("compare-heading").Text(l.T("compare.heading")),
-		app.Table().Class("compare").Body(
-			app.THead().Body(app.Tr().Body(
+	return el.Section().Class("panel compare-panel").Attr("data-compare", "true").Aria("labelledby", "compare-heading").Body(
+		el.H2().ID("compare-heading").Text(l.T("compare.heading")),
+		el.Table().Class("compare").Body(
+			el.THead().Body(el.Tr().Body(
 				app.Th().Scope("col").Text(l.T("compare.stage")),
 				app.Th().Scope("col").Attr("data-compare-run", a.ID).Text(a.Request.Method+" "+a.Request.URL),
 				app.Th().Scope("col").Attr("data-compare-run", b.ID).Text(b.Request.Method+" "+b.Request.URL),
 				app.Th().Scope("col").Text(l.T("compare.difference")),
 			)),
-			app.TBody().Body(
+			el.TBody().Body(
 				row("status", l.Status(statusOf(a)), l.Status(statusOf(b)), differ("status", statusOf(a) != statusOf(b))),
 				row("total", ms(ta), ms(tb), differ("time", timesDiffer(ta, tb))),
 				row("bytes", bytesOf(fa), bytesOf(fb), differ("bytes", bytesOf(fa) != bytesOf(fb))),
@@ -132,7 +133,7 @@ func (c *Lab) renderCompare() app.UI {
 					case timesDiffer(ea.DurMs, eb.DurMs):
 						differs = "time"
 					}
-					tr := app.Tr().Attr("data-compare-stage", string(id))
+					tr := el.Tr().Attr("data-compare-stage", string(id))
 					if differs != "" {
 						tr = tr.Attr("data-differs", differs)
 					}
@@ -142,7 +143,7 @@ func (c *Lab) renderCompare() app.UI {
 					} else if differs == "time" {
 						note = l.T("compare.differs-time")
 					}
-					return tr.Body(app.Th().Scope("row").Text(l.StageName(id)), cell(ea, oka), cell(eb, okb), app.Td().Text(note))
+					return tr.Body(app.Th().Scope("row").Text(l.StageName(id)), cell(ea, oka), cell(eb, okb), el.Td().Text(note))
 				}),
 			),
 		),

@@ -7,6 +7,7 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"reqlab/app/stage"
+	"reqlab/app/ui/el"
 )
 
 // The diagram follows the request's path: out of the browser, through the
@@ -24,19 +25,19 @@ var lanes = []struct {
 func (c *Lab) renderDiagram() app.UI {
 	l := c.lang
 	views := c.run.stages()
-	return app.Section().Class("panel path").Aria("labelledby", "path-heading").Body(
-		app.H2().ID("path-heading").Text(l.T("path.heading")),
-		app.P().Class("intro").Text(l.T("path.intro")),
+	return el.Section().Class("panel path").Aria("labelledby", "path-heading").Body(
+		el.H2().ID("path-heading").Text(l.T("path.heading")),
+		el.P().Class("intro").Text(l.T("path.intro")),
 		app.If(c.run != nil, func() app.UI { return c.renderRunMeta() }),
 		app.If(c.stored != nil && c.stored.State == stage.RunInterrupted, func() app.UI {
-			return app.P().Class("notice").Attr("role", "note").Attr("data-field", "interrupted").Text(l.T("run.interrupted"))
+			return el.P().Class("notice").Attr("role", "note").Attr("data-field", "interrupted").Text(l.T("run.interrupted"))
 		}),
 		c.renderPlayback(),
-		app.Div().Class("lanes").Body(app.Range(lanes).Slice(func(i int) app.UI {
+		el.Div().Class("lanes").Body(app.Range(lanes).Slice(func(i int) app.UI {
 			lane := lanes[i]
-			return app.Div().Class("lane lane-"+string(lane.side)).Body(
-				app.H3().Text(l.T(lane.key)),
-				app.Ol().Class("stages").Body(app.Range(lane.stages).Slice(func(j int) app.UI {
+			return el.Div().Class("lane lane-"+string(lane.side)).Body(
+				el.H3().Text(l.T(lane.key)),
+				el.Ol().Class("stages").Body(app.Range(lane.stages).Slice(func(j int) app.UI {
 					return c.renderStage(lane.stages[j], lane.side, views[lane.stages[j]])
 				})),
 			)
@@ -50,14 +51,14 @@ func (c *Lab) renderRunMeta() app.UI {
 	l := c.lang
 	total, ok := c.run.clientTotal()
 	stored := c.stored
-	return app.Div().Class("run-meta").Body(
-		app.Span().Text(l.T("run.id")+" "),
-		app.A().Class("run-id").Href("/runs/"+c.run.id).Attr("data-field", "run-link").Body(app.Code().Text(c.run.id)),
+	return el.Div().Class("run-meta").Body(
+		el.Span().Text(l.T("run.id")+" "),
+		app.A().Class("run-id").Href("/runs/"+c.run.id).Attr("data-field", "run-link").Body(el.Code().Text(c.run.id)),
 		app.If(ok, func() app.UI {
-			return app.Span().Class("run-total").Text(" · " + l.Tf("run.total", l.Ms(total)))
+			return el.Span().Class("run-total").Text(" · " + l.Tf("run.total", l.Ms(total)))
 		}),
 		app.If(stored != nil && c.run.complete, func() app.UI {
-			return app.Span().Class("run-actions").Body(
+			return el.Span().Class("run-actions").Body(
 				app.A().Class("button").Href("/api/runs/"+c.run.id+"/har").Attr("download", "reqlab-"+c.run.id+".har").
 					Attr("data-action", "export-har").Text(l.T("run.har")),
 				app.Button().Type("button").Attr("data-action", "resend").Disabled(c.sending || !c.socketOpen).
@@ -90,22 +91,22 @@ func (c *Lab) renderStage(id stage.ID, side stage.Side, v stageView) app.UI {
 		}
 		detail = c.describe(*e)
 	}
-	return app.Li().
+	return el.Li().
 		Class("stage").
 		Attr("data-stage", string(id)).
 		Attr("data-side", string(side)).
 		Attr("data-state", string(state)).
 		Body(
-			app.Div().Class("stage-head").Body(
-				app.Span().Class("stage-name").Text(l.StageName(id)),
-				app.Span().Class("stage-state").Text(l.T("state."+string(state))),
+			el.Div().Class("stage-head").Body(
+				el.Span().Class("stage-name").Text(l.StageName(id)),
+				el.Span().Class("stage-state").Text(l.T("state."+string(state))),
 				app.If(dur != "", func() app.UI {
-					return app.Span().Class("stage-dur").Attr("data-field", "dur").Text(dur)
+					return el.Span().Class("stage-dur").Attr("data-field", "dur").Text(dur)
 				}),
 			),
-			app.P().Class("stage-about").Text(c.about(id)),
+			el.P().Class("stage-about").Text(c.about(id)),
 			app.If(detail != "", func() app.UI {
-				return app.P().Class("stage-detail").Attr("data-field", "detail").Text(detail)
+				return el.P().Class("stage-detail").Attr("data-field", "detail").Text(detail)
 			}),
 		)
 }

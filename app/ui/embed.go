@@ -11,6 +11,7 @@ import (
 
 	"reqlab/app/browser"
 	"reqlab/app/stage"
+	"reqlab/app/ui/el"
 )
 
 // embedOptions are the query parameters of an /embed/{lesson} page.
@@ -143,7 +144,7 @@ func (c *Lab) renderEmbedDialog() app.UI {
 		return nil
 	}
 	l := c.lang
-	return app.Div().Class("embed-tools").Body(
+	return el.Div().Class("embed-tools").Body(
 		app.Button().Type("button").Attr("data-action", "embed").Aria("expanded", c.embedOpen).Aria("controls", "embed-dialog").
 			Text(l.T("embed.open")).
 			OnClick(func(ctx app.Context, e app.Event) {
@@ -153,10 +154,10 @@ func (c *Lab) renderEmbedDialog() app.UI {
 				}
 			}),
 		app.If(c.embedOpen, func() app.UI {
-			return app.Div().ID("embed-dialog").Class("embed-dialog").Attr("role", "dialog").Aria("labelledby", "embed-heading").Body(
-				app.H3().ID("embed-heading").Text(l.T("embed.heading")),
-				app.P().Class("hint").Text(l.T("embed.intro")),
-				app.Div().Class("embed-options").Body(
+			return el.Div().ID("embed-dialog").Class("embed-dialog").Attr("role", "dialog").Aria("labelledby", "embed-heading").Body(
+				el.H3().ID("embed-heading").Text(l.T("embed.heading")),
+				el.P().Class("hint").Text(l.T("embed.intro")),
+				el.Div().Class("embed-options").Body(
 					app.Label().Body(app.Input().Type("checkbox").Attr("data-field", "embed-autoplay").Checked(c.embedAutoplay).
 						OnChange(func(ctx app.Context, e app.Event) { c.embedAutoplay = ctx.JSSrc().Get("checked").Bool() }),
 						app.Text(" "+l.T("embed.autoplay"))),
@@ -188,7 +189,7 @@ func (c *Lab) renderEmbedDialog() app.UI {
 							})
 						})
 					}),
-				app.Span().Attr("role", "status").Attr("data-field", "embed-copied").Text(func() string {
+				el.Span().Attr("role", "status").Attr("data-field", "embed-copied").Text(func() string {
 					if c.copied == "" {
 						return ""
 					}

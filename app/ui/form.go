@@ -9,6 +9,7 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"reqlab/app/stage"
+	"reqlab/app/ui/el"
 )
 
 // row is one editable line of the form: a query parameter, a header or a
@@ -153,10 +154,10 @@ func (c *Lab) renderForm() app.UI {
 	}
 	cookieBytes := stage.CookieHeaderBytes(c.cookieList())
 
-	return app.Section().Class("panel request").Aria("labelledby", "request-heading").Body(
-		app.H2().ID("request-heading").Text(l.T("request.heading")),
-		app.P().Class("intro").Text(l.T("request.intro")),
-		app.Form().
+	return el.Section().Class("panel request").Aria("labelledby", "request-heading").Body(
+		el.H2().ID("request-heading").Text(l.T("request.heading")),
+		el.P().Class("intro").Text(l.T("request.intro")),
+		el.Form().
 			Class("request-form").
 			Attr("novalidate", true).
 			OnSubmit(func(ctx app.Context, e app.Event) {
@@ -164,8 +165,8 @@ func (c *Lab) renderForm() app.UI {
 				c.send(ctx)
 			}).
 			Body(
-				app.Div().Class("line").Body(
-					app.Div().Class("field method").Body(
+				el.Div().Class("line").Body(
+					el.Div().Class("field method").Body(
 						app.Label().For("req-method").Text(l.T("request.method")),
 						app.Select().
 							ID("req-method").
@@ -179,7 +180,7 @@ func (c *Lab) renderForm() app.UI {
 							})),
 						c.renderFieldError(stage.FieldMethod, 0, methodErr),
 					),
-					app.Div().Class("field url").Body(
+					el.Div().Class("field url").Body(
 						app.Label().For("req-url").Text(l.T("request.url")),
 						app.Input().
 							ID("req-url").
@@ -195,7 +196,7 @@ func (c *Lab) renderForm() app.UI {
 								c.url = ctx.JSSrc().Get("value").String()
 								c.query = parseQuery(c.url)
 							}),
-						app.P().ID("req-url-hint").Class("hint").Text(l.T("request.url-hint")),
+						el.P().ID("req-url-hint").Class("hint").Text(l.T("request.url-hint")),
 						c.renderFieldError(stage.FieldURL, 0, urlErr),
 					),
 				),
@@ -203,13 +204,13 @@ func (c *Lab) renderForm() app.UI {
 				c.renderRows("header", l.T("request.headers"), c.headers, true),
 				// A container that is always there: the message coming and going
 				// must not shift the form's later fields, or go-app redraws them.
-				app.Div().Class("form-error").Body(c.renderFieldError(stage.FieldHeaders, 0, c.fieldError(stage.FieldHeaders, 0))),
+				el.Div().Class("form-error").Body(c.renderFieldError(stage.FieldHeaders, 0, c.fieldError(stage.FieldHeaders, 0))),
 				c.renderRows("cookie", l.T("request.cookies"), c.cookies, false),
-				app.P().Class("hint cookie-bytes").Attr("data-field", "cookie-bytes").Attr("aria-live", "polite").
+				el.P().Class("hint cookie-bytes").Attr("data-field", "cookie-bytes").Attr("aria-live", "polite").
 					Text(l.Tf("request.cookie-bytes", cookieBytes)),
-				app.Div().Class("field body").Body(
+				el.Div().Class("field body").Body(
 					app.Label().For("req-body").Text(l.T("request.body")),
-					app.Div().Class("line").Body(
+					el.Div().Class("line").Body(
 						app.Label().For("req-content-type").Class("sr-only").Text(l.T("request.content-type")),
 						app.Select().
 							ID("req-content-type").
@@ -234,7 +235,7 @@ func (c *Lab) renderForm() app.UI {
 						OnInput(c.ValueTo(&c.body)),
 					c.renderFieldError(stage.FieldBody, 0, bodyErr),
 				),
-				app.Div().Class("field network").Body(
+				el.Div().Class("field network").Body(
 					app.Label().For("req-network").Text(l.T("request.network")),
 					app.Select().
 						ID("req-network").
@@ -253,10 +254,10 @@ func (c *Lab) renderForm() app.UI {
 					Text(label),
 			),
 		app.Details().Class("examples").Open(true).Body(
-			app.Summary().Text(l.T("request.examples")),
-			app.Ul().Body(app.Range(examples).Slice(func(i int) app.UI {
+			el.Summary().Text(l.T("request.examples")),
+			el.Ul().Body(app.Range(examples).Slice(func(i int) app.UI {
 				ex := examples[i]
-				return app.Li().Body(
+				return el.Li().Body(
 					app.Button().
 						Type("button").
 						Class("example").
@@ -264,7 +265,7 @@ func (c *Lab) renderForm() app.UI {
 						OnClick(func(ctx app.Context, e app.Event) {
 							c.load(stage.Request{Method: "GET", URL: ex.url})
 						}).
-						Body(app.Code().Text(ex.url), app.Text(" — "+l.T(ex.label))),
+						Body(el.Code().Text(ex.url), app.Text(" — "+l.T(ex.label))),
 				)
 			})),
 		),
@@ -314,14 +315,14 @@ func (c *Lab) renderRows(kind, legend string, rows []row, toggle bool) app.UI {
 	l := c.lang
 	// The rows have a container of their own, so that adding one leaves the
 	// button where it is instead of making a new one.
-	return app.FieldSet().Class("rows rows-"+kind).Body(
-		app.Legend().Text(legend),
-		app.Div().Class("row-list").Body(app.Range(rows).Slice(func(i int) app.UI {
+	return el.FieldSet().Class("rows rows-"+kind).Body(
+		el.Legend().Text(legend),
+		el.Div().Class("row-list").Body(app.Range(rows).Slice(func(i int) app.UI {
 			r := rows[i]
 			n := i + 1
 			nameErr := c.fieldError(kind+"-name", n)
 			valueErr := c.fieldError(kind+"-value", n)
-			return app.Div().Class("row").Attr("data-row", n).Body(
+			return el.Div().Class("row").Attr("data-row", n).Body(
 				app.If(toggle, func() app.UI {
 					return app.Input().
 						Type("checkbox").
@@ -420,7 +421,7 @@ func (c *Lab) renderFieldError(field string, row int, code string) app.UI {
 	if code == "" {
 		return nil
 	}
-	return app.P().
+	return el.P().
 		ID(errorID(field, row)).
 		Class("field-error").
 		Attr("data-field", "error").

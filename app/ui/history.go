@@ -5,6 +5,7 @@ import (
 
 	"reqlab/app/browser"
 	"reqlab/app/stage"
+	"reqlab/app/ui/el"
 )
 
 // refreshHistory reads this browser's runs again. It blocks.
@@ -51,12 +52,12 @@ func (c *Lab) isPicked(id string) bool {
 
 func (c *Lab) renderHistory() app.UI {
 	l := c.lang
-	return app.Section().Class("panel history").Aria("labelledby", "history-heading").Body(
-		app.H2().ID("history-heading").Text(l.T("history.heading")),
+	return el.Section().Class("panel history").Aria("labelledby", "history-heading").Body(
+		el.H2().ID("history-heading").Text(l.T("history.heading")),
 		app.If(len(c.history) == 0, func() app.UI {
-			return app.P().Class("intro").Text(l.T("history.empty"))
+			return el.P().Class("intro").Text(l.T("history.empty"))
 		}).Else(func() app.UI {
-			return app.Ol().Class("history-list").Attr("reversed", true).Body(app.Range(c.history).Slice(func(i int) app.UI {
+			return el.Ol().Class("history-list").Attr("reversed", true).Body(app.Range(c.history).Slice(func(i int) app.UI {
 				h := c.history[i]
 				total := l.T("dur.none")
 				if h.TotalMs != nil {
@@ -66,7 +67,7 @@ func (c *Lab) renderHistory() app.UI {
 				if h.Status != 0 {
 					status = l.Status(h.Status)
 				}
-				return app.Li().Class("history-run").Attr("data-history-run", h.ID).Body(
+				return el.Li().Class("history-run").Attr("data-history-run", h.ID).Body(
 					// The handlers read the run from the element: go-app keeps the
 					// first handler of a row while the list shifts under it.
 					app.Input().Type("checkbox").ID("pick-"+h.ID).Attr("data-action", "compare-pick").Attr("data-run", h.ID).
@@ -75,9 +76,9 @@ func (c *Lab) renderHistory() app.UI {
 						OnChange(func(ctx app.Context, e app.Event) {
 							c.pick(runOf(ctx), ctx.JSSrc().Get("checked").Bool())
 						}),
-					app.Code().Class("history-req").Text(h.Method+" "+h.URL),
-					app.Span().Class("history-status").Text(status),
-					app.Span().Class("history-total").Text(total),
+					el.Code().Class("history-req").Text(h.Method+" "+h.URL),
+					el.Span().Class("history-status").Text(status),
+					el.Span().Class("history-total").Text(total),
 					app.Button().Type("button").Attr("data-action", "open-run").Attr("data-run", h.ID).Text(l.T("history.open")).
 						OnClick(func(ctx app.Context, e app.Event) {
 							id := runOf(ctx)

@@ -8,6 +8,7 @@ import (
 	"reqlab/app/browser"
 	"reqlab/app/lesson"
 	"reqlab/app/stage"
+	"reqlab/app/ui/el"
 )
 
 // Lab is the lab's page: the request form, the diagram of the request's path
@@ -143,7 +144,7 @@ func (c *Lab) OnDismount() {
 // Render draws the page from the component's state.
 func (c *Lab) Render() app.UI {
 	l := c.lang
-	root := app.Div().
+	root := el.Div().
 		Class("lab").
 		Attr("data-lab", "reqlab").
 		Attr("lang", string(l))
@@ -157,23 +158,23 @@ func (c *Lab) Render() app.UI {
 		root = root.Attr("data-embed", "true").Attr("data-theme", c.embedOpts.theme)
 	}
 	return root.Body(
-		app.Header().Class("lab-header").Body(
-			app.Div().Body(
-				app.H1().Text("reqlab"),
-				app.P().Class("tagline").Text(l.T("tagline")),
+		el.Header().Class("lab-header").Body(
+			el.Div().Body(
+				el.H1().Text("reqlab"),
+				el.P().Class("tagline").Text(l.T("tagline")),
 			),
 			c.renderLangSwitch(),
 		),
-		app.P().
+		el.P().
 			Class("socket-status").
 			Attr("role", "status").
 			Attr("data-socket", c.socketState()).
 			Text(l.T("socket."+c.socketState())),
 		app.If(c.notice != "", func() app.UI {
-			return app.P().Class("notice").Attr("role", "alert").Text(c.notice)
+			return el.P().Class("notice").Attr("role", "alert").Text(c.notice)
 		}),
 		app.If(!c.embedded, func() app.UI { return c.renderMenu() }),
-		app.Main().Class("lab-main").Body(
+		el.Main().Class("lab-main").Body(
 			c.renderLesson(),
 			app.If(!c.embedded || !c.embedOpts.hideControls, func() app.UI { return c.renderForm() }),
 			c.renderDiagram(),
@@ -181,7 +182,7 @@ func (c *Lab) Render() app.UI {
 			app.If(!c.embedded, func() app.UI { return c.renderHistory() }),
 			app.If(!c.embedded, func() app.UI { return c.renderCompare() }),
 		),
-		app.Div().Class("sr-only").Attr("aria-live", "polite").Attr("data-field", "live").Text(c.live),
+		el.Div().Class("sr-only").Attr("aria-live", "polite").Attr("data-field", "live").Text(c.live),
 	)
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"reqlab/app/lesson"
 	"reqlab/app/stage"
+	"reqlab/app/ui/el"
 )
 
 // lessonOf returns the lesson of a /lab/{slug} path, or nil.
@@ -73,13 +74,13 @@ func (c *Lab) langQuery() string {
 
 func (c *Lab) renderMenu() app.UI {
 	l := c.lang
-	return app.Nav().Class("lessons-menu").Aria("label", l.T("menu.label")).Body(
-		app.Ul().Body(
-			app.Li().Body(c.menuLink("/", l.T("menu.lab"), c.lesson == nil, false)),
+	return el.Nav().Class("lessons-menu").Aria("label", l.T("menu.label")).Body(
+		el.Ul().Body(
+			el.Li().Body(c.menuLink("/", l.T("menu.lab"), c.lesson == nil, false)),
 			app.Range(lesson.All).Slice(func(i int) app.UI {
 				ls := lesson.All[i]
 				current := c.lesson != nil && c.lesson.Slug == ls.Slug
-				return app.Li().Attr("data-lesson", ls.Slug).Attr("data-done", c.done[ls.Slug]).
+				return el.Li().Attr("data-lesson", ls.Slug).Attr("data-done", c.done[ls.Slug]).
 					Body(c.menuLink("/lab/"+ls.Slug, strconv.Itoa(i+1)+". "+ls.Title.In(string(l)), current, c.done[ls.Slug]))
 			}),
 		),
@@ -94,9 +95,9 @@ func (c *Lab) menuLink(path, text string, current, done bool) app.UI {
 	return a.Body(
 		app.Text(text),
 		app.If(done, func() app.UI {
-			return app.Span().Class("done-mark").Body(
-				app.Span().Aria("hidden", true).Text(" ✓"),
-				app.Span().Class("sr-only").Text(" ("+c.lang.T("menu.done")+")"),
+			return el.Span().Class("done-mark").Body(
+				el.Span().Aria("hidden", true).Text(" ✓"),
+				el.Span().Class("sr-only").Text(" ("+c.lang.T("menu.done")+")"),
 			)
 		}),
 	)
@@ -110,27 +111,27 @@ func (c *Lab) renderLesson() app.UI {
 	l := c.lang
 	lang := string(l)
 	busy := c.sending || !c.mounted || !c.socketOpen
-	return app.Section().Class("panel lesson").Attr("data-lesson-panel", ls.Slug).Aria("labelledby", "lesson-heading").Body(
-		app.H2().ID("lesson-heading").Text(ls.Title.In(lang)),
-		app.P().Class("course").Text(ls.Course.In(lang)),
-		app.H3().Text(l.T("lesson.try")),
-		app.Ol().Class("steps").Body(app.Range(ls.Steps).Slice(func(i int) app.UI {
+	return el.Section().Class("panel lesson").Attr("data-lesson-panel", ls.Slug).Aria("labelledby", "lesson-heading").Body(
+		el.H2().ID("lesson-heading").Text(ls.Title.In(lang)),
+		el.P().Class("course").Text(ls.Course.In(lang)),
+		el.H3().Text(l.T("lesson.try")),
+		el.Ol().Class("steps").Body(app.Range(ls.Steps).Slice(func(i int) app.UI {
 			st := ls.Steps[i]
-			return app.Li().Body(
+			return el.Li().Body(
 				app.Button().Type("button").Class("step").Attr("data-action", "lesson-step").Attr("data-step", i+1).
 					Disabled(busy).
-					Body(app.Text(st.Label.In(lang)), app.Code().Text(" "+st.Request.Method+" "+st.Request.URL)).
+					Body(app.Text(st.Label.In(lang)), el.Code().Text(" "+st.Request.Method+" "+st.Request.URL)).
 					OnClick(func(ctx app.Context, e app.Event) {
 						c.runStep(ctx, i)
 					}),
 				app.If(c.stepShown == i+1, func() app.UI {
-					return app.P().Class("notice-step").Attr("data-field", "step-notice").Text(st.Notice.In(lang))
+					return el.P().Class("notice-step").Attr("data-field", "step-notice").Text(st.Notice.In(lang))
 				}),
 			)
 		})),
 		app.If(ls.CookieWeight, func() app.UI { return c.renderCookieWeight(busy) }),
 		app.If(ls.CookieWeight && c.cookieBlocked(), func() app.UI {
-			return app.P().Class("notice-step").Attr("data-field", "cookie-blocked").Attr("role", "note").Text(l.T("lesson.cookie-blocked"))
+			return el.P().Class("notice-step").Attr("data-field", "cookie-blocked").Attr("role", "note").Text(l.T("lesson.cookie-blocked"))
 		}),
 		app.If(hasPage(ls), func() app.UI { return c.renderPageLoad() }),
 		c.renderQuestion(),
@@ -172,7 +173,7 @@ func (c *Lab) runStep(ctx app.Context, i int) {
 func (c *Lab) renderCookieWeight(busy bool) app.UI {
 	l := c.lang
 	req := lesson.CookieRequest(c.cookieWeight)
-	return app.Div().Class("cookie-weight").Body(
+	return el.Div().Class("cookie-weight").Body(
 		app.Label().For("cookie-weight").Text(l.T("lesson.weight")),
 		app.Input().Type("range").ID("cookie-weight").Attr("data-field", "cookie-weight").
 			Attr("min", 0).Attr("max", lesson.MaxCookieWeight).Attr("step", 512).
@@ -181,7 +182,7 @@ func (c *Lab) renderCookieWeight(busy bool) app.UI {
 			OnInput(func(ctx app.Context, e app.Event) {
 				c.cookieWeight, _ = strconv.Atoi(ctx.JSSrc().Get("value").String())
 			}),
-		app.P().Class("hint").Attr("data-field", "cookie-weight-bytes").Text(l.Tf("lesson.weight-value", req.HeaderBytes())),
+		el.P().Class("hint").Attr("data-field", "cookie-weight-bytes").Text(l.Tf("lesson.weight-value", req.HeaderBytes())),
 		app.Button().Type("button").Attr("data-action", "send-weight").Disabled(busy).Text(l.T("lesson.weight-send")).
 			OnClick(func(ctx app.Context, e app.Event) {
 				c.load(lesson.CookieRequest(c.cookieWeight))
@@ -197,7 +198,7 @@ func (c *Lab) renderQuestion() app.UI {
 	l := c.lang
 	lang := string(l)
 	q := ls.Question
-	return app.Form().Class("question").Attr("data-question", ls.Slug).
+	return el.Form().Class("question").Attr("data-question", ls.Slug).
 		OnSubmit(func(ctx app.Context, e app.Event) {
 			e.PreventDefault()
 			if c.answer < 0 {
@@ -210,11 +211,11 @@ func (c *Lab) renderQuestion() app.UI {
 			c.post(map[string]any{"type": "reqlab:lesson-complete", "lesson": ls.Slug, "correct": c.answer == q.Correct})
 		}).
 		Body(
-			app.FieldSet().Body(
-				app.Legend().Text(l.T("lesson.check")+" "+q.Prompt.In(lang)),
+			el.FieldSet().Body(
+				el.Legend().Text(l.T("lesson.check")+" "+q.Prompt.In(lang)),
 				app.Range(q.Options).Slice(func(i int) app.UI {
 					id := "answer-" + strconv.Itoa(i)
-					return app.Div().Class("option").Body(
+					return el.Div().Class("option").Body(
 						app.Input().Type("radio").ID(id).Name("answer").Value(strconv.Itoa(i)).
 							Attr("data-field", "answer").Checked(c.answer == i).
 							OnChange(func(ctx app.Context, e app.Event) { c.answer, c.answered = i, false }),
@@ -223,7 +224,7 @@ func (c *Lab) renderQuestion() app.UI {
 				}),
 			),
 			app.Button().Type("submit").Attr("data-action", "check-answer").Text(l.T("lesson.check-button")),
-			app.P().Class("feedback").Attr("role", "status").Attr("data-field", "feedback").
+			el.P().Class("feedback").Attr("role", "status").Attr("data-field", "feedback").
 				Attr("data-correct", c.answered && c.answer == q.Correct).
 				Text(c.feedback()),
 		)

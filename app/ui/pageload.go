@@ -9,6 +9,7 @@ import (
 
 	"reqlab/app/lesson"
 	"reqlab/app/timing"
+	"reqlab/app/ui/el"
 )
 
 // hasPage reports whether a lesson loads a whole page.
@@ -25,7 +26,7 @@ func hasPage(ls *lesson.Lesson) bool {
 // the waterfall of its requests drawn from the browser's own timing entries.
 func (c *Lab) renderPageLoad() app.UI {
 	l := c.lang
-	return app.Div().Class("page-load").Body(
+	return el.Div().Class("page-load").Body(
 		app.IFrame().ID("site-frame").Class("site-frame").Title(l.T("page.frame")).Src("about:blank").Attr("loading", "eager"),
 		c.renderWaterfall(),
 	)
@@ -59,35 +60,35 @@ func (c *Lab) renderWaterfall() app.UI {
 	if cookies != "" {
 		cookieNote = l.Tf("page.cookies", cookies, len("Cookie: ")+len(cookies)+2)
 	}
-	return app.Figure().Class("waterfall").Attr("data-field", "waterfall").Body(
-		app.FigCaption().Text(l.T("page.waterfall")),
+	return el.Figure().Class("waterfall").Attr("data-field", "waterfall").Body(
+		el.FigCaption().Text(l.T("page.waterfall")),
 		app.If(p.FCP > 0, func() app.UI {
-			return app.P().Attr("data-field", "fcp").Text(l.Tf("page.fcp", l.Ms(p.FCP-start)))
+			return el.P().Attr("data-field", "fcp").Text(l.Tf("page.fcp", l.Ms(p.FCP-start)))
 		}),
-		app.P().Class("hint").Text(cookieNote),
-		app.Table().Body(
-			app.THead().Body(app.Tr().Body(
+		el.P().Class("hint").Text(cookieNote),
+		el.Table().Body(
+			el.THead().Body(el.Tr().Body(
 				app.Th().Scope("col").Text(l.T("page.resource")),
 				app.Th().Scope("col").Text(l.T("page.kind")),
 				app.Th().Scope("col").Text(l.T("page.from")),
 				app.Th().Scope("col").Text(l.T("page.when")),
 				app.Th().Scope("col").Text(l.T("page.timeline")),
 			)),
-			app.TBody().Body(app.Range(rows).Slice(func(i int) app.UI {
+			el.TBody().Body(app.Range(rows).Slice(func(i int) app.UI {
 				r := rows[i]
 				from := l.T("page.network")
 				if r.t.FromCache() {
 					from = l.T("page.cache")
 				}
 				bytes := int64(r.t.TransferSize)
-				return app.Tr().Attr("data-waterfall-row", i).Attr("data-kind", r.kind).Attr("data-name", r.name).
+				return el.Tr().Attr("data-waterfall-row", i).Attr("data-kind", r.kind).Attr("data-name", r.name).
 					Attr("data-cache", r.t.FromCache()).Attr("data-start", fmt.Sprintf("%.1f", r.t.StartTime-start)).Body(
-					app.Th().Scope("row").Body(app.Code().Text(r.name)),
-					app.Td().Text(kindName(l, r.kind)),
-					app.Td().Text(from+" · "+l.Tf("page.bytes", bytes)),
-					app.Td().Text(l.Ms(r.t.StartTime-start)+" → "+l.Ms(r.t.ResponseEnd-start)),
-					app.Td().Class("bar-cell").Body(
-						app.Span().Class("bar").Aria("hidden", true).
+					app.Th().Scope("row").Body(el.Code().Text(r.name)),
+					el.Td().Text(kindName(l, r.kind)),
+					el.Td().Text(from+" · "+l.Tf("page.bytes", bytes)),
+					el.Td().Text(l.Ms(r.t.StartTime-start)+" → "+l.Ms(r.t.ResponseEnd-start)),
+					el.Td().Class("bar-cell").Body(
+						el.Span().Class("bar").Aria("hidden", true).
 							Style("margin-left", pct(r.t.StartTime-start)).
 							Style("width", pct(max(r.t.ResponseEnd-r.t.StartTime, span/200))),
 					),

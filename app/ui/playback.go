@@ -9,6 +9,7 @@ import (
 
 	"reqlab/app/browser"
 	"reqlab/app/stage"
+	"reqlab/app/ui/el"
 )
 
 // playback replays a stored run's events on the diagram, in the order they
@@ -170,7 +171,7 @@ func (c *Lab) renderPlayback() app.UI {
 		toggle = toggle.Attr("data-action", "play").Text(l.T("playback.play")).
 			OnClick(func(ctx app.Context, e app.Event) { c.startPlaying(ctx) })
 	}
-	return app.Div().Class("playback").Attr("role", "group").Aria("label", l.T("playback.label")).Body(
+	return el.Div().Class("playback").Attr("role", "group").Aria("label", l.T("playback.label")).Body(
 		toggle,
 		app.Button().Type("button").Attr("data-action", "step-back").Disabled(p.pos == 0).
 			Aria("label", l.T("playback.back")).Text("⏮ "+l.T("playback.back-short")).
@@ -198,7 +199,7 @@ func (c *Lab) renderPlayback() app.UI {
 				v, _ := strconv.Atoi(ctx.JSSrc().Get("value").String())
 				c.seek(v)
 			}),
-		app.Span().Attr("data-field", "playback-pos").Attr("data-pos", p.pos).Attr("data-playing", p.playing).
+		el.Span().Attr("data-field", "playback-pos").Attr("data-pos", p.pos).Attr("data-playing", p.playing).
 			Text(l.Tf("playback.position", p.pos, n)),
 	)
 }

@@ -12,6 +12,7 @@ import (
 
 	"reqlab/app/browser"
 	"reqlab/app/stage"
+	"reqlab/app/ui/el"
 )
 
 // course is one course as the sample site's API sends it.
@@ -112,32 +113,32 @@ func (v responseView) items() int {
 
 func (c *Lab) renderResponse() app.UI {
 	l := c.lang
-	section := app.Section().Class("panel response").Aria("labelledby", "response-heading")
+	section := el.Section().Class("panel response").Aria("labelledby", "response-heading")
 	if c.resp == nil {
 		return section.Body(
-			app.H2().ID("response-heading").Text(l.T("response.heading")),
-			app.P().Class("intro").Text(l.T("response.none")),
+			el.H2().ID("response-heading").Text(l.T("response.heading")),
+			el.P().Class("intro").Text(l.T("response.none")),
 		)
 	}
 	v := c.resp
 	statusClass := "status status-" + strconv.Itoa(v.status/100) + "xx"
 	return section.Body(
-		app.H2().ID("response-heading").Text(l.T("response.heading")),
-		app.P().Class("status-line").Body(
-			app.Span().Text(l.T("response.status")+": "),
+		el.H2().ID("response-heading").Text(l.T("response.heading")),
+		el.P().Class("status-line").Body(
+			el.Span().Text(l.T("response.status")+": "),
 			app.Output().Class(statusClass).Attr("data-field", "status").Attr("data-status", v.status).Text(l.Status(v.status)),
 		),
-		app.Div().Class("response-views").Body(
-			app.Figure().Class("response-json").Body(
-				app.FigCaption().Text(l.T("response.json")),
-				app.Pre().Attr("data-field", "response-body").Attr("tabindex", 0).Body(app.Code().Text(v.pretty)),
+		el.Div().Class("response-views").Body(
+			el.Figure().Class("response-json").Body(
+				el.FigCaption().Text(l.T("response.json")),
+				el.Pre().Attr("data-field", "response-body").Attr("tabindex", 0).Body(el.Code().Text(v.pretty)),
 				app.If(!v.isJSON && v.pretty != "", func() app.UI {
-					return app.P().Class("hint").Text(l.T("response.raw"))
+					return el.P().Class("hint").Text(l.T("response.raw"))
 				}),
 			),
-			app.Figure().Class("response-html").Body(
-				app.FigCaption().Text(l.T("response.html")),
-				app.Div().Class("rendered").Attr("data-field", "rendered").Body(c.renderData(v)),
+			el.Figure().Class("response-html").Body(
+				el.FigCaption().Text(l.T("response.html")),
+				el.Div().Class("rendered").Attr("data-field", "rendered").Body(c.renderData(v)),
 			),
 		),
 		// Last, so that its arrival moves nothing above it.
@@ -151,28 +152,28 @@ func (c *Lab) renderData(v *responseView) app.UI {
 	l := c.lang
 	switch {
 	case v.list && len(v.courses) == 0:
-		return app.P().Text(l.T("response.empty"))
+		return el.P().Text(l.T("response.empty"))
 	case v.list:
-		return app.Ul().Class("courses").Body(app.Range(v.courses).Slice(func(i int) app.UI {
+		return el.Ul().Class("courses").Body(app.Range(v.courses).Slice(func(i int) app.UI {
 			return renderCourse(l, v.courses[i])
 		}))
 	case v.course != nil:
-		return app.Ul().Class("courses").Body(renderCourse(l, *v.course))
+		return el.Ul().Class("courses").Body(renderCourse(l, *v.course))
 	case v.message != "":
-		return app.P().Class("site-error").Text(v.message)
+		return el.P().Class("site-error").Text(v.message)
 	case len(v.fields) > 0:
-		return app.Dl().Class("members").Body(app.Range(v.fields).Slice(func(i int) app.UI {
-			return app.Div().Body(app.Dt().Text(v.fields[i].name), app.Dd().Body(app.Code().Text(v.fields[i].value)))
+		return el.Dl().Class("members").Body(app.Range(v.fields).Slice(func(i int) app.UI {
+			return el.Div().Body(el.Dt().Text(v.fields[i].name), el.Dd().Body(el.Code().Text(v.fields[i].value)))
 		}))
 	}
 	return nil
 }
 
 func renderCourse(l Lang, co course) app.UI {
-	return app.Li().Class("course").Attr("data-course-id", co.ID).Body(
-		app.Strong().Text(co.Titulo),
-		app.Span().Class("course-meta").Text(" · "+co.Nivel+" · "+l.Tf("response.hours", co.Horas)),
-		app.P().Text(co.Descripcion),
+	return el.Li().Class("course").Attr("data-course-id", co.ID).Body(
+		el.Strong().Text(co.Titulo),
+		el.Span().Class("course-meta").Text(" · "+co.Nivel+" · "+l.Tf("response.hours", co.Horas)),
+		el.P().Text(co.Descripcion),
 	)
 }
 
@@ -196,10 +197,10 @@ func (c *Lab) renderReceived() app.UI {
 				fmt.Fprintf(&b, "%s: %s\n", h.Name, h.Value)
 			}
 		}
-		return app.Div().Class("received").Attr("data-field", "received").Body(
-			app.P().Text(l.T("received.none")),
-			app.P().Text(l.T("received.cached-headers")),
-			app.Pre().Attr("tabindex", 0).Attr("data-field", "response-headers").Body(app.Code().Text(b.String())),
+		return el.Div().Class("received").Attr("data-field", "received").Body(
+			el.P().Text(l.T("received.none")),
+			el.P().Text(l.T("received.cached-headers")),
+			el.Pre().Attr("tabindex", 0).Attr("data-field", "response-headers").Body(el.Code().Text(b.String())),
 		)
 	}
 	var req strings.Builder
@@ -217,14 +218,14 @@ func (c *Lab) renderReceived() app.UI {
 			fmt.Fprintf(&resp, "%s: %s\n", h.Name, h.Value)
 		}
 	}
-	return app.Div().Class("received").Attr("data-field", "received").Body(
+	return el.Div().Class("received").Attr("data-field", "received").Body(
 		app.Details().Open(true).Body(
-			app.Summary().Text(l.Tf("received.heading", receive.Detail.HeaderBytes, receive.Detail.CookieBytes)),
-			app.Pre().Attr("tabindex", 0).Attr("data-field", "received-request").Body(app.Code().Text(req.String())),
+			el.Summary().Text(l.Tf("received.heading", receive.Detail.HeaderBytes, receive.Detail.CookieBytes)),
+			el.Pre().Attr("tabindex", 0).Attr("data-field", "received-request").Body(el.Code().Text(req.String())),
 		),
 		app.Details().Open(true).Body(
-			app.Summary().Text(l.T("received.response")),
-			app.Pre().Attr("tabindex", 0).Attr("data-field", "response-headers").Body(app.Code().Text(resp.String())),
+			el.Summary().Text(l.T("received.response")),
+			el.Pre().Attr("tabindex", 0).Attr("data-field", "response-headers").Body(el.Code().Text(resp.String())),
 		),
 	)
 }
