@@ -6,6 +6,7 @@ package runs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -22,6 +23,7 @@ type Publisher interface {
 }
 
 // Recorder stores runs and their events and publishes each stored event.
+// One recorder records a database's runs: it keeps their open runs in memory.
 type Recorder struct {
 	db  *sqlite.DB
 	log *slog.Logger
@@ -32,21 +34,32 @@ type Recorder struct {
 	// are stored at once, and the database commits them together.
 	locks [64]sync.Mutex
 
-	// busy counts, per run, the sample-site requests still being served and
-	// recorded; the client's last report waits for them (see Begin).
-	busyMu sync.Mutex
-	busy   map[string]*inflight
+	// open keeps the runs opened here and not complete yet, with their
+	// sample-site requests under way: the site finds a traced request's run
+	// without a query, and the client's last report waits for those
+	// requests (see Serving). The database stays the truth: a run not kept
+	// here is looked up there.
+	openMu    sync.Mutex
+	open      map[string]*openRun
+	lastSweep time.Time
 }
 
-type inflight struct {
-	n    int
-	done chan struct{} // closed when n falls to 0
+// openRun is an open run as the sample site needs it, and its requests under
+// way.
+type openRun struct {
+	sqlite.OpenRun
+	serving int           // requests being served and recorded
+	served  chan struct{} // made by one who waits; closed when serving falls to 0
 }
+
+// openKept is how long an open run is kept in memory; one its browser never
+// completes is then found through the database.
+const openKept = 10 * time.Minute
 
 // NewRecorder returns a recorder over db. SetPublisher must be called before
 // events are recorded.
 func NewRecorder(db *sqlite.DB, log *slog.Logger) *Recorder {
-	return &Recorder{db: db, log: log, busy: make(map[string]*inflight)}
+	return &Recorder{db: db, log: log, open: make(map[string]*openRun)}
 }
 
 // SetPublisher sets where stored events are pushed.
@@ -65,6 +78,7 @@ func (r *Recorder) Open(ctx context.Context, session string, req stage.Request) 
 	if err != nil {
 		return stage.Run{}, nil, fmt.Errorf("open run: %w", err)
 	}
+	r.keepOpen(run.ID, sqlite.OpenRun{Opened: run.CreatedAt, Network: req.Network})
 	return run, nil, nil
 }
 
@@ -81,6 +95,9 @@ func (r *Recorder) Record(ctx context.Context, b sqlite.Batch) ([]stage.Event, e
 	lock.Lock()
 	defer lock.Unlock()
 	events, err := r.db.Append(ctx, b)
+	if b.Complete && err == nil || errors.Is(err, sqlite.ErrRunClosed) {
+		r.forgetOpen(b.RunID)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -90,44 +107,63 @@ func (r *Recorder) Record(ctx context.Context, b sqlite.Batch) ([]stage.Event, e
 	return events, nil
 }
 
-// Begin notes that the sample site is serving a request of run id; the
-// returned func notes that its server stages are recorded. The browser has
-// the response before the server has recorded its stages, so without this the
-// client's last report could close the run first and the server's stages
-// would be refused.
-func (r *Recorder) Begin(id string) (end func()) {
-	r.busyMu.Lock()
-	defer r.busyMu.Unlock()
-	f := r.busy[id]
-	if f == nil {
-		f = &inflight{done: make(chan struct{})}
-		r.busy[id] = f
+// Serving returns the open run id names and notes that the sample site is
+// serving one of its requests; Served must follow once the request's stages
+// are recorded. The browser has the answer before the server has recorded its
+// stages, so without this the client's last report could close the run first
+// and the server's stages would be refused. It returns false where there is
+// no open run with that id.
+func (r *Recorder) Serving(ctx context.Context, id string) (sqlite.OpenRun, bool) {
+	r.openMu.Lock()
+	e := r.open[id]
+	if e == nil {
+		r.openMu.Unlock()
+		run, ok, err := r.db.RunOpened(ctx, id)
+		if err != nil {
+			r.log.Error("find run", "run", id, "err", err)
+		}
+		if !ok {
+			return sqlite.OpenRun{}, false
+		}
+		r.openMu.Lock()
+		if e = r.open[id]; e == nil {
+			e = &openRun{OpenRun: run}
+			r.open[id] = e
+		}
 	}
-	f.n++
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			r.busyMu.Lock()
-			defer r.busyMu.Unlock()
-			if f.n--; f.n == 0 {
-				close(f.done)
-				delete(r.busy, id)
-			}
-		})
+	e.serving++
+	r.openMu.Unlock()
+	return e.OpenRun, true
+}
+
+// Served notes that a request Serving noted has its stages recorded.
+func (r *Recorder) Served(id string) {
+	r.openMu.Lock()
+	defer r.openMu.Unlock()
+	if e := r.open[id]; e != nil && e.serving > 0 {
+		if e.serving--; e.serving == 0 && e.served != nil {
+			close(e.served)
+			e.served = nil
+		}
 	}
 }
 
 // awaitServer waits, until ctx ends, for the run's sample-site requests that
-// are still being recorded.
+// are still being served and recorded.
 func (r *Recorder) awaitServer(ctx context.Context, id string) {
-	r.busyMu.Lock()
-	f := r.busy[id]
-	r.busyMu.Unlock()
-	if f == nil {
+	r.openMu.Lock()
+	e := r.open[id]
+	if e == nil || e.serving == 0 {
+		r.openMu.Unlock()
 		return
 	}
+	if e.served == nil {
+		e.served = make(chan struct{})
+	}
+	served := e.served
+	r.openMu.Unlock()
 	select {
-	case <-f.done:
+	case <-served:
 	case <-ctx.Done():
 	}
 }
@@ -155,14 +191,31 @@ func (r *Recorder) Since(ctx context.Context, id string, after int64) ([]stage.E
 	return r.db.Events(ctx, id, after)
 }
 
-// Opened returns an open run, and false where there is no open run with
-// that id.
-func (r *Recorder) Opened(ctx context.Context, id string) (sqlite.OpenRun, bool) {
-	run, ok, err := r.db.RunOpened(ctx, id)
-	if err != nil {
-		r.log.Error("find run", "run", id, "err", err)
+// keepOpen keeps a run just opened, and lets go of those kept too long.
+func (r *Recorder) keepOpen(id string, run sqlite.OpenRun) {
+	r.openMu.Lock()
+	defer r.openMu.Unlock()
+	r.open[id] = &openRun{OpenRun: run}
+	if now := time.Now(); now.Sub(r.lastSweep) > time.Minute {
+		r.lastSweep = now
+		for id, e := range r.open {
+			if e.serving == 0 && now.Sub(e.Opened) > openKept {
+				delete(r.open, id)
+			}
+		}
 	}
-	return run, ok
+}
+
+// forgetOpen lets go of a run that is complete.
+func (r *Recorder) forgetOpen(id string) {
+	r.openMu.Lock()
+	defer r.openMu.Unlock()
+	if e := r.open[id]; e != nil {
+		if e.served != nil {
+			close(e.served)
+		}
+		delete(r.open, id)
+	}
 }
 
 // Exists reports whether a run is stored.

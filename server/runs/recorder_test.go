@@ -58,7 +58,9 @@ func TestLastReportWaitsForTheServersStages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	end := r.Begin(run.ID)
+	if _, ok := r.Serving(ctx, run.ID); !ok {
+		t.Fatal("the run is not open")
+	}
 
 	reported := make(chan error, 1)
 	go func() {
@@ -78,7 +80,7 @@ func TestLastReportWaitsForTheServersStages(t *testing.T) {
 	}}); err != nil {
 		t.Fatalf("server stages: %v", err)
 	}
-	end()
+	r.Served(run.ID)
 	if err := <-reported; err != nil {
 		t.Fatalf("last report: %v", err)
 	}
@@ -86,5 +88,42 @@ func TestLastReportWaitsForTheServersStages(t *testing.T) {
 	defer pub.mu.Unlock()
 	if len(pub.seqs) != 2 || pub.seqs[0] != 1 || pub.seqs[1] != 2 {
 		t.Errorf("published seqs %v, want the server's 1 then the client's 2", pub.seqs)
+	}
+}
+
+// The site finds open runs in memory; one opened before the recorder was
+// made (or let go of) is found in the database, and a complete run in
+// neither.
+func TestServingFindsOpenRunsAndOnlyThose(t *testing.T) {
+	r, _ := newTestRecorder(t)
+	ctx := context.Background()
+	run, _, err := r.Open(ctx, "s", stage.Request{Method: "GET", URL: "/site/api/cursos", Network: "fast-3g"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, ok := r.Serving(ctx, run.ID)
+	r.Served(run.ID)
+	if !ok || !kept.Opened.Equal(run.CreatedAt) || kept.Network != "fast-3g" {
+		t.Fatalf("Serving = %+v, %v; want the run opened at %v on fast-3g", kept, ok, run.CreatedAt)
+	}
+
+	other := NewRecorder(r.db, r.log)
+	other.SetPublisher(&published{})
+	found, ok := other.Serving(ctx, run.ID)
+	other.Served(run.ID)
+	if !ok || found != kept {
+		t.Fatalf("from the database: %+v, %v; want %+v", found, ok, kept)
+	}
+
+	if _, err := other.Record(ctx, sqlite.Batch{RunID: run.ID, Side: stage.Client, Complete: true, Events: []stage.Event{
+		{Stage: stage.Wait, Side: stage.Client, Phase: stage.End, State: stage.Done},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := other.Serving(ctx, run.ID); ok {
+		t.Error("a complete run is still served as open")
+	}
+	if _, ok := r.Serving(ctx, stage.NewRunID()); ok {
+		t.Error("a run never opened is served as open")
 	}
 }

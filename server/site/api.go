@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"reqlab/app/stage"
 	"reqlab/server/sqlite"
@@ -20,7 +19,7 @@ import (
 // courses answers GET /site/api/cursos, the catalogue, or with ?nivel= the
 // courses of one level.
 func (s *Site) courses(w http.ResponseWriter, r *http.Request) {
-	m := measureOf(r)
+	m := measureOf(w)
 	var (
 		courses []sqlite.Course
 		q       sqlite.Query
@@ -40,7 +39,7 @@ func (s *Site) courses(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Site) course(w http.ResponseWriter, r *http.Request) {
-	m := measureOf(r)
+	m := measureOf(w)
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id < 1 {
 		// The backend decides without its database: no such id can exist.
@@ -60,7 +59,7 @@ func (s *Site) course(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Site) enrollments(w http.ResponseWriter, r *http.Request) {
-	m := measureOf(r)
+	m := measureOf(w)
 	list, q, err := s.db.Enrollments(r.Context())
 	m.queried(q, err)
 	if err != nil {
@@ -74,20 +73,19 @@ func (s *Site) enrollments(w http.ResponseWriter, r *http.Request) {
 // 405 where a route has it for other methods, and OPTIONS with the methods
 // that it has.
 func (s *Site) notFound(w http.ResponseWriter, r *http.Request) {
-	m := measureOf(r)
-	m.route("")
+	m := measureOf(w)
 	allow := s.allowed(r)
 	switch {
 	case allow == "":
-		m.reason = stage.ReasonNoRoute
+		m.noRoute(stage.ReasonNoRoute)
 		s.json(w, r, http.StatusNotFound, errorBody{Error: "ninguna ruta del sitio responde a " + r.URL.Path})
 	case r.Method == http.MethodOptions:
-		m.reason = stage.ReasonOptions
+		m.noRoute(stage.ReasonOptions)
 		w.Header().Set("Allow", allow)
-		m.respondStart = time.Now()
+		m.responding()
 		w.WriteHeader(http.StatusNoContent)
 	default:
-		m.reason = stage.ReasonMethod
+		m.noRoute(stage.ReasonMethod)
 		w.Header().Set("Allow", allow)
 		s.json(w, r, http.StatusMethodNotAllowed, errorBody{Error: "esta ruta no acepta " + r.Method + "; acepta " + allow})
 	}
@@ -125,7 +123,7 @@ func (s *Site) fail(w http.ResponseWriter, r *http.Request, err error) {
 
 // json answers with v as JSON.
 func (s *Site) json(w http.ResponseWriter, r *http.Request, status int, v any) {
-	measureOf(r).respondStart = time.Now()
+	measureOf(w).responding()
 	s.write(w, r, status, s.encode(v))
 }
 
@@ -162,7 +160,7 @@ func send(w http.ResponseWriter, r *http.Request, status int, contentType string
 // inserts the course, answering 201 with where it now lives; a body it cannot
 // take gets 400 or 415 and nothing is inserted.
 func (s *Site) createCourse(w http.ResponseWriter, r *http.Request) {
-	m := measureOf(r)
+	m := measureOf(w)
 	if mt, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";"); strings.TrimSpace(strings.ToLower(mt)) != "application/json" {
 		s.json(w, r, http.StatusUnsupportedMediaType, errorBody{Error: "envía el curso en JSON, con Content-Type: application/json"})
 		return
@@ -208,7 +206,7 @@ func (s *Site) createCourse(w http.ResponseWriter, r *http.Request) {
 // browser may keep its answer for a minute: within it, asking again never
 // leaves the browser.
 func (s *Site) frontPage(w http.ResponseWriter, r *http.Request) {
-	m := measureOf(r)
+	m := measureOf(w)
 	courses, q, err := s.db.Courses(r.Context())
 	m.queried(q, err)
 	if err != nil {
@@ -231,14 +229,14 @@ func (s *Site) frontPage(w http.ResponseWriter, r *http.Request) {
 // keeps the answer but asks each time whether it changed; when it did not,
 // the server answers 304 with no body and the browser uses its copy.
 func (s *Site) levels(w http.ResponseWriter, r *http.Request) {
-	m := measureOf(r)
+	m := measureOf(w)
 	levels, q, err := s.db.Levels(r.Context())
 	m.queried(q, err)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	m.respondStart = time.Now()
+	m.responding()
 	body := s.encode(levels)
 	sum := sha256.Sum256(body)
 	etag := `"` + hex.EncodeToString(sum[:8]) + `"`
@@ -254,7 +252,7 @@ func (s *Site) levels(w http.ResponseWriter, r *http.Request) {
 // visits answers GET /site/api/sesion: it counts this browser's visits in a
 // cookie that it sets, and that the browser sends back from then on.
 func (s *Site) visits(w http.ResponseWriter, r *http.Request) {
-	m := measureOf(r)
+	m := measureOf(w)
 	n := 0
 	if c, err := r.Cookie("visitas"); err == nil {
 		n, _ = strconv.Atoi(c.Value)

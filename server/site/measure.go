@@ -1,7 +1,6 @@
 package site
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -16,49 +15,68 @@ type measure struct {
 	routeStart, routed    time.Time    // route: the mux starts, a handler is chosen
 	pattern               string       // the route chosen, "" for none
 	reason                stage.Reason // why no route was chosen
-	dbStart               time.Time
-	query                 *sqlite.Query // nil: no query ran
+	query                 sqlite.Query // the query that ran, if ran is set
+	ran                   bool
 	queryErr              error
 	respondStart, flushed time.Time // respond: the answer is being made, it is on the wire
 
-	network     string // the simulated network the answer was held back by
-	request     stage.Request
-	headerBytes int64
-	cookieBytes int64
+	network     string        // the simulated network the answer was held back by
+	request     stage.Request // as it arrived, kept for a traced request
+	headerBytes int64         // the request line and headers, on the wire
+	cookieBytes int64         // the share of them that is Cookie
+	bodyBytes   int64         // the request body read
+
+	// The numbers the events point to live here, with the measure, rather
+	// than in an allocation each.
+	durs      [4]float64
+	respBytes int64
 }
 
-type measureKey struct{}
-
-func measureOf(r *http.Request) *measure {
-	m, _ := r.Context().Value(measureKey{}).(*measure)
-	if m == nil {
-		m = &measure{} // a handler called outside ServeHTTP, as in a unit test
+// measureOf is the measure of the request a handler answers through w: the
+// measure travels with the response writer, not in a copy of the request.
+func measureOf(w http.ResponseWriter) *measure {
+	if rw, ok := w.(*responseWriter); ok {
+		return &rw.m
 	}
-	return m
-}
-
-func withMeasure(ctx context.Context, m *measure) context.Context {
-	return context.WithValue(ctx, measureKey{}, m)
+	return &measure{} // a handler called outside ServeHTTP, as in a unit test
 }
 
 // route notes that the mux chose a handler for pattern ("" for none).
 func (m *measure) route(pattern string) {
-	if m.routed.IsZero() {
+	if m != nil && m.routed.IsZero() {
 		m.routed, m.pattern = time.Now(), pattern
 	}
 }
 
 // queried notes a query that ran (and maybe failed).
 func (m *measure) queried(q sqlite.Query, err error) {
-	m.dbStart, m.query, m.queryErr = q.Start, &q, err
+	if m != nil {
+		m.query, m.ran, m.queryErr = q, true, err
+	}
+}
+
+// noRoute notes that no route takes the request, and why.
+func (m *measure) noRoute(reason stage.Reason) {
+	if m != nil {
+		m.route("")
+		m.reason = reason
+	}
+}
+
+// responding notes that the answer is being made.
+func (m *measure) responding() {
+	if m != nil && m.respondStart.IsZero() {
+		m.respondStart = time.Now()
+	}
 }
 
 // serverTiming renders the stages measured so far as a Server-Timing header,
 // so that the browser's own tools see them too. Respond is not in it: it is
 // still under way when the header is sent.
 func (m *measure) serverTiming() string {
-	b := make([]byte, 0, 160)
-	add := func(name string, from, to time.Time, desc string) {
+	var buf [160]byte
+	b := buf[:0]
+	add := func(name stage.ID, from, to time.Time, desc string) {
 		if from.IsZero() || to.IsZero() {
 			return
 		}
@@ -67,44 +85,59 @@ func (m *measure) serverTiming() string {
 		}
 		b = append(b, name...)
 		b = append(b, ";dur="...)
-		b = strconv.AppendFloat(b, ms(to.Sub(from)), 'f', 3, 64)
+		b = appendMs(b, to.Sub(from))
 		if desc != "" {
 			b = append(b, ";desc="...)
 			b = strconv.AppendQuote(b, desc)
 		}
 	}
-	add(string(stage.Receive), m.arrived, m.received, "")
-	add(string(stage.Route), m.routeStart, m.routed, m.pattern)
-	if m.query != nil {
-		desc := strconv.Itoa(m.query.Rows) + " rows"
+	add(stage.Receive, m.arrived, m.received, "")
+	add(stage.Route, m.routeStart, m.routed, m.pattern)
+	if m.ran {
 		if m.queryErr != nil {
-			desc = "error"
+			add(stage.DB, m.query.Start, m.query.Start.Add(m.query.Dur), "error")
+		} else {
+			var rows [24]byte
+			add(stage.DB, m.query.Start, m.query.Start.Add(m.query.Dur), string(append(strconv.AppendInt(rows[:0], int64(m.query.Rows), 10), " rows"...)))
 		}
-		add(string(stage.DB), m.dbStart, m.dbStart.Add(m.query.Dur), desc)
 	}
 	return string(b)
 }
 
+// appendMs appends d in milliseconds with three decimals, as Server-Timing
+// writes durations.
+func appendMs(b []byte, d time.Duration) []byte {
+	us := (d + 500*time.Nanosecond) / time.Microsecond
+	if us < 0 {
+		b, us = append(b, '-'), -us
+	}
+	b = strconv.AppendInt(b, int64(us/1000), 10)
+	frac := us % 1000
+	return append(b, '.', byte('0'+frac/100), byte('0'+frac/10%10), byte('0'+frac%10))
+}
+
 // events turns the measurements into the run's server events; t_ms counts
 // from origin, when the run was opened.
-func (m *measure) events(origin time.Time, status int, body int64, respHeaderBytes int64) []stage.Event {
+func (m *measure) events(origin time.Time, status int, respHeaderBytes int64) []stage.Event {
 	at := func(t time.Time) float64 { return max(0, ms(t.Sub(origin))) }
-	span := func(from, to time.Time) *float64 { return stage.Ms(ms(to.Sub(from))) }
+	n := 0
 	end := func(id stage.ID, from, to time.Time, state stage.State, d stage.Detail) stage.Event {
+		m.durs[n] = ms(to.Sub(from))
+		n++
 		return stage.Event{Stage: id, Side: stage.Server, Phase: stage.End, TMs: at(from),
-			DurMs: span(from, to), State: state, Detail: d}
+			DurMs: &m.durs[n-1], State: state, Detail: d}
 	}
 
 	events := make([]stage.Event, 0, 4)
-	bodyBytes := int64(len(m.request.Body))
 	events = append(events, end(stage.Receive, m.arrived, m.received, stage.Done, stage.Detail{
-		Method: m.request.Method, URL: m.request.URL, HeaderBytes: m.headerBytes, CookieBytes: m.cookieBytes, Bytes: &bodyBytes,
+		Method: m.request.Method, URL: m.request.URL, HeaderBytes: m.headerBytes, CookieBytes: m.cookieBytes, Bytes: &m.bodyBytes,
 	}))
 
 	routeDetail := stage.Detail{Route: m.pattern, Reason: m.reason}
 	events = append(events, end(stage.Route, m.routeStart, m.routed, stage.Done, routeDetail))
 
-	if q := m.query; q != nil {
+	if m.ran {
+		q := &m.query
 		d := stage.Detail{SQL: q.SQL, Rows: &q.Rows}
 		state := stage.Done
 		if m.queryErr != nil {
@@ -112,7 +145,7 @@ func (m *measure) events(origin time.Time, status int, body int64, respHeaderByt
 		} else if q.Rows == 0 {
 			d.Reason = stage.ReasonNoRow
 		}
-		events = append(events, end(stage.DB, m.dbStart, m.dbStart.Add(q.Dur), state, d))
+		events = append(events, end(stage.DB, q.Start, q.Start.Add(q.Dur), state, d))
 	} else {
 		reason := stage.ReasonNoDB
 		if m.pattern == "" {
@@ -123,42 +156,44 @@ func (m *measure) events(origin time.Time, status int, body int64, respHeaderByt
 	}
 
 	events = append(events, end(stage.Respond, m.respondStart, m.flushed, stage.Done, stage.Detail{
-		Status: status, Bytes: &body, HeaderBytes: respHeaderBytes, Network: m.network,
+		Status: status, Bytes: &m.respBytes, HeaderBytes: respHeaderBytes, Network: m.network,
 	}))
 	return events
 }
 
-// readRequest notes the request as it arrived: its line and headers, their
-// size on the wire and the share of it that is cookies.
+// readRequest notes the size of the request line and headers on the wire,
+// and the share of it that is cookies.
 func (m *measure) readRequest(r *http.Request) {
-	headers := []stage.Header{{Name: "Host", Value: r.Host}}
+	uri := r.RequestURI // the request-target as it came
+	if uri == "" {
+		uri = r.URL.RequestURI()
+	}
+	n := len(r.Method) + 1 + len(uri) + 1 + len(r.Proto) + 2
+	n += len("Host") + 2 + len(r.Host) + 2
+	for name, values := range r.Header {
+		for _, v := range values {
+			line := len(name) + 2 + len(v) + 2
+			n += line
+			if name == "Cookie" {
+				m.cookieBytes += int64(line)
+			}
+		}
+	}
+	m.headerBytes = int64(n + 2)
+}
+
+// keepRequest keeps the request as it arrived, for its run: its line, its
+// headers (Host first, as on the wire) and its body.
+func (m *measure) keepRequest(r *http.Request, body []byte) {
+	headers := make([]stage.Header, 1, 1+len(r.Header))
+	headers[0] = stage.Header{Name: "Host", Value: r.Host}
 	for name, values := range r.Header {
 		for _, v := range values {
 			headers = append(headers, stage.Header{Name: name, Value: v})
 		}
 	}
-	sortHeaders(headers[1:]) // Host first, as on the wire
-	m.request = stage.Request{Method: r.Method, URL: r.URL.RequestURI(), Headers: headers}
-
-	n := int64(len(r.Method) + 1 + len(r.URL.RequestURI()) + 1 + len(r.Proto) + 2)
-	for _, h := range headers {
-		n += int64(len(h.Name) + 2 + len(h.Value) + 2)
-		if h.Name == "Cookie" {
-			m.cookieBytes += int64(len(h.Name) + 2 + len(h.Value) + 2)
-		}
-	}
-	m.headerBytes = n + 2
-}
-
-// responseHeaderBytes is the size of a response's status line and headers.
-func responseHeaderBytes(proto string, status int, h http.Header) int64 {
-	n := int64(len(proto) + 1 + 3 + 1 + len(http.StatusText(status)) + 2)
-	for name, values := range h {
-		for _, v := range values {
-			n += int64(len(name) + 2 + len(v) + 2)
-		}
-	}
-	return n + 2
+	sortHeaders(headers[1:])
+	m.request = stage.Request{Method: r.Method, URL: r.URL.RequestURI(), Headers: headers, Body: string(body)}
 }
 
 func ms(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }

@@ -8,7 +8,6 @@ import (
 	"mime"
 	"net/http"
 	"path"
-	"time"
 )
 
 // static holds the sample site's assets: its stylesheet, script, images and
@@ -58,14 +57,14 @@ func levelImage(nivel string) string {
 // page answers GET /site/: the sample site's HTML front page, built from the
 // catalogue. It is revalidated on every visit; its assets are cached.
 func (s *Site) page(w http.ResponseWriter, r *http.Request) {
-	m := measureOf(r)
+	m := measureOf(w)
 	courses, q, err := s.db.Courses(r.Context())
 	m.queried(q, err)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	m.respondStart = time.Now()
+	m.responding()
 	var b bytes.Buffer
 	if err := pageTemplate.Execute(&b, courses); err != nil {
 		s.fail(w, r, err)
@@ -78,10 +77,10 @@ func (s *Site) page(w http.ResponseWriter, r *http.Request) {
 // asset answers GET /site/static/…: the page's assets, which the browser
 // may keep for five minutes.
 func (s *Site) asset(w http.ResponseWriter, r *http.Request) {
-	m := measureOf(r)
+	m := measureOf(w)
 	name := path.Clean("static/" + r.PathValue("file"))
 	body, err := fs.ReadFile(static, name)
-	m.respondStart = time.Now()
+	m.responding()
 	if err != nil {
 		s.json(w, r, http.StatusNotFound, errorBody{Error: "no existe ese recurso"})
 		return

@@ -32,10 +32,11 @@ const (
 
 // Recorder keeps the server's events of a run.
 type Recorder interface {
-	// Opened returns an open run, and false if there is none.
-	Opened(ctx context.Context, id string) (sqlite.OpenRun, bool)
-	// Begin notes a request of the run under way; end notes it recorded.
-	Begin(id string) (end func())
+	// Serving returns an open run, and false if there is none; for an open
+	// run it notes one of its requests under way, until Served.
+	Serving(ctx context.Context, id string) (sqlite.OpenRun, bool)
+	// Served notes a request's stages recorded.
+	Served(id string)
 	Record(ctx context.Context, b sqlite.Batch) ([]stage.Event, error)
 }
 
@@ -70,7 +71,7 @@ func New(db *sqlite.DB, rec Recorder, log *slog.Logger) *Site {
 // that moment ends the route stage.
 func (s *Site) handle(pattern string, h http.HandlerFunc) {
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		measureOf(r).route(r.Pattern)
+		measureOf(w).route(r.Pattern)
 		h(w, r)
 	})
 }
@@ -78,7 +79,8 @@ func (s *Site) handle(pattern string, h http.HandlerFunc) {
 // ServeHTTP measures the request through each server stage while the routes
 // answer it, then records the stages in the request's run, if it has one.
 func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	m := &measure{}
+	rw := &responseWriter{ResponseWriter: w}
+	m := &rw.m
 	start := time.Now()
 	arrived, known := arrival(r)
 	m.arrived = arrived
@@ -87,8 +89,10 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	m.readRequest(r)
 	tooLarge := false
+	var body []byte
 	if r.Body != nil && r.Body != http.NoBody {
-		body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+		var err error
+		body, err = io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
 		if err != nil {
 			http.Error(w, "could not read the request body", http.StatusBadRequest)
 			return
@@ -96,33 +100,32 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if tooLarge = len(body) > MaxBodyBytes; tooLarge {
 			body = body[:MaxBodyBytes]
 		}
-		m.request.Body = string(body)
+		m.bodyBytes = int64(len(body))
 		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
 	m.received = time.Now()
 
 	// Is the request part of a run? The answer is needed before the response
-	// goes out, so that the run waits for these stages (see Recorder.Begin).
+	// goes out, so that the run waits for these stages (see Recorder.Serving).
 	// A page that the browser navigates to cannot carry a header of the
 	// lab's: its traceparent comes in the query instead.
 	tp := r.Header.Get("Traceparent")
-	if tp == "" && r.Method == http.MethodGet {
+	if tp == "" && r.Method == http.MethodGet && r.URL.RawQuery != "" {
 		tp = r.URL.Query().Get("traceparent")
 	}
 	runID, traced := stage.RunIDFromTraceparent(tp)
 	var run sqlite.OpenRun
 	if traced {
-		if run, traced = s.rec.Opened(r.Context(), runID); traced {
-			defer s.rec.Begin(runID)()
+		if run, traced = s.rec.Serving(r.Context(), runID); traced {
+			defer s.rec.Served(runID)
+			rw.keep = true // the answer's body is kept with the run
 		}
 	}
 
-	rw := &responseWriter{ResponseWriter: w, m: m}
 	if n, ok := stage.NetworkOf(run.Network); ok && n.ID != "" {
 		rw.network = &n
 		m.network = n.ID
 	}
-	r = r.WithContext(withMeasure(r.Context(), m))
 	m.routeStart = time.Now()
 	switch {
 	case m.headerBytes > MaxHeaderBytes:
@@ -153,6 +156,10 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !traced {
 		return // no run, or not an open run of this lab: served, not recorded
 	}
+	// What the run keeps of the request and the answer's headers is taken
+	// now that the answer is out, not on its way.
+	m.keepRequest(r, body)
+	rw.keepHeaders(rw.status, rw.Header())
 	// The answer is out: recording must not hang on the client staying.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), recordTimeout)
 	defer cancel()
@@ -161,7 +168,7 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Side:     stage.Server,
 		Request:  &m.request,
 		Response: &stage.Response{Status: rw.status, Headers: rw.headers, Body: rw.body.String(), BodyTruncated: rw.truncated},
-		Events:   m.events(run.Opened, rw.status, rw.bytes, rw.headerBytes),
+		Events:   m.events(run.Opened, rw.status, rw.headerBytes),
 	})
 	if err != nil && !errors.Is(err, sqlite.ErrStageEnded) && !errors.Is(err, sqlite.ErrRunClosed) {
 		s.log.Error("record server stages", "run", runID, "err", err)
@@ -169,15 +176,16 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // responseWriter sees the status, headers and bytes of the answer, and adds
-// Server-Timing and Date as the headers go out.
+// Server-Timing as the headers go out. For a traced request it keeps them,
+// with Date and the body's first MaxBodyBytes, to record with the run.
 type responseWriter struct {
 	http.ResponseWriter
-	m           *measure
+	m           measure // the request's, found by its handlers through measureOf
 	status      int
-	bytes       int64
+	keep        bool
 	headerBytes int64
 	headers     []stage.Header
-	body        bytes.Buffer // the first MaxBodyBytes, kept with the run
+	body        strings.Builder
 	truncated   bool
 	network     *stage.Network // a simulated network to hold the answer back by
 }
@@ -192,20 +200,32 @@ func (w *responseWriter) WriteHeader(status int) {
 	}
 	h := w.Header()
 	if st := w.m.serverTiming(); st != "" {
-		h.Set("Server-Timing", st)
+		h["Server-Timing"] = []string{st}
 	}
-	h.Set("Date", time.Now().UTC().Format(http.TimeFormat))
-	for name, values := range h {
-		for _, v := range values {
-			w.headers = append(w.headers, stage.Header{Name: name, Value: v})
-		}
+	if w.keep {
+		// The server would add Date itself; added here, the run keeps it.
+		var date [len(http.TimeFormat)]byte
+		h["Date"] = []string{string(time.Now().UTC().AppendFormat(date[:0], http.TimeFormat))}
 	}
-	sortHeaders(w.headers)
-	w.headerBytes = responseHeaderBytes("HTTP/1.1", status, h)
 	if w.network != nil {
 		time.Sleep(w.network.Latency) // a slow network's round trip, simulated
 	}
 	w.ResponseWriter.WriteHeader(status)
+}
+
+// keepHeaders keeps the status line and headers as they went out, sorted by
+// name, and their size on the wire.
+func (w *responseWriter) keepHeaders(status int, h http.Header) {
+	n := len("HTTP/1.1") + 1 + 3 + 1 + len(http.StatusText(status)) + 2
+	w.headers = make([]stage.Header, 0, len(h))
+	for name, values := range h {
+		for _, v := range values {
+			w.headers = append(w.headers, stage.Header{Name: name, Value: v})
+			n += len(name) + 2 + len(v) + 2
+		}
+	}
+	sortHeaders(w.headers)
+	w.headerBytes = int64(n + 2)
 }
 
 func (w *responseWriter) Write(b []byte) (int, error) {
@@ -213,10 +233,15 @@ func (w *responseWriter) Write(b []byte) (int, error) {
 		w.WriteHeader(http.StatusOK)
 	}
 	n, err := w.write(b)
-	w.bytes += int64(n)
-	keep := min(n, MaxBodyBytes-w.body.Len())
-	w.body.Write(b[:keep])
-	w.truncated = w.truncated || keep < n
+	w.m.respBytes += int64(n)
+	if w.keep {
+		keep := min(n, MaxBodyBytes-w.body.Len())
+		if w.body.Len() == 0 {
+			w.body.Grow(keep)
+		}
+		w.body.Write(b[:keep])
+		w.truncated = w.truncated || keep < n
+	}
 	return n, err
 }
 

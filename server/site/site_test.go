@@ -24,14 +24,14 @@ type recorder struct {
 	batches []sqlite.Batch
 }
 
-func (r *recorder) Opened(_ context.Context, id string) (sqlite.OpenRun, bool) {
+func (r *recorder) Serving(_ context.Context, id string) (sqlite.OpenRun, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	t, ok := r.open[id]
 	return t, ok
 }
 
-func (r *recorder) Begin(string) func() { return func() {} }
+func (r *recorder) Served(string) {}
 
 // openRun opens a run, as the lab does before its browser sends a request.
 func (r *recorder) openRun() string {
