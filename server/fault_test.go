@@ -98,6 +98,10 @@ func TestKillNineAndRestart(t *testing.T) {
 	if err := db.QueryRow(`PRAGMA integrity_check`).Scan(&check); err != nil || check != "ok" {
 		t.Fatalf("integrity_check: %q, %v", check, err)
 	}
+	var orphans int // events whose run is not there: PRAGMA foreign_key_check
+	if err := db.QueryRow(`SELECT count(*) FROM pragma_foreign_key_check`).Scan(&orphans); err != nil || orphans != 0 {
+		t.Fatalf("foreign_key_check: %d rows, %v", orphans, err)
+	}
 	if len(acked) < 30 {
 		t.Fatalf("only %d runs acknowledged in 30 rounds: the test did not exercise the server", len(acked))
 	}

@@ -168,13 +168,13 @@ func (r *Recorder) awaitServer(ctx context.Context, id string) {
 	}
 }
 
-// lockIndex picks a run's lock by its id (random hex: its first byte will do).
+// lockIndex picks a run's lock by its id's last byte, which is random.
 func lockIndex(id string) int {
 	if len(id) < 2 {
 		return 0
 	}
 	var b byte
-	for _, c := range []byte(id[:2]) {
+	for _, c := range []byte(id[len(id)-2:]) {
 		b <<= 4
 		switch {
 		case '0' <= c && c <= '9':

@@ -102,10 +102,16 @@ type Batch struct {
 // run, ErrRunClosed for a complete one and ErrStageEnded when a stage would
 // end twice.
 func (db *DB) Append(ctx context.Context, b Batch) ([]stage.Event, error) {
+	// What can be encoded is encoded here, in the caller's goroutine: the
+	// writer, which all writes wait for, only runs the statements.
+	enc, err := encodeBatch(b)
+	if err != nil {
+		return nil, fmt.Errorf("append: %w", err)
+	}
 	var out []stage.Event
-	err := db.do(ctx, func(tx *sql.Tx) error {
+	err = db.do(ctx, func(tx *sql.Tx) error {
 		var err error
-		out, err = db.appendBatch(tx, b)
+		out, err = db.appendBatch(tx, b, enc)
 		return err
 	})
 	if err != nil {
@@ -114,9 +120,37 @@ func (db *DB) Append(ctx context.Context, b Batch) ([]stage.Event, error) {
 	return out, nil
 }
 
+// encoded is a batch's JSON columns.
+type encoded struct {
+	requestHeaders, responseHeaders string
+	details                         [][]byte
+}
+
+func encodeBatch(b Batch) (encoded, error) {
+	var enc encoded
+	var err error
+	if b.Request != nil {
+		if enc.requestHeaders, err = marshalJSON(b.Request.Headers, "[]"); err != nil {
+			return enc, err
+		}
+	}
+	if b.Response != nil {
+		if enc.responseHeaders, err = marshalJSON(b.Response.Headers, "[]"); err != nil {
+			return enc, err
+		}
+	}
+	enc.details = make([][]byte, len(b.Events))
+	for i, e := range b.Events {
+		if enc.details[i], err = json.Marshal(e.Detail); err != nil {
+			return enc, err
+		}
+	}
+	return enc, nil
+}
+
 // appendBatch does Append's work in the writer's transaction. Every check
 // comes before the first change, so that a refusal changes nothing.
-func (db *DB) appendBatch(tx *sql.Tx, b Batch) ([]stage.Event, error) {
+func (db *DB) appendBatch(tx *sql.Tx, b Batch, enc encoded) ([]stage.Event, error) {
 	find, err := db.stmt(tx, findRunSQL)
 	if err != nil {
 		return nil, fmt.Errorf("append: %w", err)
@@ -134,33 +168,25 @@ func (db *DB) appendBatch(tx *sql.Tx, b Batch) ([]stage.Event, error) {
 	case last+int64(len(b.Events)) > MaxEventsPerRun:
 		return nil, refuse(ErrTooManyEvents)
 	}
-	if err := db.checkEnded(tx, b.RunID, b.Events); err != nil {
+	if err := db.checkEnded(tx, b.RunID, last, b.Events); err != nil {
 		return nil, err
 	}
 
 	if r := b.Request; r != nil {
-		headers, err := marshalJSON(r.Headers, "[]")
-		if err != nil {
-			return nil, err
-		}
-		if _, err := db.exec(tx, setRequestSQL, r.Method, r.URL, headers, r.Body, b.RunID); err != nil {
+		if _, err := db.exec(tx, setRequestSQL, r.Method, r.URL, enc.requestHeaders, r.Body, b.RunID); err != nil {
 			return nil, fmt.Errorf("append request: %w", err)
 		}
 	}
 	if r := b.Response; r != nil {
-		headers, err := marshalJSON(r.Headers, "[]")
-		if err != nil {
-			return nil, err
-		}
 		q := setResponseSQL
 		if b.Side == stage.Client {
 			q = fillResponseSQL // the server's answer, where there is one, stands
 		}
-		if _, err := db.exec(tx, q, r.Status, headers, r.Body, r.BodyTruncated, b.RunID); err != nil {
+		if _, err := db.exec(tx, q, r.Status, enc.responseHeaders, r.Body, r.BodyTruncated, b.RunID); err != nil {
 			return nil, fmt.Errorf("append response: %w", err)
 		}
 	}
-	out, err := db.insertEvents(tx, b.RunID, last, b.Events)
+	out, err := db.insertEvents(tx, b.RunID, last, b.Events, enc.details)
 	if err != nil {
 		return nil, err
 	}
@@ -172,8 +198,9 @@ func (db *DB) appendBatch(tx *sql.Tx, b Batch) ([]stage.Event, error) {
 	return out, nil
 }
 
-// checkEnded refuses events that would end a stage twice.
-func (db *DB) checkEnded(tx *sql.Tx, runID string, events []stage.Event) error {
+// checkEnded refuses events that would end a stage twice: in the batch, or
+// a stage that the run's stored events (last of them) already ended.
+func (db *DB) checkEnded(tx *sql.Tx, runID string, last int64, events []stage.Event) error {
 	ending := false
 	for _, e := range events {
 		ending = ending || e.Phase == stage.End
@@ -181,25 +208,11 @@ func (db *DB) checkEnded(tx *sql.Tx, runID string, events []stage.Event) error {
 	if !ending {
 		return nil
 	}
-	q, err := db.stmt(tx, endedSQL)
-	if err != nil {
-		return fmt.Errorf("append: %w", err)
-	}
-	rows, err := q.Query(runID)
-	if err != nil {
-		return fmt.Errorf("append: %w", err)
-	}
-	defer rows.Close()
 	ended := map[stage.ID]bool{}
-	for rows.Next() {
-		var id stage.ID
-		if err := rows.Scan(&id); err != nil {
+	if last > 0 {
+		if err := db.endedStages(tx, runID, ended); err != nil {
 			return fmt.Errorf("append: %w", err)
 		}
-		ended[id] = true
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("append: %w", err)
 	}
 	for _, e := range events {
 		if e.Phase != stage.End {
@@ -213,23 +226,46 @@ func (db *DB) checkEnded(tx *sql.Tx, runID string, events []stage.Event) error {
 	return nil
 }
 
+// endedStages notes the stages that the run's stored events ended.
+func (db *DB) endedStages(tx *sql.Tx, runID string, ended map[stage.ID]bool) error {
+	q, err := db.stmt(tx, endedSQL)
+	if err != nil {
+		return err
+	}
+	rows, err := q.Query(runID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id stage.ID
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		ended[id] = true
+	}
+	return rows.Err()
+}
+
 // insertEvents numbers events from last+1 and stores them with one
 // statement.
-func (db *DB) insertEvents(tx *sql.Tx, runID string, last int64, events []stage.Event) ([]stage.Event, error) {
+// The arguments are plain strings and numbers: database/sql converts named
+// types and pointers by reflection.
+func (db *DB) insertEvents(tx *sql.Tx, runID string, last int64, events []stage.Event, details [][]byte) ([]stage.Event, error) {
 	out := make([]stage.Event, len(events))
 	if len(events) == 0 {
 		return out, nil
 	}
 	args := make([]any, 0, 9*len(events))
 	for i, e := range events {
-		detail, err := json.Marshal(e.Detail)
-		if err != nil {
-			return nil, fmt.Errorf("append: %w", err)
-		}
 		last++
 		e.Seq = last
 		out[i] = e
-		args = append(args, runID, e.Seq, e.Stage, e.Side, e.Phase, e.TMs, e.DurMs, e.State, detail)
+		var dur any // NULL: nothing could be measured
+		if e.DurMs != nil {
+			dur = *e.DurMs
+		}
+		args = append(args, runID, e.Seq, string(e.Stage), string(e.Side), string(e.Phase), e.TMs, dur, string(e.State), details[i])
 	}
 	if _, err := db.exec(tx, insertEventsSQL(len(events)), args...); err != nil {
 		return nil, fmt.Errorf("append events: %w", err)
