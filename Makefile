@@ -48,8 +48,10 @@ fuzz:
 # The speed and memory benchmarks, each printed beside its target (see
 # BENCHMARKS.md). Figures, not pass/fail: this machine is shared and noisy.
 bench: chromium $(WASM)
+	@$(GO) test -count=1 -run '^TestWasmWithinBudget$$' -v ./server | grep -E 'budget|^(ok|FAIL)'
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./server/sqlite ./server/site
-	$(GO) test -run '^$$' -bench . -benchtime 1x ./server/hub
+	$(GO) test -run '^$$' -bench EventDelivery -benchtime 5x ./server/hub
+	$(GO) test -run '^$$' -bench IdleConnMemory -benchtime 1x ./server/hub
 	$(GO) test -run '^$$' -bench FirstLoad -benchtime 5x ./server
 
 # The load test: 1,000 lab sessions sending runs for 60 s, on loopback.

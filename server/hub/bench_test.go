@@ -45,10 +45,10 @@ func benchHub(b *testing.B) (*Hub, *httptest.Server) {
 	return h, srv
 }
 
-// deliveryP99 starts runs clients, each following its own run, then
-// publishes events stage-sized events for every run at once, and returns the
-// 99th percentile of the time from Publish to the client having the event.
-func deliveryP99(b *testing.B, runs, events int) time.Duration {
+// delivery starts runs clients, each following its own run, then publishes
+// events stage-sized events for every run at once, and returns for each
+// event the time from Publish to the client having it.
+func delivery(b *testing.B, runs, events int) []time.Duration {
 	h, srv := benchHub(b)
 	url := "ws" + strings.TrimPrefix(srv.URL, "http")
 	conns := make([]*websocket.Conn, runs)
@@ -90,29 +90,33 @@ func deliveryP99(b *testing.B, runs, events int) time.Duration {
 		}
 	}
 	wg.Wait()
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	if len(lat) == 0 {
-		b.Fatal("no event arrived")
+	if len(lat) != runs*events {
+		b.Fatalf("%d events arrived of %d", len(lat), runs*events)
 	}
-	return lat[len(lat)*99/100]
+	return lat
 }
 
 // BenchmarkEventDelivery: from the moment the server publishes a stage to the
 // moment a subscribed client has it, clients and server on this machine.
 // Targets: p99 at most 5 ms with 100 runs in flight, at most 100 ms with
-// 1,000 runs starting together.
+// 1,000 runs starting together. The p99 is over every event of b.N rounds
+// (make bench runs 5): one round's 1,500 deliveries leave it to a handful of
+// samples on a shared machine.
 func BenchmarkEventDelivery(b *testing.B) {
 	for _, tt := range []struct {
 		runs   int
 		target time.Duration
 	}{{100, 5 * time.Millisecond}, {1000, 100 * time.Millisecond}} {
 		b.Run(fmt.Sprint(tt.runs, "-runs"), func(b *testing.B) {
-			var worst time.Duration
+			var lat []time.Duration
 			for i := 0; i < b.N; i++ {
-				worst = max(worst, deliveryP99(b, tt.runs, 15))
+				lat = append(lat, delivery(b, tt.runs, 15)...)
 			}
-			b.ReportMetric(float64(worst.Microseconds())/1000, "p99-ms")
-			b.Logf("%d runs, 15 events each: p99 delivery %.2f ms — target at most %v", tt.runs, float64(worst.Microseconds())/1000, tt.target)
+			sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+			p99 := lat[len(lat)*99/100]
+			b.ReportMetric(float64(p99.Microseconds())/1000, "p99-ms")
+			b.Logf("%d runs, 15 events each, %d rounds: p99 delivery %.2f ms over %d events — target at most %v",
+				tt.runs, b.N, float64(p99.Microseconds())/1000, len(lat), tt.target)
 		})
 	}
 }

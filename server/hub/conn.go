@@ -17,6 +17,7 @@ import (
 type Conn struct {
 	hub *Hub
 	ws  *websocket.Conn
+	out *batchConn // under ws: the writer sends a batch of frames at once
 
 	mu      sync.Mutex
 	queue   [][]byte // messages waiting, at most sendBuffer
@@ -67,17 +68,27 @@ func (c *Conn) write() {
 			return
 		}
 		c.mu.Unlock()
-		for _, msg := range batch {
-			c.ws.SetWriteDeadline(time.Now().Add(writeWait))
-			if err := c.ws.WriteMessage(websocket.TextMessage, msg); err != nil {
-				c.mu.Lock()
-				c.writing = false
-				c.mu.Unlock()
-				c.cut()
-				return
-			}
+		if err := c.send(batch); err != nil {
+			c.mu.Lock()
+			c.writing = false
+			c.mu.Unlock()
+			c.cut()
+			return
 		}
 	}
+}
+
+// send writes a batch of messages, their frames in one write.
+func (c *Conn) send(batch [][]byte) error {
+	c.out.hold()
+	c.ws.SetWriteDeadline(time.Now().Add(writeWait))
+	for _, msg := range batch {
+		if err := c.ws.WriteMessage(websocket.TextMessage, msg); err != nil {
+			c.out.flush()
+			return err
+		}
+	}
+	return c.out.flush()
 }
 
 // ping sends a ping; a connection that cannot take one is cut.
@@ -100,7 +111,7 @@ func (c *Conn) Close(code int, text string) {
 // cut ends the connection at once, with no close frame.
 func (c *Conn) cut() {
 	if c.markClosed() {
-		c.ws.Close()
+		c.out.drop()
 	}
 }
 

@@ -132,11 +132,12 @@ func sessionOf(r *http.Request) string {
 
 // ServeHTTP upgrades a request to a websocket and serves it until it closes.
 func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	ws, err := h.upgrader.Upgrade(w, r, nil)
+	hj := &hijacker{ResponseWriter: w}
+	ws, err := h.upgrader.Upgrade(hj, r, nil)
 	if err != nil {
 		return // the upgrader has answered the client already
 	}
-	c := &Conn{hub: h, ws: ws, session: sessionOf(r)}
+	c := &Conn{hub: h, ws: ws, out: hj.conn, session: sessionOf(r)}
 	if !h.add(c) {
 		ws.WriteControl(websocket.CloseMessage,
 			websocket.FormatCloseMessage(websocket.CloseGoingAway, "server stopping"), time.Now().Add(time.Second))
