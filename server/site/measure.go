@@ -2,7 +2,9 @@ package site
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"reqlab/app/stage"
@@ -172,7 +174,7 @@ func (m *measure) readRequest(r *http.Request) {
 	n += len("Host") + 2 + len(r.Host) + 2
 	for name, values := range r.Header {
 		for _, v := range values {
-			line := len(name) + 2 + len(v) + 2
+			line := lineBytes(name, v)
 			n += line
 			if name == "Cookie" {
 				m.cookieBytes += int64(line)
@@ -187,13 +189,24 @@ func (m *measure) readRequest(r *http.Request) {
 func (m *measure) keepRequest(r *http.Request, body []byte) {
 	headers := make([]stage.Header, 1, 1+len(r.Header))
 	headers[0] = stage.Header{Name: "Host", Value: r.Host}
-	for name, values := range r.Header {
-		for _, v := range values {
-			headers = append(headers, stage.Header{Name: name, Value: v})
-		}
-	}
-	sortHeaders(headers[1:])
+	headers = appendHeaders(headers, r.Header)
 	m.request = stage.Request{Method: r.Method, URL: r.URL.RequestURI(), Headers: headers, Body: string(body)}
 }
+
+// appendHeaders appends h's lines to list, sorted by name (repeated ones
+// keep their order).
+func appendHeaders(list []stage.Header, h http.Header) []stage.Header {
+	start := len(list)
+	for name, values := range h {
+		for _, v := range values {
+			list = append(list, stage.Header{Name: name, Value: v})
+		}
+	}
+	slices.SortStableFunc(list[start:], func(a, b stage.Header) int { return strings.Compare(a.Name, b.Name) })
+	return list
+}
+
+// lineBytes is the size of a header line on the wire.
+func lineBytes(name, value string) int { return len(name) + 2 + len(value) + 2 }
 
 func ms(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }

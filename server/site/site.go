@@ -15,7 +15,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -216,15 +215,11 @@ func (w *responseWriter) WriteHeader(status int) {
 // keepHeaders keeps the status line and headers as they went out, sorted by
 // name, and their size on the wire.
 func (w *responseWriter) keepHeaders(status int, h http.Header) {
+	w.headers = appendHeaders(make([]stage.Header, 0, len(h)), h)
 	n := len("HTTP/1.1") + 1 + 3 + 1 + len(http.StatusText(status)) + 2
-	w.headers = make([]stage.Header, 0, len(h))
-	for name, values := range h {
-		for _, v := range values {
-			w.headers = append(w.headers, stage.Header{Name: name, Value: v})
-			n += len(name) + 2 + len(v) + 2
-		}
+	for _, line := range w.headers {
+		n += lineBytes(line.Name, line.Value)
 	}
-	sortHeaders(w.headers)
 	w.headerBytes = int64(n + 2)
 }
 
@@ -243,11 +238,6 @@ func (w *responseWriter) Write(b []byte) (int, error) {
 		w.truncated = w.truncated || keep < n
 	}
 	return n, err
-}
-
-// sortHeaders orders headers by name, keeping the order of repeated ones.
-func sortHeaders(h []stage.Header) {
-	slices.SortStableFunc(h, func(a, b stage.Header) int { return strings.Compare(a.Name, b.Name) })
 }
 
 // write sends b, no faster than the simulated network's bandwidth if there is
