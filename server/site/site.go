@@ -130,13 +130,11 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case m.headerBytes > MaxHeaderBytes:
 		// Refused before any route, as nginx refuses a request whose
 		// headers (cookies, mostly) pass its buffer.
-		m.route("")
-		m.reason = stage.ReasonHeadersTooLarge
+		m.noRoute(stage.ReasonHeadersTooLarge)
 		s.json(rw, r, http.StatusRequestHeaderFieldsTooLarge, errorBody{Error: fmt.Sprintf(
 			"las cabeceras de la petición ocupan %d bytes y este servidor acepta %d como mucho: sobran cookies", m.headerBytes, MaxHeaderBytes)})
 	case tooLarge:
-		m.route("")
-		m.reason = stage.ReasonTooLarge
+		m.noRoute(stage.ReasonTooLarge)
 		s.json(rw, r, http.StatusRequestEntityTooLarge, errorBody{Error: "el cuerpo de la petición pasa de 64 KB"})
 	default:
 		s.mux.ServeHTTP(rw, r)
@@ -194,9 +192,7 @@ func (w *responseWriter) WriteHeader(status int) {
 		return
 	}
 	w.status = status
-	if w.m.respondStart.IsZero() {
-		w.m.respondStart = time.Now()
-	}
+	w.m.responding()
 	h := w.Header()
 	if st := w.m.serverTiming(); st != "" {
 		h["Server-Timing"] = []string{st}
