@@ -73,7 +73,7 @@ var All = []Lesson{
 				{"Lo reenvía al servidor", "It sends it back to the server"},
 			},
 			Correct: 1,
-			Right:   Text{"Sí: las etapas «Lectura del JSON» y «Dibujo» son justo eso.", "Yes: the \"Parse\" and \"Render\" stages are exactly that."},
+			Right:   Text{"Sí: las etapas «Lectura» y «Dibujo» son justo eso.", "Yes: the \"Parse\" and \"Render\" stages are exactly that."},
 			Wrong:   Text{"Mira las dos últimas etapas hechas del carril de la derecha.", "Look at the last two done stages of the right-hand lane."},
 		},
 	},

@@ -36,13 +36,6 @@ const (
 	Server Side = "server"
 )
 
-// Client lists the client's stages in path order. A stage is added here (or in
-// ServerStages) and in the narration catalogue, and nowhere else.
-var ClientStages = []ID{Cache, DNS, Connect, TLS, Send, Wait, Download, Parse, Render, Assets}
-
-// ServerStages lists the server's stages in path order.
-var ServerStages = []ID{Receive, Route, DB, Respond}
-
 // All lists every stage: the client's, then the server's.
 func All() []ID {
 	all := make([]ID, 0, len(ClientStages)+len(ServerStages))
@@ -52,17 +45,8 @@ func All() []ID {
 
 // SideOf reports which side a stage belongs to, and whether the id is known.
 func SideOf(id ID) (Side, bool) {
-	for _, s := range ClientStages {
-		if s == id {
-			return Client, true
-		}
-	}
-	for _, s := range ServerStages {
-		if s == id {
-			return Server, true
-		}
-	}
-	return "", false
+	s, ok := byID[id]
+	return s.Side, ok
 }
 
 // State is where a stage stands. Idle and Active are transient; every stage of

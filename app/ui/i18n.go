@@ -252,30 +252,17 @@ var messages = map[string]text{
 	"live.status":           {"Respuesta: %s.", "Response: %s."},
 }
 
-// stageText is a stage's name and what it is, in both languages. The words
-// are the lab's own; the facts come from the course page.
-var stageText = map[stage.ID]struct{ name, about text }{
-	stage.Cache:    {text{"Caché", "Cache"}, text{"El navegador busca primero si ya guarda una copia de la respuesta.", "The browser first checks whether it already keeps a copy of the answer."}},
-	stage.DNS:      {text{"DNS", "DNS"}, text{"Traduce el nombre del sitio a la dirección IP del servidor.", "It turns the site's name into the server's IP address."}},
-	stage.Connect:  {text{"Conexión", "Connect"}, text{"Abre una conexión TCP con esa dirección.", "It opens a TCP connection to that address."}},
-	stage.TLS:      {text{"TLS", "TLS"}, text{"Cifra la conexión, si la dirección es https.", "It encrypts the connection, if the address is https."}},
-	stage.Send:     {text{"Envío", "Send"}, text{"Envía la petición: el método, la URI y las cabeceras.", "It sends the request: the method, the URI and the headers."}},
-	stage.Wait:     {text{"Espera", "Wait"}, text{"Espera el primer byte de la respuesta; mientras, trabaja el servidor.", "It waits for the first byte of the answer; meanwhile the server works."}},
-	stage.Download: {text{"Descarga", "Download"}, text{"Recibe el cuerpo de la respuesta.", "It receives the body of the answer."}},
-	stage.Parse:    {text{"Lectura del JSON", "Parse"}, text{"Lee (parsea) el JSON recibido para convertirlo en datos.", "It reads (parses) the JSON it got into data."}},
-	stage.Render:   {text{"Dibujo", "Render"}, text{"Convierte esos datos en HTML y lo pinta en pantalla.", "It turns that data into HTML and paints it on screen."}},
-	stage.Assets:   {text{"Recursos", "Assets"}, text{"Pide las imágenes, vídeos y otros recursos que el HTML necesite.", "It asks for the images, videos and other assets the HTML needs."}},
-	stage.Receive:  {text{"Recepción", "Receive"}, text{"El backend recibe la petición completa.", "The backend receives the whole request."}},
-	stage.Route:    {text{"Ruta", "Route"}, text{"Decide qué parte del código responde a esa ruta.", "It decides which part of its code answers that path."}},
-	stage.DB:       {text{"Base de datos", "Database"}, text{"Consulta la base de datos SQLite, si hace falta.", "It queries the SQLite database, if needed."}},
-	stage.Respond:  {text{"Respuesta", "Respond"}, text{"Devuelve un código de estado y los datos en JSON.", "It returns a status code and the data as JSON."}},
+// StageName returns a stage's name in l, as the stage table declares it.
+func (l Lang) StageName(id stage.ID) string {
+	s, _ := stage.Lookup(id)
+	return s.Name.In(string(l))
 }
 
-// StageName returns a stage's name in l.
-func (l Lang) StageName(id stage.ID) string { return stageText[id].name.in(l) }
-
 // StageAbout says in l what a stage is.
-func (l Lang) StageAbout(id stage.ID) string { return stageText[id].about.in(l) }
+func (l Lang) StageAbout(id stage.ID) string {
+	s, _ := stage.Lookup(id)
+	return s.About.In(string(l))
+}
 
 var reasonText = map[stage.Reason]text{
 	stage.ReasonCacheMiss:       {"No había copia en la caché: hay que ir al servidor.", "No copy in the cache: the request must go to the server."},

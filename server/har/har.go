@@ -142,8 +142,23 @@ func FromRun(run stage.Run, origin string) HAR {
 		return -1
 	}
 
-	t := Timings{Blocked: -1, DNS: dur(stage.DNS), SSL: dur(stage.TLS), Send: 0, Wait: dur(stage.Wait), Receive: dur(stage.Download)}
-	t.Connect = dur(stage.Connect)
+	// Each HAR phase is the sum of the stages the stage table puts in it;
+	// -1 where none of them happened or was measured.
+	phase := map[string]float64{}
+	for _, s := range stage.Table {
+		if d := dur(s.ID); s.HAR != "" && d >= 0 {
+			phase[s.HAR] += d
+		}
+	}
+	timing := func(name string) float64 {
+		if v, ok := phase[name]; ok {
+			return round(v)
+		}
+		return -1
+	}
+	t := Timings{Blocked: timing("blocked"), DNS: timing("dns"), Connect: timing("connect"), SSL: timing("ssl"),
+		Send: 0, Wait: timing("wait"), Receive: timing("receive")}
+	// HAR counts the TLS handshake inside connect as well.
 	if t.Connect >= 0 && t.SSL >= 0 {
 		t.Connect = round(t.Connect + t.SSL)
 	}

@@ -23,13 +23,14 @@ type measure struct {
 	respondStart, flushed time.Time // respond: the answer is being made, it is on the wire
 
 	network     string        // the simulated network the answer was held back by
+	method, uri string        // the request line's method and target
 	request     stage.Request // as it arrived, kept for a traced request
 	headerBytes int64         // the request line and headers, on the wire
 	cookieBytes int64         // the share of them that is Cookie
 	bodyBytes   int64         // the request body read
 
 	// The numbers the events point to live here, with the measure, rather
-	// than in an allocation each.
+	// than in an allocation each: one duration per server stage.
 	durs      [4]float64
 	respBytes int64
 }
@@ -118,25 +119,29 @@ func appendMs(b []byte, d time.Duration) []byte {
 	return append(b, '.', byte('0'+frac/100), byte('0'+frac/10%10), byte('0'+frac%10))
 }
 
-// events turns the measurements into the run's server events; t_ms counts
-// from origin, when the run was opened.
-func (m *measure) events(origin time.Time, status int, respHeaderBytes int64) []stage.Event {
+// The server's stages are recorded in two batches, so that a student sees
+// them as they happen: when the answer starts (before a simulated network
+// holds it back), everything up to then — receive, route and db ended,
+// respond started; once the answer is flushed, respond's end.
+
+// early returns the events known when the answer starts; t_ms counts from
+// origin, when the run was opened.
+func (m *measure) early(origin time.Time) []stage.Event {
 	at := func(t time.Time) float64 { return max(0, ms(t.Sub(origin))) }
-	n := 0
-	end := func(id stage.ID, from, to time.Time, state stage.State, d stage.Detail) stage.Event {
-		m.durs[n] = ms(to.Sub(from))
-		n++
+	if m.routed.IsZero() {
+		m.routed = m.respondStart // refused before any route: routing ends here
+	}
+	end := func(i int, id stage.ID, from, to time.Time, state stage.State, d stage.Detail) stage.Event {
+		m.durs[i] = ms(to.Sub(from))
 		return stage.Event{Stage: id, Side: stage.Server, Phase: stage.End, TMs: at(from),
-			DurMs: &m.durs[n-1], State: state, Detail: d}
+			DurMs: &m.durs[i], State: state, Detail: d}
 	}
 
 	events := make([]stage.Event, 0, 4)
-	events = append(events, end(stage.Receive, m.arrived, m.received, stage.Done, stage.Detail{
-		Method: m.request.Method, URL: m.request.URL, HeaderBytes: m.headerBytes, CookieBytes: m.cookieBytes, Bytes: &m.bodyBytes,
+	events = append(events, end(0, stage.Receive, m.arrived, m.received, stage.Done, stage.Detail{
+		Method: m.method, URL: m.uri, HeaderBytes: m.headerBytes, CookieBytes: m.cookieBytes, Bytes: &m.bodyBytes,
 	}))
-
-	routeDetail := stage.Detail{Route: m.pattern, Reason: m.reason}
-	events = append(events, end(stage.Route, m.routeStart, m.routed, stage.Done, routeDetail))
+	events = append(events, end(1, stage.Route, m.routeStart, m.routed, stage.Done, stage.Detail{Route: m.pattern, Reason: m.reason}))
 
 	if m.ran {
 		q := &m.query
@@ -147,7 +152,7 @@ func (m *measure) events(origin time.Time, status int, respHeaderBytes int64) []
 		} else if q.Rows == 0 {
 			d.Reason = stage.ReasonNoRow
 		}
-		events = append(events, end(stage.DB, q.Start, q.Start.Add(q.Dur), state, d))
+		events = append(events, end(2, stage.DB, q.Start, q.Start.Add(q.Dur), state, d))
 	} else {
 		reason := stage.ReasonNoDB
 		if m.pattern == "" {
@@ -156,11 +161,17 @@ func (m *measure) events(origin time.Time, status int, respHeaderBytes int64) []
 		events = append(events, stage.Event{Stage: stage.DB, Side: stage.Server, Phase: stage.End,
 			TMs: at(m.routed), State: stage.Skipped, Detail: stage.Detail{Reason: reason}})
 	}
+	return append(events, stage.Event{Stage: stage.Respond, Side: stage.Server, Phase: stage.Start,
+		TMs: at(m.respondStart), State: stage.Active, Detail: stage.Detail{Network: m.network}})
+}
 
-	events = append(events, end(stage.Respond, m.respondStart, m.flushed, stage.Done, stage.Detail{
-		Status: status, Bytes: &m.respBytes, HeaderBytes: respHeaderBytes, Network: m.network,
-	}))
-	return events
+// answered returns respond's end, once the answer is on the wire.
+func (m *measure) answered(origin time.Time, status int, respHeaderBytes int64) stage.Event {
+	m.durs[3] = ms(m.flushed.Sub(m.respondStart))
+	return stage.Event{Stage: stage.Respond, Side: stage.Server, Phase: stage.End,
+		TMs: max(0, ms(m.respondStart.Sub(origin))), DurMs: &m.durs[3], State: stage.Done, Detail: stage.Detail{
+			Status: status, Bytes: &m.respBytes, HeaderBytes: respHeaderBytes, Network: m.network,
+		}}
 }
 
 // readRequest notes the size of the request line and headers on the wire,
@@ -170,6 +181,7 @@ func (m *measure) readRequest(r *http.Request) {
 	if uri == "" {
 		uri = r.URL.RequestURI()
 	}
+	m.method, m.uri = r.Method, r.URL.RequestURI()
 	n := len(r.Method) + 1 + len(uri) + 1 + len(r.Proto) + 2
 	n += len("Host") + 2 + len(r.Host) + 2
 	for name, values := range r.Header {
@@ -190,7 +202,7 @@ func (m *measure) keepRequest(r *http.Request, body []byte) {
 	headers := make([]stage.Header, 1, 1+len(r.Header))
 	headers[0] = stage.Header{Name: "Host", Value: r.Host}
 	headers = appendHeaders(headers, r.Header)
-	m.request = stage.Request{Method: r.Method, URL: r.URL.RequestURI(), Headers: headers, Body: string(body)}
+	m.request = stage.Request{Method: m.method, URL: m.uri, Headers: headers, Body: string(body)}
 }
 
 // appendHeaders appends h's lines to list, sorted by name (repeated ones

@@ -114,10 +114,21 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	runID, traced := stage.RunIDFromTraceparent(tp)
 	var run sqlite.OpenRun
+	var early chan struct{} // closed once the early batch is recorded
 	if traced {
 		if run, traced = s.rec.Serving(r.Context(), runID); traced {
 			defer s.rec.Served(runID)
 			rw.keep = true // the answer's body is kept with the run
+			early = make(chan struct{})
+			rw.answering = func() {
+				// Recorded beside the answer, not before it: the answer
+				// does not wait for the database.
+				events := m.early(run.Opened)
+				go func() {
+					defer close(early)
+					s.record(r.Context(), sqlite.Batch{RunID: runID, Side: stage.Server, Events: events})
+				}()
+			}
 		}
 	}
 
@@ -146,9 +157,6 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.Flush()
 	}
 	m.flushed = time.Now()
-	if m.routed.IsZero() {
-		m.routed = m.respondStart
-	}
 
 	if !traced {
 		return // no run, or not an open run of this lab: served, not recorded
@@ -157,18 +165,24 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// now that the answer is out, not on its way.
 	m.keepRequest(r, body)
 	rw.keepHeaders(rw.status, rw.Header())
-	// The answer is out: recording must not hang on the client staying.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), recordTimeout)
-	defer cancel()
-	_, err := s.rec.Record(ctx, sqlite.Batch{
+	<-early // the run's events stay in the order they happened
+	s.record(r.Context(), sqlite.Batch{
 		RunID:    runID,
 		Side:     stage.Server,
 		Request:  &m.request,
 		Response: &stage.Response{Status: rw.status, Headers: rw.headers, Body: rw.body.String(), BodyTruncated: rw.truncated},
-		Events:   m.events(run.Opened, rw.status, rw.headerBytes),
+		Events:   []stage.Event{m.answered(run.Opened, rw.status, rw.headerBytes)},
 	})
+}
+
+// record stores a batch of a request's server stages. The answer is out or
+// on its way: recording must not hang on the client staying.
+func (s *Site) record(ctx context.Context, b sqlite.Batch) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
+	_, err := s.rec.Record(ctx, b)
 	if err != nil && !errors.Is(err, sqlite.ErrStageEnded) && !errors.Is(err, sqlite.ErrRunClosed) {
-		s.log.Error("record server stages", "run", runID, "err", err)
+		s.log.Error("record server stages", "run", b.RunID, "err", err)
 	}
 }
 
@@ -185,6 +199,7 @@ type responseWriter struct {
 	body        strings.Builder
 	truncated   bool
 	network     *stage.Network // a simulated network to hold the answer back by
+	answering   func()         // called as the answer starts, for a traced request
 }
 
 func (w *responseWriter) WriteHeader(status int) {
@@ -201,6 +216,9 @@ func (w *responseWriter) WriteHeader(status int) {
 		// The server would add Date itself; added here, the run keeps it.
 		var date [len(http.TimeFormat)]byte
 		h["Date"] = []string{string(time.Now().UTC().AppendFormat(date[:0], http.TimeFormat))}
+	}
+	if w.answering != nil {
+		w.answering()
 	}
 	if w.network != nil {
 		time.Sleep(w.network.Latency) // a slow network's round trip, simulated

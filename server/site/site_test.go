@@ -42,8 +42,25 @@ func (r *recorder) openRun() string {
 	return id
 }
 
-// recorded waits for n batches: the site records after the answer is out.
+// recorded waits for n traced requests to be recorded, each in its two
+// batches (see measure.early), and returns each request's as one batch.
 func (r *recorder) recorded(t *testing.T, n int) []sqlite.Batch {
+	t.Helper()
+	got := r.batchesAfter(t, 2*n)
+	out := make([]sqlite.Batch, n)
+	for i := range out {
+		early, final := got[2*i], got[2*i+1]
+		if early.Request != nil || final.Request == nil || len(final.Events) != 1 {
+			t.Fatalf("request %d: batches %+v and %+v, want the early stages then respond's end with the request", i, early, final)
+		}
+		out[i] = final
+		out[i].Events = append(append([]stage.Event(nil), early.Events...), final.Events...)
+	}
+	return out
+}
+
+// batchesAfter waits for n batches in all.
+func (r *recorder) batchesAfter(t *testing.T, n int) []sqlite.Batch {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
@@ -168,17 +185,20 @@ func TestTracedRequestRecordsTheServerStages(t *testing.T) {
 	want := []struct {
 		id    stage.ID
 		state stage.State
-	}{{stage.Receive, stage.Done}, {stage.Route, stage.Done}, {stage.DB, stage.Error}, {stage.Respond, stage.Done}}
+	}{{stage.Receive, stage.Done}, {stage.Route, stage.Done}, {stage.DB, stage.Error}, {stage.Respond, stage.Active}, {stage.Respond, stage.Done}}
 	if len(b.Events) != len(want) {
 		t.Fatalf("%d events, want %d", len(b.Events), len(want))
 	}
 	last := 0.0
 	for i, e := range b.Events {
-		if e.Stage != want[i].id || e.State != want[i].state || e.Side != stage.Server || e.Phase != stage.End {
+		if e.Stage != want[i].id || e.State != want[i].state || e.Side != stage.Server {
 			t.Errorf("event %d = %s %s, want %s %s", i, e.Stage, e.State, want[i].id, want[i].state)
 		}
 		if err := e.Validate(); err != nil {
 			t.Errorf("%s: %v", e.Stage, err)
+		}
+		if e.Phase == stage.Start {
+			continue
 		}
 		if e.DurMs == nil || e.TMs < last {
 			t.Errorf("%s at %v for %v: every server stage is measured, in order", e.Stage, e.TMs, e.DurMs)
@@ -191,7 +211,7 @@ func TestTracedRequestRecordsTheServerStages(t *testing.T) {
 	if d := b.Events[2].Detail; d.SQL != sqlite.EnrollmentsSQL || d.Error != "no such table: inscripciones" {
 		t.Errorf("db detail %+v", d)
 	}
-	if d := b.Events[3].Detail; d.Status != 500 || d.Bytes == nil || *d.Bytes == 0 || d.HeaderBytes == 0 {
+	if d := b.Events[4].Detail; d.Status != 500 || d.Bytes == nil || *d.Bytes == 0 || d.HeaderBytes == 0 {
 		t.Errorf("respond detail %+v", d)
 	}
 }
@@ -215,7 +235,7 @@ func TestUntracedRequestsAreServedAndNotRecorded(t *testing.T) {
 		}
 	}
 	time.Sleep(50 * time.Millisecond) // time to record, were it to
-	rec.recorded(t, 0)
+	rec.batchesAfter(t, 0)
 }
 
 func TestMethodsAndSizes(t *testing.T) {
@@ -369,11 +389,42 @@ func TestSimulatedNetworkHoldsTheAnswerBack(t *testing.T) {
 		t.Fatalf("%d %s", res.StatusCode, body)
 	}
 	n, _ := stage.NetworkOf("fast-3g")
-	respond := rec.recorded(t, 1)[0].Events[3]
+	respond := rec.recorded(t, 1)[0].Events[4]
 	least := float64(n.Latency/time.Millisecond) + float64(len(body))*1000/float64(n.BytesPerSecond)*0.9
 	if respond.Detail.Network != "fast-3g" || respond.DurMs == nil || *respond.DurMs < least {
 		t.Errorf("respond %v ms under %q, want at least %.0f ms of simulated fast 3G", respond.DurMs, respond.Detail.Network, least)
 	}
+}
+
+// The server's stages up to the answer are recorded as the answer starts, not
+// once it is over: a student sees the database done while the browser still
+// waits for the first byte.
+func TestServerStagesGoOutAsTheyHappen(t *testing.T) {
+	srv, rec := newTestSite(t)
+	id := stage.NewRunID()
+	rec.mu.Lock()
+	rec.open[id] = sqlite.OpenRun{Opened: time.Now(), Network: "fast-3g"}
+	rec.mu.Unlock()
+	answered := make(chan struct{})
+	go func() {
+		defer close(answered)
+		get(t, srv.URL+"/site/api/cursos", stage.Traceparent(id))
+	}()
+	early := rec.batchesAfter(t, 1)[0]
+	select {
+	case <-answered:
+		t.Fatal("the early stages were recorded only once the answer was over")
+	default:
+	}
+	var got []string
+	for _, e := range early.Events {
+		got = append(got, string(e.Stage)+" "+string(e.State))
+	}
+	if want := "receive done,route done,db done,respond active"; strings.Join(got, ",") != want {
+		t.Errorf("early batch %v, want %s", got, want)
+	}
+	<-answered
+	rec.recorded(t, 1)
 }
 
 func TestThePageAndItsAssets(t *testing.T) {
