@@ -72,9 +72,11 @@ chromium:
 	  fi; \
 	}
 
-# The README's picture, taken by the browser test after a run.
+# The README's pictures, taken by the browser tests: the lab after a run, and
+# the request's path mid-run on a slow network.
 screenshot: chromium $(WASM)
 	$(GO) test -count=1 ./server -run TestBrowserSendsARealRequest -args -screenshot testdata/screenshot.png
+	$(GO) test -count=1 ./server -run TestPictureIsLiveOnASlowNetwork -args -picture-screenshot testdata/picture-midrun.png
 
 clean:
 	rm -rf bin build $(WASM) $(WASM).br $(WASM).gz

@@ -65,8 +65,11 @@ func TestPagesArePrerenderedInBothLanguages(t *testing.T) {
 			if !strings.Contains(html, `data-lab="reqlab"`) || strings.Contains(html, "data-lab-ready") {
 				t.Error("the prerendered root must have data-lab and never data-lab-ready")
 			}
-			if n := strings.Count(html, `data-state="idle"`); n != len(stage.All()) {
+			if n := countTags(html, "li", `class="stage"`, `data-state="idle"`); n != len(stage.All()) {
 				t.Errorf("%d idle stages in the diagram, want %d", n, len(stage.All()))
+			}
+			if n := countTags(html, "circle", `data-dot=`, `data-state="idle"`); n != len(stage.All()) {
+				t.Errorf("%d idle stages in the picture, want %d", n, len(stage.All()))
 			}
 			if !regexp.MustCompile(`data-field="url"[^>]*value="/site/api/cursos"|value="/site/api/cursos"[^>]*data-field="url"`).MatchString(html) {
 				t.Error("the form does not show GET /site/api/cursos")
@@ -184,4 +187,20 @@ func TestSettingsAreChecked(t *testing.T) {
 	if err != nil || c.keepDays != 7 || c.keepRuns != 50 || c.addr != ":9000" {
 		t.Errorf("the flag wins over the variable, the variable over the default: %+v, %v", c, err)
 	}
+}
+
+// countTags counts the opening tags of one name that hold every attribute
+// given, in whatever order they come.
+func countTags(html, tag string, attrs ...string) int {
+	n := 0
+	for _, open := range regexp.MustCompile(`<`+tag+` [^>]*>`).FindAllString(html, -1) {
+		all := true
+		for _, a := range attrs {
+			all = all && strings.Contains(open, a)
+		}
+		if all {
+			n++
+		}
+	}
+	return n
 }

@@ -87,7 +87,7 @@ type pageStage struct {
 	Detail string `json:"detail"`
 }
 
-const readDiagram = `Array.from(document.querySelectorAll('[data-stage]')).map(e => ({
+const readDiagram = `Array.from(document.querySelectorAll('.stage[data-stage]')).map(e => ({
 	stage: e.dataset.stage, state: e.dataset.state,
 	dur: (e.querySelector('[data-field="dur"]') || {}).textContent || "",
 	detail: (e.querySelector('[data-field="detail"]') || {}).textContent || ""}))`

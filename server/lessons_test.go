@@ -44,7 +44,7 @@ func waitRun(t *testing.T, ctx contextT, l *lab, before string) stage.Run {
 	t.Helper()
 	waitFor(t, ctx, "a new run to end", fmt.Sprintf(`(() => { const id = document.querySelector('[data-lab]').dataset.runId || "";
 		if (id === "" || id === %q) return false;
-		const s = Array.from(document.querySelectorAll('[data-stage]'));
+		const s = Array.from(document.querySelectorAll('.stage[data-stage]'));
 		return s.some(e => e.dataset.side === "client" && e.dataset.stage === "assets" && ["done","skipped","error"].includes(e.dataset.state)) })()`, before))
 	id := eval[string](t, ctx, runIDJS)
 	var run stage.Run
@@ -143,7 +143,7 @@ func TestBrowserLessons(t *testing.T) {
 						t.Errorf("the second request's cache stage: %s %q", c.State, c.Detail.Reason)
 					}
 					for _, id := range stage.ServerStages {
-						if st := eval[string](t, ctx, fmt.Sprintf(`document.querySelector('[data-stage="%s"]').dataset.state`, id)); st != "idle" {
+						if st := eval[string](t, ctx, fmt.Sprintf(`document.querySelector('.stage[data-stage="%s"]').dataset.state`, id)); st != "idle" {
 							t.Errorf("server stage %s shows %s: the server's lane must stay dark", id, st)
 						}
 					}

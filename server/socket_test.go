@@ -129,8 +129,10 @@ func TestSocketStreamsARunAndResumesAfterADrop(t *testing.T) {
 	if code := fetchTraced(t, l, "/site/api/cursos", run); code != 200 {
 		t.Fatalf("status %d", code)
 	}
-	if got := first.events(4); got[0] != 1 || got[3] != 4 {
-		t.Fatalf("live events %v, want seqs 1 to 4", got)
+	// The server's five events: receive, route, db, respond's start, then
+	// its end.
+	if got := first.events(5); got[0] != 1 || got[4] != 5 {
+		t.Fatalf("live events %v, want seqs 1 to 5", got)
 	}
 
 	// The connection drops after seq 2 was taken in; while it is down the
@@ -138,23 +140,23 @@ func TestSocketStreamsARunAndResumesAfterADrop(t *testing.T) {
 	first.ws.Close()
 	other := dialLab(t, l)
 	other.send(clientReport(run))
-	if m := other.read(); m.Type != wire.Ack || m.Ref != 9 || m.Seq != 14 {
-		t.Fatalf("report answered %+v, want ack up to seq 14", m)
+	if m := other.read(); m.Type != wire.Ack || m.Ref != 9 || m.Seq != 15 {
+		t.Fatalf("report answered %+v, want ack up to seq 15", m)
 	}
 
 	back := dialLab(t, l)
 	back.send(wire.Message{Type: wire.Subscribe, Run: run, After: 2})
-	got := back.events(12)
+	got := back.events(13)
 	for i, seq := range got {
 		if seq != int64(i+3) {
-			t.Fatalf("resumed events %v, want 3 to 14 in order", got)
+			t.Fatalf("resumed events %v, want 3 to 15 in order", got)
 		}
 	}
 
 	var stored stage.Run
 	getJSON(t, l.url+"/api/runs/"+run, &stored)
-	if stored.State != stage.RunComplete || len(stored.Events) != 14 {
-		t.Errorf("stored run %s with %d events, want complete with 14", stored.State, len(stored.Events))
+	if stored.State != stage.RunComplete || len(stored.Events) != 15 {
+		t.Errorf("stored run %s with %d events, want complete with 15", stored.State, len(stored.Events))
 	}
 }
 

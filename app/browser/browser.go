@@ -81,3 +81,9 @@ func PrefersEnglish() bool {
 	lang := app.Window().Get("navigator").Get("language")
 	return lang.Type() == app.TypeString && strings.HasPrefix(strings.ToLower(lang.String()), "en")
 }
+
+// PrefersReducedMotion reports whether the reader asked for less motion.
+func PrefersReducedMotion() bool {
+	mq := app.Window().Call("matchMedia", "(prefers-reduced-motion: reduce)")
+	return mq.Truthy() && mq.Get("matches").Bool()
+}

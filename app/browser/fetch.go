@@ -15,8 +15,9 @@ type Response struct {
 
 // Fetch sends a request with the page's own fetch, so it is the browser that
 // resolves, connects, uses its cache and its cookie jar as for any page. It
-// waits for the whole body.
-func Fetch(method, url string, headers []stage.Header, body string) (Response, error) {
+// waits for the whole body; firstByte, if not nil, is called as soon as the
+// answer's status and headers are in, before the body.
+func Fetch(method, url string, headers []stage.Header, body string, firstByte func()) (Response, error) {
 	h := app.Window().Get("Headers").New()
 	for _, v := range headers {
 		h.Call("append", v.Name, v.Value)
@@ -34,6 +35,9 @@ func Fetch(method, url string, headers []stage.Header, body string) (Response, e
 	resp, err := await(app.Window().Call("fetch", url, opts))
 	if err != nil {
 		return Response{}, err
+	}
+	if firstByte != nil {
+		firstByte()
 	}
 	out := Response{Status: resp.Get("status").Int()}
 	it := resp.Get("headers").Call("entries")

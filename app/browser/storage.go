@@ -59,7 +59,7 @@ func SetCookies(cookies []stage.Cookie) {
 // GetJSON fetches a URL of the lab's own API and decodes its JSON into v. It
 // returns the status.
 func GetJSON(url string, v any) (int, error) {
-	resp, err := Fetch("GET", url, nil, "")
+	resp, err := Fetch("GET", url, nil, "", nil)
 	if err != nil {
 		return 0, err
 	}

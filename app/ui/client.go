@@ -171,16 +171,40 @@ func (c *Lab) open(ctx app.Context, req stage.Request) (*runView, timing.Measure
 		return nil, m
 	}
 	run := newRunView(r.msg.Run)
+	run.origin = origin
 	ctx.Dispatch(func(ctx app.Context) {
 		c.run, c.resp, c.stored = run, nil, nil
+		c.tick(ctx, run)
 	})
 	// The browser's first step is always to look in its cache: say so now,
 	// so the diagram shows the run under way while the request is in flight.
-	c.sock.Send(encode(wire.Message{Type: wire.Report, Run: run.id, Events: []stage.Event{{
-		Stage: stage.Cache, Side: stage.Client, Phase: stage.Start, TMs: max(0, browser.Now()-origin), State: stage.Active,
-	}}}))
+	c.tell(run, browser.Now()-origin, stage.Cache)
 	browser.SetCookies(req.Cookies)
 	return run, m
+}
+
+// tickEvery is how often the picture and the timeline of a live run move on
+// while nothing new has come: what is under way grows with the time.
+const tickEvery = 100 * time.Millisecond
+
+// tick moves a live run's clock on until the run is no longer being sent.
+func (c *Lab) tick(ctx app.Context, run *runView) {
+	if c.run != run || !c.sending {
+		return
+	}
+	c.liveNow = browser.Now() - run.origin
+	ctx.After(tickEvery, func(ctx app.Context) { c.tick(ctx, run) })
+}
+
+// tell reports, as it happens, that stages of a run have started at t ms on
+// the run's clock. What the browser measured of them comes in the run's last
+// report; this is what the page knows while it waits.
+func (c *Lab) tell(run *runView, t float64, ids ...stage.ID) {
+	events := make([]stage.Event, len(ids))
+	for i, id := range ids {
+		events[i] = stage.Event{Stage: id, Side: stage.Client, Phase: stage.Start, TMs: max(0, t), State: stage.Active}
+	}
+	c.sock.Send(encode(wire.Message{Type: wire.Report, Run: run.id, Events: events}))
 }
 
 // finish reports what the client measured of a run and returns the run's id
@@ -204,14 +228,18 @@ func (c *Lab) transmit(ctx app.Context, req stage.Request) string {
 		return ""
 	}
 	headers := append([]stage.Header{{Name: "traceparent", Value: stage.Traceparent(run.id)}}, req.Headers...)
-	resp, err := browser.Fetch(req.Method, req.URL, headers, req.Body)
+	// The page says at once that the request is sent and waiting, and when
+	// the first byte comes; the browser's own timing of it all follows in
+	// the last report (and says so, where the cache answered instead).
+	c.tell(run, browser.Now()-m.Origin, stage.Send, stage.Wait)
+	resp, err := browser.Fetch(req.Method, req.URL, headers, req.Body, func() {
+		c.tell(run, browser.Now()-m.Origin, stage.Download)
+	})
 	if err != nil {
 		m.FetchErr = err.Error()
 		ctx.Dispatch(func(ctx app.Context) { c.notice = c.lang.Tf("error.fetch", err.Error()) })
 		return c.finish(ctx, run, m, nil)
 	}
-	m.Entry, m.HasEntry = browser.ResourceTiming(browser.AbsURL(req.URL), m.Origin)
-
 	m.Parse.Start = browser.Now()
 	view, parseErr := parseResponse(resp)
 	m.Parse.End = browser.Now()
@@ -228,6 +256,9 @@ func (c *Lab) transmit(ctx app.Context, req stage.Request) string {
 	browser.NextFrame()
 	m.Render.End = browser.Now()
 	m.Rendered = view.items()
+	// The browser's timing entry is read once the answer is shown: looking
+	// for it is the lab's work, not the request's.
+	m.Entry, m.HasEntry = browser.ResourceTiming(browser.AbsURL(req.URL), m.Origin)
 	return c.finish(ctx, run, m, &stage.Response{Status: resp.Status, Headers: resp.Headers})
 }
 

@@ -3,28 +3,85 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"reqlab/app/stage"
+	"reqlab/app/timeline"
 	"reqlab/app/ui/el"
 )
 
-// The diagram follows the request's path: out of the browser, through the
-// server, back into the browser.
+// The stage cards follow the request's path: out of the browser, through the
+// server, back into the browser; each lane is the stage table's stages of
+// one side and leg.
 var lanes = []struct {
 	key    string
 	side   stage.Side
 	stages []stage.ID
 }{
-	{"lane.client-out", stage.Client, []stage.ID{stage.Cache, stage.DNS, stage.Connect, stage.TLS, stage.Send}},
+	{"lane.client-out", stage.Client, laneOf(stage.Client, stage.Out)},
 	{"lane.server", stage.Server, stage.ServerStages},
-	{"lane.client-in", stage.Client, []stage.ID{stage.Wait, stage.Download, stage.Parse, stage.Render, stage.Assets}},
+	{"lane.client-in", stage.Client, laneOf(stage.Client, stage.Back)},
+}
+
+func laneOf(side stage.Side, leg stage.Leg) []stage.ID {
+	var out []stage.ID
+	for _, s := range stage.Table {
+		if s.Side == side && s.Leg == leg {
+			out = append(out, s.ID)
+		}
+	}
+	return out
+}
+
+// liveGlide is how long the token takes, live, to reach a stage whose event
+// has just come: the event comes when the stage happens.
+const liveGlide = 250 * time.Millisecond
+
+// pathView is what the picture, the timeline and the stage cards draw: the
+// run on one clock, how many of its moments have happened, and how long the
+// token and the playhead take to reach the next.
+type pathView struct {
+	tl     timeline.Timeline
+	n      int
+	glide  time.Duration
+	toward stage.ID // where the token is heading, "" to stay where it is
+}
+
+func (c *Lab) pathView() pathView {
+	if p := c.play; p != nil {
+		v := pathView{tl: p.tl, n: p.pos, glide: p.glide}
+		if p.playing && p.pos < len(p.tl.Moments) && !c.reducedMotion {
+			if next := p.tl.Moments[p.pos]; next.State != stage.Skipped {
+				v.toward = next.Stage
+			}
+		}
+		return v
+	}
+	if c.run == nil {
+		return pathView{}
+	}
+	now := 0.0
+	if c.sending {
+		now = c.liveNow
+	}
+	tl := c.run.timeline(now)
+	return pathView{tl: tl, n: len(tl.Moments), glide: liveGlide}
 }
 
 func (c *Lab) renderDiagram() app.UI {
 	l := c.lang
-	views := c.run.stages()
+	v := c.pathView()
+	states := v.tl.States(v.n)
+	views := make(map[stage.ID]stageView, len(states))
+	for id, m := range states {
+		views[id] = stageView{state: m.State, event: &m.Event}
+	}
+	network := c.network
+	if c.stored != nil {
+		network = c.stored.Request.Network
+	}
 	return el.Section().Class("panel path").Aria("labelledby", "path-heading").Body(
 		el.H2().ID("path-heading").Text(l.T("path.heading")),
 		el.P().Class("intro").Text(l.T("path.intro")),
@@ -33,6 +90,11 @@ func (c *Lab) renderDiagram() app.UI {
 			return el.P().Class("notice").Attr("role", "note").Attr("data-field", "interrupted").Text(l.T("run.interrupted"))
 		}),
 		c.renderPlayback(),
+		&Picture{Lang: l, TL: v.tl, N: v.n, Network: network, Glide: v.glide, Toward: v.toward},
+		app.If(len(v.tl.Bars) > 0, func() app.UI {
+			return &Timeline{Lang: l, TL: v.tl, N: v.n, Glide: v.glide}
+		}),
+		el.H3().Class("stages-heading").Text(l.T("path.stages")),
 		el.Div().Class("lanes").Body(app.Range(lanes).Slice(func(i int) app.UI {
 			lane := lanes[i]
 			return el.Div().Class("lane lane-"+string(lane.side)).Body(

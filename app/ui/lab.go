@@ -36,6 +36,7 @@ type Lab struct {
 	session string
 	sending bool
 	run     *runView
+	liveNow float64 // where a live run has got to, on its clock
 	resp    *responseView
 	stored  *stage.Run // the run on screen as the server stored it
 	notice  string
@@ -48,6 +49,8 @@ type Lab struct {
 	answer       int // the option picked, -1 for none
 	answered     bool
 	page         *browser.PageLoad // the last page loaded in the page-load lesson
+
+	reducedMotion bool // the reader asked for less motion: nothing glides
 
 	embedded  bool // an /embed/ page
 	embedOpts embedOptions
@@ -108,6 +111,7 @@ func (c *Lab) setLang(ctx app.Context) {
 // OnMount opens the websocket: the lab is ready once it is open.
 func (c *Lab) OnMount(ctx app.Context) {
 	c.mounted = true
+	c.reducedMotion = browser.PrefersReducedMotion()
 	c.setLang(ctx) // go-app mounts before it navigates: read the page's URL now
 	c.loadDone(ctx)
 	if ctx.Page().URL().Query().Get("lang") == "" && browser.PrefersEnglish() {

@@ -9,26 +9,34 @@ import (
 
 	"reqlab/app/browser"
 	"reqlab/app/stage"
+	"reqlab/app/timeline"
 	"reqlab/app/ui/el"
 )
 
-// playback replays a stored run's events on the diagram, in the order they
-// were recorded and with their recorded timing, at a chosen speed.
+// playback replays a stored run on one clock: its moments in the order they
+// happened, each after the time the run took to get there, at a chosen speed.
 type playback struct {
 	run     stage.Run
-	pos     int // how many events are shown
+	tl      timeline.Timeline
+	pos     int // how many moments have happened
 	playing bool
 	speed   float64
-	gen     int // bumped to cancel the step that is waiting
+	gen     int           // bumped to cancel the step that is waiting
+	glide   time.Duration // how long until the next moment, as played
 }
 
 // speeds are the playback speeds offered: slow motion down to 1/20.
 var speeds = []float64{0.05, 0.1, 0.25, 0.5, 1, 2}
 
-// minStep is the shortest pause between two events played back: events
-// recorded at the same instant still get a frame each, so each can be seen
-// (and announced) in its turn.
+// minStep is the shortest pause between two moments played back: moments of
+// the same instant still get a frame each, so each can be seen (and
+// announced) in its turn.
 const minStep = 40 * time.Millisecond
+
+// maxStill is the longest the playback stands still between two moments
+// when slowed down: slow motion is for the quick parts, and a wait the run
+// really had is played at no slower than its own length.
+const maxStill = time.Second
 
 // speedOf reads a speed from a URL parameter; 1 where it is not one offered.
 func speedOf(v string) float64 {
@@ -50,21 +58,22 @@ func runIDFromPath(path string) string {
 	return id
 }
 
-// end is when an event's stage ended, on its side's clock from the run's start.
-func end(e stage.Event) float64 {
-	if e.DurMs != nil {
-		return e.TMs + *e.DurMs
+// wait is how long to stand on moment pos before the next happens.
+func (p *playback) wait() time.Duration {
+	m := p.tl.Moments
+	if p.pos >= len(m) {
+		return 0
 	}
-	return e.TMs
-}
-
-// delay is how long to wait, at speed 1, before showing event i.
-func (p *playback) delay(i int) time.Duration {
-	ms := end(p.run.Events[i])
-	if i > 0 {
-		ms -= end(p.run.Events[i-1])
+	gap := m[p.pos].At
+	if p.pos > 0 {
+		gap -= m[p.pos-1].At
 	}
-	return time.Duration(max(0, ms) * float64(time.Millisecond))
+	real := time.Duration(max(0, gap) * float64(time.Millisecond))
+	w := time.Duration(float64(real) / p.speed)
+	if w > maxStill && w > real {
+		w = max(maxStill, real)
+	}
+	return max(minStep, w)
 }
 
 // openRun loads a stored run and plays it back from the start. It blocks.
@@ -76,7 +85,7 @@ func (c *Lab) openRun(ctx app.Context, id string, speed float64) {
 	}
 	ctx.Dispatch(func(ctx app.Context) {
 		c.stopPlayback()
-		c.play = &playback{run: run, speed: speed}
+		c.play = &playback{run: run, tl: timeline.Build(run.Events, 0), speed: speed}
 		c.stored = &run
 		c.resp = nil
 		if r := run.Response; r != nil {
@@ -89,23 +98,23 @@ func (c *Lab) openRun(ctx app.Context, id string, speed float64) {
 	})
 }
 
-// showPlayback draws the first pos events of the run played back.
+// showPlayback shows the run played back as it stood after pos moments.
 func (c *Lab) showPlayback() {
 	p := c.play
 	c.run = newRunView(p.run.ID)
-	for _, e := range p.run.Events[:p.pos] {
+	for _, e := range p.run.Events {
 		c.run.add(e)
 	}
-	c.run.complete = p.pos == len(p.run.Events)
+	c.run.complete = p.pos == len(p.tl.Moments)
 	if p.pos > 0 {
-		e := p.run.Events[p.pos-1]
-		c.live = c.lang.Tf("live.stage", c.lang.StageName(e.Stage), c.lang.T("state."+string(e.State)), c.describe(e))
+		m := p.tl.Moments[p.pos-1]
+		c.live = c.lang.Tf("live.stage", c.lang.StageName(m.Stage), c.lang.T("state."+string(m.State)), c.describe(m.Event))
 	}
 }
 
 func (c *Lab) startPlaying(ctx app.Context) {
 	p := c.play
-	if p.pos >= len(p.run.Events) {
+	if p.pos >= len(p.tl.Moments) {
 		p.pos = 0
 		c.showPlayback()
 	}
@@ -118,13 +127,14 @@ func (c *Lab) scheduleStep(ctx app.Context) {
 	if p == nil || !p.playing {
 		return
 	}
-	if p.pos >= len(p.run.Events) {
-		p.playing = false
+	if p.pos >= len(p.tl.Moments) {
+		p.playing, p.glide = false, 0
 		return
 	}
 	p.gen++
 	gen := p.gen
-	wait := max(minStep, time.Duration(float64(p.delay(p.pos))/p.speed))
+	wait := p.wait()
+	p.glide = wait
 	ctx.After(wait, func(ctx app.Context) {
 		if c.play != p || p.gen != gen || !p.playing {
 			return
@@ -140,13 +150,14 @@ func (c *Lab) pause() {
 	if c.play != nil {
 		c.play.playing = false
 		c.play.gen++
+		c.play.glide = 0
 	}
 }
 
 // seek shows the first pos events, paused.
 func (c *Lab) seek(pos int) {
 	c.pause()
-	c.play.pos = max(0, min(pos, len(c.play.run.Events)))
+	c.play.pos = max(0, min(pos, len(c.play.tl.Moments)))
 	c.showPlayback()
 }
 
@@ -162,7 +173,7 @@ func (c *Lab) renderPlayback() app.UI {
 		return nil
 	}
 	l := c.lang
-	n := len(p.run.Events)
+	n := len(p.tl.Moments)
 	toggle := app.Button().Type("button").Class("play")
 	if p.playing {
 		toggle = toggle.Attr("data-action", "pause").Text(l.T("playback.pause")).

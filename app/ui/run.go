@@ -1,7 +1,10 @@
 package ui
 
 import (
+	"slices"
+
 	"reqlab/app/stage"
+	"reqlab/app/timeline"
 	"reqlab/app/wire"
 )
 
@@ -15,6 +18,9 @@ type runView struct {
 	contiguous int64
 	complete   bool
 	unacked    *wire.Message // the report, until the server confirms it
+	// origin is the run's zero on the page's clock, for a run sent from
+	// this page (0 for one played back): what is under way grows from it.
+	origin float64
 }
 
 func newRunView(id string) *runView {
@@ -34,6 +40,25 @@ func (r *runView) add(e stage.Event) bool {
 		r.contiguous++
 	}
 	return true
+}
+
+// list returns the run's events in seq order.
+func (r *runView) list() []stage.Event {
+	if r == nil {
+		return nil
+	}
+	out := make([]stage.Event, 0, len(r.events))
+	for _, e := range r.events {
+		out = append(out, e)
+	}
+	slices.SortFunc(out, func(a, b stage.Event) int { return int(a.Seq - b.Seq) })
+	return out
+}
+
+// timeline lays the run on one clock; now, on the run's clock, is where the
+// stages still under way have got to.
+func (r *runView) timeline(now float64) timeline.Timeline {
+	return timeline.Build(r.list(), now)
 }
 
 // stageView is where one stage stands: its latest event, if any.

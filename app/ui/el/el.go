@@ -99,3 +99,11 @@ func Td() app.HTMLElem { return app.Elem("td") }
 
 // Form is <form>.
 func Form() app.HTMLElem { return app.Elem("form") }
+
+// svgNS is the SVG namespace: go-app creates an element in it with
+// createElementNS, as an SVG element must be.
+const svgNS = "http://www.w3.org/2000/svg"
+
+// SVG is an element of an SVG drawing, tag being its SVG name (svg, g,
+// rect, circle, path, line, text, title…).
+func SVG(tag string) app.HTMLElem { return app.Elem(tag).XMLNS(svgNS) }

@@ -1,0 +1,148 @@
+package timeline
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"reqlab/app/stage"
+	"reqlab/app/timing"
+)
+
+// run makes a run as the lab records one: the client's start of cache, its
+// measured stages, and the server's stages on a clock whose zero is skew ms
+// after the client's (the page's clock reads 100 at the run's zero). The request reaches the server at 10 ms on the
+// client's clock, which answers from 10.5 until 2,010 ms (a slow network
+// held it back 2 s); the browser sees the first byte at 2,011.
+func run(skew float64) []stage.Event {
+	m := timing.Measured{Method: "GET", URL: "/site/api/cursos", Origin: 100,
+		Entry: timing.Entry{StartTime: 105, FetchStart: 105, DomainLookupStart: 105, DomainLookupEnd: 105,
+			ConnectStart: 105, ConnectEnd: 105, RequestStart: 108, ResponseStart: 2111, ResponseEnd: 2300,
+			TransferSize: 1200, EncodedBodySize: 900, DecodedBodySize: 900, ResponseStatus: 200},
+		HasEntry: true, Parse: timing.Span{Start: 2301, End: 2302}, Render: timing.Span{Start: 2302, End: 2320}, Rendered: 6}
+	events := []stage.Event{{Stage: stage.Cache, Side: stage.Client, Phase: stage.Start, TMs: 4, State: stage.Active}}
+	server := func(id stage.ID, phase stage.Phase, at float64, dur *float64, state stage.State) stage.Event {
+		return stage.Event{Stage: id, Side: stage.Server, Phase: phase, TMs: at - skew, DurMs: dur, State: state}
+	}
+	events = append(events,
+		server(stage.Receive, stage.End, 10, stage.Ms(0.1), stage.Done),
+		server(stage.Route, stage.End, 10.1, stage.Ms(0.01), stage.Done),
+		server(stage.DB, stage.End, 10.2, stage.Ms(0.2), stage.Done),
+		server(stage.Respond, stage.Start, 10.5, nil, stage.Active),
+		server(stage.Respond, stage.End, 10.5, stage.Ms(2199.5), stage.Done),
+	)
+	return append(events, m.Events()...)
+}
+
+func TestAlignPlacesTheServerInsideTheWait(t *testing.T) {
+	for _, skew := range []float64{0, 1, 3.9} {
+		events := run(skew)
+		c := Align(events)
+		if c.Slack < 0 {
+			t.Fatalf("skew %v: no bound on the clock", skew)
+		}
+		// The true offset is skew; the clock must say so within its slack.
+		if math.Abs(c.Offset-skew) > c.Slack+1e-9 {
+			t.Errorf("skew %v: offset %.3f ± %.3f misses it", skew, c.Offset, c.Slack)
+		}
+		tl := Build(events, 0)
+		var wait, receive, respond Bar
+		for _, b := range tl.Bars {
+			switch b.Stage {
+			case stage.Wait:
+				wait = b
+			case stage.Receive:
+				receive = b
+			case stage.Respond:
+				respond = b
+			}
+		}
+		if receive.Start < wait.Start || respond.Start > wait.Start+wait.Dur {
+			t.Errorf("skew %v: the server (%.1f..%.1f) is not inside the wait (%.1f..%.1f)", skew, receive.Start, respond.Start, wait.Start, wait.Start+wait.Dur)
+		}
+	}
+}
+
+func TestAlignWithoutTheServer(t *testing.T) {
+	events := run(0)
+	var client []stage.Event
+	for _, e := range events {
+		if e.Side == stage.Client {
+			client = append(client, e)
+		}
+	}
+	if c := Align(client); c != (Clock{}) {
+		t.Errorf("a run the server never saw: %+v", c)
+	}
+}
+
+// Playback plays things in the order they happened, on one clock, whatever
+// order the events were stored in: the client reports its stages at the end.
+func TestMomentsInTheOrderThingsHappened(t *testing.T) {
+	tl := Build(run(2), 0)
+	var order []string
+	last := -1.0
+	for _, m := range tl.Moments {
+		if m.At < last {
+			t.Errorf("%s %s at %.2f comes after %.2f", m.Stage, m.State, m.At, last)
+		}
+		last = m.At
+		order = append(order, string(m.Stage)+":"+string(m.State))
+	}
+	got := strings.Join(order, " ")
+	for _, want := range [][2]string{
+		{"cache:active", "send:done"}, {"send:done", "wait:active"}, {"wait:active", "receive:active"},
+		{"receive:done", "route:active"}, {"db:done", "respond:active"}, {"respond:active", "wait:done"},
+		{"wait:done", "download:active"}, {"download:done", "parse:active"}, {"render:done", "assets:skipped"},
+	} {
+		if i, j := strings.Index(got, want[0]), strings.Index(got, want[1]); i < 0 || j < 0 || i > j {
+			t.Errorf("%s should come before %s in %s", want[0], want[1], got)
+		}
+	}
+	if at := tl.At(len(tl.Moments)); at != stage.Render {
+		t.Errorf("at the end the request is on %q, want render", at)
+	}
+	if tl.End < 2220 || tl.End > 2221 {
+		t.Errorf("end %.1f, want the render's end at 2,220", tl.End)
+	}
+}
+
+// A run under way: a stage started and not ended grows with now.
+func TestOpenStagesGrowWithNow(t *testing.T) {
+	events := []stage.Event{
+		{Stage: stage.Cache, Side: stage.Client, Phase: stage.Start, TMs: 2, State: stage.Active},
+		{Stage: stage.Wait, Side: stage.Client, Phase: stage.Start, TMs: 3, State: stage.Active},
+	}
+	tl := Build(events, 500)
+	if len(tl.Bars) != 2 || !tl.Bars[1].Open || tl.Bars[1].Dur != 497 {
+		t.Fatalf("bars %+v", tl.Bars)
+	}
+	if tl.At(len(tl.Moments)) != stage.Wait || tl.End != 500 {
+		t.Errorf("at %s, end %v", tl.At(len(tl.Moments)), tl.End)
+	}
+	states := tl.States(1)
+	if states[stage.Cache].State != stage.Active || states[stage.Wait].State != "" {
+		t.Errorf("after one moment: %+v", states)
+	}
+}
+
+// Live, the page tells of send and wait as the fetch goes, then of the first
+// byte: the wait is over then, before the browser's measures come.
+func TestTheFirstByteEndsTheWait(t *testing.T) {
+	events := []stage.Event{
+		{Stage: stage.Cache, Side: stage.Client, Phase: stage.Start, TMs: 2, State: stage.Active},
+		{Stage: stage.Send, Side: stage.Client, Phase: stage.Start, TMs: 3, State: stage.Active},
+		{Stage: stage.Wait, Side: stage.Client, Phase: stage.Start, TMs: 3, State: stage.Active},
+		{Stage: stage.Download, Side: stage.Client, Phase: stage.Start, TMs: 2003, State: stage.Active},
+	}
+	tl := Build(events, 2100)
+	states := tl.States(len(tl.Moments))
+	for id, want := range map[stage.ID]stage.State{stage.Cache: stage.Done, stage.Send: stage.Done, stage.Wait: stage.Done, stage.Download: stage.Active} {
+		if got := states[id].State; got != want {
+			t.Errorf("%s %s, want %s", id, got, want)
+		}
+	}
+	if at := tl.At(len(tl.Moments)); at != stage.Download {
+		t.Errorf("the request is on %s, want download", at)
+	}
+}

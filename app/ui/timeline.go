@@ -1,0 +1,152 @@
+package ui
+
+import (
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"reqlab/app/stage"
+	"reqlab/app/timeline"
+	"reqlab/app/ui/el"
+)
+
+// Timeline draws a run to scale: one millisecond axis, a bar per measured
+// stage, the server's nested under the client's wait (as httpstat's bar and
+// the browser's own waterfall do). Each bar also says its times in words.
+type Timeline struct {
+	app.Compo
+
+	Lang Lang
+	TL   timeline.Timeline
+	// N is how many of the run's moments have happened: bars past it are
+	// not drawn yet, and a playhead stands at the last.
+	N int
+	// Scale is the time the axis spans, in ms; 0 for the run's own end. Two
+	// runs compared share one.
+	Scale float64
+	// Label names the run, where more than one is drawn.
+	Label string
+	// Glide is how long the playhead takes to reach where it goes next.
+	Glide time.Duration
+}
+
+// rows puts the stages in the timeline's order: the client's path, with the
+// server's stages right after the wait they happen inside.
+var rows = func() []stage.ID {
+	var out []stage.ID
+	for _, s := range stage.Table {
+		if s.Side != stage.Client {
+			continue
+		}
+		out = append(out, s.ID)
+		if s.ID == stage.Wait {
+			out = append(out, stage.ServerStages...)
+		}
+	}
+	return out
+}()
+
+// Render draws the axis and the bars.
+func (t *Timeline) Render() app.UI {
+	l := t.Lang
+	scale := t.Scale
+	if scale <= 0 {
+		scale = t.TL.End
+	}
+	scale = max(scale, 0.001)
+	// In playback, only what has happened by the playhead is drawn, and a
+	// stage under way there reaches the playhead.
+	playing := t.N < len(t.TL.Moments)
+	now := 0.0
+	if t.N > 0 && t.N <= len(t.TL.Moments) {
+		now = t.TL.Moments[t.N-1].At
+	}
+	bars := map[stage.ID]timeline.Bar{}
+	for _, b := range t.TL.Bars {
+		switch {
+		case !playing:
+			bars[b.Stage] = b
+		case b.Start <= now && t.N > 0:
+			if b.Start+b.Dur > now {
+				b.Dur, b.State, b.Open = now-b.Start, stage.Active, true
+			}
+			bars[b.Stage] = b
+		}
+	}
+	pct := func(v float64) string { return strconv.FormatFloat(min(100, max(0, v/scale*100)), 'f', 2, 64) + "%" }
+
+	clock := l.T("timeline.clock-none")
+	if c := t.TL.Clock; c.Slack >= 0 && hasServer(t.TL) {
+		clock = l.Tf("timeline.clock", l.Ms(c.Slack))
+	}
+	caption := l.Tf("timeline.caption", l.Ms(t.TL.End))
+	if t.Label != "" {
+		caption = t.Label + " · " + caption
+	}
+	return el.Figure().Class("timeline").
+		Attr("data-timeline", "run").
+		Attr("data-scale-ms", msAttr(scale)).
+		Attr("data-clock-offset-ms", msAttr(t.TL.Clock.Offset)).
+		Attr("data-clock-slack-ms", msAttr(t.TL.Clock.Slack)).
+		Body(
+			el.FigCaption().Body(
+				el.Span().Class("timeline-caption").Text(caption),
+				el.Span().Class("timeline-clock").Text(" "+clock),
+			),
+			el.Div().Class("timeline-axis").Attr("aria-hidden", "true").Body(
+				el.Span().Text("0"),
+				el.Span().Text(l.Ms(scale/2)),
+				el.Span().Text(l.Ms(scale)),
+			),
+			el.Ol().Class("timeline-rows").Body(app.Range(rows).Slice(func(i int) app.UI {
+				id := rows[i]
+				b, ok := bars[id]
+				if !ok {
+					return nil
+				}
+				side, _ := stage.SideOf(id)
+				label := l.StageName(id)
+				words := l.Tf("timeline.bar", l.Ms(b.Dur), l.Ms(b.Start))
+				if b.Open {
+					words = l.Tf("timeline.bar-open", l.Ms(b.Dur), l.Ms(b.Start))
+				}
+				return el.Li().Class("timeline-row side-"+string(side)).
+					Attr("data-bar", string(id)).
+					Attr("data-stage", string(id)).
+					Attr("data-state", string(b.State)).
+					Attr("data-start-ms", msAttr(b.Start)).
+					Attr("data-dur-ms", msAttr(b.Dur)).
+					Body(
+						el.Span().Class("timeline-label").Text(label),
+						el.Span().Class("timeline-track").Attr("aria-hidden", "true").Body(
+							el.Span().Class("timeline-bar").
+								Style("left", pct(b.Start)).
+								Style("width", "max(2px, "+pct(b.Dur)+")"),
+						),
+						el.Span().Class("timeline-words").Text(words),
+					)
+			})),
+			app.If(playing, func() app.UI {
+				return el.Div().Class("timeline-playhead-track").Attr("aria-hidden", "true").Body(
+					el.Span().Class("timeline-playhead").Attr("data-field", "playhead").
+						Style("left", pct(now)).
+						Style("transition-duration", strconv.FormatInt(t.Glide.Milliseconds(), 10)+"ms"),
+				)
+			}),
+		)
+}
+
+func hasServer(tl timeline.Timeline) bool {
+	for _, b := range tl.Bars {
+		if b.Side == stage.Server {
+			return true
+		}
+	}
+	return false
+}
+
+// msAttr writes milliseconds for a data attribute: a plain number, three
+// decimals at most.
+func msAttr(v float64) string { return strconv.FormatFloat(math.Round(v*1000)/1000, 'f', -1, 64) }
