@@ -33,10 +33,18 @@ func TestBrowserPagesPassAxe(t *testing.T) {
 	for _, slug := range lesson.Slugs() {
 		pages = append(pages, "/lab/"+slug)
 	}
+	// The dark theme of the embedded lab, with a run on screen.
+	for _, slug := range []string{"cookies", "cache", "what-happens"} {
+		pages = append(pages, "/embed/"+slug+"?theme=dark")
+	}
 	for _, lang := range []string{"es", "en"} {
 		for _, p := range pages {
 			t.Run(lang+p, func(t *testing.T) {
-				openLab(t, ctx, l.url+p+"?lang="+lang)
+				sep := "?"
+				if strings.Contains(p, "?") {
+					sep = "&"
+				}
+				openLab(t, ctx, l.url+p+sep+"lang="+lang)
 				if p == "/" {
 					sendAndWait(t, ctx, "/site/api/cursos")
 				} else {

@@ -203,9 +203,12 @@ func (p *Picture) caption(at stage.ID, states map[stage.ID]timeline.Moment) stri
 // network.
 func timeSpent(tl timeline.Timeline, n int) map[stage.Place]float64 {
 	out := map[stage.Place]float64{}
-	end := 0.0
-	if n > 0 && n <= len(tl.Moments) {
-		end = tl.Moments[n-1].At
+	end := tl.End // everything, live: what is under way counts up to now
+	if n < len(tl.Moments) {
+		end = 0
+		if n > 0 {
+			end = tl.Moments[n-1].At
+		}
 	}
 	bars := map[stage.ID]timeline.Bar{}
 	dur := map[stage.ID]float64{}
