@@ -119,10 +119,10 @@ func appendMs(b []byte, d time.Duration) []byte {
 	return append(b, '.', byte('0'+frac/100), byte('0'+frac/10%10), byte('0'+frac%10))
 }
 
-// The server's stages are recorded in two batches, so that a student sees
-// them as they happen: when the answer starts (before a simulated network
-// holds it back), everything up to then — receive, route and db ended,
-// respond started; once the answer is flushed, respond's end.
+// The server's stages are told in two parts, so that a student sees them as
+// they happen: when the answer starts (before a simulated network holds it
+// back), everything up to then — receive, route and db ended, respond
+// started; once the answer is flushed, respond's end.
 
 // early returns the events known when the answer starts; t_ms counts from
 // origin, when the run was opened.
@@ -137,7 +137,7 @@ func (m *measure) early(origin time.Time) []stage.Event {
 			DurMs: &m.durs[i], State: state, Detail: d}
 	}
 
-	events := make([]stage.Event, 0, 4)
+	events := make([]stage.Event, 0, 5) // room for respond's end
 	events = append(events, end(0, stage.Receive, m.arrived, m.received, stage.Done, stage.Detail{
 		Method: m.method, URL: m.uri, HeaderBytes: m.headerBytes, CookieBytes: m.cookieBytes, Bytes: &m.bodyBytes,
 	}))

@@ -119,10 +119,20 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if run, traced = s.rec.Serving(r.Context(), runID); traced {
 			defer s.rec.Served(runID)
 			rw.keep = true // the answer's body is kept with the run
+		}
+	}
+
+	if n, ok := stage.NetworkOf(run.Network); ok && n.ID != "" {
+		rw.network = &n
+		m.network = n.ID
+		if traced {
+			// The answer will be held back: the stages up to it are
+			// recorded as it starts, beside it (the answer does not wait
+			// for the database), so that the student sees them while the
+			// browser waits. An answer not held back is out a few
+			// microseconds later, and its stages go in one batch then.
 			early = make(chan struct{})
 			rw.answering = func() {
-				// Recorded beside the answer, not before it: the answer
-				// does not wait for the database.
 				events := m.early(run.Opened)
 				go func() {
 					defer close(early)
@@ -130,11 +140,6 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				}()
 			}
 		}
-	}
-
-	if n, ok := stage.NetworkOf(run.Network); ok && n.ID != "" {
-		rw.network = &n
-		m.network = n.ID
 	}
 	m.routeStart = time.Now()
 	switch {
@@ -165,13 +170,18 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// now that the answer is out, not on its way.
 	m.keepRequest(r, body)
 	rw.keepHeaders(rw.status, rw.Header())
-	<-early // the run's events stay in the order they happened
+	var events []stage.Event
+	if early != nil {
+		<-early // the run's events stay in the order they happened
+	} else {
+		events = m.early(run.Opened)
+	}
 	s.record(r.Context(), sqlite.Batch{
 		RunID:    runID,
 		Side:     stage.Server,
 		Request:  &m.request,
 		Response: &stage.Response{Status: rw.status, Headers: rw.headers, Body: rw.body.String(), BodyTruncated: rw.truncated},
-		Events:   []stage.Event{m.answered(run.Opened, rw.status, rw.headerBytes)},
+		Events:   append(events, m.answered(run.Opened, rw.status, rw.headerBytes)),
 	})
 }
 

@@ -42,21 +42,34 @@ func (r *recorder) openRun() string {
 	return id
 }
 
-// recorded waits for n traced requests to be recorded, each in its two
-// batches (see measure.early), and returns each request's as one batch.
+// recorded waits for n traced requests to be recorded and returns each
+// request's stages as one batch: an answer held back by a simulated network
+// is recorded in two (see measure.early), the others in one.
 func (r *recorder) recorded(t *testing.T, n int) []sqlite.Batch {
 	t.Helper()
-	got := r.batchesAfter(t, 2*n)
-	out := make([]sqlite.Batch, n)
-	for i := range out {
-		early, final := got[2*i], got[2*i+1]
-		if early.Request != nil || final.Request == nil || len(final.Events) != 1 {
-			t.Fatalf("request %d: batches %+v and %+v, want the early stages then respond's end with the request", i, early, final)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var out []sqlite.Batch
+		var early []stage.Event
+		r.mu.Lock()
+		for _, b := range r.batches {
+			if b.Request == nil {
+				early = append(early, b.Events...)
+				continue
+			}
+			b.Events = append(early, b.Events...)
+			early = nil
+			out = append(out, b)
 		}
-		out[i] = final
-		out[i].Events = append(append([]stage.Event(nil), early.Events...), final.Events...)
+		r.mu.Unlock()
+		if len(out) >= n || time.Now().After(deadline) {
+			if len(out) != n {
+				t.Fatalf("%d requests recorded, want %d", len(out), n)
+			}
+			return out
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
-	return out
 }
 
 // batchesAfter waits for n batches in all.
