@@ -5,7 +5,7 @@ WASMMOD  := build/wasm.mod
 BIN      := bin/reqlab
 GOFILES  := $(shell find app wasm server -name '*.go' -not -name '*_test.go') go.mod go.sum
 
-.PHONY: run build wasm test fuzz bench soak chromium vet screenshot clean
+.PHONY: run build wasm test fuzz bench soak lighthouse chromium vet screenshot clean
 
 run: build
 	./$(BIN)
@@ -57,6 +57,17 @@ bench: chromium $(WASM)
 # The load test: 1,000 lab sessions sending runs for 60 s, on loopback.
 soak: $(WASM)
 	REQLAB_SOAK=1 $(GO) test -count=1 -run '^TestSoak$$' -timeout 5m -v ./server
+
+# Lighthouse's page audits of /, /lab/cache and /embed/cookies, mobile
+# defaults, median of three, each beside its target (not part of make test).
+# Lighthouse 12.2.3 comes from npm into build/ (13.x needs Node 22).
+LIGHTHOUSE := build/lighthouse/node_modules/.bin/lighthouse
+$(LIGHTHOUSE):
+	mkdir -p build/lighthouse
+	npm install --silent --no-audit --no-fund --prefix build/lighthouse lighthouse@12.2.3
+
+lighthouse: chromium $(BIN) $(LIGHTHOUSE)
+	$(GO) run ./server/lighthouse -bin $(BIN) -lighthouse $(LIGHTHOUSE)
 
 # Chromium for the browser tests: installed with apt-get when run as root,
 # otherwise the one command to run is printed.
