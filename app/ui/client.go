@@ -114,11 +114,10 @@ func (c *Lab) onSocket(ctx app.Context, open bool) {
 	}
 }
 
-// send checks the form and, if it is sound, sends the request as a new run.
-func (c *Lab) send(ctx app.Context) {
-	req, ok := c.check()
+// send sends the request the form checked as a new run.
+func (c *Lab) send(ctx app.Context, req stage.Request) {
 	c.notice = ""
-	if !ok || c.sending || !c.socketOpen {
+	if c.sending || !c.socketOpen {
 		return
 	}
 	c.startRun(ctx, req)
@@ -164,7 +163,10 @@ func (c *Lab) open(ctx app.Context, req stage.Request) (*runView, timing.Measure
 		ctx.Dispatch(func(ctx app.Context) { c.notice = c.lang.T("error.timeout") })
 		return nil, m
 	case r.msg.Type == wire.Error && len(r.msg.Fields) > 0:
-		ctx.Dispatch(func(ctx app.Context) { c.fieldErrs = r.msg.Fields })
+		ctx.Dispatch(func(ctx app.Context) {
+			c.load(req)
+			c.refused = r.msg.Fields
+		})
 		return nil, m
 	case r.msg.Type != wire.Started:
 		ctx.Dispatch(func(ctx app.Context) { c.notice = c.serverError(r.msg) })

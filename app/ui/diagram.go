@@ -126,8 +126,7 @@ func (c *Lab) renderRunMeta() app.UI {
 				app.Button().Type("button").Attr("data-action", "resend").Disabled(c.sending || !c.socketOpen).
 					Text(l.T("run.resend")).
 					OnClick(func(ctx app.Context, e app.Event) {
-						c.load(stored.Request)
-						if req, ok := c.check(); ok && !c.sending {
+						if req, ok := c.prepare(stored.Request); ok && !c.sending {
 							c.startRun(ctx, req)
 						}
 					}),

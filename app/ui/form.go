@@ -2,7 +2,6 @@ package ui
 
 import (
 	"encoding/json"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -12,147 +11,76 @@ import (
 	"reqlab/app/ui/el"
 )
 
-// row is one editable line of the form: a query parameter, a header or a
-// cookie. A header can be switched off without losing it.
-type row struct {
-	name, value string
-	on          bool
+// The form's actions, handled by the lab.
+const (
+	// actionSend carries the request the form holds, checked, to be sent.
+	actionSend = "reqlab:send"
+	// actionNetwork carries the simulated network picked.
+	actionNetwork = "reqlab:network"
+)
+
+// Form is the request form. It owns what is being edited (its draft) and
+// redraws itself as the student types; the lab redraws it only when one of
+// its inputs changes, not on every event of a run.
+type Form struct {
+	app.Compo
+
+	Lang Lang
+	// Busy disables sending (a run under way, or no connection); Sending
+	// says which.
+	Busy, Sending bool
+	// Network is the simulated network picked: the lab's, as lessons keep it.
+	Network string
+	// Load replaces what the form holds whenever Rev changes: a lesson's
+	// step, a replay, a run played back. Refused are the server's refusals of
+	// that request, if any.
+	Load    stage.Request
+	Rev     int
+	Refused []stage.FieldError
+
+	d   draft
+	rev int
 }
 
-// examples are requests worth trying, each showing one decision of the backend.
-var examples = []struct{ url, label string }{
-	{"/site/api/cursos", "example.list"},
-	{"/site/api/cursos?nivel=intermedio", "example.filter"},
-	{"/site/api/cursos/2", "example.one"},
-	{"/site/api/cursos/999999", "example.missing"},
-	{"/site/api/nada", "example.noroute"},
-	{"/site/api/inscripciones", "example.broken"},
+// OnInit takes the request the form starts with.
+func (f *Form) OnInit() {
+	f.take()
 }
 
-// contentTypes are the body types the form offers.
-var contentTypes = []string{"application/json", "text/plain", "application/x-www-form-urlencoded"}
-
-// request builds the request the form describes. rows maps each header and
-// cookie of the request back to its row in the form (-1: made by the form).
-func (c *Lab) request() (req stage.Request, headerRows, cookieRows []int) {
-	req = stage.Request{Method: c.method, URL: strings.TrimSpace(c.url), Headers: []stage.Header{}, Body: c.body, Network: c.network}
-	for i, h := range c.headers {
-		if h.on && (h.name != "" || h.value != "") {
-			req.Headers = append(req.Headers, stage.Header{Name: strings.TrimSpace(h.name), Value: h.value})
-			headerRows = append(headerRows, i)
-		}
+// OnUpdate takes a request the lab puts in the form.
+func (f *Form) OnUpdate(ctx app.Context) {
+	if f.Rev != f.rev {
+		f.take()
 	}
-	if c.body != "" && c.contentType != "" && req.Header("Content-Type") == "" {
-		req.Headers = append(req.Headers, stage.Header{Name: "Content-Type", Value: c.contentType})
-		headerRows = append(headerRows, -1)
-	}
-	for i, k := range c.cookies {
-		if k.name != "" || k.value != "" {
-			req.Cookies = append(req.Cookies, stage.Cookie{Name: strings.TrimSpace(k.name), Value: k.value})
-			cookieRows = append(cookieRows, i)
-		}
-	}
-	return req, headerRows, cookieRows
 }
 
-// check runs the request's rules and keeps the refusals, with their rows
-// counted as the form shows them.
-func (c *Lab) check() (stage.Request, bool) {
-	req, headerRows, cookieRows := c.request()
-	errs := req.Check()
-	for i, e := range errs {
-		switch e.Field {
-		case stage.FieldHeaderName, stage.FieldHeaderValue:
-			errs[i].Row = formRow(headerRows, e.Row)
-		case stage.FieldCookieName, stage.FieldCookieValue:
-			errs[i].Row = formRow(cookieRows, e.Row)
-		}
-	}
-	c.fieldErrs = errs
-	return req, errs == nil
+func (f *Form) take() {
+	f.rev = f.Rev
+	f.d.load(f.Load)
+	f.d.fieldErrs = f.Refused
 }
 
-func formRow(rows []int, reqRow int) int {
-	if reqRow < 1 || reqRow > len(rows) || rows[reqRow-1] < 0 {
-		return 0
+// submit checks the draft and, if it is sound, hands the request to the lab.
+func (f *Form) submit(ctx app.Context) {
+	f.d.network = f.Network
+	if req, ok := f.d.check(); ok && !f.Busy {
+		ctx.NewActionWithValue(actionSend, req)
 	}
-	return rows[reqRow-1] + 1
 }
 
-// load puts a request into the form, as "send again" and the history do.
-func (c *Lab) load(req stage.Request) {
-	c.method, c.url, c.body, c.contentType = req.Method, req.URL, req.Body, ""
-	if req.Network != "" {
-		c.network = req.Network // a replay keeps its network; a lesson's step keeps the one chosen
-	}
-	c.query = parseQuery(req.URL)
-	c.headers = nil
-	for _, h := range req.Headers {
-		switch strings.ToLower(h.Name) {
-		case "host", "traceparent", "cookie", "content-length", "accept-encoding", "connection", "user-agent",
-			"accept", "accept-language", "origin", "referer", "sec-ch-ua", "sec-ch-ua-mobile", "sec-ch-ua-platform",
-			"sec-fetch-dest", "sec-fetch-mode", "sec-fetch-site", "pragma", "cache-control":
-			continue // the browser's own, not the student's
-		case "content-type":
-			c.contentType = h.Value
-			continue
-		}
-		c.headers = append(c.headers, row{name: h.Name, value: h.Value, on: true})
-	}
-	c.cookies = nil
-	for _, k := range req.Cookies {
-		c.cookies = append(c.cookies, row{name: k.Name, value: k.Value, on: true})
-	}
-	c.fieldErrs = nil
-}
-
-// parseQuery splits the query of a URL into rows, in their order.
-func parseQuery(raw string) []row {
-	_, q, ok := strings.Cut(raw, "?")
-	if !ok || q == "" {
-		return nil
-	}
-	var rows []row
-	for _, part := range strings.Split(q, "&") {
-		name, value, _ := strings.Cut(part, "=")
-		n, err1 := url.QueryUnescape(name)
-		v, err2 := url.QueryUnescape(value)
-		if err1 != nil || err2 != nil {
-			n, v = name, value
-		}
-		rows = append(rows, row{name: n, value: v, on: true})
-	}
-	return rows
-}
-
-// withQuery rebuilds a URL's query from the rows.
-func withQuery(raw string, rows []row) string {
-	path, _, _ := strings.Cut(raw, "?")
-	var parts []string
-	for _, r := range rows {
-		if r.name == "" && r.value == "" {
-			continue
-		}
-		parts = append(parts, url.QueryEscape(r.name)+"="+url.QueryEscape(r.value))
-	}
-	if len(parts) == 0 {
-		return path
-	}
-	return path + "?" + strings.Join(parts, "&")
-}
-
-func (c *Lab) renderForm() app.UI {
-	l := c.lang
-	busy := c.sending || !c.mounted || !c.socketOpen
+// Render draws the form.
+func (f *Form) Render() app.UI {
+	l := f.Lang
+	busy := f.Busy
 	label := l.T("request.send")
-	if c.sending {
+	if f.Sending {
 		label = l.T("request.sending")
 	}
-	methodErr, urlErr, bodyErr := c.fieldError(stage.FieldMethod, 0), c.fieldError(stage.FieldURL, 0), c.fieldError(stage.FieldBody, 0)
-	if bodyErr == "" && c.body != "" && strings.Contains(c.contentType, "json") && !json.Valid([]byte(c.body)) {
+	methodErr, urlErr, bodyErr := f.d.fieldError(stage.FieldMethod, 0), f.d.fieldError(stage.FieldURL, 0), f.d.fieldError(stage.FieldBody, 0)
+	if bodyErr == "" && f.d.body != "" && strings.Contains(f.d.contentType, "json") && !json.Valid([]byte(f.d.body)) {
 		bodyErr = stage.CodeBodyJSON // checked as the student types
 	}
-	cookieBytes := stage.CookieHeaderBytes(c.cookieList())
+	cookieBytes := stage.CookieHeaderBytes(f.d.cookieList())
 
 	return el.Section().Class("panel request").Aria("labelledby", "request-heading").Body(
 		el.H2().ID("request-heading").Text(l.T("request.heading")),
@@ -162,7 +90,7 @@ func (c *Lab) renderForm() app.UI {
 			Attr("novalidate", true).
 			OnSubmit(func(ctx app.Context, e app.Event) {
 				e.PreventDefault()
-				c.send(ctx)
+				f.submit(ctx)
 			}).
 			Body(
 				el.Div().Class("line").Body(
@@ -173,12 +101,12 @@ func (c *Lab) renderForm() app.UI {
 							Attr("data-field", "method").
 							Aria("invalid", methodErr != "").
 							Aria("describedby", describedBy(stage.FieldMethod, 0, methodErr)).
-							OnChange(c.ValueTo(&c.method)).
+							OnChange(f.ValueTo(&f.d.method)).
 							Body(app.Range(stage.Methods).Slice(func(i int) app.UI {
 								m := stage.Methods[i]
-								return app.Option().Value(m).Selected(m == c.method).Text(m)
+								return app.Option().Value(m).Selected(m == f.d.method).Text(m)
 							})),
-						c.renderFieldError(stage.FieldMethod, 0, methodErr),
+						f.renderFieldError(stage.FieldMethod, 0, methodErr),
 					),
 					el.Div().Class("field url").Body(
 						app.Label().For("req-url").Text(l.T("request.url")),
@@ -191,21 +119,21 @@ func (c *Lab) renderForm() app.UI {
 							Attr("inputmode", "url").
 							Aria("invalid", urlErr != "").
 							Aria("describedby", "req-url-hint "+describedBy(stage.FieldURL, 0, urlErr)).
-							Value(c.url).
+							Value(f.d.url).
 							OnInput(func(ctx app.Context, e app.Event) {
-								c.url = ctx.JSSrc().Get("value").String()
-								c.query = parseQuery(c.url)
+								f.d.url = ctx.JSSrc().Get("value").String()
+								f.d.query = parseQuery(f.d.url)
 							}),
 						el.P().ID("req-url-hint").Class("hint").Text(l.T("request.url-hint")),
-						c.renderFieldError(stage.FieldURL, 0, urlErr),
+						f.renderFieldError(stage.FieldURL, 0, urlErr),
 					),
 				),
-				c.renderRows("query", l.T("request.query"), c.query, false),
-				c.renderRows("header", l.T("request.headers"), c.headers, true),
+				f.renderRows("query", l.T("request.query"), f.d.query, false),
+				f.renderRows("header", l.T("request.headers"), f.d.headers, true),
 				// A container that is always there: the message coming and going
 				// must not shift the form's later fields, or go-app redraws them.
-				el.Div().Class("form-error").Body(c.renderFieldError(stage.FieldHeaders, 0, c.fieldError(stage.FieldHeaders, 0))),
-				c.renderRows("cookie", l.T("request.cookies"), c.cookies, false),
+				el.Div().Class("form-error").Body(f.renderFieldError(stage.FieldHeaders, 0, f.d.fieldError(stage.FieldHeaders, 0))),
+				f.renderRows("cookie", l.T("request.cookies"), f.d.cookies, false),
 				el.P().Class("hint cookie-bytes").Attr("data-field", "cookie-bytes").Attr("aria-live", "polite").
 					Text(l.Tf("request.cookie-bytes", cookieBytes)),
 				el.Div().Class("field body").Body(
@@ -216,11 +144,11 @@ func (c *Lab) renderForm() app.UI {
 							ID("req-content-type").
 							Attr("data-field", "content-type").
 							Title(l.T("request.content-type")).
-							OnChange(c.ValueTo(&c.contentType)).
+							OnChange(f.ValueTo(&f.d.contentType)).
 							Body(
-								app.Option().Value("").Selected(c.contentType == "").Text(l.T("request.no-content-type")),
+								app.Option().Value("").Selected(f.d.contentType == "").Text(l.T("request.no-content-type")),
 								app.Range(contentTypes).Slice(func(i int) app.UI {
-									return app.Option().Value(contentTypes[i]).Selected(c.contentType == contentTypes[i]).Text(contentTypes[i])
+									return app.Option().Value(contentTypes[i]).Selected(f.d.contentType == contentTypes[i]).Text(contentTypes[i])
 								}),
 							),
 					),
@@ -231,19 +159,21 @@ func (c *Lab) renderForm() app.UI {
 						Attr("spellcheck", "false").
 						Aria("invalid", bodyErr != "").
 						Aria("describedby", describedBy(stage.FieldBody, 0, bodyErr)).
-						Text(c.body).
-						OnInput(c.ValueTo(&c.body)),
-					c.renderFieldError(stage.FieldBody, 0, bodyErr),
+						Text(f.d.body).
+						OnInput(f.ValueTo(&f.d.body)),
+					f.renderFieldError(stage.FieldBody, 0, bodyErr),
 				),
 				el.Div().Class("field network").Body(
 					app.Label().For("req-network").Text(l.T("request.network")),
 					app.Select().
 						ID("req-network").
 						Attr("data-field", "network").
-						OnChange(c.ValueTo(&c.network)).
+						OnChange(func(ctx app.Context, e app.Event) {
+							ctx.NewActionWithValue(actionNetwork, ctx.JSSrc().Get("value").String())
+						}).
 						Body(app.Range(stage.Networks).Slice(func(i int) app.UI {
 							id := stage.Networks[i].ID
-							return app.Option().Value(id).Selected(id == c.network).Text(l.T("network." + networkKey(id)))
+							return app.Option().Value(id).Selected(id == f.Network).Text(l.T("network." + networkKey(id)))
 						})),
 				),
 				app.Button().
@@ -263,7 +193,7 @@ func (c *Lab) renderForm() app.UI {
 						Class("example").
 						Attr("data-example", ex.url).
 						OnClick(func(ctx app.Context, e app.Event) {
-							c.load(stage.Request{Method: "GET", URL: ex.url})
+							f.d.load(stage.Request{Method: "GET", URL: ex.url})
 						}).
 						Body(el.Code().Text(ex.url), app.Text(" — "+l.T(ex.label))),
 				)
@@ -272,47 +202,10 @@ func (c *Lab) renderForm() app.UI {
 	)
 }
 
-// networkKey names a network preset in the messages.
-func networkKey(id string) string {
-	if id == "" {
-		return "none"
-	}
-	return id
-}
-
-func (c *Lab) cookieList() []stage.Cookie {
-	var out []stage.Cookie
-	for _, k := range c.cookies {
-		if k.name != "" || k.value != "" {
-			out = append(out, stage.Cookie{Name: k.name, Value: k.value})
-		}
-	}
-	return out
-}
-
-// rowsOf returns the form's rows of a kind.
-func (c *Lab) rowsOf(kind string) *[]row {
-	switch kind {
-	case "query":
-		return &c.query
-	case "header":
-		return &c.headers
-	default:
-		return &c.cookies
-	}
-}
-
-// edited follows a change to a row; query rows rewrite the URL.
-func (c *Lab) edited(kind string) {
-	if kind == "query" {
-		c.url = withQuery(c.url, c.query)
-	}
-}
-
 // renderRows draws the rows of one kind (query, header, cookie), each a name
 // and a value, headers with an on/off switch, and a button to add one.
-func (c *Lab) renderRows(kind, legend string, rows []row, toggle bool) app.UI {
-	l := c.lang
+func (f *Form) renderRows(kind, legend string, rows []row, toggle bool) app.UI {
+	l := f.Lang
 	// The rows have a container of their own, so that adding one leaves the
 	// button where it is instead of making a new one.
 	return el.FieldSet().Class("rows rows-"+kind).Body(
@@ -320,8 +213,8 @@ func (c *Lab) renderRows(kind, legend string, rows []row, toggle bool) app.UI {
 		el.Div().Class("row-list").Body(app.Range(rows).Slice(func(i int) app.UI {
 			r := rows[i]
 			n := i + 1
-			nameErr := c.fieldError(kind+"-name", n)
-			valueErr := c.fieldError(kind+"-value", n)
+			nameErr := f.d.fieldError(kind+"-name", n)
+			valueErr := f.d.fieldError(kind+"-value", n)
 			return el.Div().Class("row").Attr("data-row", n).Body(
 				app.If(toggle, func() app.UI {
 					return app.Input().
@@ -332,11 +225,11 @@ func (c *Lab) renderRows(kind, legend string, rows []row, toggle bool) app.UI {
 						Aria("label", l.Tf("request.row-on-n", n)).
 						Checked(r.on).
 						OnChange(func(ctx app.Context, e app.Event) {
-							(*c.rowsOf(kind))[i].on = ctx.JSSrc().Get("checked").Bool()
+							(*f.d.rowsOf(kind))[i].on = ctx.JSSrc().Get("checked").Bool()
 						})
 				}),
-				c.rowInput(kind, "name", i, r.name, nameErr),
-				c.rowInput(kind, "value", i, r.value, valueErr),
+				f.rowInput(kind, "name", i, r.name, nameErr),
+				f.rowInput(kind, "value", i, r.value, valueErr),
 				app.Button().
 					Type("button").
 					Class("remove").
@@ -344,13 +237,13 @@ func (c *Lab) renderRows(kind, legend string, rows []row, toggle bool) app.UI {
 					Aria("label", l.Tf("request.remove-n", n)).
 					Text("×").
 					OnClick(func(ctx app.Context, e app.Event) {
-						rs := c.rowsOf(kind)
+						rs := f.d.rowsOf(kind)
 						*rs = append((*rs)[:i:i], (*rs)[i+1:]...)
-						c.fieldErrs = nil
-						c.edited(kind)
+						f.d.fieldErrs = nil
+						f.d.edited(kind)
 					}),
-				c.renderFieldError(kind+"-name", n, nameErr),
-				c.renderFieldError(kind+"-value", n, valueErr),
+				f.renderFieldError(kind+"-name", n, nameErr),
+				f.renderFieldError(kind+"-value", n, valueErr),
 			)
 		})),
 		app.Button().
@@ -359,14 +252,14 @@ func (c *Lab) renderRows(kind, legend string, rows []row, toggle bool) app.UI {
 			Attr("data-action", "add-"+kind).
 			Text(l.T("request.add-"+kind)).
 			OnClick(func(ctx app.Context, e app.Event) {
-				rs := c.rowsOf(kind)
+				rs := f.d.rowsOf(kind)
 				*rs = append(*rs, row{on: true})
 			}),
 	)
 }
 
 // rowInput is the name or value input (part) of row i of a kind.
-func (c *Lab) rowInput(kind, part string, i int, value, errCode string) app.UI {
+func (f *Form) rowInput(kind, part string, i int, value, errCode string) app.UI {
 	n := i + 1
 	field := kind + "-" + part
 	return app.Input().
@@ -375,30 +268,20 @@ func (c *Lab) rowInput(kind, part string, i int, value, errCode string) app.UI {
 		Attr("data-field", field).
 		Attr("spellcheck", "false").
 		Attr("autocomplete", "off").
-		Placeholder(c.lang.T("request."+part)).
-		Aria("label", c.lang.Tf("request."+field+"-n", n)).
+		Placeholder(f.Lang.T("request."+part)).
+		Aria("label", f.Lang.Tf("request."+field+"-n", n)).
 		Aria("invalid", errCode != "").
 		Aria("describedby", describedBy(field, n, errCode)).
 		Value(value).
 		OnInput(func(ctx app.Context, e app.Event) {
 			v := ctx.JSSrc().Get("value").String()
-			if r := &(*c.rowsOf(kind))[i]; part == "name" {
+			if r := &(*f.d.rowsOf(kind))[i]; part == "name" {
 				r.name = v
 			} else {
 				r.value = v
 			}
-			c.edited(kind)
+			f.d.edited(kind)
 		})
-}
-
-// fieldError returns the code of the refusal of a field (and row), or "".
-func (c *Lab) fieldError(field string, row int) string {
-	for _, e := range c.fieldErrs {
-		if e.Field == field && e.Row == row {
-			return e.Code
-		}
-	}
-	return ""
 }
 
 // errorID is the id of a field's message.
@@ -417,7 +300,7 @@ func describedBy(field string, row int, code string) string {
 	return errorID(field, row)
 }
 
-func (c *Lab) renderFieldError(field string, row int, code string) app.UI {
+func (f *Form) renderFieldError(field string, row int, code string) app.UI {
 	if code == "" {
 		return nil
 	}
@@ -426,5 +309,5 @@ func (c *Lab) renderFieldError(field string, row int, code string) app.UI {
 		Class("field-error").
 		Attr("data-field", "error").
 		Attr("data-for", field).
-		Text(c.lang.T("field." + code))
+		Text(f.Lang.T("field." + code))
 }

@@ -16,16 +16,15 @@ import (
 type Lab struct {
 	app.Compo
 
-	lang        Lang
-	method      string
-	url         string
-	query       []row
-	headers     []row
-	cookies     []row
-	body        string
-	contentType string
-	network     string
-	fieldErrs   []stage.FieldError
+	lang Lang
+
+	// The form owns what is being edited; the lab gives it a request to
+	// hold (a lesson's step, a replay) with the server's refusals of it, and
+	// keeps the simulated network picked, which lessons keep too.
+	formLoad stage.Request
+	formRev  int
+	refused  []stage.FieldError
+	network  string
 
 	mounted    bool
 	socketOpen bool
@@ -57,13 +56,6 @@ type Lab struct {
 	host      *browser.Host // the page that frames the lab, if any
 	readySent bool
 
-	embedOpen     bool // the embed dialog, and the options it builds a snippet with
-	embedAutoplay bool
-	embedControls bool
-	embedTheme    string
-	embedSpeed    float64
-	copied        string
-
 	history  []stage.RunSummary
 	play     *playback
 	picked   []string // the runs picked for comparison, at most two
@@ -72,8 +64,7 @@ type Lab struct {
 
 // OnInit sets the form to the lab's first request.
 func (c *Lab) OnInit() {
-	c.method = "GET"
-	c.url = "/site/api/cursos"
+	c.formLoad = stage.Request{Method: "GET", URL: "/site/api/cursos", Headers: []stage.Header{}}
 	c.lang = ES
 	c.answer = -1
 	c.calls = &calls{waiting: make(map[int64]chan reply)}
@@ -124,6 +115,16 @@ func (c *Lab) OnMount(ctx app.Context) {
 		ctx.Page().ReplaceURL(&u)
 		c.setLang(ctx)
 	}
+	ctx.Handle(actionSend, func(ctx app.Context, a app.Action) {
+		if req, ok := a.Value.(stage.Request); ok {
+			c.send(ctx, req)
+		}
+	})
+	ctx.Handle(actionNetwork, func(ctx app.Context, a app.Action) {
+		if id, ok := a.Value.(string); ok {
+			c.network = id
+		}
+	})
 	c.connectHost(ctx)
 	c.session = browser.Session()
 	c.sock = browser.Dial(browser.SocketURL("/ws?session="+c.session),
@@ -180,7 +181,10 @@ func (c *Lab) Render() app.UI {
 		app.If(!c.embedded, func() app.UI { return c.renderMenu() }),
 		el.Main().Class("lab-main").Body(
 			c.renderLesson(),
-			app.If(!c.embedded || !c.embedOpts.hideControls, func() app.UI { return c.renderForm() }),
+			app.If(!c.embedded || !c.embedOpts.hideControls, func() app.UI {
+				return &Form{Lang: l, Busy: c.sending || !c.mounted || !c.socketOpen, Sending: c.sending,
+					Network: c.network, Load: c.formLoad, Rev: c.formRev, Refused: c.refused}
+			}),
 			c.renderDiagram(),
 			c.renderResponse(),
 			app.If(!c.embedded, func() app.UI { return c.renderHistory() }),
@@ -215,6 +219,29 @@ func (c *Lab) renderLangSwitch() app.UI {
 		Attr("lang", string(other)).
 		Title(c.lang.T("other-lang-hint")).
 		Text(c.lang.T("other-lang"))
+}
+
+// load puts a request in the form, as a lesson's step, a replay and a run
+// played back do; a request with a network of its own brings it along.
+func (c *Lab) load(req stage.Request) {
+	if req.Network != "" {
+		c.network = req.Network
+	}
+	c.formLoad, c.formRev, c.refused = req, c.formRev+1, nil
+}
+
+// prepare puts a request in the form and through its rules, and returns the
+// request the form would send — the browser's own headers left out, the
+// network picked — and whether it may be sent; the form shows what is
+// refused.
+func (c *Lab) prepare(req stage.Request) (stage.Request, bool) {
+	c.load(req)
+	var d draft
+	d.load(req)
+	d.network = c.network
+	out, ok := d.check()
+	c.refused = d.fieldErrs
+	return out, ok
 }
 
 // calls pairs the server's replies with the messages that asked for them.

@@ -135,7 +135,7 @@ func (c *Lab) renderLesson() app.UI {
 		}),
 		app.If(hasPage(ls), func() app.UI { return c.renderPageLoad() }),
 		c.renderQuestion(),
-		c.renderEmbedDialog(),
+		app.If(!c.embedded && c.mounted, func() app.UI { return &EmbedDialog{Lang: c.lang, Lesson: c.lesson} }),
 	)
 }
 
@@ -157,9 +157,8 @@ func (c *Lab) cookieBlocked() bool {
 // as a page load.
 func (c *Lab) runStep(ctx app.Context, i int) {
 	st := c.lesson.Steps[i]
-	c.load(st.Request)
 	c.stepShown = i + 1
-	req, ok := c.check()
+	req, ok := c.prepare(st.Request)
 	if !ok || c.sending || !c.socketOpen {
 		return
 	}
@@ -185,8 +184,7 @@ func (c *Lab) renderCookieWeight(busy bool) app.UI {
 		el.P().Class("hint").Attr("data-field", "cookie-weight-bytes").Text(l.Tf("lesson.weight-value", req.HeaderBytes())),
 		app.Button().Type("button").Attr("data-action", "send-weight").Disabled(busy).Text(l.T("lesson.weight-send")).
 			OnClick(func(ctx app.Context, e app.Event) {
-				c.load(lesson.CookieRequest(c.cookieWeight))
-				if req, ok := c.check(); ok && !c.sending && c.socketOpen {
+				if req, ok := c.prepare(lesson.CookieRequest(c.cookieWeight)); ok && !c.sending && c.socketOpen {
 					c.startRun(ctx, req)
 				}
 			}),
