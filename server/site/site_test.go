@@ -34,10 +34,13 @@ func (r *recorder) Serving(_ context.Context, id string) (sqlite.OpenRun, bool) 
 func (r *recorder) Served(string) {}
 
 // openRun opens a run, as the lab does before its browser sends a request.
-func (r *recorder) openRun() string {
+func (r *recorder) openRun() string { return r.openRunOn("") }
+
+// openRunOn opens a run sent over a simulated network ("" for none).
+func (r *recorder) openRunOn(network string) string {
 	id := stage.NewRunID()
 	r.mu.Lock()
-	r.open[id] = sqlite.OpenRun{Opened: time.Now().Add(-time.Millisecond)}
+	r.open[id] = sqlite.OpenRun{Opened: time.Now().Add(-time.Millisecond), Network: network}
 	r.mu.Unlock()
 	return id
 }
@@ -47,43 +50,48 @@ func (r *recorder) openRun() string {
 // is recorded in two (see measure.early), the others in one.
 func (r *recorder) recorded(t *testing.T, n int) []sqlite.Batch {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		var out []sqlite.Batch
-		var early []stage.Event
-		r.mu.Lock()
-		for _, b := range r.batches {
-			if b.Request == nil {
-				early = append(early, b.Events...)
-				continue
-			}
-			b.Events = append(early, b.Events...)
-			early = nil
-			out = append(out, b)
-		}
-		r.mu.Unlock()
-		if len(out) >= n || time.Now().After(deadline) {
-			if len(out) != n {
-				t.Fatalf("%d requests recorded, want %d", len(out), n)
-			}
-			return out
-		}
-		time.Sleep(5 * time.Millisecond)
+	out := requests(r.await(func(got []sqlite.Batch) bool { return len(requests(got)) >= n }))
+	if len(out) != n {
+		t.Fatalf("%d requests recorded, want %d", len(out), n)
 	}
+	return out
+}
+
+// requests joins each request's early batch, if any, to its last one.
+func requests(batches []sqlite.Batch) []sqlite.Batch {
+	var out []sqlite.Batch
+	var early []stage.Event
+	for _, b := range batches {
+		if b.Request == nil {
+			early = append(early, b.Events...)
+			continue
+		}
+		b.Events = append(early, b.Events...)
+		early = nil
+		out = append(out, b)
+	}
+	return out
 }
 
 // batchesAfter waits for n batches in all.
 func (r *recorder) batchesAfter(t *testing.T, n int) []sqlite.Batch {
 	t.Helper()
+	got := r.await(func(got []sqlite.Batch) bool { return len(got) >= n })
+	if len(got) != n {
+		t.Fatalf("%d batches recorded, want %d", len(got), n)
+	}
+	return got
+}
+
+// await returns the batches recorded once done says they are enough, or
+// after five seconds.
+func (r *recorder) await(done func([]sqlite.Batch) bool) []sqlite.Batch {
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		r.mu.Lock()
 		got := append([]sqlite.Batch(nil), r.batches...)
 		r.mu.Unlock()
-		if len(got) >= n || time.Now().After(deadline) {
-			if len(got) != n {
-				t.Fatalf("%d batches recorded, want %d", len(got), n)
-			}
+		if done(got) || time.Now().After(deadline) {
 			return got
 		}
 		time.Sleep(5 * time.Millisecond)
@@ -393,10 +401,7 @@ func TestCookiesTravelBothWaysAndWeigh(t *testing.T) {
 
 func TestSimulatedNetworkHoldsTheAnswerBack(t *testing.T) {
 	srv, rec := newTestSite(t)
-	id := stage.NewRunID()
-	rec.mu.Lock()
-	rec.open[id] = sqlite.OpenRun{Opened: time.Now(), Network: "fast-3g"}
-	rec.mu.Unlock()
+	id := rec.openRunOn("fast-3g")
 	res, body := get(t, srv.URL+"/site/api/cursos", stage.Traceparent(id))
 	if res.StatusCode != 200 || !json.Valid([]byte(body)) {
 		t.Fatalf("%d %s", res.StatusCode, body)
@@ -414,10 +419,7 @@ func TestSimulatedNetworkHoldsTheAnswerBack(t *testing.T) {
 // waits for the first byte.
 func TestServerStagesGoOutAsTheyHappen(t *testing.T) {
 	srv, rec := newTestSite(t)
-	id := stage.NewRunID()
-	rec.mu.Lock()
-	rec.open[id] = sqlite.OpenRun{Opened: time.Now(), Network: "fast-3g"}
-	rec.mu.Unlock()
+	id := rec.openRunOn("fast-3g")
 	answered := make(chan struct{})
 	go func() {
 		defer close(answered)
