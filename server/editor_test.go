@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -188,6 +190,24 @@ func TestBrowserEditsReplaysAndCompares(t *testing.T) {
 	}
 	if rows := eval[int](t, ctx, `document.querySelectorAll('[data-compare-stage]').length`); rows != len(stage.All()) {
 		t.Errorf("%d stage rows compared, want %d", rows, len(stage.All()))
+	}
+	// Both runs drawn on one millisecond axis, each naming its network.
+	axes := eval[[]string](t, ctx, `Array.from(document.querySelectorAll('[data-compare] [data-timeline]')).map(e => e.dataset.scaleMs)`)
+	if len(axes) != 2 || axes[0] != axes[1] || axes[0] == "" {
+		t.Errorf("the comparison's timelines have scales %v, want two alike", axes)
+	}
+	ends := eval[[]float64](t, ctx, `Array.from(document.querySelectorAll('[data-compare] [data-timeline]')).map(tl =>
+		Math.max(...Array.from(tl.querySelectorAll('[data-bar]')).map(b => parseFloat(b.dataset.startMs) + parseFloat(b.dataset.durMs))))`)
+	if len(ends) == 2 && len(axes) == 2 {
+		scale, _ := strconv.ParseFloat(axes[0], 64)
+		if math.Abs(max(ends[0], ends[1])-scale) > 0.01 {
+			t.Errorf("the shared axis spans %v ms, the longer run %v", scale, max(ends[0], ends[1]))
+		}
+	}
+	for _, sel := range []string{`[data-compare-run="` + first + `"]`, `[data-compare-run="` + second + `"]`} {
+		if got := textOf(t, ctx, sel); !strings.Contains(got, "sin simulación") {
+			t.Errorf("%s names no network: %q", sel, got)
+		}
 	}
 }
 

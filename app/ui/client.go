@@ -108,7 +108,7 @@ func (c *Lab) onSocket(ctx app.Context, open bool) {
 		ctx.Async(func() {
 			if c.deliver(ctx, run, *report) {
 				c.showStored(ctx, run.id)
-				c.refreshHistory(ctx)
+				c.runStored(ctx)
 			}
 		})
 	}
@@ -144,9 +144,14 @@ func (c *Lab) launch(ctx app.Context, req stage.Request, send func(app.Context, 
 					ctx.Async(func() { c.openRun(ctx, stored, c.embedOpts.speed) })
 				}
 			})
-			c.refreshHistory(ctx)
+			c.runStored(ctx)
 		}
 	})
+}
+
+// runStored tells the history that one of this browser's runs is stored.
+func (c *Lab) runStored(ctx app.Context) {
+	ctx.Dispatch(func(ctx app.Context) { c.runsRev++ })
 }
 
 // open starts a run for req on the lab's server and shows it, its cache

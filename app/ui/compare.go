@@ -8,21 +8,22 @@ import (
 
 	"reqlab/app/browser"
 	"reqlab/app/stage"
+	"reqlab/app/timeline"
 	"reqlab/app/ui/el"
 )
 
-// compare loads two runs to show side by side. It blocks.
-func (c *Lab) compare(ctx app.Context, ids []string) {
+// compare reads two runs to show side by side. It blocks.
+func (r *Runs) compare(ctx app.Context, ids []string) {
 	runs := make([]stage.Run, 0, 2)
 	for _, id := range ids {
 		var run stage.Run
 		if code, err := browser.GetJSON("/api/runs/"+id, &run); err != nil || code != 200 {
-			ctx.Dispatch(func(ctx app.Context) { c.notice = c.lang.T("error.open-run") })
+			ctx.Dispatch(func(ctx app.Context) { r.failed, r.compared = true, nil })
 			return
 		}
 		runs = append(runs, run)
 	}
-	ctx.Dispatch(func(ctx app.Context) { c.compared = runs })
+	ctx.Dispatch(func(ctx app.Context) { r.failed, r.compared = false, runs })
 }
 
 // finals returns each stage's last event in a run.
@@ -46,12 +47,15 @@ func timesDiffer(a, b *float64) bool {
 	return d > 0.5 && d > 0.25*math.Max(*a, *b)
 }
 
-func (c *Lab) renderCompare() app.UI {
-	if len(c.compared) != 2 {
+func (r *Runs) renderCompare() app.UI {
+	l := r.Lang
+	if r.failed {
+		return el.P().Class("notice").Attr("role", "alert").Text(l.T("error.open-run"))
+	}
+	if len(r.compared) != 2 {
 		return nil
 	}
-	l := c.lang
-	a, b := c.compared[0], c.compared[1]
+	a, b := r.compared[0], r.compared[1]
 	fa, fb := finals(a), finals(b)
 
 	cell := func(e stage.Event, ok bool) app.UI {
@@ -94,6 +98,12 @@ func (c *Lab) renderCompare() app.UI {
 		}
 		return l.Ms(*v)
 	}
+	// Both runs on one axis, each named with its network.
+	ta2, tb2 := timeline.Build(a.Events, 0), timeline.Build(b.Events, 0)
+	scale := max(ta2.End, tb2.End)
+	label := func(run stage.Run) string {
+		return run.Request.Method + " " + run.Request.URL + " · " + l.T("network."+networkKey(run.Request.Network))
+	}
 	row := func(key, va, vb string, differs string) app.UI {
 		tr := el.Tr().Attr("data-compare-row", key)
 		if differs != "" {
@@ -111,11 +121,15 @@ func (c *Lab) renderCompare() app.UI {
 
 	return el.Section().Class("panel compare-panel").Attr("data-compare", "true").Aria("labelledby", "compare-heading").Body(
 		el.H2().ID("compare-heading").Text(l.T("compare.heading")),
+		el.Div().Class("compare-timelines").Body(
+			&Timeline{Lang: l, TL: ta2, N: len(ta2.Moments), Scale: scale, Label: label(a)},
+			&Timeline{Lang: l, TL: tb2, N: len(tb2.Moments), Scale: scale, Label: label(b)},
+		),
 		el.Table().Class("compare").Body(
 			el.THead().Body(el.Tr().Body(
 				app.Th().Scope("col").Text(l.T("compare.stage")),
-				app.Th().Scope("col").Attr("data-compare-run", a.ID).Text(a.Request.Method+" "+a.Request.URL),
-				app.Th().Scope("col").Attr("data-compare-run", b.ID).Text(b.Request.Method+" "+b.Request.URL),
+				app.Th().Scope("col").Attr("data-compare-run", a.ID).Text(label(a)),
+				app.Th().Scope("col").Attr("data-compare-run", b.ID).Text(label(b)),
 				app.Th().Scope("col").Text(l.T("compare.difference")),
 			)),
 			el.TBody().Body(

@@ -8,21 +8,66 @@ import (
 	"reqlab/app/ui/el"
 )
 
-// refreshHistory reads this browser's runs again. It blocks.
-func (c *Lab) refreshHistory(ctx app.Context) {
-	var list struct {
-		Runs []stage.RunSummary `json:"runs"`
+// actionOpenRun carries the id of a run to play back, to the lab.
+const actionOpenRun = "reqlab:open-run"
+
+// Runs is this browser's history of runs and the comparison of two of them.
+// It reads the history itself, again whenever the lab says a run was stored.
+type Runs struct {
+	app.Compo
+
+	Lang Lang
+	// Session is this browser's lab session; "" while prerendering.
+	Session string
+	// Rev changes whenever one of this browser's runs is stored.
+	Rev int
+
+	history  []stage.RunSummary
+	picked   []string    // the runs picked for comparison, at most two
+	compared []stage.Run // the two runs compared, once read
+	failed   bool        // a run to compare could not be read
+	rev      int
+	session  string
+}
+
+// OnMount reads the history.
+func (r *Runs) OnMount(ctx app.Context) { r.refresh(ctx) }
+
+// OnUpdate reads the history again when a run was stored, or once the
+// lab knows its session.
+func (r *Runs) OnUpdate(ctx app.Context) {
+	if r.Rev != r.rev || r.Session != r.session {
+		r.refresh(ctx)
 	}
-	if code, err := browser.GetJSON("/api/runs?session="+c.session, &list); err != nil || code != 200 {
+}
+
+// refresh reads this browser's runs again.
+func (r *Runs) refresh(ctx app.Context) {
+	r.rev, r.session = r.Rev, r.Session
+	session := r.Session
+	if session == "" {
 		return
 	}
-	ctx.Dispatch(func(ctx app.Context) { c.history = list.Runs })
+	ctx.Async(func() {
+		var list struct {
+			Runs []stage.RunSummary `json:"runs"`
+		}
+		if code, err := browser.GetJSON("/api/runs?session="+session, &list); err != nil || code != 200 {
+			return
+		}
+		ctx.Dispatch(func(ctx app.Context) { r.history = list.Runs })
+	})
+}
+
+// Render draws the history and, once two runs are compared, the comparison.
+func (r *Runs) Render() app.UI {
+	return el.Div().Class("runs").Body(r.renderHistory(), r.renderCompare())
 }
 
 // pick adds a run to the two being compared, or takes it out.
-func (c *Lab) pick(id string, on bool) {
-	out := c.picked[:0:0]
-	for _, p := range c.picked {
+func (r *Runs) pick(id string, on bool) {
+	out := r.picked[:0:0]
+	for _, p := range r.picked {
 		if p != id {
 			out = append(out, p)
 		}
@@ -33,7 +78,7 @@ func (c *Lab) pick(id string, on bool) {
 	if len(out) > 2 {
 		out = out[len(out)-2:]
 	}
-	c.picked = out
+	r.picked = out
 }
 
 // runOf returns the run named by the data-run of the element an event came from.
@@ -41,8 +86,8 @@ func runOf(ctx app.Context) string {
 	return ctx.JSSrc().Get("dataset").Get("run").String()
 }
 
-func (c *Lab) isPicked(id string) bool {
-	for _, p := range c.picked {
+func (r *Runs) isPicked(id string) bool {
+	for _, p := range r.picked {
 		if p == id {
 			return true
 		}
@@ -50,15 +95,15 @@ func (c *Lab) isPicked(id string) bool {
 	return false
 }
 
-func (c *Lab) renderHistory() app.UI {
-	l := c.lang
+func (r *Runs) renderHistory() app.UI {
+	l := r.Lang
 	return el.Section().Class("panel history").Aria("labelledby", "history-heading").Body(
 		el.H2().ID("history-heading").Text(l.T("history.heading")),
-		app.If(len(c.history) == 0, func() app.UI {
+		app.If(len(r.history) == 0, func() app.UI {
 			return el.P().Class("intro").Text(l.T("history.empty"))
 		}).Else(func() app.UI {
-			return el.Ol().Class("history-list").Attr("reversed", true).Body(app.Range(c.history).Slice(func(i int) app.UI {
-				h := c.history[i]
+			return el.Ol().Class("history-list").Attr("reversed", true).Body(app.Range(r.history).Slice(func(i int) app.UI {
+				h := r.history[i]
 				total := l.T("dur.none")
 				if h.TotalMs != nil {
 					total = l.Ms(*h.TotalMs)
@@ -71,27 +116,26 @@ func (c *Lab) renderHistory() app.UI {
 					// The handlers read the run from the element: go-app keeps the
 					// first handler of a row while the list shifts under it.
 					app.Input().Type("checkbox").ID("pick-"+h.ID).Attr("data-action", "compare-pick").Attr("data-run", h.ID).
-						Checked(c.isPicked(h.ID)).
+						Checked(r.isPicked(h.ID)).
 						Aria("label", l.Tf("history.pick", h.Method, h.URL)).
 						OnChange(func(ctx app.Context, e app.Event) {
-							c.pick(runOf(ctx), ctx.JSSrc().Get("checked").Bool())
+							r.pick(runOf(ctx), ctx.JSSrc().Get("checked").Bool())
 						}),
 					el.Code().Class("history-req").Text(h.Method+" "+h.URL),
 					el.Span().Class("history-status").Text(status),
 					el.Span().Class("history-total").Text(total),
 					app.Button().Type("button").Attr("data-action", "open-run").Attr("data-run", h.ID).Text(l.T("history.open")).
 						OnClick(func(ctx app.Context, e app.Event) {
-							id := runOf(ctx)
-							ctx.Async(func() { c.openRun(ctx, id, 1) })
+							ctx.NewActionWithValue(actionOpenRun, runOf(ctx))
 						}),
 				)
 			}))
 		}),
 		app.Button().Type("button").Class("compare").Attr("data-action", "compare").
-			Disabled(len(c.picked) != 2).Text(l.T("history.compare")).
+			Disabled(len(r.picked) != 2).Text(l.T("history.compare")).
 			OnClick(func(ctx app.Context, e app.Event) {
-				ids := append([]string(nil), c.picked...)
-				ctx.Async(func() { c.compare(ctx, ids) })
+				ids := append([]string(nil), r.picked...)
+				ctx.Async(func() { r.compare(ctx, ids) })
 			}),
 	)
 }

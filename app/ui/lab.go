@@ -56,10 +56,8 @@ type Lab struct {
 	host      *browser.Host // the page that frames the lab, if any
 	readySent bool
 
-	history  []stage.RunSummary
-	play     *playback
-	picked   []string // the runs picked for comparison, at most two
-	compared []stage.Run
+	runsRev int // bumped when one of this browser's runs is stored
+	play    *playback
 }
 
 // OnInit sets the form to the lab's first request.
@@ -120,6 +118,11 @@ func (c *Lab) OnMount(ctx app.Context) {
 			c.send(ctx, req)
 		}
 	})
+	ctx.Handle(actionOpenRun, func(ctx app.Context, a app.Action) {
+		if id, ok := a.Value.(string); ok {
+			ctx.Async(func() { c.openRun(ctx, id, 1) })
+		}
+	})
 	ctx.Handle(actionNetwork, func(ctx app.Context, a app.Action) {
 		if id, ok := a.Value.(string); ok {
 			c.network = id
@@ -130,7 +133,6 @@ func (c *Lab) OnMount(ctx app.Context) {
 	c.sock = browser.Dial(browser.SocketURL("/ws?session="+c.session),
 		func(msg []byte) { c.onMessage(ctx, msg) },
 		func(open bool) { ctx.Dispatch(func(ctx app.Context) { c.onSocket(ctx, open) }) })
-	ctx.Async(func() { c.refreshHistory(ctx) })
 	if id := runIDFromPath(ctx.Page().URL().Path); id != "" {
 		ctx.Async(func() { c.openRun(ctx, id, speedOf(ctx.Page().URL().Query().Get("speed"))) })
 	}
@@ -187,8 +189,7 @@ func (c *Lab) Render() app.UI {
 			}),
 			c.renderDiagram(),
 			c.renderResponse(),
-			app.If(!c.embedded, func() app.UI { return c.renderHistory() }),
-			app.If(!c.embedded, func() app.UI { return c.renderCompare() }),
+			app.If(!c.embedded, func() app.UI { return &Runs{Lang: l, Session: c.session, Rev: c.runsRev} }),
 		),
 		el.Div().Class("sr-only").Attr("aria-live", "polite").Attr("data-field", "live").Text(c.live),
 	)
