@@ -238,10 +238,11 @@ func (t Timeline) States(n int) map[stage.ID]Moment {
 }
 
 // At returns the stage the request is on once the first n moments have
-// happened: the last one that happened and was not skipped; "" before any.
+// happened: the one that started last ("" before any). Ends do not move it:
+// the server may finish sending after the browser has begun to read.
 func (t Timeline) At(n int) stage.ID {
 	for i := min(n, len(t.Moments)) - 1; i >= 0; i-- {
-		if m := t.Moments[i]; m.State != stage.Skipped {
+		if m := t.Moments[i]; m.State == stage.Active {
 			return m.Stage
 		}
 	}

@@ -24,8 +24,8 @@ func hasPage(ls *lesson.Lesson) bool {
 
 // renderPageLoad shows the sample site's page in a frame and, once loaded,
 // the waterfall of its requests drawn from the browser's own timing entries.
-func (c *Lab) renderPageLoad() app.UI {
-	l := c.lang
+func (c *LessonPanel) renderPageLoad() app.UI {
+	l := c.Lang
 	return el.Div().Class("page-load").Body(
 		app.IFrame().ID("site-frame").Class("site-frame").Title(l.T("page.frame")).Src("about:blank").Attr("loading", "eager"),
 		c.renderWaterfall(),
@@ -38,12 +38,12 @@ type waterfallRow struct {
 	t          timing.Entry
 }
 
-func (c *Lab) renderWaterfall() app.UI {
-	p := c.page
+func (c *LessonPanel) renderWaterfall() app.UI {
+	p := c.Page
 	if p == nil {
 		return nil
 	}
-	l := c.lang
+	l := c.Lang
 	rows := []waterfallRow{{name: "/site/", kind: "navigation", t: p.Document}}
 	for _, a := range p.Assets {
 		rows = append(rows, waterfallRow{name: a.Name, kind: a.Initiator, t: a.Timing})

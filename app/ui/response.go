@@ -111,16 +111,29 @@ func (v responseView) items() int {
 	return len(v.fields)
 }
 
-func (c *Lab) renderResponse() app.UI {
-	l := c.lang
+// Response shows the answer: its status, the JSON as it came, the HTML the
+// page built from it, and the request and answer as the server saw them.
+type Response struct {
+	app.Compo
+
+	Lang Lang
+	// View is the answer as the page read it; nil before any.
+	View *responseView
+	// Stored is the run as the server stored it, once it has.
+	Stored *stage.Run
+}
+
+// Render draws the answer.
+func (c *Response) Render() app.UI {
+	l := c.Lang
 	section := el.Section().Class("panel response").Aria("labelledby", "response-heading")
-	if c.resp == nil {
+	if c.View == nil {
 		return section.Body(
 			el.H2().ID("response-heading").Text(l.T("response.heading")),
 			el.P().Class("intro").Text(l.T("response.none")),
 		)
 	}
-	v := c.resp
+	v := c.View
 	statusClass := "status status-" + strconv.Itoa(v.status/100) + "xx"
 	return section.Body(
 		el.H2().ID("response-heading").Text(l.T("response.heading")),
@@ -148,8 +161,8 @@ func (c *Lab) renderResponse() app.UI {
 
 // renderData is the HTML the client builds from the JSON, as any web page
 // does with the data its backend sends.
-func (c *Lab) renderData(v *responseView) app.UI {
-	l := c.lang
+func (c *Response) renderData(v *responseView) app.UI {
+	l := c.Lang
 	switch {
 	case v.list && len(v.courses) == 0:
 		return el.P().Text(l.T("response.empty"))
@@ -183,17 +196,17 @@ func renderCourse(l Lang, co course) app.UI {
 // and headers as the server sent them, Cache-Control and Set-Cookie among
 // them. A request the cache answered never reached it: then the headers are
 // the ones the browser kept.
-func (c *Lab) renderReceived() app.UI {
-	run := c.stored
+func (c *Response) renderReceived() app.UI {
+	run := c.Stored
 	if run == nil {
 		return nil
 	}
-	l := c.lang
+	l := c.Lang
 	receive, reached := finals(*run)[stage.Receive]
 	if !reached {
 		var b strings.Builder
-		if c.resp != nil {
-			for _, h := range c.resp.headers {
+		if c.View != nil {
+			for _, h := range c.View.headers {
 				fmt.Fprintf(&b, "%s: %s\n", h.Name, h.Value)
 			}
 		}

@@ -265,7 +265,8 @@ func (w *responseWriter) Write(b []byte) (int, error) {
 }
 
 // write sends b, no faster than the simulated network's bandwidth if there is
-// one: a kilobyte at a time, each flushed and then paid for in time.
+// one: a kilobyte at a time, each after the time it takes on the slow link,
+// then flushed, so that it arrives when it would have.
 func (w *responseWriter) write(b []byte) (int, error) {
 	if w.network == nil || w.network.BytesPerSecond <= 0 {
 		return w.ResponseWriter.Write(b)
@@ -274,6 +275,7 @@ func (w *responseWriter) write(b []byte) (int, error) {
 	sent := 0
 	for sent < len(b) {
 		end := min(sent+chunk, len(b))
+		time.Sleep(time.Duration(end-sent) * time.Second / time.Duration(w.network.BytesPerSecond))
 		n, err := w.ResponseWriter.Write(b[sent:end])
 		sent += n
 		if err != nil {
@@ -282,7 +284,6 @@ func (w *responseWriter) write(b []byte) (int, error) {
 		if f, ok := w.ResponseWriter.(http.Flusher); ok {
 			f.Flush()
 		}
-		time.Sleep(time.Duration(n) * time.Second / time.Duration(w.network.BytesPerSecond))
 	}
 	return sent, nil
 }
