@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"encoding/json"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -12,107 +11,9 @@ import (
 	"reqlab/app/wire"
 )
 
-// How long the client waits for the lab's server to answer a message.
-const replyTimeout = 10 * time.Second
-
-// reply is the server's answer to one message, or the lack of one.
-type reply struct {
-	msg     wire.Message
-	timeout bool
-}
-
-// call sends m with a fresh ref and waits for the message that answers it.
-// It blocks: call it from ctx.Async.
-func (c *Lab) call(m wire.Message) reply {
-	ch := make(chan reply, 1)
-	c.calls.mu.Lock()
-	c.calls.next++
-	m.Ref = c.calls.next
-	c.calls.waiting[m.Ref] = ch
-	c.calls.mu.Unlock()
-	defer func() {
-		c.calls.mu.Lock()
-		delete(c.calls.waiting, m.Ref)
-		c.calls.mu.Unlock()
-	}()
-
-	c.sock.Send(encode(m))
-	select {
-	case r := <-ch:
-		return r
-	case <-time.After(replyTimeout):
-		return reply{timeout: true}
-	}
-}
-
-// onMessage takes one message from the server. It runs on the page's event
-// loop: it hands the message on and returns.
-func (c *Lab) onMessage(ctx app.Context, raw []byte) {
-	var m wire.Message
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return // the server speaks wire; anything else is not for us
-	}
-	if m.Ref != 0 {
-		c.calls.mu.Lock()
-		ch := c.calls.waiting[m.Ref]
-		c.calls.mu.Unlock()
-		if ch != nil {
-			ch <- reply{msg: m}
-			return
-		}
-	}
-	switch m.Type {
-	case wire.Event:
-		if m.Event == nil {
-			return
-		}
-		e := *m.Event
-		ctx.Dispatch(func(ctx app.Context) {
-			if c.run == nil || c.run.id != m.Run || !c.run.add(e) {
-				return
-			}
-			c.postStage(m.Run, e)
-			c.live = c.lang.Tf("live.stage", c.lang.StageName(e.Stage), c.lang.T("state."+string(e.State)), c.describe(e))
-		})
-	case wire.Error:
-		ctx.Dispatch(func(ctx app.Context) { c.notice = c.serverError(m) })
-	}
-}
-
-// onSocket follows the socket opening and dropping. Each time it opens again
-// the run on screen is followed again from the last event held, and its
-// report, if the server had not confirmed it, is sent again.
-func (c *Lab) onSocket(ctx app.Context, open bool) {
-	c.socketOpen = open
-	if !open {
-		return
-	}
-	c.everOpen = true
-	if !c.readySent {
-		c.readySent = true
-		lessonSlug := ""
-		if c.lesson != nil {
-			lessonSlug = c.lesson.Slug
-		}
-		c.post(map[string]any{"type": "reqlab:ready", "lesson": lessonSlug, "lang": string(c.lang)})
-		if c.embedded && c.embedOpts.autoplay && c.lesson != nil && len(c.lesson.Steps) > 0 {
-			c.runStep(ctx, 0)
-		}
-	}
-	if c.run == nil {
-		return
-	}
-	c.sock.Send(encode(wire.Message{Type: wire.Subscribe, Run: c.run.id, After: c.run.contiguous}))
-	if report := c.run.unacked; report != nil {
-		run := c.run
-		ctx.Async(func() {
-			if c.deliver(ctx, run, *report) {
-				c.showStored(ctx, run.id)
-				c.runStored(ctx)
-			}
-		})
-	}
-}
+// Sending runs: the lab opens a run on its server, lets the browser fetch (or
+// load a page), tells what it sees as it happens and reports what the browser
+// measured.
 
 // send sends the request the form checked as a new run.
 func (c *Lab) send(ctx app.Context, req stage.Request) {
@@ -334,22 +235,4 @@ func (c *Lab) showStored(ctx app.Context, id string) {
 			c.stored = &run
 		}
 	})
-}
-
-// serverError says in the page's language what an error message from the
-// lab's server means; the server's own words are for its log.
-func (c *Lab) serverError(m wire.Message) string {
-	key := "error.code." + m.Code
-	if _, ok := messages[key]; ok {
-		return c.lang.T(key)
-	}
-	return c.lang.T("error.code.internal")
-}
-
-func encode(m wire.Message) []byte {
-	b, err := json.Marshal(m)
-	if err != nil {
-		panic("encode websocket message: " + err.Error())
-	}
-	return b
 }

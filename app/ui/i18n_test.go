@@ -126,7 +126,7 @@ func TestCookieBlockedOnlyWhenTheBrowserDroppedIt(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := &Lab{embedded: tt.embedded, stepShown: tt.step, stored: tt.run}
+			c := &Lab{embedded: tt.embedded, stepShown: tt.step, store: store{stored: tt.run}}
 			if got := c.cookieBlocked(); got != tt.want {
 				t.Errorf("cookieBlocked() = %v, want %v", got, tt.want)
 			}

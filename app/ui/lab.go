@@ -11,8 +11,11 @@ import (
 	"reqlab/app/ui/el"
 )
 
-// Lab is the lab's page: the request form, the diagram of the request's path
-// and the response. It is the root component of the lab's routes.
+// Lab is the lab's page and the root component of its routes. It holds the
+// connection to the lab's server and the store of runs, and wires them to
+// the components the page is made of: the form, the lesson, the picture,
+// the timeline and the stage cards, the response, the history and
+// comparison. Each of those owns what only it needs.
 type Lab struct {
 	app.Compo
 
@@ -33,21 +36,14 @@ type Lab struct {
 	calls      *calls
 
 	session string
-	sending bool
-	run     *runView
-	liveNow float64 // where a live run has got to, on its clock
-	resp    *responseView
-	stored  *stage.Run // the run on screen as the server stored it
+	store   // the runs: the one on screen, live or played back
 	notice  string
 	live    string
 
-	lesson       *lesson.Lesson
-	done         map[string]bool // lessons done in this browser
-	stepShown    int             // the lesson step last sent, from 1
-	cookieWeight int
-	answer       int // the option picked, -1 for none
-	answered     bool
-	page         *browser.PageLoad // the last page loaded in the page-load lesson
+	lesson    *lesson.Lesson
+	done      map[string]bool   // lessons done in this browser
+	stepShown int               // the lesson step last sent, from 1
+	page      *browser.PageLoad // the last page loaded in the page-load lesson
 
 	reducedMotion bool // the reader asked for less motion: nothing glides
 
@@ -55,16 +51,12 @@ type Lab struct {
 	embedOpts embedOptions
 	host      *browser.Host // the page that frames the lab, if any
 	readySent bool
-
-	runsRev int // bumped when one of this browser's runs is stored
-	play    *playback
 }
 
 // OnInit sets the form to the lab's first request.
 func (c *Lab) OnInit() {
 	c.formLoad = stage.Request{Method: "GET", URL: "/site/api/cursos", Headers: []stage.Header{}}
 	c.lang = ES
-	c.answer = -1
 	c.calls = &calls{waiting: make(map[int64]chan reply)}
 }
 
@@ -83,7 +75,7 @@ func (c *Lab) setLang(ctx app.Context) {
 	c.lang = langOf(u.Query().Get("lang"))
 	c.embedOpts, c.embedded = embedOf(u)
 	if next := lessonOf(u.Path); next == nil || c.lesson == nil || next.Slug != c.lesson.Slug {
-		c.lesson, c.stepShown, c.answer, c.answered = next, 0, -1, false
+		c.lesson, c.stepShown = next, 0
 		if next != nil && len(next.Steps) > 0 {
 			c.load(next.Steps[0].Request)
 		}
@@ -121,6 +113,26 @@ func (c *Lab) OnMount(ctx app.Context) {
 	ctx.Handle(actionOpenRun, func(ctx app.Context, a app.Action) {
 		if id, ok := a.Value.(string); ok {
 			ctx.Async(func() { c.openRun(ctx, id, 1) })
+		}
+	})
+	ctx.Handle(actionStep, func(ctx app.Context, a app.Action) {
+		if i, ok := a.Value.(int); ok && c.lesson != nil && i >= 0 && i < len(c.lesson.Steps) {
+			c.runStep(ctx, i)
+		}
+	})
+	ctx.Handle(actionWeight, func(ctx app.Context, a app.Action) {
+		if w, ok := a.Value.(int); ok {
+			if req, ok := c.prepare(lesson.CookieRequest(w)); ok && !c.sending && c.socketOpen {
+				c.startRun(ctx, req)
+			}
+		}
+	})
+	ctx.Handle(actionAnswered, func(ctx app.Context, a app.Action) {
+		if ans, ok := a.Value.(answered); ok {
+			if ans.correct {
+				c.markDone(ans.lesson)
+			}
+			c.post(map[string]any{"type": "reqlab:lesson-complete", "lesson": ans.lesson, "correct": ans.correct})
 		}
 	})
 	ctx.Handle(actionNetwork, func(ctx app.Context, a app.Action) {
@@ -182,13 +194,16 @@ func (c *Lab) Render() app.UI {
 		}),
 		app.If(!c.embedded, func() app.UI { return c.renderMenu() }),
 		el.Main().Class("lab-main").Body(
-			c.renderLesson(),
+			app.If(c.lesson != nil, func() app.UI {
+				return &LessonPanel{Lang: l, Lesson: c.lesson, Busy: c.sending || !c.mounted || !c.socketOpen,
+					StepShown: c.stepShown, CookieBlocked: c.cookieBlocked(), Page: c.page, Teacher: !c.embedded && c.mounted}
+			}),
 			app.If(!c.embedded || !c.embedOpts.hideControls, func() app.UI {
 				return &Form{Lang: l, Busy: c.sending || !c.mounted || !c.socketOpen, Sending: c.sending,
 					Network: c.network, Load: c.formLoad, Rev: c.formRev, Refused: c.refused}
 			}),
 			c.renderDiagram(),
-			c.renderResponse(),
+			&Response{Lang: l, View: c.resp, Stored: c.stored},
 			app.If(!c.embedded, func() app.UI { return &Runs{Lang: l, Session: c.session, Rev: c.runsRev} }),
 		),
 		el.Div().Class("sr-only").Attr("aria-live", "polite").Attr("data-field", "live").Text(c.live),

@@ -108,7 +108,7 @@ func (c *Lab) showPlayback() {
 	c.run.complete = p.pos == len(p.tl.Moments)
 	if p.pos > 0 {
 		m := p.tl.Moments[p.pos-1]
-		c.live = c.lang.Tf("live.stage", c.lang.StageName(m.Stage), c.lang.T("state."+string(m.State)), c.describe(m.Event))
+		c.live = c.lang.Tf("live.stage", c.lang.StageName(m.Stage), c.lang.T("state."+string(m.State)), describe(c.lang, m.Event))
 	}
 }
 
