@@ -86,7 +86,7 @@ func (c *Lab) open(ctx app.Context, req stage.Request) (*runView, timing.Measure
 	})
 	// The browser's first step is always to look in its cache: say so now,
 	// so the diagram shows the run under way while the request is in flight.
-	c.tell(run, browser.Now()-origin, stage.Cache)
+	c.tell(ctx, run, browser.Now()-origin, stage.Cache)
 	browser.SetCookies(req.Cookies)
 	return run, m
 }
@@ -107,11 +107,12 @@ func (c *Lab) tick(ctx app.Context, run *runView) {
 // tell reports, as it happens, that stages of a run have started at t ms on
 // the run's clock. What the browser measured of them comes in the run's last
 // report; this is what the page knows while it waits.
-func (c *Lab) tell(run *runView, t float64, ids ...stage.ID) {
+func (c *Lab) tell(ctx app.Context, run *runView, t float64, ids ...stage.ID) {
 	events := make([]stage.Event, len(ids))
 	for i, id := range ids {
 		events[i] = stage.Event{Stage: id, Side: stage.Client, Phase: stage.Start, TMs: max(0, t), State: stage.Active}
 	}
+	ctx.Dispatch(func(ctx app.Context) { run.told = append(run.told, events...) })
 	c.sock.Send(encode(wire.Message{Type: wire.Report, Run: run.id, Events: events}))
 }
 
@@ -139,9 +140,9 @@ func (c *Lab) transmit(ctx app.Context, req stage.Request) string {
 	// The page says at once that the request is sent and waiting, and when
 	// the first byte comes; the browser's own timing of it all follows in
 	// the last report (and says so, where the cache answered instead).
-	c.tell(run, browser.Now()-m.Origin, stage.Send, stage.Wait)
+	c.tell(ctx, run, browser.Now()-m.Origin, stage.Send, stage.Wait)
 	resp, err := browser.Fetch(req.Method, req.URL, headers, req.Body, func() {
-		c.tell(run, browser.Now()-m.Origin, stage.Download)
+		c.tell(ctx, run, browser.Now()-m.Origin, stage.Download)
 	})
 	if err != nil {
 		m.FetchErr = err.Error()

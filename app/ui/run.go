@@ -21,6 +21,10 @@ type runView struct {
 	// origin is the run's zero on the page's clock, for a run sent from
 	// this page (0 for one played back): what is under way grows from it.
 	origin float64
+	// told are the starts this page reported, shown at once rather than
+	// after their round trip through the server; the stored ones replace
+	// them as they come.
+	told []stage.Event
 }
 
 func newRunView(id string) *runView {
@@ -42,16 +46,26 @@ func (r *runView) add(e stage.Event) bool {
 	return true
 }
 
-// list returns the run's events in seq order.
+// list returns the run's events in seq order, then the starts this page
+// told and the server has not yet echoed.
 func (r *runView) list() []stage.Event {
 	if r == nil {
 		return nil
 	}
-	out := make([]stage.Event, 0, len(r.events))
+	out := make([]stage.Event, 0, len(r.events)+len(r.told))
 	for _, e := range r.events {
 		out = append(out, e)
 	}
 	slices.SortFunc(out, func(a, b stage.Event) int { return int(a.Seq - b.Seq) })
+	for _, t := range r.told {
+		echoed := false
+		for _, e := range r.events {
+			echoed = echoed || e.Stage == t.Stage && e.Phase == t.Phase
+		}
+		if !echoed {
+			out = append(out, t)
+		}
+	}
 	return out
 }
 

@@ -1,0 +1,28 @@
+package ui
+
+import (
+	"testing"
+
+	"reqlab/app/stage"
+)
+
+// What the page told of its own stages shows at once, and the server's echo
+// of it takes its place.
+func TestToldStartsShowUntilEchoed(t *testing.T) {
+	r := newRunView("01a2216808d4bc1290a70f601d341afc")
+	wait := stage.Event{Stage: stage.Wait, Side: stage.Client, Phase: stage.Start, TMs: 3, State: stage.Active}
+	r.told = append(r.told, wait)
+	r.add(stage.Event{Seq: 1, Stage: stage.DB, Side: stage.Server, Phase: stage.End, TMs: 5, DurMs: stage.Ms(0.2), State: stage.Done})
+	if got := r.list(); len(got) != 2 || got[1].Stage != stage.Wait || got[1].Seq != 0 {
+		t.Fatalf("before the echo: %+v", got)
+	}
+	if s := r.timeline(10).States(100)[stage.Wait].State; s != stage.Active {
+		t.Errorf("wait shows %s while the browser waits", s)
+	}
+	echo := wait
+	echo.Seq = 2
+	r.add(echo)
+	if got := r.list(); len(got) != 2 || got[1].Seq != 2 {
+		t.Errorf("after the echo: %+v", got)
+	}
+}
