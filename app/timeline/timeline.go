@@ -20,9 +20,8 @@
 package timeline
 
 import (
-	"cmp"
 	"math"
-	"slices"
+	"sort"
 
 	"reqlab/app/stage"
 )
@@ -177,14 +176,15 @@ func Build(events []stage.Event, now float64) Timeline {
 	}
 	// In the order things happened; at one instant, a stage starts before
 	// it ends, and stages go in path order.
-	slices.SortStableFunc(t.Moments, func(a, b Moment) int {
+	sort.SliceStable(t.Moments, func(i, j int) bool {
+		a, b := t.Moments[i], t.Moments[j]
 		if a.At != b.At {
-			return cmp.Compare(a.At, b.At)
+			return a.At < b.At
 		}
 		if a.Stage == b.Stage {
-			return boolOrder(a.State != stage.Active) - boolOrder(b.State != stage.Active)
+			return a.State == stage.Active && b.State != stage.Active
 		}
-		return order[a.Stage] - order[b.Stage]
+		return order[a.Stage] < order[b.Stage]
 	})
 	return t
 }
@@ -213,13 +213,6 @@ func nextStarted(s stage.Info, at float64, started, ended map[stage.ID]stage.Eve
 		}
 	}
 	return 0, false
-}
-
-func boolOrder(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 func withState(e stage.Event, s stage.State) stage.Event {

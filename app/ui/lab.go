@@ -135,6 +135,11 @@ func (c *Lab) OnMount(ctx app.Context) {
 			c.post(map[string]any{"type": "reqlab:lesson-complete", "lesson": ans.lesson, "correct": ans.correct})
 		}
 	})
+	ctx.Handle(actionPlayback, func(ctx app.Context, a app.Action) {
+		if pc, ok := a.Value.(playbackControl); ok {
+			c.control(ctx, pc)
+		}
+	})
 	ctx.Handle(actionNetwork, func(ctx app.Context, a app.Action) {
 		if id, ok := a.Value.(string); ok {
 			c.network = id

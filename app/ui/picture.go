@@ -34,24 +34,9 @@ type Picture struct {
 // point is a spot in the drawing's coordinates (a 360 × 200 box).
 type point struct{ x, y float64 }
 
-// spots says where each stage happens in the drawing: out along the top
-// arrows, back along the bottom ones.
-var spots = map[stage.ID]point{
-	stage.Cache:    {46, 72},
-	stage.DNS:      {110, 72},
-	stage.Connect:  {128, 72},
-	stage.TLS:      {146, 72},
-	stage.Send:     {164, 72},
-	stage.Wait:     {186, 100},
-	stage.Receive:  {222, 72},
-	stage.Route:    {246, 72},
-	stage.DB:       {326, 100},
-	stage.Respond:  {246, 130},
-	stage.Download: {146, 130},
-	stage.Parse:    {70, 130},
-	stage.Render:   {46, 130},
-	stage.Assets:   {22, 130},
-}
+// Where the arrows run: the request out along the top, the answer back
+// along the bottom.
+const outY, backY = 72.0, 130.0
 
 // places are the drawing's four places: their box and label spot.
 var places = []struct {
@@ -64,6 +49,38 @@ var places = []struct {
 	{stage.AtServer, 204, 80, "place.server", "place.server-sub"},
 	{stage.AtDatabase, 296, 60, "place.database", "place.database-sub"},
 }
+
+// spots says where each stage happens in the drawing, from the stage table:
+// on its place's arrow for its leg, spaced in path order — left to right on
+// the way out, right to left on the way back. A place with a single stage
+// (the database) has it in its middle.
+var spots = func() map[stage.ID]point {
+	out := make(map[stage.ID]point, len(stage.Table))
+	for _, pl := range places {
+		var legs = map[stage.Leg][]stage.ID{}
+		n := 0
+		for _, s := range stage.Table {
+			if s.Place == pl.id {
+				legs[s.Leg] = append(legs[s.Leg], s.ID)
+				n++
+			}
+		}
+		for leg, ids := range legs {
+			k := float64(len(ids))
+			for i, id := range ids {
+				x, y := pl.x+pl.w*float64(i+1)/(k+1), outY
+				if leg == stage.Back {
+					x, y = pl.x+pl.w*(k-float64(i))/(k+1), backY
+				}
+				if n == 1 {
+					y = (outY + backY) / 2
+				}
+				out[id] = point{x, y}
+			}
+		}
+	}
+	return out
+}()
 
 // Render draws the picture and, beside it, the same in words.
 func (p *Picture) Render() app.UI {
@@ -89,8 +106,8 @@ func (p *Picture) Render() app.UI {
 						Body(el.SVG("path").Attr("d", "M0,0 L10,5 L0,10 z").Class("arrow-head")),
 				),
 				app.Range(places).Slice(func(i int) app.UI { return p.renderPlace(i, spent[places[i].id], total) }),
-				arrow("out", 88, 204, 72), arrow("out", 284, 296, 72),
-				arrow("back", 296, 284, 130), arrow("back", 204, 88, 130),
+				arrow("out", 88, 204, outY), arrow("out", 284, 296, outY),
+				arrow("back", 296, 284, backY), arrow("back", 204, 88, backY),
 				app.Range(stage.Table).Slice(func(i int) app.UI {
 					id := stage.Table[i].ID
 					return p.renderDot(id, states[id].State)
@@ -162,7 +179,7 @@ func (p *Picture) renderDot(id stage.ID, state stage.State) app.UI {
 // renderToken draws the request, or the answer on its way back, on the stage
 // it is on; it glides there in the time the run took to get there.
 func (p *Picture) renderToken(at stage.ID) app.UI {
-	pt, leg := point{46, 72}, stage.Out
+	pt, leg := spots[stage.Table[0].ID], stage.Out
 	if info, ok := stage.Lookup(at); ok {
 		pt, leg = spots[at], info.Leg
 	}

@@ -172,47 +172,104 @@ func (c *Lab) renderPlayback() app.UI {
 	if p == nil {
 		return nil
 	}
-	l := c.lang
-	n := len(p.tl.Moments)
+	return &PlaybackControls{Lang: c.lang, Pos: p.pos, N: len(p.tl.Moments), Playing: p.playing, Speed: p.speed}
+}
+
+// playbackControl is a control of the playback, as an action's value.
+type playbackControl struct {
+	play, pause bool
+	seek        int // a position to go to, when not playing or pausing
+	speed       float64
+}
+
+// actionPlayback carries a playbackControl to the lab.
+const actionPlayback = "reqlab:playback"
+
+// control applies a control of the playback.
+func (c *Lab) control(ctx app.Context, pc playbackControl) {
+	p := c.play
+	switch {
+	case p == nil:
+	case pc.play:
+		c.startPlaying(ctx)
+	case pc.pause:
+		c.pause()
+	case pc.speed > 0:
+		p.speed = pc.speed
+		if p.playing {
+			c.scheduleStep(ctx) // the waiting step is replaced, at the new pace
+		}
+	default:
+		c.seek(pc.seek)
+	}
+}
+
+// PlaybackControls are the playback's buttons: play or pause, one moment back
+// or forward, the speed and the position.
+type PlaybackControls struct {
+	app.Compo
+
+	Lang    Lang
+	Pos, N  int
+	Playing bool
+	Speed   float64
+}
+
+// Render draws the controls.
+func (pc *PlaybackControls) Render() app.UI {
+	l := pc.Lang
+	send := func(ctx app.Context, v playbackControl) { ctx.NewActionWithValue(actionPlayback, v) }
 	toggle := app.Button().Type("button").Class("play")
-	if p.playing {
-		toggle = toggle.Attr("data-action", "pause").Text(l.T("playback.pause")).
-			OnClick(func(ctx app.Context, e app.Event) { c.pause() })
+	if pc.Playing {
+		toggle = toggle.Attr("data-action", "pause").Body(icon("pause"), app.Text(l.T("playback.pause"))).
+			OnClick(func(ctx app.Context, e app.Event) { send(ctx, playbackControl{pause: true}) })
 	} else {
-		toggle = toggle.Attr("data-action", "play").Text(l.T("playback.play")).
-			OnClick(func(ctx app.Context, e app.Event) { c.startPlaying(ctx) })
+		toggle = toggle.Attr("data-action", "play").Body(icon("play"), app.Text(l.T("playback.play"))).
+			OnClick(func(ctx app.Context, e app.Event) { send(ctx, playbackControl{play: true}) })
 	}
 	return el.Div().Class("playback").Attr("role", "group").Aria("label", l.T("playback.label")).Body(
 		toggle,
-		app.Button().Type("button").Attr("data-action", "step-back").Disabled(p.pos == 0).
-			Aria("label", l.T("playback.back")).Text("⏮ "+l.T("playback.back-short")).
-			OnClick(func(ctx app.Context, e app.Event) { c.seek(p.pos - 1) }),
-		app.Button().Type("button").Attr("data-action", "step-forward").Disabled(p.pos == n).
-			Aria("label", l.T("playback.forward")).Text(l.T("playback.forward-short")+" ⏭").
-			OnClick(func(ctx app.Context, e app.Event) { c.seek(p.pos + 1) }),
+		app.Button().Type("button").Attr("data-action", "step-back").Disabled(pc.Pos == 0).
+			Aria("label", l.T("playback.back")).Body(icon("back"), app.Text(l.T("playback.back-short"))).
+			OnClick(func(ctx app.Context, e app.Event) { send(ctx, playbackControl{seek: pc.Pos - 1}) }),
+		app.Button().Type("button").Attr("data-action", "step-forward").Disabled(pc.Pos == pc.N).
+			Aria("label", l.T("playback.forward")).Body(app.Text(l.T("playback.forward-short")), icon("forward")).
+			OnClick(func(ctx app.Context, e app.Event) { send(ctx, playbackControl{seek: pc.Pos + 1}) }),
 		app.Label().For("playback-speed").Text(l.T("playback.speed")),
 		app.Select().ID("playback-speed").Attr("data-field", "speed").
 			OnChange(func(ctx app.Context, e app.Event) {
-				p.speed = speedOf(ctx.JSSrc().Get("value").String())
-				if p.playing {
-					c.scheduleStep(ctx) // the waiting step is replaced, at the new pace
-				}
+				send(ctx, playbackControl{speed: speedOf(ctx.JSSrc().Get("value").String())})
 			}).
 			Body(app.Range(speeds).Slice(func(i int) app.UI {
 				s := speeds[i]
-				return app.Option().Value(strconv.FormatFloat(s, 'f', -1, 64)).Selected(s == p.speed).Text(speedLabel(s))
+				return app.Option().Value(strconv.FormatFloat(s, 'f', -1, 64)).Selected(s == pc.Speed).Text(speedLabel(s))
 			})),
 		app.Label().For("playback-scrubber").Class("sr-only").Text(l.T("playback.scrubber")),
 		app.Input().Type("range").ID("playback-scrubber").Attr("data-field", "scrubber").
-			Attr("min", 0).Attr("max", n).Attr("step", 1).Value(strconv.Itoa(p.pos)).
-			Aria("valuetext", l.Tf("playback.position", p.pos, n)).
+			Attr("min", 0).Attr("max", pc.N).Attr("step", 1).Value(strconv.Itoa(pc.Pos)).
+			Aria("valuetext", l.Tf("playback.position", pc.Pos, pc.N)).
 			OnInput(func(ctx app.Context, e app.Event) {
 				v, _ := strconv.Atoi(ctx.JSSrc().Get("value").String())
-				c.seek(v)
+				send(ctx, playbackControl{seek: v})
 			}),
-		el.Span().Attr("data-field", "playback-pos").Attr("data-pos", p.pos).Attr("data-playing", p.playing).
-			Text(l.Tf("playback.position", p.pos, n)),
+		el.Span().Attr("data-field", "playback-pos").Attr("data-pos", pc.Pos).Attr("data-playing", pc.Playing).
+			Text(l.Tf("playback.position", pc.Pos, pc.N)),
 	)
+}
+
+// icons are the playback's icons, drawn rather than taken from a font that
+// may not have them: 12 × 12 paths.
+var icons = map[string]string{
+	"play":    "M3 1.5 L11 6 L3 10.5 Z",
+	"pause":   "M2.5 1.5 H5 V10.5 H2.5 Z M7 1.5 H9.5 V10.5 H7 Z",
+	"back":    "M1.5 1.5 H3.5 V10.5 H1.5 Z M10.5 1.5 L4 6 L10.5 10.5 Z",
+	"forward": "M8.5 1.5 H10.5 V10.5 H8.5 Z M1.5 1.5 L8 6 L1.5 10.5 Z",
+}
+
+func icon(name string) app.UI {
+	return el.SVG("svg").Class("icon").Attr("viewBox", "0 0 12 12").Attr("width", 12).Attr("height", 12).
+		Attr("aria-hidden", "true").Attr("focusable", "false").
+		Body(el.SVG("path").Attr("d", icons[name]))
 }
 
 func speedLabel(s float64) string {

@@ -1,7 +1,7 @@
 package ui
 
 import (
-	"slices"
+	"sort"
 
 	"reqlab/app/stage"
 	"reqlab/app/timeline"
@@ -56,7 +56,7 @@ func (r *runView) list() []stage.Event {
 	for _, e := range r.events {
 		out = append(out, e)
 	}
-	slices.SortFunc(out, func(a, b stage.Event) int { return int(a.Seq - b.Seq) })
+	sort.Slice(out, func(i, j int) bool { return out[i].Seq < out[j].Seq })
 	for _, t := range r.told {
 		echoed := false
 		for _, e := range r.events {

@@ -26,3 +26,24 @@ func TestToldStartsShowUntilEchoed(t *testing.T) {
 		t.Errorf("after the echo: %+v", got)
 	}
 }
+
+// Every stage of the table has its own spot in the picture, on its place.
+func TestEveryStageHasASpot(t *testing.T) {
+	seen := map[point]stage.ID{}
+	for _, s := range stage.Table {
+		p, ok := spots[s.ID]
+		if !ok {
+			t.Errorf("%s has no spot", s.ID)
+			continue
+		}
+		if other, taken := seen[p]; taken {
+			t.Errorf("%s and %s share the spot %v", s.ID, other, p)
+		}
+		seen[p] = s.ID
+		for _, pl := range places {
+			if pl.id == s.Place && (p.x <= pl.x || p.x >= pl.x+pl.w) {
+				t.Errorf("%s at x=%.1f is outside its place %s", s.ID, p.x, pl.id)
+			}
+		}
+	}
+}
