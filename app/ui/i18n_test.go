@@ -97,7 +97,8 @@ func TestRunViewKeepsEventsBySeq(t *testing.T) {
 	if r.contiguous != 4 {
 		t.Errorf("contiguous = %d, want 4", r.contiguous)
 	}
-	if got := r.stages()[stage.DB].state; got != stage.Error {
+	tl := r.timeline(0)
+	if got := tl.States(len(tl.Moments))[stage.DB].State; got != stage.Error {
 		t.Errorf("db is %s, want error", got)
 	}
 }

@@ -75,27 +75,10 @@ func (r *runView) timeline(now float64) timeline.Timeline {
 	return timeline.Build(r.list(), now)
 }
 
-// stageView is where one stage stands: its latest event, if any.
+// stageView is where one stage stands, with the event that tells of it.
 type stageView struct {
 	state stage.State
 	event *stage.Event
-}
-
-// stages returns each stage's latest event; a stage with none is idle.
-func (r *runView) stages() map[stage.ID]stageView {
-	out := make(map[stage.ID]stageView, len(stage.All()))
-	if r == nil {
-		return out
-	}
-	latest := make(map[stage.ID]int64)
-	for seq, e := range r.events {
-		if seq > latest[e.Stage] {
-			latest[e.Stage] = seq
-			ev := e
-			out[e.Stage] = stageView{state: e.State, event: &ev}
-		}
-	}
-	return out
 }
 
 // clientTotal is the client's measured time from the start of the fetch to the
