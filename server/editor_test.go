@@ -117,6 +117,11 @@ func TestBrowserEditsReplaysAndCompares(t *testing.T) {
 	if got := textOf(t, ctx, `[data-field="received-request"]`); !strings.Contains(got, "X-Curso: reqlab") || !strings.Contains(got, "DELETE /site/api/cursos/3") {
 		t.Errorf("the page shows the received request as %q", got)
 	}
+	// The answer as it crossed the wire: Go's reason phrase, not the page's
+	// Spanish name for it.
+	if got := textOf(t, ctx, `[data-field="response-headers"]`); !strings.HasPrefix(got, "HTTP/1.1 405 Method Not Allowed") {
+		t.Errorf("the raw answer begins %.40q, want the status line as sent", got)
+	}
 	if href := eval[string](t, ctx, `document.querySelector('[data-action="export-har"]').getAttribute("href")`); href != "/api/runs/"+first+"/har" {
 		t.Errorf("HAR link %q", href)
 	}

@@ -220,13 +220,17 @@ func TestBrowserLessons(t *testing.T) {
 					}
 				}
 
-				// The check question: a wrong answer gets a hint, the right one
-				// marks the lesson done, in the menu, for good.
+				// The check question: each wrong answer gets its own hint, the
+				// right one marks the lesson done, in the menu, for good.
 				q := ls.Question
-				wrong := (q.Correct + 1) % len(q.Options)
-				click(t, ctx, fmt.Sprintf(`#answer-%d`, wrong))
-				click(t, ctx, `[data-action="check-answer"]`)
-				waitFor(t, ctx, "the hint", fmt.Sprintf(`document.querySelector('[data-field="feedback"]').textContent.includes(%q)`, q.Wrong.In(lang)))
+				for wrong := range q.Options {
+					if wrong == q.Correct {
+						continue
+					}
+					click(t, ctx, fmt.Sprintf(`#answer-%d`, wrong))
+					click(t, ctx, `[data-action="check-answer"]`)
+					waitFor(t, ctx, "the hint for that answer", fmt.Sprintf(`document.querySelector('[data-field="feedback"]').textContent.includes(%q)`, q.Hints[wrong].In(lang)))
+				}
 				click(t, ctx, fmt.Sprintf(`#answer-%d`, q.Correct))
 				click(t, ctx, `[data-action="check-answer"]`)
 				waitFor(t, ctx, "the praise", fmt.Sprintf(`document.querySelector('[data-field="feedback"]').textContent.includes(%q)`, q.Right.In(lang)))

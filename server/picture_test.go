@@ -3,9 +3,9 @@ package main
 import (
 	"flag"
 	"fmt"
-	"os"
 	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"testing"

@@ -37,7 +37,9 @@ type Question struct {
 	Options []Text
 	Correct int
 	Right   Text // said when the answer is right
-	Wrong   Text // said when it is not: a hint, not the answer
+	// Hints has, for each wrong option, a hint that speaks to that answer
+	// (not the answer itself); the right option's is empty.
+	Hints []Text
 }
 
 // Lesson is one lesson.

@@ -1,6 +1,7 @@
 package lesson
 
 import (
+	"fmt"
 	"testing"
 
 	"reqlab/app/stage"
@@ -44,9 +45,27 @@ func TestLessonsAreCompleteInBothLanguages(t *testing.T) {
 		q := l.Question
 		full(l.Slug+" question", q.Prompt)
 		full(l.Slug+" right", q.Right)
-		full(l.Slug+" wrong", q.Wrong)
 		if len(q.Options) < 2 || q.Correct < 0 || q.Correct >= len(q.Options) {
 			t.Errorf("%s: question with %d options, correct %d", l.Slug, len(q.Options), q.Correct)
+		}
+		// Each wrong answer has a hint of its own; the right one none.
+		if len(q.Hints) != len(q.Options) {
+			t.Errorf("%s: %d hints for %d options", l.Slug, len(q.Hints), len(q.Options))
+			continue
+		}
+		seen := map[string]bool{}
+		for i, h := range q.Hints {
+			if i == q.Correct {
+				if h != (Text{}) {
+					t.Errorf("%s: the right answer has a hint", l.Slug)
+				}
+				continue
+			}
+			full(fmt.Sprintf("%s hint for option %d", l.Slug, i), h)
+			if seen[h.ES] {
+				t.Errorf("%s: two wrong answers share one hint", l.Slug)
+			}
+			seen[h.ES] = true
 		}
 	}
 }

@@ -39,7 +39,7 @@ var All = []Lesson{
 			},
 			Correct: 1,
 			Right:   Text{"Exacto: la etapa db está en el carril del servidor. El navegador solo recibe el JSON resultante.", "Right: the db stage is in the server's lane. The browser only receives the resulting JSON."},
-			Wrong:   Text{"Mira en qué carril del diagrama está la etapa «Base de datos».", "Look at which lane of the diagram holds the \"Database\" stage."},
+			Hints:   []Text{{"El navegador nunca ve la base de datos: solo recibe el JSON. Mira en qué lugar del dibujo está «Base de datos».", "The browser never sees the database: it only gets the JSON. Look at which place of the picture holds \"Database\"."}, {}, {"Solo uno de los dos tiene la base de datos: mira dónde está SQLite en el dibujo y en qué carril va la etapa «Base de datos».", "Only one of the two holds the database: look at where SQLite sits in the picture and which lane holds the \"Database\" stage."}},
 		},
 	},
 	{
@@ -74,7 +74,7 @@ var All = []Lesson{
 			},
 			Correct: 1,
 			Right:   Text{"Sí: las etapas «Lectura» y «Dibujo» son justo eso.", "Yes: the \"Parse\" and \"Render\" stages are exactly that."},
-			Wrong:   Text{"Mira las dos últimas etapas hechas del carril de la derecha.", "Look at the last two done stages of the right-hand lane."},
+			Hints:   []Text{{"La base de datos está en el servidor y el navegador no llega a ella: mira qué etapas del navegador siguen a la descarga.", "The database lives on the server and the browser cannot reach it: look at which browser stages follow the download."}, {}, {"Tras la descarga no sale ninguna petición nueva: mira «Lectura» y «Dibujo», las etapas que siguen.", "No new request leaves after the download: look at \"Parse\" and \"Render\", the stages that follow."}},
 		},
 	},
 	{
@@ -107,7 +107,7 @@ var All = []Lesson{
 			Options: []Text{{"200", "200"}, {"404", "404"}, {"500", "500"}},
 			Correct: 2,
 			Right:   Text{"Sí: los 5xx dicen que el error es del servidor, no de la petición.", "Yes: 5xx codes say the error is the server's, not the request's."},
-			Wrong:   Text{"Un 404 es «no existe»; aquí lo que falla es el servidor.", "A 404 means \"does not exist\"; here it is the server that fails."},
+			Hints:   []Text{{"200 dice que todo fue bien, y la consulta falló: mira el estado de «Base de datos» en la ejecución de /site/api/inscripciones.", "200 says all went well, and the query failed: look at the state of \"Database\" in the /site/api/inscripciones run."}, {"Un 404 es «no existe»: aquí la ruta existe y la consulta se ejecutó; lo que falla es el servidor.", "A 404 means \"does not exist\": here the route exists and the query ran; it is the server that fails."}, {}},
 		},
 	},
 	{
@@ -138,7 +138,7 @@ var All = []Lesson{
 			},
 			Correct: 1,
 			Right:   Text{"Así es: por eso la segunda petición no tiene etapas de servidor.", "That's it: that's why the second request has no server stages."},
-			Wrong:   Text{"Mira el carril del servidor en la segunda petición.", "Look at the server's lane in the second request."},
+			Hints:   []Text{{"Para responder, la petición tendría que llegarle: en la segunda petición, ¿se encendió algún lugar del servidor?", "To answer, the request would have to reach it: in the second request, did any place of the server light up?"}, {}, {"Un 404 también es una respuesta del servidor, y en la segunda petición no le llegó nada: mira su carril.", "A 404 is also an answer from the server, and in the second request nothing reached it: look at its lane."}},
 		},
 	},
 	{
@@ -168,7 +168,7 @@ var All = []Lesson{
 			},
 			Correct: 0,
 			Right:   Text{"Sí: cada byte se repite en cada petición, y pasado un límite el servidor la rechaza (431).", "Yes: every byte is repeated on every request, and past a limit the server refuses it (431)."},
-			Wrong:   Text{"Sube el peso de las cookies y mira los bytes de cabecera en cada envío.", "Raise the cookie weight and watch the header bytes on each send."},
+			Hints:   []Text{{}, {"El navegador guarda cookies de hasta 4 KB cada una; lo que crece es lo que envía en cada petición: sube el peso y mira los bytes de cabecera.", "The browser keeps cookies of up to 4 KB each; what grows is what it sends on every request: raise the weight and watch the header bytes."}, {"Sube el peso de las cookies: las cabeceras crecen en cada envío y, pasado un límite, el servidor rechaza la petición.", "Raise the cookie weight: the headers grow on every send and, past a limit, the server refuses the request."}},
 		},
 	},
 	{
@@ -197,7 +197,7 @@ var All = []Lesson{
 			Options: []Text{{"Las imágenes", "The images"}, {"El texto del documento", "The document's text"}, {"Los vídeos", "The videos"}},
 			Correct: 1,
 			Right:   Text{"Sí: el texto del HTML llega primero; los recursos vienen después.", "Yes: the HTML's text arrives first; the assets come after."},
-			Wrong:   Text{"Piensa en qué necesita el navegador para saber qué más pedir.", "Think of what the browser needs to know what else to ask for."},
+			Hints:   []Text{{"Las imágenes se piden cuando el navegador ya ha leído el HTML que las nombra: mira la cascada.", "Images are asked for once the browser has read the HTML that names them: look at the waterfall."}, {}, {"Un vídeo es un recurso más, pedido después del documento: mira en la cascada qué llega primero.", "A video is one more asset, asked for after the document: look in the waterfall at what arrives first."}},
 		},
 	},
 	{
@@ -229,7 +229,7 @@ var All = []Lesson{
 			Options: []Text{{"Mira su caché", "It checks its cache"}, {"Dibuja la página", "It draws the page"}, {"Pide las imágenes", "It asks for the images"}},
 			Correct: 0,
 			Right:   Text{"Exacto: la caché es la primera etapa del camino.", "Exactly: the cache is the first stage of the path."},
-			Wrong:   Text{"Mira cuál es la primera etapa del carril de la izquierda.", "Look at the first stage of the left-hand lane."},
+			Hints:   []Text{{}, {"Para dibujar hace falta la respuesta, y aún no se ha pedido: el dibujo es de las últimas etapas.", "Drawing needs the answer, and it has not been asked for yet: rendering is among the last stages."}, {"Las imágenes se piden después de leer el HTML: mira cuál es la primera etapa en el navegador.", "Images are asked for after reading the HTML: look at the first stage in the browser."}},
 		},
 	},
 }

@@ -332,7 +332,9 @@ func (l Lang) Ms(v float64) string {
 	return s + " ms"
 }
 
-// statusText names the status codes the sample site answers with.
+// statusText names the status codes the sample site answers with: in
+// Spanish for the reader, and in English as the reason phrase Go's server
+// writes on the wire.
 var statusText = map[int]text{
 	200: {"OK", "OK"},
 	201: {"Creado", "Created"},
@@ -341,6 +343,9 @@ var statusText = map[int]text{
 	400: {"Petición incorrecta", "Bad Request"},
 	404: {"No encontrado", "Not Found"},
 	405: {"Método no permitido", "Method Not Allowed"},
+	409: {"Conflicto", "Conflict"},
+	413: {"Cuerpo demasiado grande", "Request Entity Too Large"},
+	415: {"Tipo de contenido no admitido", "Unsupported Media Type"},
 	429: {"Demasiadas peticiones", "Too Many Requests"},
 	431: {"Cabeceras demasiado grandes", "Request Header Fields Too Large"},
 	500: {"Error del servidor", "Internal Server Error"},
@@ -353,4 +358,10 @@ func (l Lang) Status(code int) string {
 		return fmt.Sprintf("%d %s", code, t.in(l))
 	}
 	return strconv.Itoa(code)
+}
+
+// StatusLine is the status line as it crossed the wire, reason phrase and all
+// (Go's server writes the English one whatever the page's language).
+func StatusLine(code int) string {
+	return "HTTP/1.1 " + EN.Status(code)
 }

@@ -175,5 +175,5 @@ func (c *Question) feedback() string {
 	if c.answer == q.Correct {
 		return c.Lang.T("lesson.right") + " " + q.Right.In(string(c.Lang))
 	}
-	return c.Lang.T("lesson.wrong") + " " + q.Wrong.In(string(c.Lang))
+	return c.Lang.T("lesson.wrong") + " " + q.Hints[c.answer].In(string(c.Lang))
 }

@@ -226,7 +226,7 @@ func (c *Response) renderReceived() app.UI {
 	}
 	var resp strings.Builder
 	if r := run.Response; r != nil {
-		fmt.Fprintf(&resp, "HTTP/1.1 %s\n", l.Status(r.Status))
+		resp.WriteString(StatusLine(r.Status) + "\n")
 		for _, h := range r.Headers {
 			fmt.Fprintf(&resp, "%s: %s\n", h.Name, h.Value)
 		}

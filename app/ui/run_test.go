@@ -1,6 +1,9 @@
 package ui
 
 import (
+	"fmt"
+	"net/http"
+	"strconv"
 	"testing"
 
 	"reqlab/app/stage"
@@ -44,6 +47,19 @@ func TestEveryStageHasASpot(t *testing.T) {
 			if pl.id == s.Place && (p.x <= pl.x || p.x >= pl.x+pl.w) {
 				t.Errorf("%s at x=%.1f is outside its place %s", s.ID, p.x, pl.id)
 			}
+		}
+	}
+}
+
+// The raw answer's status line is the one Go's server wrote, for every code
+// the sample site answers with.
+func TestStatusLineIsTheWires(t *testing.T) {
+	for _, code := range []int{200, 201, 204, 304, 400, 404, 405, 409, 413, 415, 429, 431, 500, 503} {
+		if got, want := StatusLine(code), fmt.Sprintf("HTTP/1.1 %d %s", code, http.StatusText(code)); got != want {
+			t.Errorf("%q, want %q", got, want)
+		}
+		if ES.Status(code) == strconv.Itoa(code) {
+			t.Errorf("%d has no name in Spanish", code)
 		}
 	}
 }
