@@ -267,3 +267,36 @@ func TestPictureReadsOnAPhone(t *testing.T) {
 		t.Errorf("a place's name is %.1f px tall on a phone: too small to read", got[3])
 	}
 }
+
+// A run link to a run the lab does not hold answers 404, and the page says so
+// in the reader's language; a new request clears the message.
+func TestUnknownRunPageSaysSo(t *testing.T) {
+	l := startLab(t, nil)
+	ctx := newBrowser(t)
+	for _, tt := range []struct{ id, lang, want string }{
+		{stage.NewRunID(), "es", "no guarda ninguna ejecución"},
+		{"not-a-run", "en", "holds no run"},
+	} {
+		res, err := http.Get(l.url + "/runs/" + tt.id + "?lang=" + tt.lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusNotFound || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
+			t.Errorf("/runs/%s: %d %s, want a 404 page", tt.id, res.StatusCode, res.Header.Get("Content-Type"))
+		}
+		openLab(t, ctx, l.url+"/runs/"+tt.id+"?lang="+tt.lang)
+		if got := textOf(t, ctx, `[data-field="error"]`); !strings.Contains(got, tt.want) || !strings.Contains(got, tt.id) {
+			t.Errorf("/runs/%s says %q", tt.id, got)
+		}
+	}
+	sendAndWait(t, ctx, "/site/api/cursos")
+	if n := eval[int](t, ctx, `document.querySelectorAll('[data-field="error"]').length`); n != 0 {
+		t.Errorf("the message stays after a new run (%d)", n)
+	}
+	// A run the lab holds is still a page of its own, 200.
+	id := eval[string](t, ctx, runIDJS)
+	if res, err := http.Get(l.url + "/runs/" + id); err != nil || res.StatusCode != 200 {
+		t.Errorf("a stored run's page: %v %v", res.StatusCode, err)
+	}
+}

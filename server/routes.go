@@ -27,6 +27,7 @@ func NewServer(log *slog.Logger, db *sqlite.DB, h *hub.Hub, sampleSite http.Hand
 	mux.Handle("GET /api/runs/{id}/har", limited(handleHAR(log, db)))
 	mux.Handle("/api/", handleAPINotFound())
 	mux.Handle("/site/", limited(sampleSite))
+	mux.Handle("GET /runs/{id}", handleRunPage(log, db, pages))
 	mux.Handle("/", pages)
 	return securityHeaders(mux, frameAncestors)
 }
@@ -80,4 +81,52 @@ func securityHeaders(next http.Handler, frameAncestors []string) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// handleRunPage serves a stored run's page, and the same page with 404 for a
+// run that is not stored (never was, or was pruned): the lab then says so.
+func handleRunPage(log *slog.Logger, db *sqlite.DB, pages http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.PathValue("id")
+		found := false
+		if stage.ValidRunID(id) {
+			var err error
+			if found, err = db.RunExists(r.Context(), id); err != nil {
+				log.Error("find run", "run", id, "err", err)
+				found = true // the database's trouble is not the run's absence
+			}
+		}
+		if !found {
+			r.Header.Del("If-None-Match") // a page that says "not found" is never "not modified"
+			w = &notFoundWriter{ResponseWriter: w}
+		}
+		pages.ServeHTTP(w, r)
+	})
+}
+
+// notFoundWriter sends a page with 404 where it would have been sent with 200.
+type notFoundWriter struct {
+	http.ResponseWriter
+	wrote bool
+}
+
+func (w *notFoundWriter) WriteHeader(code int) {
+	if w.wrote {
+		return
+	}
+	w.wrote = true
+	if code == http.StatusOK {
+		code = http.StatusNotFound
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *notFoundWriter) Write(b []byte) (int, error) {
+	if !w.wrote {
+		if h := w.Header(); h.Get("Content-Type") == "" {
+			h.Set("Content-Type", "text/html; charset=utf-8")
+		}
+		w.WriteHeader(http.StatusOK) // a first Write means 200, which is 404 here
+	}
+	return w.ResponseWriter.Write(b)
 }

@@ -32,6 +32,7 @@ func (c *Lab) startRun(ctx app.Context, req stage.Request) {
 // launch runs a request, live, with send: a fetch or a page load.
 func (c *Lab) launch(ctx app.Context, req stage.Request, send func(app.Context, stage.Request) string) {
 	c.sending = true
+	c.missing = ""
 	c.stopPlayback()
 	c.live = c.lang.T("live.sent")
 	ctx.Async(func() {

@@ -60,6 +60,9 @@ func (c *Lab) renderDiagram() app.UI {
 	return el.Section().Class("panel path").Aria("labelledby", "path-heading").Body(
 		el.H2().ID("path-heading").Text(l.T("path.heading")),
 		el.P().Class("intro").Text(l.T("path.intro")),
+		app.If(c.missing != "", func() app.UI {
+			return el.P().Class("notice").Attr("role", "alert").Attr("data-field", "error").Text(l.Tf("run.unknown", c.missing))
+		}),
 		app.If(c.run != nil, func() app.UI { return c.renderRunMeta() }),
 		app.If(c.stored != nil && c.stored.State == stage.RunInterrupted, func() app.UI {
 			return el.P().Class("notice").Attr("role", "note").Attr("data-field", "interrupted").Text(l.T("run.interrupted"))

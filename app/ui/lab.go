@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strings"
 	"sync"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -150,8 +151,12 @@ func (c *Lab) OnMount(ctx app.Context) {
 	c.sock = browser.Dial(browser.SocketURL("/ws?session="+c.session),
 		func(msg []byte) { c.onMessage(ctx, msg) },
 		func(open bool) { ctx.Dispatch(func(ctx app.Context) { c.onSocket(ctx, open) }) })
-	if id := runIDFromPath(ctx.Page().URL().Path); id != "" {
-		ctx.Async(func() { c.openRun(ctx, id, speedOf(ctx.Page().URL().Query().Get("speed"))) })
+	if id, ok := strings.CutPrefix(ctx.Page().URL().Path, "/runs/"); ok {
+		if !stage.ValidRunID(id) {
+			c.missing = id // not even the form of a run's id
+		} else {
+			ctx.Async(func() { c.openRun(ctx, id, speedOf(ctx.Page().URL().Query().Get("speed"))) })
+		}
 	}
 }
 

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -49,15 +48,6 @@ func speedOf(v string) float64 {
 	return 1
 }
 
-// runIDFromPath returns the run of a /runs/{id} page, or "".
-func runIDFromPath(path string) string {
-	id, ok := strings.CutPrefix(path, "/runs/")
-	if !ok || !stage.ValidRunID(id) {
-		return ""
-	}
-	return id
-}
-
 // wait is how long to stand on moment pos before the next happens.
 func (p *playback) wait() time.Duration {
 	m := p.tl.Moments
@@ -79,12 +69,18 @@ func (p *playback) wait() time.Duration {
 // openRun loads a stored run and plays it back from the start. It blocks.
 func (c *Lab) openRun(ctx app.Context, id string, speed float64) {
 	var run stage.Run
-	if code, err := browser.GetJSON("/api/runs/"+id, &run); err != nil || code != 200 {
+	code, err := browser.GetJSON("/api/runs/"+id, &run)
+	if code == 404 {
+		ctx.Dispatch(func(ctx app.Context) { c.missing = id })
+		return
+	}
+	if err != nil || code != 200 {
 		ctx.Dispatch(func(ctx app.Context) { c.notice = c.lang.T("error.open-run") })
 		return
 	}
 	ctx.Dispatch(func(ctx app.Context) {
 		c.stopPlayback()
+		c.missing = ""
 		c.play = &playback{run: run, tl: timeline.Build(run.Events, 0), speed: speed}
 		c.stored = &run
 		c.resp = nil

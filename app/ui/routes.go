@@ -14,6 +14,8 @@ import (
 // prerender them, the wasm client to run them.
 func Register() {
 	app.Route("/", func() app.Composer { return &Lab{} })
-	app.RouteWithRegexp("^/runs/[0-9a-f]{32}$", func() app.Composer { return &Lab{} })
+	// Any /runs/… is the lab's page: for a run it does not hold (or a
+	// malformed link) the server answers 404 and the page says so.
+	app.RouteWithRegexp("^/runs/[^/]+$", func() app.Composer { return &Lab{} })
 	app.RouteWithRegexp("^/(lab|embed)/("+strings.Join(lesson.Slugs(), "|")+")$", func() app.Composer { return &Lab{} })
 }

@@ -18,8 +18,10 @@ type store struct {
 	// server stored it, once it has.
 	resp   *responseView
 	stored *stage.Run
-	// play is the playback of a stored run, if one is played.
-	play *playback
+	// play is the playback of a stored run, if one is played; missing is
+	// the id of a run asked for that the server does not hold.
+	play    *playback
+	missing string
 	// runsRev is bumped whenever one of this browser's runs is stored, so
 	// that the history reads itself again.
 	runsRev int
