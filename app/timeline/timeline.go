@@ -230,6 +230,42 @@ func (t Timeline) States(n int) map[stage.ID]Moment {
 	return out
 }
 
+// Now returns when the first n moments had happened, on the run's clock: the
+// run's end once all have.
+func (t Timeline) Now(n int) float64 {
+	switch {
+	case n >= len(t.Moments):
+		return t.End
+	case n <= 0:
+		return 0
+	}
+	return t.Moments[n-1].At
+}
+
+// BarsAt returns the bars as they stood once the first n moments had
+// happened: every bar once all have; before that, those begun by then, a
+// stage still under way reaching that moment.
+func (t Timeline) BarsAt(n int) []Bar {
+	if n >= len(t.Moments) {
+		return t.Bars
+	}
+	if n <= 0 {
+		return nil
+	}
+	now := t.Now(n)
+	var out []Bar
+	for _, b := range t.Bars {
+		if b.Start > now {
+			continue
+		}
+		if b.Start+b.Dur > now {
+			b.Dur, b.State, b.Open = now-b.Start, stage.Active, true
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
 // At returns the stage the request is on once the first n moments have
 // happened: the one that started last ("" before any). Ends do not move it:
 // the server may finish sending after the browser has begun to read.

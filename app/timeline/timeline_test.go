@@ -146,3 +146,26 @@ func TestTheFirstByteEndsTheWait(t *testing.T) {
 		t.Errorf("the request is on %s, want download", at)
 	}
 }
+
+// Bars as they stood at a moment: none before the first, those begun by
+// then clipped to it, all of them at the end.
+func TestBarsAt(t *testing.T) {
+	tl := Build(run(2), 0)
+	if got := tl.BarsAt(0); got != nil {
+		t.Errorf("before any moment: %+v", got)
+	}
+	if got := tl.BarsAt(len(tl.Moments)); len(got) != len(tl.Bars) || tl.Now(len(tl.Moments)) != tl.End {
+		t.Errorf("at the end: %d bars of %d, now %v of %v", len(got), len(tl.Bars), tl.Now(len(tl.Moments)), tl.End)
+	}
+	for n := 1; n < len(tl.Moments); n++ {
+		now := tl.Now(n)
+		for _, b := range tl.BarsAt(n) {
+			if b.Start > now || b.Start+b.Dur > now+1e-9 {
+				t.Errorf("moment %d (%.1f ms): bar %s %.1f+%.1f reaches past it", n, now, b.Stage, b.Start, b.Dur)
+			}
+			if b.Open != (b.State == stage.Active) {
+				t.Errorf("moment %d: bar %s open %v in state %s", n, b.Stage, b.Open, b.State)
+			}
+		}
+	}
+}

@@ -48,11 +48,6 @@ func (c *Lab) pathView() pathView {
 func (c *Lab) renderDiagram() app.UI {
 	l := c.lang
 	v := c.pathView()
-	states := v.tl.States(v.n)
-	views := make(map[stage.ID]stageView, len(states))
-	for id, m := range states {
-		views[id] = stageView{state: m.State, event: &m.Event}
-	}
 	network := c.network
 	if c.stored != nil {
 		network = c.stored.Request.Network
@@ -72,7 +67,7 @@ func (c *Lab) renderDiagram() app.UI {
 		app.If(len(v.tl.Bars) > 0, func() app.UI {
 			return &Timeline{Lang: l, TL: v.tl, N: v.n, Glide: v.glide}
 		}),
-		&Stages{Lang: l, Views: views, Lesson: c.lesson},
+		&Stages{Lang: l, States: v.tl.States(v.n), Lesson: c.lesson},
 	)
 }
 

@@ -220,36 +220,25 @@ func (p *Picture) caption(at stage.ID, states map[stage.ID]timeline.Moment) stri
 // network.
 func timeSpent(tl timeline.Timeline, n int) map[stage.Place]float64 {
 	out := map[stage.Place]float64{}
-	end := tl.End // everything, live: what is under way counts up to now
-	if n < len(tl.Moments) {
-		end = 0
-		if n > 0 {
-			end = tl.Moments[n-1].At
-		}
-	}
 	bars := map[stage.ID]timeline.Bar{}
-	dur := map[stage.ID]float64{}
-	for _, b := range tl.Bars {
-		if b.Start <= end {
-			bars[b.Stage] = b
-			dur[b.Stage] = min(b.Dur, end-b.Start)
-		}
+	for _, b := range tl.BarsAt(n) {
+		bars[b.Stage] = b
 	}
 	if r, ok := bars[stage.Receive]; ok {
-		answering := end
+		answering := tl.Now(n)
 		if a, ok := bars[stage.Respond]; ok {
 			answering = a.Start
 		}
-		out[stage.AtServer] = max(0, answering-r.Start-dur[stage.DB])
+		out[stage.AtServer] = max(0, answering-r.Start-bars[stage.DB].Dur)
 	}
 	for _, s := range stage.Table {
 		switch s.ID {
 		case stage.Receive, stage.Route, stage.Respond:
 			// counted above, as the server's span
 		case stage.Wait:
-			out[stage.AtNetwork] += max(0, dur[s.ID]-out[stage.AtServer]-dur[stage.DB])
+			out[stage.AtNetwork] += max(0, bars[s.ID].Dur-out[stage.AtServer]-bars[stage.DB].Dur)
 		default:
-			out[s.Place] += dur[s.ID]
+			out[s.Place] += bars[s.ID].Dur
 		}
 	}
 	return out

@@ -75,12 +75,6 @@ func (r *runView) timeline(now float64) timeline.Timeline {
 	return timeline.Build(r.list(), now)
 }
 
-// stageView is where one stage stands, with the event that tells of it.
-type stageView struct {
-	state stage.State
-	event *stage.Event
-}
-
 // clientTotal is the client's measured time from the start of the fetch to the
 // end of rendering, and false while the client's stages are not all in.
 func (r *runView) clientTotal() (float64, bool) {

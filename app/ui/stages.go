@@ -8,6 +8,7 @@ import (
 
 	"reqlab/app/lesson"
 	"reqlab/app/stage"
+	"reqlab/app/timeline"
 	"reqlab/app/ui/el"
 )
 
@@ -17,8 +18,10 @@ import (
 type Stages struct {
 	app.Compo
 
-	Lang   Lang
-	Views  map[stage.ID]stageView
+	Lang Lang
+	// States says where each stage stands, with the event that tells of it;
+	// a stage with none is idle.
+	States map[stage.ID]timeline.Moment
 	Lesson *lesson.Lesson
 }
 
@@ -55,7 +58,7 @@ func (c *Stages) Render() app.UI {
 			return el.Div().Class("lane lane-"+string(lane.side)).Body(
 				el.H3().Text(l.T(lane.key)),
 				el.Ol().Class("stages").Body(app.Range(lane.stages).Slice(func(j int) app.UI {
-					return c.renderStage(lane.stages[j], lane.side, c.Views[lane.stages[j]])
+					return c.renderStage(lane.stages[j], lane.side, c.States[lane.stages[j]])
 				})),
 			)
 		})),
@@ -72,14 +75,14 @@ func (c *Stages) about(id stage.ID) string {
 	return c.Lang.StageAbout(id)
 }
 
-func (c *Stages) renderStage(id stage.ID, side stage.Side, v stageView) app.UI {
+func (c *Stages) renderStage(id stage.ID, side stage.Side, m timeline.Moment) app.UI {
 	l := c.Lang
-	state := v.state
+	state := m.State
 	if state == "" {
 		state = stage.Idle
 	}
 	var dur, detail string
-	if e := v.event; e != nil && e.Phase == stage.End {
+	if e := m.Event; e.Phase == stage.End {
 		dur = l.T("dur.none")
 		if e.State == stage.Skipped {
 			dur = l.T("dur.skipped")
@@ -87,7 +90,7 @@ func (c *Stages) renderStage(id stage.ID, side stage.Side, v stageView) app.UI {
 		if e.DurMs != nil {
 			dur = l.Ms(*e.DurMs)
 		}
-		detail = describe(l, *e)
+		detail = describe(l, e)
 	}
 	return el.Li().
 		Class("stage").

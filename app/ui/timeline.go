@@ -56,24 +56,12 @@ func (t *Timeline) Render() app.UI {
 		scale = t.TL.End
 	}
 	scale = max(scale, 0.001)
-	// In playback, only what has happened by the playhead is drawn, and a
-	// stage under way there reaches the playhead.
+	// In playback, only what has happened by the playhead is drawn.
 	playing := t.N < len(t.TL.Moments)
-	now := 0.0
-	if t.N > 0 && t.N <= len(t.TL.Moments) {
-		now = t.TL.Moments[t.N-1].At
-	}
+	now := t.TL.Now(t.N)
 	bars := map[stage.ID]timeline.Bar{}
-	for _, b := range t.TL.Bars {
-		switch {
-		case !playing:
-			bars[b.Stage] = b
-		case b.Start <= now && t.N > 0:
-			if b.Start+b.Dur > now {
-				b.Dur, b.State, b.Open = now-b.Start, stage.Active, true
-			}
-			bars[b.Stage] = b
-		}
+	for _, b := range t.TL.BarsAt(t.N) {
+		bars[b.Stage] = b
 	}
 	pct := func(v float64) string { return strconv.FormatFloat(min(100, max(0, v/scale*100)), 'f', 2, 64) + "%" }
 
