@@ -248,6 +248,15 @@ func TestBrowserLessons(t *testing.T) {
 func TestBrowserFollowsAnEnglishBrowser(t *testing.T) {
 	l := startLab(t, nil)
 	ctx := newBrowserLang(t, "en-US")
+	// The page as the server drew it, before any client (?wasm=false keeps
+	// go-app's from starting), is already English: the client's first
+	// picture repaints nothing.
+	if err := chromedpNavigate(ctx, l.url+"/?wasm=false"); err != nil {
+		t.Fatal(err)
+	}
+	if got := eval[[]string](t, ctx, `[document.documentElement.lang, document.querySelector('[data-action="send"]').textContent]`); got[0] != "en" || got[1] != "Send" {
+		t.Errorf("the prerendered page for an English browser: lang %q, send button %q", got[0], got[1])
+	}
 	openLab(t, ctx, l.url+"/")
 	waitFor(t, ctx, "English", `document.documentElement.lang === "en" && document.querySelector('[data-action="send"]').textContent === "Send"`)
 	if !strings.Contains(eval[string](t, ctx, `location.search`), "lang=en") {

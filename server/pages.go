@@ -7,8 +7,10 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
@@ -27,7 +29,7 @@ func newPages(files fs.FS, frameAncestors []string) (http.Handler, error) {
 		return nil, err
 	}
 	ui.Register()
-	return &app.Handler{
+	h := &app.Handler{
 		Name:        "reqlab",
 		ShortName:   "reqlab",
 		Title:       ui.ES.T("title"),
@@ -49,14 +51,120 @@ func newPages(files fs.FS, frameAncestors []string) (http.Handler, error) {
 		Version:               version,
 		WasmContentLength:     strconv.FormatInt(size, 10),
 		ServiceWorkerTemplate: worker,
-		// The wasm client starts downloading with the page, not once app.js
-		// has run: on a slow link that is a round trip or two earlier.
-		RawHeaders: []string{`<link rel="preload" href="/web/app.wasm?v=` + version + `" as="fetch" type="application/wasm" crossorigin="anonymous">`},
 		// The client names these origins as the target of its messages to a
 		// host page, and takes messages from them only.
 		Env: map[string]string{"REQLAB_FRAME_ANCESTORS": strings.Join(frameAncestors, " ")},
-	}, nil
+	}
+	first, err := paintFirst(h, version)
+	if err != nil {
+		return nil, err
+	}
+	return inTheirLanguage(first), nil
 }
+
+// inTheirLanguage prerenders a page that names no language (?lang=) in the
+// one the browser puts first, by the rule the client follows with
+// navigator.language: English if it is English, else Spanish. The client's
+// first picture is then the server's, in the same words; a page that came
+// in Spanish and turned English would repaint every line of it.
+func inTheirLanguage(pages http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isPage(r.URL.Path) && !r.URL.Query().Has("lang") {
+			w.Header().Add("Vary", "Accept-Language")
+			if firstLanguageIsEnglish(r.Header.Get("Accept-Language")) {
+				r2 := r.Clone(r.Context())
+				q := r2.URL.Query()
+				q.Set("lang", "en")
+				r2.URL.RawQuery = q.Encode()
+				r = r2
+			}
+		}
+		pages.ServeHTTP(w, r)
+	})
+}
+
+// isPage tells the lab's pages from the files go-app serves beside them.
+func isPage(path string) bool {
+	return path == "/" || strings.HasPrefix(path, "/lab/") || strings.HasPrefix(path, "/embed/") || strings.HasPrefix(path, "/runs/")
+}
+
+// firstLanguageIsEnglish reads the first language of an Accept-Language
+// header ("en-GB,en;q=0.9,es;q=0.8" → en-GB), as the browser's own
+// navigator.language would say it.
+func firstLanguageIsEnglish(header string) bool {
+	first, _, _ := strings.Cut(header, ",")
+	tag, _, _ := strings.Cut(first, ";")
+	tag = strings.ToLower(strings.TrimSpace(tag))
+	return tag == "en" || strings.HasPrefix(tag, "en-")
+}
+
+// paintFirst serves go-app's app.js changed in two ways. The wasm client
+// (1.3 MB of brotli) starts downloading once the prerendered page has
+// painted, not while the page's own few kilobytes of style are still on
+// their way: on a slow link the two no longer share the bandwidth, so the
+// text shows sooner; the client starts a frame later, which nobody sees.
+// And the service worker, which stores every file of the lab for the next
+// visit (the wasm among them), is registered once the client has started:
+// registered first, it downloaded the wasm a second time beside the page's
+// own download, on a first visit over a slow link.
+func paintFirst(pages http.Handler, version string) (http.Handler, error) {
+	rec := httptest.NewRecorder()
+	pages.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/app.js", nil))
+	const calls = "\ngoappInitServiceWorker();\ngoappWatchForUpdate();\ngoappWatchForInstallable();\ngoappInitWebAssembly();\n"
+	js := rec.Body.String()
+	if rec.Code != http.StatusOK || !strings.Contains(js, calls) {
+		return nil, fmt.Errorf("go-app's app.js changed (status %d): where it starts the wasm client must be redone", rec.Code)
+	}
+	js = strings.Replace(js, calls, startClientJS, 1) + afterFirstPaintJS
+	body := strings.NewReader(js)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/app.js" {
+			pages.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/javascript")
+		w.Header().Set("Cache-Control", "no-cache")
+		w.Header().Set("ETag", `"`+version+`-paint-first"`)
+		http.ServeContent(w, r, "app.js", time.Time{}, body)
+	}), nil
+}
+
+// startClientJS replaces go-app's four calls at the top of app.js.
+const startClientJS = `
+goappWatchForUpdate();
+goappWatchForInstallable();
+goappAfterFirstPaint(async () => {
+  await goappInitWebAssembly();
+  goappInitServiceWorker();
+});
+`
+
+// afterFirstPaintJS calls f once the browser says it has put the page on
+// screen (its first "paint" timing entry, which comes when the frame is
+// shown, not merely drawn), or after three seconds where none comes (a
+// hidden tab), whichever is first. A browser without paint timing starts f
+// after its next frame.
+const afterFirstPaintJS = `
+function goappAfterFirstPaint(f) {
+  let started = false;
+  const start = () => {
+    if (!started) {
+      started = true;
+      f();
+    }
+  };
+  const types = (window.PerformanceObserver && PerformanceObserver.supportedEntryTypes) || [];
+  if (types.includes("paint")) {
+    new PerformanceObserver((list, observer) => {
+      observer.disconnect();
+      setTimeout(start, 0);
+    }).observe({ type: "paint", buffered: true });
+    setTimeout(start, 3000);
+  } else {
+    requestAnimationFrame(() => setTimeout(start, 0));
+  }
+}
+`
 
 // fileVersion names a build by its wasm: the same client, the same version.
 func fileVersion(files fs.FS, name string) (string, int64, error) {

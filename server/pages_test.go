@@ -1,0 +1,117 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func TestFirstLanguageIsEnglish(t *testing.T) {
+	for header, want := range map[string]bool{
+		"":                             false,
+		"en":                           true,
+		"en-US,en;q=0.9":               true,
+		"EN-gb;q=0.8, es;q=0.5":        true,
+		"es-ES,es;q=0.9,en;q=0.8":      false,
+		"fr-FR, en;q=0.5":              false, // the client follows navigator.language: French, so Spanish
+		"eng":                          false,
+		"*":                            false,
+		" en-AU ; q=1 , es":            true,
+		"english,en":                   false,
+		strings.Repeat("en-", 100_000): true,
+	} {
+		if got := firstLanguageIsEnglish(header); got != want {
+			t.Errorf("firstLanguageIsEnglish(%.40q) = %v, want %v", header, got, want)
+		}
+	}
+}
+
+// A page that names no language is drawn in the browser's first one, and
+// says that it depends on it; ?lang= wins; the client's files do not vary.
+func TestPagesSpeakTheBrowsersFirstLanguage(t *testing.T) {
+	l := startLab(t, nil)
+	for _, tt := range []struct {
+		path, accept, lang string
+		vary               bool
+	}{
+		{"/", "en-US,en;q=0.9", "en", true},
+		{"/", "es-ES,en;q=0.5", "es", true},
+		{"/", "", "es", true},
+		{"/lab/cache", "en", "en", true},
+		{"/embed/cookies", "en-GB", "en", true},
+		{"/?lang=es", "en-US", "es", false},
+		{"/lab/cache?lang=en", "es", "en", false},
+	} {
+		req, _ := http.NewRequest("GET", l.url+tt.path, nil)
+		req.Header.Set("Accept-Language", tt.accept)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := readAll(t, res)
+		if !strings.Contains(body, `<html lang="`+tt.lang+`">`) {
+			t.Errorf("%s with Accept-Language %q: not drawn in %q", tt.path, tt.accept, tt.lang)
+		}
+		if vary := strings.Contains(res.Header.Get("Vary"), "Accept-Language"); vary != tt.vary {
+			t.Errorf("%s with Accept-Language %q: Vary %q", tt.path, tt.accept, res.Header.Get("Vary"))
+		}
+	}
+	res, _ := fetch(t, l.url+"/app.js")
+	if strings.Contains(res.Header.Get("Vary"), "Accept-Language") {
+		t.Error("app.js varies with the language")
+	}
+}
+
+// app.js starts the client once the page has painted and registers the
+// service worker once the client runs; the rest of go-app's script is kept.
+func TestAppJSStartsTheClientAfterThePaint(t *testing.T) {
+	l := startLab(t, nil)
+	res, js := fetch(t, l.url+"/app.js")
+	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "application/javascript" || res.Header.Get("Cache-Control") != "no-cache" {
+		t.Fatalf("app.js: %d, %q, %q", res.StatusCode, res.Header.Get("Content-Type"), res.Header.Get("Cache-Control"))
+	}
+	for _, want := range []string{"goappAfterFirstPaint(async () => {\n  await goappInitWebAssembly();\n  goappInitServiceWorker();", "function goappInitWebAssembly()", "function goappAfterFirstPaint(f)"} {
+		if !strings.Contains(js, want) {
+			t.Errorf("app.js lacks %q", want)
+		}
+	}
+	if strings.Contains(js, "\ngoappInitWebAssembly();") || strings.Contains(js, "\ngoappInitServiceWorker();") {
+		t.Error("app.js still starts the client or the worker at once")
+	}
+	req, _ := http.NewRequest("GET", l.url+"/app.js", nil)
+	req.Header.Set("If-None-Match", res.Header.Get("ETag"))
+	again, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again.Body.Close()
+	if again.StatusCode != http.StatusNotModified {
+		t.Errorf("app.js asked again with its ETag: %d, want 304", again.StatusCode)
+	}
+}
+
+// In a real browser the wasm client is asked for only after the page was on
+// screen, and the service worker is still registered once the client runs.
+func TestBrowserPaintsBeforeTheClientDownloads(t *testing.T) {
+	l := startLab(t, nil)
+	ctx := newBrowser(t)
+	openLab(t, ctx, l.url+"/lab/cache")
+	times := eval[[]float64](t, ctx, `[
+		performance.getEntriesByType("paint").find(e => e.name === "first-paint").startTime,
+		performance.getEntriesByType("resource").find(e => e.name.includes("/web/app.wasm")).startTime]`)
+	if times[1] < times[0] {
+		t.Errorf("the wasm was asked for at %.0f ms, before the first paint at %.0f ms", times[1], times[0])
+	}
+	waitFor(t, ctx, "the service worker", `(window.__sw = window.__sw || navigator.serviceWorker.getRegistration().then(r => window.__swOK = !!r), window.__swOK === true)`)
+}
+
+func readAll(t *testing.T, res *http.Response) string {
+	t.Helper()
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
