@@ -99,6 +99,27 @@ func handleRuns(log *slog.Logger, db *sqlite.DB) http.Handler {
 	})
 }
 
+// handleResetSample takes a lab session's sample catalogue back to the seed:
+// the courses it added are deleted, and the answer says how many.
+func handleResetSample(log *slog.Logger, db *sqlite.DB) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		session := r.URL.Query().Get("session")
+		if !stage.ValidRunID(session) {
+			writeError(w, log, http.StatusBadRequest, "session must be the 32 hex digits the lab keeps in the browser", nil)
+			return
+		}
+		n, err := db.ResetCourses(r.Context(), session)
+		if err != nil {
+			writeError(w, log, http.StatusInternalServerError, "the sample data could not be reset", err)
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		writeJSON(w, log, http.StatusOK, struct {
+			Deleted int64 `json:"deleted"`
+		}{n})
+	})
+}
+
 func handleAPINotFound() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, nil, http.StatusNotFound, "no API route answers "+r.Method+" "+r.URL.Path, nil)

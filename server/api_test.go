@@ -204,3 +204,27 @@ func countTags(html, tag string, attrs ...string) int {
 	}
 	return n
 }
+
+func TestResetSampleData(t *testing.T) {
+	l := startLab(t, nil)
+	for _, tt := range []struct {
+		query  string
+		status int
+		body   string
+	}{
+		{"", 400, "session must be"},
+		{"?session=" + strings.Repeat("z", 32), 400, "session must be"},
+		{"?session=" + stage.NewRunID(), 200, `{"deleted":0}`},
+	} {
+		req, _ := http.NewRequest("DELETE", l.url+"/api/sample-data"+tt.query, nil)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != tt.status || !strings.Contains(string(b), tt.body) {
+			t.Errorf("DELETE /api/sample-data%s: %d %s, want %d %s", tt.query, res.StatusCode, b, tt.status, tt.body)
+		}
+	}
+}

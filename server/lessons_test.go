@@ -287,3 +287,33 @@ func TestBrowserSimulatedNetworkSlowsTheAnswer(t *testing.T) {
 		t.Errorf("respond does not say the network was simulated: %q", got)
 	}
 }
+
+// Each browser has a sample catalogue of its own: a course one student
+// adds, another does not see; a reset takes it back to the seed. In both
+// languages.
+func TestBrowserSampleDataIsEachBrowsersOwn(t *testing.T) {
+	l := startLab(t, nil)
+	a, b := newBrowserLang(t, "es-ES"), newBrowserLang(t, "en-US")
+	openLab(t, a, l.url+"/lab/status-codes?lang=es")
+	openLab(t, b, l.url+"/lab/status-codes?lang=en")
+	const added = "Redes para curiosos"
+	if run := runStep(t, a, l, 2); run.Response == nil || run.Response.Status != 201 {
+		t.Fatalf("A's POST: %+v", run.Response)
+	}
+	if run := runStep(t, a, l, 3); !strings.Contains(run.Response.Body, added) {
+		t.Errorf("A does not see the course it added: %s", run.Response.Body)
+	}
+	if run := runStep(t, b, l, 3); strings.Contains(run.Response.Body, added) || strings.Count(run.Response.Body, `"id"`) != 6 {
+		t.Errorf("B sees another browser's course, or not the seed: %s", run.Response.Body)
+	}
+	for _, tt := range []struct {
+		ctx  contextT
+		want string
+	}{{a, "se borró el curso que habías añadido"}, {b, "You had not added any course"}} {
+		click(t, tt.ctx, `[data-action="reset-sample"]`)
+		waitFor(t, tt.ctx, "the reset's answer", fmt.Sprintf(`document.querySelector('[data-field="sample-status"]').textContent.includes(%q)`, tt.want))
+	}
+	if run := runStep(t, a, l, 3); strings.Contains(run.Response.Body, added) || strings.Count(run.Response.Body, `"id"`) != 6 {
+		t.Errorf("A's catalogue after its reset: %s", run.Response.Body)
+	}
+}

@@ -25,6 +25,7 @@ func NewServer(log *slog.Logger, db *sqlite.DB, h *hub.Hub, sampleSite http.Hand
 	mux.Handle("GET /api/runs", limited(handleRuns(log, db)))
 	mux.Handle("GET /api/runs/{id}", limited(handleRun(log, db)))
 	mux.Handle("GET /api/runs/{id}/har", limited(handleHAR(log, db)))
+	mux.Handle("DELETE /api/sample-data", limited(handleResetSample(log, db)))
 	mux.Handle("/api/", handleAPINotFound())
 	mux.Handle("/site/", limited(sampleSite))
 	mux.Handle("GET /runs/{id}", handleRunPage(log, db, pages))

@@ -56,6 +56,19 @@ func SetCookies(cookies []stage.Cookie) {
 	store.Call("setItem", "reqlab.cookies", string(b))
 }
 
+// DeleteJSON sends DELETE to a URL of the lab's own API and decodes its
+// JSON answer into v. It returns the status.
+func DeleteJSON(url string, v any) (int, error) {
+	resp, err := Fetch("DELETE", url, nil, "", nil)
+	if err != nil {
+		return 0, err
+	}
+	if err := json.Unmarshal([]byte(resp.Body), v); err != nil {
+		return resp.Status, err
+	}
+	return resp.Status, nil
+}
+
 // GetJSON fetches a URL of the lab's own API and decodes its JSON into v. It
 // returns the status.
 func GetJSON(url string, v any) (int, error) {

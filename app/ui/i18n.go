@@ -126,6 +126,15 @@ var messages = map[string]text{
 	"received.cached-headers": {"El navegador respondió con su copia guardada, con estas cabeceras:", "The browser answered with its kept copy, with these headers:"},
 	"received.response":       {"La respuesta tal como la envió el servidor: código y cabeceras", "The response as the server sent it: code and headers"},
 
+	"sample.heading":   {"Tus datos de ejemplo", "Your sample data"},
+	"sample.intro":     {"El sitio de ejemplo te muestra sus seis cursos y los que añades tú (hasta 20). Lo que añades lo ves solo tú: cada navegador tiene su propio catálogo.", "The sample site shows you its six courses and the ones you add (up to 20). What you add only you see: each browser has a catalogue of its own."},
+	"sample.reset":     {"Restablecer los datos de ejemplo", "Reset the sample data"},
+	"sample.resetting": {"Restableciendo…", "Resetting…"},
+	"sample.done-one":  {"Listo: se borró el curso que habías añadido.", "Done: the course you had added was deleted."},
+	"sample.done":      {"Listo: se borraron los %d cursos que habías añadido.", "Done: the %d courses you had added were deleted."},
+	"sample.none":      {"No habías añadido ningún curso: el catálogo ya era el de ejemplo.", "You had not added any course: the catalogue was already the sample one."},
+	"sample.failed":    {"No se pudieron restablecer los datos de ejemplo. Prueba otra vez en un momento.", "The sample data could not be reset. Try again in a moment."},
+
 	"history.heading": {"Historial de este navegador", "This browser's history"},
 	"history.empty":   {"Aún no has enviado nada desde este navegador.", "You have not sent anything from this browser yet."},
 	"history.open":    {"Ver", "View"},

@@ -215,6 +215,7 @@ func (c *Lab) Render() app.UI {
 			c.renderDiagram(),
 			&Response{Lang: l, View: c.resp, Stored: c.stored},
 			app.If(!c.embedded, func() app.UI { return &Runs{Lang: l, Session: c.session, Rev: c.runsRev} }),
+			app.If(!c.embedded || !c.embedOpts.hideControls, func() app.UI { return &SampleData{Lang: l, Session: c.session} }),
 		),
 		el.Div().Class("sr-only").Attr("aria-live", "polite").Attr("data-field", "live").Text(c.live),
 	)

@@ -5,9 +5,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"reqlab/app/stage"
 	"reqlab/server/sqlite"
@@ -26,9 +29,9 @@ func (s *Site) courses(w http.ResponseWriter, r *http.Request) {
 		err     error
 	)
 	if nivel := r.URL.Query().Get("nivel"); nivel != "" {
-		courses, q, err = s.db.CoursesOfLevel(r.Context(), nivel)
+		courses, q, err = s.db.CoursesOfLevel(r.Context(), sessionOf(r), nivel)
 	} else {
-		courses, q, err = s.db.Courses(r.Context())
+		courses, q, err = s.db.Courses(r.Context(), sessionOf(r))
 	}
 	m.queried(q, err)
 	if err != nil {
@@ -46,7 +49,7 @@ func (s *Site) course(w http.ResponseWriter, r *http.Request) {
 		s.json(w, r, http.StatusBadRequest, errorBody{Error: "el id de un curso es un número entero positivo"})
 		return
 	}
-	course, q, err := s.db.Course(r.Context(), id)
+	course, q, err := s.db.Course(r.Context(), sessionOf(r), id)
 	m.queried(q, err)
 	switch {
 	case err != nil:
@@ -108,6 +111,18 @@ func (s *Site) allowed(r *http.Request) string {
 		return ""
 	}
 	return strings.Join(append(methods, "OPTIONS"), ", ")
+}
+
+// printable reports whether s is text a page can show: no control
+// characters but line breaks and tabs. (JSON decoding has already turned
+// invalid UTF-8 into U+FFFD.)
+func printable(s string) bool {
+	for _, r := range s {
+		if unicode.IsControl(r) && r != '\n' && r != '\t' && r != '\r' {
+			return false
+		}
+	}
+	return true
 }
 
 type errorBody struct {
@@ -179,8 +194,14 @@ func (s *Site) createCourse(w http.ResponseWriter, r *http.Request) {
 	}
 	in.Titulo = strings.TrimSpace(in.Titulo)
 	switch {
-	case in.Titulo == "" || len(in.Titulo) > 200:
+	case in.Titulo == "" || utf8.RuneCountInString(in.Titulo) > 200:
 		s.json(w, r, http.StatusBadRequest, errorBody{Error: "el titulo es obligatorio y tiene como mucho 200 caracteres"})
+		return
+	case utf8.RuneCountInString(in.Descripcion) > 2000:
+		s.json(w, r, http.StatusBadRequest, errorBody{Error: "la descripcion tiene como mucho 2000 caracteres"})
+		return
+	case !printable(in.Titulo) || !printable(in.Descripcion):
+		s.json(w, r, http.StatusBadRequest, errorBody{Error: "el titulo y la descripcion son texto: sin caracteres de control"})
 		return
 	case in.Nivel != "básico" && in.Nivel != "intermedio" && in.Nivel != "avanzado":
 		s.json(w, r, http.StatusBadRequest, errorBody{Error: "el nivel es básico, intermedio o avanzado"})
@@ -189,11 +210,18 @@ func (s *Site) createCourse(w http.ResponseWriter, r *http.Request) {
 		s.json(w, r, http.StatusBadRequest, errorBody{Error: "las horas son un número entero de 1 a 1000"})
 		return
 	}
-	c, q, err := s.db.InsertCourse(r.Context(), sqlite.Course{Titulo: in.Titulo, Nivel: in.Nivel, Horas: in.Horas, Descripcion: in.Descripcion})
+	session := sessionOf(r)
+	if session == "" {
+		// Each lab session has a catalogue of its own; a request from
+		// outside the lab has none to add to.
+		s.json(w, r, http.StatusForbidden, errorBody{Error: "este sitio guarda cada curso en la sesión del laboratorio que lo envía: envíalo desde el laboratorio"})
+		return
+	}
+	c, q, err := s.db.InsertCourse(r.Context(), session, sqlite.Course{Titulo: in.Titulo, Nivel: in.Nivel, Horas: in.Horas, Descripcion: in.Descripcion})
 	m.queried(q, err)
 	switch {
 	case errors.Is(err, sqlite.ErrFull):
-		s.json(w, r, http.StatusConflict, errorBody{Error: "el catálogo de ejemplo está lleno"})
+		s.json(w, r, http.StatusConflict, errorBody{Error: fmt.Sprintf("tu catálogo de ejemplo ya tiene los %d cursos que puedes añadir: restablece los datos de ejemplo para empezar de nuevo", sqlite.MaxCoursesPerSession)})
 	case err != nil:
 		s.fail(w, r, err)
 	default:
@@ -207,7 +235,7 @@ func (s *Site) createCourse(w http.ResponseWriter, r *http.Request) {
 // leaves the browser.
 func (s *Site) frontPage(w http.ResponseWriter, r *http.Request) {
 	m := measureOf(w)
-	courses, q, err := s.db.Courses(r.Context())
+	courses, q, err := s.db.Courses(r.Context(), sessionOf(r))
 	m.queried(q, err)
 	if err != nil {
 		s.fail(w, r, err)
@@ -230,7 +258,7 @@ func (s *Site) frontPage(w http.ResponseWriter, r *http.Request) {
 // the server answers 304 with no body and the browser uses its copy.
 func (s *Site) levels(w http.ResponseWriter, r *http.Request) {
 	m := measureOf(w)
-	levels, q, err := s.db.Levels(r.Context())
+	levels, q, err := s.db.Levels(r.Context(), sessionOf(r))
 	m.queried(q, err)
 	if err != nil {
 		s.fail(w, r, err)

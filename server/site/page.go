@@ -58,7 +58,7 @@ func levelImage(nivel string) string {
 // catalogue. It is revalidated on every visit; its assets are cached.
 func (s *Site) page(w http.ResponseWriter, r *http.Request) {
 	m := measureOf(w)
-	courses, q, err := s.db.Courses(r.Context())
+	courses, q, err := s.db.Courses(r.Context(), sessionOf(r))
 	m.queried(q, err)
 	if err != nil {
 		s.fail(w, r, err)

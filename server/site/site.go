@@ -141,6 +141,9 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	if traced {
+		r = r.WithContext(context.WithValue(r.Context(), sessionKey{}, run.Session))
+	}
 	m.routeStart = time.Now()
 	switch {
 	case m.headerBytes > MaxHeaderBytes:
@@ -183,6 +186,16 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Response: &stage.Response{Status: rw.status, Headers: rw.headers, Body: rw.body.String(), BodyTruncated: rw.truncated},
 		Events:   append(events, m.answered(run.Opened, rw.status, rw.headerBytes)),
 	})
+}
+
+type sessionKey struct{}
+
+// sessionOf returns the lab session a request's run belongs to: whose sample
+// data it reads and writes. A request that is no run's (curl, say) has none
+// and sees the seed catalogue alone.
+func sessionOf(r *http.Request) string {
+	s, _ := r.Context().Value(sessionKey{}).(string)
+	return s
 }
 
 // record stores a batch of a request's server stages. The answer is out or

@@ -40,7 +40,16 @@ func (r *recorder) openRun() string { return r.openRunOn("") }
 func (r *recorder) openRunOn(network string) string {
 	id := stage.NewRunID()
 	r.mu.Lock()
-	r.open[id] = sqlite.OpenRun{Opened: time.Now().Add(-time.Millisecond), Network: network}
+	r.open[id] = sqlite.OpenRun{Opened: time.Now().Add(-time.Millisecond), Network: network, Session: "session-of-" + id}
+	r.mu.Unlock()
+	return id
+}
+
+// openRunOf opens a run of a lab session.
+func (r *recorder) openRunOf(session string) string {
+	id := stage.NewRunID()
+	r.mu.Lock()
+	r.open[id] = sqlite.OpenRun{Opened: time.Now().Add(-time.Millisecond), Session: session}
 	r.mu.Unlock()
 	return id
 }
@@ -324,8 +333,9 @@ func request(t *testing.T, method, url string, body string, headers map[string]s
 }
 
 func TestCreateCourse(t *testing.T) {
-	srv, _ := newTestSite(t)
-	json := map[string]string{"Content-Type": "application/json"}
+	srv, rec := newTestSite(t)
+	mine := stage.Traceparent(rec.openRunOf("a"))
+	json := map[string]string{"Content-Type": "application/json", "traceparent": mine}
 	tests := []struct {
 		name   string
 		body   string
@@ -333,7 +343,12 @@ func TestCreateCourse(t *testing.T) {
 		status int
 	}{
 		{"a course", `{"titulo":"Redes","nivel":"básico","horas":4,"descripcion":"Del cable al navegador."}`, json, 201},
-		{"not JSON", `titulo=Redes`, map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, 415},
+		{"not JSON", `titulo=Redes`, map[string]string{"Content-Type": "application/x-www-form-urlencoded", "traceparent": mine}, 415},
+		{"a title of 200 characters, 400 bytes", `{"titulo":"` + strings.Repeat("é", 200) + `","nivel":"básico","horas":4}`, json, 201},
+		{"a title of 201 characters", `{"titulo":"` + strings.Repeat("é", 201) + `","nivel":"básico","horas":4}`, json, 400},
+		{"a NUL in the title", `{"titulo":"Re\u0000des","nivel":"básico","horas":4}`, json, 400},
+		{"a description of 2001 characters", `{"titulo":"Redes","nivel":"básico","horas":4,"descripcion":"` + strings.Repeat("x", 2001) + `"}`, json, 400},
+		{"from outside the lab: no catalogue of its own", `{"titulo":"Redes","nivel":"básico","horas":4}`, map[string]string{"Content-Type": "application/json"}, 403},
 		{"broken JSON", `{"titulo":`, json, 400},
 		{"an unknown field", `{"titulo":"Redes","nivel":"básico","horas":4,"precio":3}`, json, 400},
 		{"no title", `{"titulo":" ","nivel":"básico","horas":4}`, json, 400},
@@ -349,13 +364,22 @@ func TestCreateCourse(t *testing.T) {
 				return
 			}
 			loc := res.Header.Get("Location")
-			if res2, got := get(t, srv.URL+loc, ""); res2.StatusCode != 200 || !strings.Contains(got, `"titulo":"Redes"`) {
+			if res2, got := get(t, srv.URL+loc, mine); res2.StatusCode != 200 || !strings.Contains(got, `"id"`) {
 				t.Errorf("GET %s after the insert: %d %s", loc, res2.StatusCode, got)
+			}
+			// Another session's catalogue does not have it.
+			if res2, _ := get(t, srv.URL+loc, stage.Traceparent(rec.openRunOf("b"))); res2.StatusCode != 404 {
+				t.Errorf("GET %s from another session: %d, want 404", loc, res2.StatusCode)
 			}
 		})
 	}
-	if _, list := get(t, srv.URL+"/site/api/cursos", ""); strings.Count(list, `"id"`) != 7 {
-		t.Errorf("the catalogue after one insert: %s", list)
+	for _, tt := range []struct {
+		who, traceparent string
+		want             int
+	}{{"the session that added them", mine, 8}, {"another session", stage.Traceparent(rec.openRunOf("b")), 6}, {"no session", "", 6}} {
+		if _, list := get(t, srv.URL+"/site/api/cursos", tt.traceparent); strings.Count(list, `"id"`) != tt.want {
+			t.Errorf("the catalogue after two inserts, seen by %s: %d courses, want %d", tt.who, strings.Count(list, `"id"`), tt.want)
+		}
 	}
 }
 

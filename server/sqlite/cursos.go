@@ -26,20 +26,26 @@ type Enrollment struct {
 	Alumno  string `json:"alumno"`
 }
 
-// The sample site's queries, as the lab shows them to students.
+// The sample site's queries, as the lab shows them to students. Each lab
+// session reads the seed courses (sesion '') and its own, never another's:
+// the ? after sesion is the session's id.
 const (
-	CoursesSQL     = `SELECT id, titulo, nivel, horas, descripcion FROM cursos ORDER BY id`
-	LevelSQL       = `SELECT id, titulo, nivel, horas, descripcion FROM cursos WHERE nivel = ? ORDER BY id`
-	CourseSQL      = `SELECT id, titulo, nivel, horas, descripcion FROM cursos WHERE id = ?`
+	CoursesSQL     = `SELECT id, titulo, nivel, horas, descripcion FROM cursos WHERE sesion IN ('', ?) ORDER BY id`
+	LevelSQL       = `SELECT id, titulo, nivel, horas, descripcion FROM cursos WHERE sesion IN ('', ?) AND nivel = ? ORDER BY id`
+	CourseSQL      = `SELECT id, titulo, nivel, horas, descripcion FROM cursos WHERE sesion IN ('', ?) AND id = ?`
 	EnrollmentsSQL = `SELECT id, curso_id, alumno FROM inscripciones ORDER BY id`
 )
 
-// ErrFull is returned when the sample catalogue holds as many courses as it
-// may: students' inserts keep it bounded.
+// ErrFull is returned when a session's catalogue, or all sessions' added
+// courses together, hold as many courses as they may.
 var ErrFull = errors.New("the catalogue is full")
 
-// MaxCourses bounds the sample catalogue.
-const MaxCourses = 500
+// The sample catalogue's bounds: what one session may add, and what all
+// sessions together may hold (a class of 1,000 adding 20 each).
+const (
+	MaxCoursesPerSession = 20
+	MaxAddedCourses      = 20_000
+)
 
 // Level counts the courses of one level.
 type Level struct {
@@ -49,8 +55,8 @@ type Level struct {
 
 // More of the sample site's statements.
 const (
-	InsertSQL = `INSERT INTO cursos (titulo, nivel, horas, descripcion) VALUES (?, ?, ?, ?)`
-	LevelsSQL = `SELECT nivel, count(*) FROM cursos GROUP BY nivel ORDER BY nivel`
+	InsertSQL = `INSERT INTO cursos (titulo, nivel, horas, descripcion, sesion, creado_en) VALUES (?, ?, ?, ?, ?, ?)`
+	LevelsSQL = `SELECT nivel, count(*) FROM cursos WHERE sesion IN ('', ?) GROUP BY nivel ORDER BY nivel`
 )
 
 // Query describes one statement as it ran: its text, the rows it returned and
@@ -62,21 +68,23 @@ type Query struct {
 	Dur   time.Duration
 }
 
-// Courses returns the whole catalogue.
-func (db *DB) Courses(ctx context.Context) ([]Course, Query, error) {
-	return query(ctx, db, scanCourse, CoursesSQL)
+// Courses returns a session's catalogue: the seed and its own courses. The
+// session "" (a request from outside the lab) sees the seed alone.
+func (db *DB) Courses(ctx context.Context, session string) ([]Course, Query, error) {
+	return query(ctx, db, scanCourse, CoursesSQL, session)
 }
 
 // CoursesOfLevel returns the courses of one level (básico, intermedio,
-// avanzado).
-func (db *DB) CoursesOfLevel(ctx context.Context, nivel string) ([]Course, Query, error) {
-	return query(ctx, db, scanCourse, LevelSQL, nivel)
+// avanzado) in a session's catalogue.
+func (db *DB) CoursesOfLevel(ctx context.Context, session, nivel string) ([]Course, Query, error) {
+	return query(ctx, db, scanCourse, LevelSQL, session, nivel)
 }
 
-// Course returns one course. No course with that id is not an error: the
-// query ran and found no row, which Query.Rows says.
-func (db *DB) Course(ctx context.Context, id int64) (*Course, Query, error) {
-	cs, q, err := query(ctx, db, scanCourse, CourseSQL, id)
+// Course returns one course of a session's catalogue. No course with that
+// id is not an error: the query ran and found no row, which Query.Rows says.
+// Another session's course is not found either.
+func (db *DB) Course(ctx context.Context, session string, id int64) (*Course, Query, error) {
+	cs, q, err := query(ctx, db, scanCourse, CourseSQL, session, id)
 	if err != nil || len(cs) == 0 {
 		return nil, q, err
 	}
@@ -92,26 +100,31 @@ func (db *DB) Enrollments(ctx context.Context) ([]Enrollment, Query, error) {
 	}, EnrollmentsSQL)
 }
 
-// Levels counts the courses of each level.
-func (db *DB) Levels(ctx context.Context) ([]Level, Query, error) {
+// Levels counts the courses of each level in a session's catalogue.
+func (db *DB) Levels(ctx context.Context, session string) ([]Level, Query, error) {
 	return query(ctx, db, func(rows *sql.Rows, l *Level) error {
 		return rows.Scan(&l.Nivel, &l.Cursos)
-	}, LevelsSQL)
+	}, LevelsSQL, session)
 }
 
-// InsertCourse adds a course to the catalogue, on the one writer connection,
-// and returns it with its new id. It fails with ErrFull past MaxCourses.
-func (db *DB) InsertCourse(ctx context.Context, c Course) (Course, Query, error) {
+// InsertCourse adds a course to a session's catalogue, on the one writer
+// connection, and returns it with its new id. It fails with ErrFull past
+// MaxCoursesPerSession for the session or MaxAddedCourses in all. The
+// session "" is the seed's: nothing is added to it.
+func (db *DB) InsertCourse(ctx context.Context, session string, c Course) (Course, Query, error) {
+	if session == "" {
+		return c, Query{SQL: InsertSQL}, errors.New("insert course: no lab session")
+	}
 	q := Query{SQL: InsertSQL, Start: time.Now()}
 	err := db.do(ctx, func(tx *sql.Tx) error {
-		var n int
-		if err := tx.QueryRow(`SELECT count(*) FROM cursos`).Scan(&n); err != nil {
+		var mine, all int
+		if err := tx.QueryRow(`SELECT count(*) FILTER (WHERE sesion = ?), count(*) FROM cursos WHERE sesion <> ''`, session).Scan(&mine, &all); err != nil {
 			return err
 		}
-		if n >= MaxCourses {
+		if mine >= MaxCoursesPerSession || all >= MaxAddedCourses {
 			return refuse(ErrFull)
 		}
-		res, err := tx.Exec(InsertSQL, c.Titulo, c.Nivel, c.Horas, c.Descripcion)
+		res, err := tx.Exec(InsertSQL, c.Titulo, c.Nivel, c.Horas, c.Descripcion, session, db.Now().UTC().Format(time.RFC3339Nano))
 		if err != nil {
 			return err
 		}
@@ -126,6 +139,27 @@ func (db *DB) InsertCourse(ctx context.Context, c Course) (Course, Query, error)
 		err = fmt.Errorf("insert course: %w", err)
 	}
 	return c, q, err
+}
+
+// ResetCourses takes a session's catalogue back to the seed: the courses it
+// added are deleted. It returns how many.
+func (db *DB) ResetCourses(ctx context.Context, session string) (int64, error) {
+	if session == "" {
+		return 0, nil
+	}
+	var n int64
+	err := db.do(ctx, func(tx *sql.Tx) error {
+		res, err := tx.Exec(`DELETE FROM cursos WHERE sesion = ?`, session)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("reset courses: %w", err)
+	}
+	return n, nil
 }
 
 func scanCourse(rows *sql.Rows, c *Course) error {

@@ -43,7 +43,7 @@ func TestOpenMigratesOnceAndUsesWAL(t *testing.T) {
 	if n != len(files) || n < 6 {
 		t.Errorf("%d migrations recorded, want the %d files once each", n, len(files))
 	}
-	courses, _, err := again.Courses(context.Background())
+	courses, _, err := again.Courses(context.Background(), "")
 	if err != nil || len(courses) != 6 {
 		t.Errorf("Courses = %d courses, %v; want the 6 seeded once", len(courses), err)
 	}
@@ -162,17 +162,90 @@ func TestSampleQueries(t *testing.T) {
 	db, _ := openTestDB(t)
 	ctx := context.Background()
 
-	c, q, err := db.Course(ctx, 2)
+	c, q, err := db.Course(ctx, "", 2)
 	if err != nil || c == nil || c.Titulo != "HTML y CSS desde cero" || q.Rows != 1 || q.SQL != CourseSQL {
 		t.Errorf("Course(2) = %+v, %+v, %v", c, q, err)
 	}
-	c, q, err = db.Course(ctx, 999999)
+	c, q, err = db.Course(ctx, "", 999999)
 	if err != nil || c != nil || q.Rows != 0 {
 		t.Errorf("Course(999999) = %+v, %+v, %v; want no course, 0 rows, no error", c, q, err)
 	}
 	_, q, err = db.Enrollments(ctx)
 	if err == nil || Message(err) != "no such table: inscripciones" || q.SQL != EnrollmentsSQL {
 		t.Errorf("Enrollments = %+v, %v; want SQLite's 'no such table'", q, err)
+	}
+}
+
+// Each lab session sees the seed and its own courses: what one adds, no
+// other sees; a reset takes it back to the seed; pruning forgets old ones.
+func TestEachSessionHasItsOwnCatalogue(t *testing.T) {
+	db, _ := openTestDB(t)
+	ctx := context.Background()
+	a, b := stage.NewRunID(), stage.NewRunID()
+	added, _, err := db.InsertCourse(ctx, a, Course{Titulo: "Redes", Nivel: "básico", Horas: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func(session string) int {
+		cs, q, err := db.Courses(ctx, session)
+		if err != nil || q.Rows != len(cs) {
+			t.Fatalf("Courses(%q): %v", session, err)
+		}
+		return len(cs)
+	}
+	if na, nb, none := count(a), count(b), count(""); na != 7 || nb != 6 || none != 6 {
+		t.Errorf("after A adds one: A sees %d, B %d, no session %d; want 7, 6, 6", na, nb, none)
+	}
+	if c, _, _ := db.Course(ctx, b, added.ID); c != nil {
+		t.Errorf("B finds A's course: %+v", c)
+	}
+	if c, _, _ := db.Course(ctx, a, added.ID); c == nil || c.Titulo != "Redes" {
+		t.Errorf("A does not find its course: %+v", c)
+	}
+	if cs, _, _ := db.CoursesOfLevel(ctx, b, "básico"); len(cs) != 2 {
+		t.Errorf("B's básico courses: %d, want the seed's 2", len(cs))
+	}
+	levels := func(session string) int {
+		ls, _, _ := db.Levels(ctx, session)
+		n := 0
+		for _, l := range ls {
+			n += l.Cursos
+		}
+		return n
+	}
+	if la, lb := levels(a), levels(b); la != 7 || lb != 6 {
+		t.Errorf("levels count %d courses for A, %d for B; want 7, 6", la, lb)
+	}
+	if _, _, err := db.InsertCourse(ctx, "", Course{Titulo: "x", Nivel: "básico", Horas: 1}); err == nil {
+		t.Error("a course was added to the seed")
+	}
+
+	// A session's additions are bounded, and so are all sessions' together.
+	for i := 1; i < MaxCoursesPerSession; i++ {
+		if _, _, err := db.InsertCourse(ctx, a, Course{Titulo: "x", Nivel: "básico", Horas: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := db.InsertCourse(ctx, a, Course{Titulo: "x", Nivel: "básico", Horas: 1}); !errors.Is(err, ErrFull) {
+		t.Errorf("course %d of one session: %v, want ErrFull", MaxCoursesPerSession+1, err)
+	}
+	if _, _, err := db.InsertCourse(ctx, b, Course{Titulo: "x", Nivel: "básico", Horas: 1}); err != nil {
+		t.Errorf("B is refused because A is full: %v", err)
+	}
+
+	if n, err := db.ResetCourses(ctx, a); err != nil || n != MaxCoursesPerSession {
+		t.Errorf("ResetCourses(A) = %d, %v; want %d", n, err, MaxCoursesPerSession)
+	}
+	if na, nb := count(a), count(b); na != 6 || nb != 7 {
+		t.Errorf("after A's reset: A sees %d, B %d; want 6, 7", na, nb)
+	}
+
+	db.Now = func() time.Time { return time.Now().Add(48 * time.Hour) }
+	if _, err := db.Prune(ctx, 24*time.Hour, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	if nb := count(b); nb != 6 {
+		t.Errorf("B's course of two days ago survives pruning: B sees %d", nb)
 	}
 }
 

@@ -394,6 +394,7 @@ func (db *DB) Events(ctx context.Context, runID string, after int64) ([]stage.Ev
 type OpenRun struct {
 	Opened  time.Time // when the run began
 	Network string    // the simulated network to answer under
+	Session string    // the lab session that sent it: whose sample data it sees
 }
 
 // RunOpened returns an open run, and false where there is no such run or it
@@ -401,7 +402,7 @@ type OpenRun struct {
 func (db *DB) RunOpened(ctx context.Context, id string) (OpenRun, bool, error) {
 	var created string
 	var r OpenRun
-	err := db.read.QueryRowContext(ctx, `SELECT created_at, network FROM runs WHERE id = ? AND state = 'open'`, id).Scan(&created, &r.Network)
+	err := db.read.QueryRowContext(ctx, `SELECT created_at, network, session FROM runs WHERE id = ? AND state = 'open'`, id).Scan(&created, &r.Network, &r.Session)
 	if errors.Is(err, sql.ErrNoRows) {
 		return OpenRun{}, false, nil
 	}
@@ -435,7 +436,8 @@ func marshalJSON[T any](v []T, empty string) (string, error) {
 	return string(b), nil
 }
 
-// Prune deletes runs older than maxAge, each session's oldest beyond its
+// Prune deletes runs (and the sample courses sessions added) older than
+// maxAge, each session's oldest runs beyond its
 // newest perSession, and the oldest beyond the newest maxRuns in all, with
 // their events, so that the database stays bounded. A zero limit is no
 // limit. It returns how many runs it deleted.
@@ -450,6 +452,10 @@ func (db *DB) Prune(ctx context.Context, maxAge time.Duration, perSession, maxRu
 			}
 			n, _ := res.RowsAffected()
 			deleted += n
+			// The courses students added go with the runs of their time.
+			if _, err := tx.Exec(`DELETE FROM cursos WHERE sesion <> '' AND creado_en < ?`, cutoff); err != nil {
+				return err
+			}
 		}
 		if perSession > 0 {
 			res, err := tx.Exec(`DELETE FROM runs WHERE id IN (SELECT id FROM (
