@@ -107,7 +107,8 @@ func TestClientFilesAreLocal(t *testing.T) {
 }
 
 // The wasm client imports no server code: no SQLite, no gorilla, nothing of
-// server/, and, built as make builds it (wasm/trim), not net/http either.
+// server/, and, built as make builds it (wasm/trim), not net/http either,
+// nor regexp (go-app's pattern routes: the client routes exact paths).
 func TestWasmClientImportsNoServerCode(t *testing.T) {
 	if _, err := os.Stat("../build/wasm.mod"); err != nil {
 		t.Fatal("no build/wasm.mod: run make wasm (make test does)")
@@ -119,7 +120,7 @@ func TestWasmClientImportsNoServerCode(t *testing.T) {
 		t.Fatalf("go list: %v\n%s", err, out)
 	}
 	deps := strings.Fields(string(out))
-	for _, bad := range []string{"github.com/mattn/go-sqlite3", "github.com/gorilla/websocket", "reqlab/server", "net/http", "crypto/tls", "crypto/x509"} {
+	for _, bad := range []string{"github.com/mattn/go-sqlite3", "github.com/gorilla/websocket", "reqlab/server", "net/http", "crypto/tls", "crypto/x509", "regexp"} {
 		if slices.ContainsFunc(deps, func(d string) bool { return d == bad || strings.HasPrefix(d, bad+"/") }) {
 			t.Errorf("the wasm client imports %s", bad)
 		}

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/chromedp/chromedp"
 )
 
 func TestFirstLanguageIsEnglish(t *testing.T) {
@@ -114,4 +116,20 @@ func readAll(t *testing.T, res *http.Response) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// The client routes run pages by exact path, as it learns of runs: a run's
+// link followed inside the page shows that run, and back returns.
+func TestBrowserFollowsARunLinkInThePage(t *testing.T) {
+	l := startLab(t, nil)
+	ctx := newBrowser(t)
+	openLab(t, ctx, l.url+"/?lang=en")
+	id, _ := sendAndWait(t, ctx, "/site/api/cursos/2")
+	click(t, ctx, `[data-field="run-link"]`)
+	waitFor(t, ctx, "the run's page", `location.pathname === "/runs/`+id+`" && document.querySelector('[data-lab]') !== null`)
+	waitFor(t, ctx, "the run on it", `document.querySelector('[data-lab]').dataset.runId === "`+id+`"`)
+	if err := chromedp.Do(ctx, chromedp.NavigateBack()); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the lab again", `location.pathname === "/" && document.querySelector('[data-action="send"]') !== null`)
 }

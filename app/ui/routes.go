@@ -3,8 +3,6 @@
 package ui
 
 import (
-	"strings"
-
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"reqlab/app/lesson"
@@ -13,9 +11,14 @@ import (
 // Register declares the lab's pages. Both binaries call it: the server to
 // prerender them, the wasm client to run them.
 func Register() {
-	app.Route("/", func() app.Composer { return &Lab{} })
+	app.Route("/", newLab)
+	for _, slug := range lesson.Slugs() {
+		app.Route("/lab/"+slug, newLab)
+		app.Route("/embed/"+slug, newLab)
+	}
 	// Any /runs/… is the lab's page: for a run it does not hold (or a
 	// malformed link) the server answers 404 and the page says so.
-	app.RouteWithRegexp("^/runs/[^/]+$", func() app.Composer { return &Lab{} })
-	app.RouteWithRegexp("^/(lab|embed)/("+strings.Join(lesson.Slugs(), "|")+")$", func() app.Composer { return &Lab{} })
+	routeRunPages()
 }
+
+func newLab() app.Composer { return &Lab{} }

@@ -27,7 +27,10 @@ type runView struct {
 	told []stage.Event
 }
 
+// newRunView starts the view of a run, and makes the run's page (its link,
+// /runs/{id}) one the client can show.
 func newRunView(id string) *runView {
+	routeRun(id)
 	return &runView{id: id, events: make(map[int64]stage.Event)}
 }
 

@@ -8,8 +8,9 @@
 // crypto/x509 stay in the binary with all they reach: 1.55 MB of the 8.6 MB
 // wasm, 0.34 MB of its 1.64 MB brotli. The copy marks those two files
 // !wasm and adds the four small declarations the client half uses from them
-// (written below); nothing else of go-app changes. The server and the tests
-// build with go-app as it is.
+// (written below). Likewise its router, without the pattern routes that
+// bring package regexp. Nothing else of go-app changes. The server and the
+// tests build with go-app as it is.
 //
 //	go run ./wasm/trim build
 //	GOOS=js GOARCH=wasm go build -modfile build/wasm.mod ./wasm
@@ -32,8 +33,63 @@ import (
 
 const goApp = "github.com/maxence-charriere/go-app/v10"
 
-// serverFiles are go-app's files that only a server uses.
-var serverFiles = []string{"pkg/app/http.go", "pkg/app/resource.go"}
+// serverFiles are go-app's files that only a server uses, each with an
+// import it must have (a sign that it is still the file trim expects).
+var serverFiles = []struct{ name, imports string }{
+	{"pkg/app/http.go", `"net/http"`},
+	{"pkg/app/resource.go", `"net/http"`},
+	// The router's pattern routes use package regexp, and a *regexp.Regexp
+	// anywhere in the program keeps its parser and compiler (through its
+	// UnmarshalText, which encoding/json may call): ~280 KB. The lab's
+	// client routes its pages by exact path (see app/ui/routes_wasm.go).
+	{"pkg/app/route.go", `"regexp"`},
+}
+
+// clientRouter is go-app's router for js/wasm: route.go without regexp.
+const clientRouter = `//go:build wasm
+
+// Written by reqlab's wasm/trim: go-app's router (route.go) without pattern
+// routes, which would bring package regexp into the client.
+
+package app
+
+import "sync"
+
+type router struct {
+	mu     sync.RWMutex
+	routes map[string]func() Composer
+}
+
+func makeRouter() router {
+	return router{routes: make(map[string]func() Composer)}
+}
+
+func (r *router) route(path string, newComponent func() Composer) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.routes[path] = newComponent
+}
+
+func (r *router) routeWithRegexp(pattern string, newComponent func() Composer) {
+	panic("app.RouteWithRegexp: this client is built without pattern routes (see reqlab's wasm/trim); route " + pattern + " by exact paths")
+}
+
+func (r *router) routed(path string) bool {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	_, routed := r.routes[path]
+	return routed
+}
+
+func (r *router) createComponent(path string) (Composer, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if newComponent, routed := r.routes[path]; routed {
+		return newComponent(), true
+	}
+	return nil, false
+}
+`
 
 // clientHalf declares, for js/wasm, what go-app's client code uses from the
 // server files: the Handler type (named by GenerateStaticWebsite's
@@ -95,12 +151,15 @@ func run(out string) error {
 	if err := copyModule(src, dst); err != nil {
 		return err
 	}
-	for _, name := range serverFiles {
-		if err := markServerOnly(filepath.Join(dst, name)); err != nil {
+	for _, f := range serverFiles {
+		if err := markServerOnly(filepath.Join(dst, f.name), f.imports); err != nil {
 			return err
 		}
 	}
 	if err := os.WriteFile(filepath.Join(dst, "pkg/app/http_wasm.go"), []byte(clientHalf), 0o644); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dst, "pkg/app/route_wasm.go"), []byte(clientRouter), 0o644); err != nil {
 		return err
 	}
 	return writeModFile(out, dst)
@@ -149,12 +208,12 @@ func copyModule(src, dst string) error {
 }
 
 // markServerOnly puts a !wasm constraint on a file that has none.
-func markServerOnly(path string) error {
+func markServerOnly(path, imports string) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return err
 	}
-	if !bytes.HasPrefix(b, []byte("package app\n")) || !bytes.Contains(b, []byte(`"net/http"`)) {
+	if !bytes.HasPrefix(b, []byte("package app\n")) || !bytes.Contains(b, []byte(imports)) {
 		return errors.New(path + ": not the file trim expects (a go-app upgrade?): see wasm/trim")
 	}
 	return os.WriteFile(path, append([]byte("//go:build !wasm\n\n"), b...), 0o644)
