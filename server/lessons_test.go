@@ -317,3 +317,63 @@ func TestBrowserSampleDataIsEachBrowsersOwn(t *testing.T) {
 		t.Errorf("A's catalogue after its reset: %s", run.Response.Body)
 	}
 }
+
+// The last lesson's first step opens a connection of its own: the browser
+// measures connecting, the server sees the connection's first request, and
+// every run shows the address and port the browser reached; the second step
+// goes on an open connection. The HAR names the server's address. In both
+// languages.
+func TestBrowserFreshConnectionAndItsAddress(t *testing.T) {
+	l := startLab(t, nil)
+	_, port, _ := strings.Cut(strings.TrimPrefix(l.url, "http://"), ":")
+	for _, tt := range []struct{ lang, browserLang, newConn, reached string }{
+		{"es", "es-ES", "conexión nueva", "Tu navegador llegó a 127.0.0.1:" + port},
+		{"en", "en-US", "a new connection", "Your browser reached 127.0.0.1:" + port},
+	} {
+		t.Run(tt.lang, func(t *testing.T) {
+			ctx := newBrowserLang(t, tt.browserLang)
+			openLab(t, ctx, l.url+"/lab/what-happens?lang="+tt.lang)
+			for try := 1; try <= 2; try++ { // the second fresh run opens another connection too
+				run := runStep(t, ctx, l, 1)
+				if !run.Request.FreshConnection {
+					t.Fatal("the step did not ask for a fresh connection")
+				}
+				final := finalStates(run)
+				if c := final[stage.Connect]; c.State != stage.Done || c.DurMs == nil {
+					t.Errorf("try %d: connect %s %v, want measured", try, c.State, c.DurMs)
+				}
+				if d := final[stage.DNS]; d.State != stage.Done {
+					t.Errorf("try %d: dns %s (%s), want done", try, d.State, d.Detail.Reason)
+				}
+				r := final[stage.Receive].Detail
+				if r.ServerAddr != "127.0.0.1:"+port || r.ConnRequest != 1 || r.ClientPort == 0 {
+					t.Errorf("try %d: receive saw %q from port %d, request %d on its connection; want 127.0.0.1:%s, 1", try, r.ServerAddr, r.ClientPort, r.ConnRequest, port)
+				}
+				addr := textOf(t, ctx, `[data-field="server-addr"]`)
+				if !strings.Contains(addr, tt.reached) || !strings.Contains(addr, tt.newConn) {
+					t.Errorf("try %d: server-addr says %q", try, addr)
+				}
+				var har struct {
+					Log struct {
+						Entries []struct {
+							ServerIPAddress string `json:"serverIPAddress"`
+							Connection      string `json:"connection"`
+						} `json:"entries"`
+					} `json:"log"`
+				}
+				getJSON(t, l.url+"/api/runs/"+run.ID+"/har", &har)
+				if e := har.Log.Entries[0]; e.ServerIPAddress != "127.0.0.1" || e.Connection == "" {
+					t.Errorf("try %d: HAR serverIPAddress %q, connection %q", try, e.ServerIPAddress, e.Connection)
+				}
+			}
+			run := runStep(t, ctx, l, 2)
+			final := finalStates(run)
+			if c := final[stage.Connect]; c.State != stage.Skipped || c.Detail.Reason != stage.ReasonReused {
+				t.Errorf("on the page's connection: connect %s (%s), want skipped, reused", c.State, c.Detail.Reason)
+			}
+			if n := final[stage.Receive].Detail.ConnRequest; n < 2 {
+				t.Errorf("on the page's connection: request %d on it, want a later one", n)
+			}
+		})
+	}
+}

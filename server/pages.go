@@ -59,7 +59,21 @@ func newPages(files fs.FS, frameAncestors []string) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return inTheirLanguage(first), nil
+	return inTheirLanguage(closeAfterManifest(first)), nil
+}
+
+// closeAfterManifest closes the connection that brought the page's manifest.
+// Browsers fetch it without credentials, and keep such requests on
+// connections apart from the page's: the ones a run that asks for a fresh
+// connection (stage.Request.FreshConnection) is sent on. Left open, the
+// first such run would reuse it; closed, every one opens its own.
+func closeAfterManifest(pages http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Sec-Fetch-Dest") == "manifest" {
+			w.Header().Set("Connection", "close")
+		}
+		pages.ServeHTTP(w, r)
+	})
 }
 
 // inTheirLanguage prerenders a page that names no language (?lang=) in the

@@ -16,8 +16,10 @@ type Response struct {
 // Fetch sends a request with the page's own fetch, so it is the browser that
 // resolves, connects, uses its cache and its cookie jar as for any page. It
 // waits for the whole body; firstByte, if not nil, is called as soon as the
-// answer's status and headers are in, before the body.
-func Fetch(method, url string, headers []stage.Header, body string, firstByte func()) (Response, error) {
+// answer's status and headers are in, before the body. An anonymous request
+// goes without credentials: no cookies, and, in browsers, on connections
+// kept apart from the page's.
+func Fetch(method, url string, headers []stage.Header, body string, anonymous bool, firstByte func()) (Response, error) {
 	h := app.Window().Get("Headers").New()
 	for _, v := range headers {
 		h.Call("append", v.Name, v.Value)
@@ -28,6 +30,9 @@ func Fetch(method, url string, headers []stage.Header, body string, firstByte fu
 		"credentials": "same-origin",
 		"cache":       "default",
 		"redirect":    "follow",
+	}
+	if anonymous {
+		opts["credentials"] = "omit"
 	}
 	if body != "" {
 		opts["body"] = body

@@ -59,7 +59,7 @@ func SetCookies(cookies []stage.Cookie) {
 // DeleteJSON sends DELETE to a URL of the lab's own API and decodes its
 // JSON answer into v. It returns the status.
 func DeleteJSON(url string, v any) (int, error) {
-	resp, err := Fetch("DELETE", url, nil, "", nil)
+	resp, err := Fetch("DELETE", url, nil, "", false, nil)
 	if err != nil {
 		return 0, err
 	}
@@ -72,7 +72,7 @@ func DeleteJSON(url string, v any) (int, error) {
 // GetJSON fetches a URL of the lab's own API and decodes its JSON into v. It
 // returns the status.
 func GetJSON(url string, v any) (int, error) {
-	resp, err := Fetch("GET", url, nil, "", nil)
+	resp, err := Fetch("GET", url, nil, "", false, nil)
 	if err != nil {
 		return 0, err
 	}

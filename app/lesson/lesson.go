@@ -79,3 +79,10 @@ func Slugs() []string {
 func get(url string) stage.Request {
 	return stage.Request{Method: "GET", URL: url, Headers: []stage.Header{}}
 }
+
+// fresh asks for req to go on a connection of its own (see
+// stage.Request.FreshConnection).
+func fresh(req stage.Request) stage.Request {
+	req.FreshConnection = true
+	return req
+}

@@ -208,17 +208,24 @@ var All = []Lesson{
 			"When you type an address and press Enter, many steps happen that we do not see: the browser checks its cache; it resolves the site's name to an IP; it connects; it sends the GET to that IP; the server answers with a number (200, 404, 500…); the browser shows the text first and finally asks for images, videos and other assets.",
 		},
 		Steps: []Step{{
-			Label:   Text{"Recorrer todo el camino", "Walk the whole path"},
+			Label:   Text{"Recorrer todo el camino, con una conexión nueva", "Walk the whole path, on a new connection"},
+			Request: fresh(get("/site/api/cursos")),
+			Notice: Text{
+				"Esta vez el navegador abre una conexión solo para esta petición: se miden la búsqueda del nombre (DNS) y la conexión, y abajo verás la IP y el puerto del servidor a los que llegó el GET. Cada etapa dice lo que hizo en esta petición.",
+				"This time the browser opens a connection for this request alone: the name lookup (DNS) and the connection are measured, and below you will see the server's IP and port that the GET reached. Each stage says what it did for this request.",
+			},
+		}, {
+			Label:   Text{"Otra vez, por la conexión de la página", "Again, on the page's connection"},
 			Request: get("/site/api/cursos"),
 			Notice: Text{
-				"Cada etapa dice lo que hizo en esta petición: si se saltó el DNS porque el nombre ya estaba resuelto, si la conexión se reutilizó, qué código dio el servidor.",
-				"Each stage says what it did for this request: whether DNS was skipped because the name was already resolved, whether the connection was reused, which code the server gave.",
+				"Ahora la petición va por una conexión que ya estaba abierta: el DNS y la conexión no hacen falta y se saltan. Compara las dos en el historial.",
+				"Now the request goes on a connection that was already open: DNS and the connection are not needed and are skipped. Compare the two in the history.",
 			},
 		}},
 		Narration: map[stage.ID]Text{
 			stage.Cache:   {"1. El navegador mira si ya tiene una copia en caché.", "1. The browser checks whether it has a copy in its cache."},
 			stage.DNS:     {"2. Resuelve el nombre del sitio a la IP del servidor.", "2. It resolves the site's name to the server's IP."},
-			stage.Connect: {"3. Se conecta con esa IP.", "3. It connects to that IP."},
+			stage.Connect: {"3. Se conecta con esa IP (y su puerto): abajo, la dirección a la que llegó.", "3. It connects to that IP (and its port): below, the address it reached."},
 			stage.Send:    {"4. Envía el GET al servidor.", "4. It sends the GET to the server."},
 			stage.Respond: {"5. El servidor responde con un número: 200, 404, 500…", "5. The server answers with a number: 200, 404, 500…"},
 			stage.Render:  {"6. Muestra el contenido, empezando por el texto.", "6. It shows the content, starting with the text."},

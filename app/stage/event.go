@@ -40,6 +40,12 @@ type Detail struct {
 	Protocol    string `json:"protocol,omitempty"`
 	Items       int    `json:"items,omitempty"`   // render: records turned into HTML
 	Network     string `json:"network,omitempty"` // respond: the simulated network it was held back by
+	// receive: the address and port the browser reached, as the server saw
+	// its end of the connection; the browser's port on the other end; and
+	// which request this is on that connection (1: a new connection).
+	ServerAddr  string `json:"server_addr,omitempty"`
+	ClientPort  int    `json:"client_port,omitempty"`
+	ConnRequest int    `json:"conn_request,omitempty"`
 }
 
 // Reason is a code for why a stage went as it did.
@@ -106,13 +112,14 @@ func (e Event) Validate() error {
 		return errors.New("dur_ms must be null or a number from 0 to 3600000")
 	}
 	d := e.Detail
-	for _, s := range []string{string(d.Reason), d.Method, d.URL, d.Route, d.SQL, d.Error, d.Protocol, d.Network} {
+	for _, s := range []string{string(d.Reason), d.Method, d.URL, d.Route, d.SQL, d.Error, d.Protocol, d.Network, d.ServerAddr} {
 		if len(s) > maxDetailText {
 			return fmt.Errorf("a detail is longer than %d bytes", maxDetailText)
 		}
 	}
 	if d.Rows != nil && *d.Rows < 0 || d.Bytes != nil && *d.Bytes < 0 ||
-		d.HeaderBytes < 0 || d.CookieBytes < 0 || d.Items < 0 || d.Status < 0 || d.Status > 999 {
+		d.HeaderBytes < 0 || d.CookieBytes < 0 || d.Items < 0 || d.Status < 0 || d.Status > 999 ||
+		d.ClientPort < 0 || d.ClientPort > 65535 || d.ConnRequest < 0 {
 		return errors.New("a detail count is out of range")
 	}
 	return nil

@@ -51,6 +51,12 @@ type Request struct {
 	// Network names the simulated network preset to send it under ("" for
 	// none); see Networks.
 	Network string `json:"network,omitempty"`
+	// FreshConnection asks for a connection of the request's own: the
+	// browser sends it without credentials (no cookies), which browsers
+	// send on connections apart from the page's, and the server closes that
+	// connection once it has answered, so the next such request opens
+	// another: the name is looked up, the connection made, and both measured.
+	FreshConnection bool `json:"fresh_connection,omitempty"`
 }
 
 // Response is what the server answered. Body holds at most MaxBodyBytes;

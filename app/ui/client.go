@@ -142,7 +142,7 @@ func (c *Lab) transmit(ctx app.Context, req stage.Request) string {
 	// the first byte comes; the browser's own timing of it all follows in
 	// the last report (and says so, where the cache answered instead).
 	c.tell(ctx, run, browser.Now()-m.Origin, stage.Send, stage.Wait)
-	resp, err := browser.Fetch(req.Method, req.URL, headers, req.Body, func() {
+	resp, err := browser.Fetch(req.Method, req.URL, headers, req.Body, req.FreshConnection, func() {
 		c.tell(ctx, run, browser.Now()-m.Origin, stage.Download)
 	})
 	if err != nil {

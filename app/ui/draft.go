@@ -20,6 +20,7 @@ type draft struct {
 	body        string
 	contentType string
 	network     string
+	fresh       bool // a connection of the request's own
 	fieldErrs   []stage.FieldError
 }
 
@@ -46,7 +47,7 @@ var contentTypes = []string{"application/json", "text/plain", "application/x-www
 // request builds the request the form describes. rows maps each header and
 // cookie of the request back to its row in the form (-1: made by the form).
 func (d *draft) request() (req stage.Request, headerRows, cookieRows []int) {
-	req = stage.Request{Method: d.method, URL: strings.TrimSpace(d.url), Headers: []stage.Header{}, Body: d.body, Network: d.network}
+	req = stage.Request{Method: d.method, URL: strings.TrimSpace(d.url), Headers: []stage.Header{}, Body: d.body, Network: d.network, FreshConnection: d.fresh}
 	for i, h := range d.headers {
 		if h.on && (h.name != "" || h.value != "") {
 			req.Headers = append(req.Headers, stage.Header{Name: strings.TrimSpace(h.name), Value: h.value})
@@ -92,7 +93,7 @@ func formRow(rows []int, reqRow int) int {
 
 // load puts a request into the form, as "send again" and the history do.
 func (d *draft) load(req stage.Request) {
-	d.method, d.url, d.body, d.contentType = req.Method, req.URL, req.Body, ""
+	d.method, d.url, d.body, d.contentType, d.fresh = req.Method, req.URL, req.Body, "", req.FreshConnection
 	if req.Network != "" {
 		d.network = req.Network // a replay keeps its network; a lesson's step keeps the one chosen
 	}

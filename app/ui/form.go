@@ -176,6 +176,17 @@ func (f *Form) Render() app.UI {
 							return app.Option().Value(id).Selected(id == f.Network).Text(l.T("network." + networkKey(id)))
 						})),
 				),
+				el.Div().Class("field fresh").Body(
+					app.Input().
+						Type("checkbox").
+						ID("req-fresh").
+						Attr("data-field", "fresh").
+						Aria("describedby", "req-fresh-hint").
+						Checked(f.d.fresh).
+						OnChange(func(ctx app.Context, e app.Event) { f.d.fresh = ctx.JSSrc().Get("checked").Bool() }),
+					app.Label().For("req-fresh").Text(l.T("request.fresh")),
+					el.P().Class("hint").ID("req-fresh-hint").Text(l.T("request.fresh-hint")),
+				),
 				app.Button().
 					Type("submit").
 					Class("send").

@@ -196,6 +196,23 @@ func renderCourse(l Lang, co course) app.UI {
 // and headers as the server sent them, Cache-Control and Set-Cookie among
 // them. A request the cache answered never reached it: then the headers are
 // the ones the browser kept.
+// serverAddr says where the browser's request arrived, as the server saw
+// its connection: the address and port reached, the browser's port, and
+// whether the connection was new.
+func serverAddr(l Lang, d stage.Detail) string {
+	if d.ServerAddr == "" {
+		return l.T("received.addr-unknown")
+	}
+	s := l.Tf("received.addr", d.ServerAddr, d.ClientPort)
+	switch {
+	case d.ConnRequest == 1:
+		s += " " + l.T("received.conn-new")
+	case d.ConnRequest > 1:
+		s += " " + l.Tf("received.conn-reused", d.ConnRequest)
+	}
+	return s
+}
+
 func (c *Response) renderReceived() app.UI {
 	run := c.Stored
 	if run == nil {
@@ -211,6 +228,7 @@ func (c *Response) renderReceived() app.UI {
 			}
 		}
 		return el.Div().Class("received").Attr("data-field", "received").Body(
+			el.P().Class("server-addr").Attr("data-field", "server-addr").Text(l.T("received.no-server")),
 			el.P().Text(l.T("received.none")),
 			el.P().Text(l.T("received.cached-headers")),
 			el.Pre().Attr("tabindex", 0).Attr("data-field", "response-headers").Body(el.Code().Text(b.String())),
@@ -232,6 +250,7 @@ func (c *Response) renderReceived() app.UI {
 		}
 	}
 	return el.Div().Class("received").Attr("data-field", "received").Body(
+		el.P().Class("server-addr").Attr("data-field", "server-addr").Text(serverAddr(l, receive.Detail)),
 		app.Details().Open(true).Body(
 			el.Summary().Text(l.Tf("received.heading", receive.Detail.HeaderBytes, receive.Detail.CookieBytes)),
 			el.Pre().Attr("tabindex", 0).Attr("data-field", "received-request").Body(el.Code().Text(req.String())),

@@ -123,6 +123,15 @@ func describe(l Lang, e stage.Event) string {
 	case stage.Receive:
 		parts = append(parts, fmt.Sprintf("%s %s", d.Method, d.URL),
 			l.Tf("detail.headers", d.HeaderBytes, d.CookieBytes))
+		if d.ServerAddr != "" {
+			parts = append(parts, l.Tf("detail.addr", d.ServerAddr))
+		}
+		switch {
+		case d.ConnRequest == 1:
+			parts = append(parts, l.T("detail.conn-new"))
+		case d.ConnRequest > 1:
+			parts = append(parts, l.Tf("detail.conn-reused", d.ConnRequest))
+		}
 	case stage.Route:
 		if d.Route != "" {
 			parts = append(parts, l.Tf("detail.route", d.Route))

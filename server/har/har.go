@@ -5,8 +5,10 @@
 package har
 
 import (
+	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -40,8 +42,12 @@ type Entry struct {
 	Response        Response `json:"response"`
 	Cache           struct{} `json:"cache"`
 	Timings         Timings  `json:"timings"`
-	Comment         string   `json:"comment,omitempty"`
-	Reqlab          Reqlab   `json:"_reqlab"`
+	// ServerIPAddress is the server's address the browser reached, as the
+	// server saw it; Connection names the connection by the browser's port.
+	ServerIPAddress string `json:"serverIPAddress,omitempty"`
+	Connection      string `json:"connection,omitempty"`
+	Comment         string `json:"comment,omitempty"`
+	Reqlab          Reqlab `json:"_reqlab"`
 }
 
 // Request is HAR's request object.
@@ -189,6 +195,15 @@ func FromRun(run stage.Run, origin string) HAR {
 	if events == nil {
 		events = []stage.Event{}
 	}
+	var ip, conn string
+	if e, ok := final[stage.Receive]; ok && e.Detail.ServerAddr != "" {
+		if host, _, err := net.SplitHostPort(e.Detail.ServerAddr); err == nil {
+			ip = host
+		}
+		if e.Detail.ClientPort > 0 {
+			conn = strconv.Itoa(e.Detail.ClientPort)
+		}
+	}
 	return HAR{Log: Log{
 		Version: "1.2",
 		Creator: Creator{Name: "reqlab", Version: Version},
@@ -198,6 +213,8 @@ func FromRun(run stage.Run, origin string) HAR {
 			Request:         request(run, final, origin),
 			Response:        response(run, final),
 			Timings:         t,
+			ServerIPAddress: ip,
+			Connection:      conn,
 			Reqlab:          Reqlab{RunID: run.ID, State: run.State, Events: events},
 		}},
 	}}

@@ -78,7 +78,7 @@ func (r *Recorder) Open(ctx context.Context, session string, req stage.Request) 
 	if err != nil {
 		return stage.Run{}, nil, fmt.Errorf("open run: %w", err)
 	}
-	r.keepOpen(run.ID, sqlite.OpenRun{Opened: run.CreatedAt, Network: req.Network, Session: session})
+	r.keepOpen(run.ID, sqlite.OpenRun{Opened: run.CreatedAt, Network: req.Network, Session: session, Fresh: req.FreshConnection})
 	return run, nil, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"strconv"
 	"sync/atomic"
 	"time"
 )
@@ -32,14 +33,16 @@ func (l timedListener) Accept() (net.Conn, error) {
 
 type timedConn struct {
 	net.Conn
-	waiting atomic.Bool  // a new request is due: the next bytes read begin it
-	first   atomic.Int64 // unix nanoseconds of the current request's first byte
+	waiting  atomic.Bool  // a new request is due: the next bytes read begin it
+	first    atomic.Int64 // unix nanoseconds of the current request's first byte
+	requests atomic.Int64 // the requests begun on this connection, the current one included
 }
 
 func (c *timedConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	if n > 0 && c.waiting.CompareAndSwap(true, false) {
 		c.first.Store(time.Now().UnixNano())
+		c.requests.Add(1)
 	}
 	return n, err
 }
@@ -78,6 +81,23 @@ func ConnState(c net.Conn, s http.ConnState) {
 			tc.waiting.Store(true)
 		}
 	}
+}
+
+// connection describes the connection a request came on, as the server sees
+// it: its own address and port (the one the browser reached), the browser's
+// port, and which request on the connection this is (1 for a new one; 0
+// where the server was not set up with these hooks).
+func connection(r *http.Request) (server string, clientPort, nth int) {
+	if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+		server = a.String()
+	}
+	if _, port, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		clientPort, _ = strconv.Atoi(port)
+	}
+	if tc, ok := r.Context().Value(connKey{}).(*timedConn); ok {
+		nth = int(tc.requests.Load())
+	}
+	return server, clientPort, nth
 }
 
 // arrival returns when the request's first byte arrived, and false where the

@@ -28,6 +28,9 @@ type measure struct {
 	headerBytes int64         // the request line and headers, on the wire
 	cookieBytes int64         // the share of them that is Cookie
 	bodyBytes   int64         // the request body read
+	serverAddr  string        // the address and port the browser reached
+	clientPort  int           // the browser's end of the connection
+	connRequest int           // which request on the connection (1: a new one)
 
 	// The numbers the events point to live here, with the measure, rather
 	// than in an allocation each: one duration per server stage.
@@ -140,6 +143,7 @@ func (m *measure) early(origin time.Time) []stage.Event {
 	events := make([]stage.Event, 0, 5) // room for respond's end
 	events = append(events, end(0, stage.Receive, m.arrived, m.received, stage.Done, stage.Detail{
 		Method: m.method, URL: m.uri, HeaderBytes: m.headerBytes, CookieBytes: m.cookieBytes, Bytes: &m.bodyBytes,
+		ServerAddr: m.serverAddr, ClientPort: m.clientPort, ConnRequest: m.connRequest,
 	}))
 	events = append(events, end(1, stage.Route, m.routeStart, m.routed, stage.Done, stage.Detail{Route: m.pattern, Reason: m.reason}))
 
@@ -182,6 +186,7 @@ func (m *measure) readRequest(r *http.Request) {
 		uri = r.URL.RequestURI()
 	}
 	m.method, m.uri = r.Method, r.URL.RequestURI()
+	m.serverAddr, m.clientPort, m.connRequest = connection(r)
 	n := len(r.Method) + 1 + len(uri) + 1 + len(r.Proto) + 2
 	n += len("Host") + 2 + len(r.Host) + 2
 	for name, values := range r.Header {

@@ -143,6 +143,11 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if traced {
 		r = r.WithContext(context.WithValue(r.Context(), sessionKey{}, run.Session))
+		if run.Fresh {
+			// The run asked for a connection of its own: once answered, it
+			// is closed, so that the next such request opens another.
+			rw.Header().Set("Connection", "close")
+		}
 	}
 	m.routeStart = time.Now()
 	switch {

@@ -27,8 +27,8 @@ type Enrollment struct {
 }
 
 // The sample site's queries, as the lab shows them to students. Each lab
-// session reads the seed courses (sesion '') and its own, never another's:
-// the ? after sesion is the session's id.
+// session reads the seed courses (whose sesion is empty) and its own, never
+// another's: the ? after sesion is the session's id.
 const (
 	CoursesSQL     = `SELECT id, titulo, nivel, horas, descripcion FROM cursos WHERE sesion IN ('', ?) ORDER BY id`
 	LevelSQL       = `SELECT id, titulo, nivel, horas, descripcion FROM cursos WHERE sesion IN ('', ?) AND nivel = ? ORDER BY id`

@@ -27,8 +27,8 @@ var ErrStageEnded = errors.New("stage already ended")
 
 // The writer's usual statements, prepared once (see DB.stmt).
 const (
-	insertRunSQL = `INSERT INTO runs (id, created_at, session, method, url, request_headers, request_cookies, request_body, network)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	insertRunSQL = `INSERT INTO runs (id, created_at, session, method, url, request_headers, request_cookies, request_body, network, fresh_connection)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	findRunSQL      = `SELECT state, (SELECT coalesce(max(seq), 0) FROM events WHERE run_id = runs.id) FROM runs WHERE id = ?`
 	endedSQL        = `SELECT stage FROM events WHERE run_id = ? AND phase = 'end'`
 	setRequestSQL   = `UPDATE runs SET method = ?, url = ?, request_headers = ?, request_body = ? WHERE id = ?`
@@ -72,7 +72,7 @@ func (db *DB) CreateRun(ctx context.Context, id, session string, req stage.Reque
 	}
 	err = db.do(ctx, func(tx *sql.Tx) error {
 		_, err := db.exec(tx, insertRunSQL,
-			id, run.CreatedAt.Format(time.RFC3339Nano), session, req.Method, req.URL, headers, cookies, req.Body, req.Network)
+			id, run.CreatedAt.Format(time.RFC3339Nano), session, req.Method, req.URL, headers, cookies, req.Body, req.Network, req.FreshConnection)
 		return err
 	})
 	if err != nil {
@@ -286,11 +286,11 @@ func (db *DB) Run(ctx context.Context, id string) (stage.Run, error) {
 	)
 	err := db.read.QueryRowContext(ctx,
 		`SELECT id, created_at, CASE WHEN state = 'open' AND interrupted_at IS NOT NULL THEN 'interrupted' ELSE state END,
-		        method, url, request_headers, request_cookies, request_body, network,
+		        method, url, request_headers, request_cookies, request_body, network, fresh_connection,
 		        status, response_headers, response_body, response_body_truncated
 		 FROM runs WHERE id = ?`, id).
 		Scan(&run.ID, &created, &state, &run.Request.Method, &run.Request.URL, &reqHeaders, &cookies, &run.Request.Body,
-			&run.Request.Network, &status, &respHeaders, &respBody, &truncated)
+			&run.Request.Network, &run.Request.FreshConnection, &status, &respHeaders, &respBody, &truncated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return stage.Run{}, ErrNotFound
 	}
@@ -395,6 +395,7 @@ type OpenRun struct {
 	Opened  time.Time // when the run began
 	Network string    // the simulated network to answer under
 	Session string    // the lab session that sent it: whose sample data it sees
+	Fresh   bool      // its request came on a connection of its own: close it after answering
 }
 
 // RunOpened returns an open run, and false where there is no such run or it
@@ -402,7 +403,7 @@ type OpenRun struct {
 func (db *DB) RunOpened(ctx context.Context, id string) (OpenRun, bool, error) {
 	var created string
 	var r OpenRun
-	err := db.read.QueryRowContext(ctx, `SELECT created_at, network, session FROM runs WHERE id = ? AND state = 'open'`, id).Scan(&created, &r.Network, &r.Session)
+	err := db.read.QueryRowContext(ctx, `SELECT created_at, network, session, fresh_connection FROM runs WHERE id = ? AND state = 'open'`, id).Scan(&created, &r.Network, &r.Session, &r.Fresh)
 	if errors.Is(err, sql.ErrNoRows) {
 		return OpenRun{}, false, nil
 	}
