@@ -138,9 +138,18 @@ func TestBrowserEditsReplaysAndCompares(t *testing.T) {
 		s.dispatchEvent(new Event("input", {bubbles: true})); return true })()`)
 	waitFor(t, ctx, "the start", `document.querySelector('[data-field="playback-pos"]').dataset.pos === "0"`)
 	choose(t, ctx, `[data-field="speed"]`, "0.1")
-	eval[bool](t, ctx, `(() => { window.seen = []; new MutationObserver(ms => { for (const m of ms)
-		window.seen.push(m.target.dataset.stage + ":" + m.target.dataset.state) })
-		.observe(document.querySelector('.lanes'), {subtree: true, attributes: true, attributeFilter: ["data-state"]}); return true })()`)
+	// Each change is recorded with the state it set: a card changed twice
+	// before the observer is called holds only the last, so the earlier
+	// one's is the next change's old value.
+	eval[bool](t, ctx, `(() => { window.seen = []; new MutationObserver(ms => {
+		const after = new Map(), batch = [];
+		for (let i = ms.length - 1; i >= 0; i--) {
+			const t = ms[i].target;
+			batch.push(t.dataset.stage + ":" + (after.has(t) ? after.get(t) : t.dataset.state));
+			after.set(t, ms[i].oldValue);
+		}
+		window.seen.push(...batch.reverse()) })
+		.observe(document.querySelector('.lanes'), {subtree: true, attributes: true, attributeOldValue: true, attributeFilter: ["data-state"]}); return true })()`)
 	click(t, ctx, `[data-action="play"]`)
 	// Playback goes through the run's moments on one clock: in the order
 	// things happened, not the order they were reported.

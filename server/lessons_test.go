@@ -105,7 +105,7 @@ func TestBrowserLessons(t *testing.T) {
 					if c := final[stage.Cache]; c.State != stage.Skipped || c.Detail.Reason != stage.ReasonCacheMiss {
 						t.Errorf("cache %s %q, want a miss", c.State, c.Detail.Reason)
 					}
-					if d := final[stage.DNS]; d.State == stage.Skipped && d.Detail.Reason != stage.ReasonReused {
+					if d := final[stage.DNS]; d.State == stage.Skipped && d.Detail.Reason != stage.ReasonReused && d.Detail.Reason != stage.ReasonIPAddress {
 						t.Errorf("dns skipped without saying why: %q", d.Detail.Reason)
 					}
 					if got := textOf(t, ctx, `[data-stage="dns"] [data-field="detail"]`); got == "" {
@@ -326,13 +326,14 @@ func TestBrowserSampleDataIsEachBrowsersOwn(t *testing.T) {
 func TestBrowserFreshConnectionAndItsAddress(t *testing.T) {
 	l := startLab(t, nil)
 	_, port, _ := strings.Cut(strings.TrimPrefix(l.url, "http://"), ":")
-	for _, tt := range []struct{ lang, browserLang, newConn, reached string }{
-		{"es", "es-ES", "conexión nueva", "Tu navegador llegó a 127.0.0.1:" + port},
-		{"en", "en-US", "a new connection", "Your browser reached 127.0.0.1:" + port},
+	// In Spanish the lab is reached by its address, in English by a name.
+	for _, tt := range []struct{ lang, browserLang, host, newConn, reached string }{
+		{"es", "es-ES", "127.0.0.1", "conexión nueva", "Tu navegador llegó a 127.0.0.1:" + port},
+		{"en", "en-US", "localhost", "a new connection", "Your browser reached 127.0.0.1:" + port},
 	} {
 		t.Run(tt.lang, func(t *testing.T) {
 			ctx := newBrowserLang(t, tt.browserLang)
-			openLab(t, ctx, l.url+"/lab/what-happens?lang="+tt.lang)
+			openLab(t, ctx, "http://"+tt.host+":"+port+"/lab/what-happens?lang="+tt.lang)
 			for try := 1; try <= 2; try++ { // the second fresh run opens another connection too
 				run := runStep(t, ctx, l, 1)
 				if !run.Request.FreshConnection {
@@ -342,8 +343,16 @@ func TestBrowserFreshConnectionAndItsAddress(t *testing.T) {
 				if c := final[stage.Connect]; c.State != stage.Done || c.DurMs == nil {
 					t.Errorf("try %d: connect %s %v, want measured", try, c.State, c.DurMs)
 				}
-				if d := final[stage.DNS]; d.State != stage.Done {
-					t.Errorf("try %d: dns %s (%s), want done", try, d.State, d.Detail.Reason)
+				d := final[stage.DNS]
+				switch tt.host {
+				case "127.0.0.1":
+					if d.State != stage.Skipped || d.Detail.Reason != stage.ReasonIPAddress {
+						t.Errorf("try %d: dns %s (%s) for an address, want skipped: no name to look up", try, d.State, d.Detail.Reason)
+					}
+				default:
+					if d.State != stage.Done || d.DurMs == nil || (d.Detail.Reason != stage.ReasonNameCached && d.Detail.Reason != stage.ReasonNameResolved) || d.Detail.URL != tt.host {
+						t.Errorf("try %d: dns %s (%s, %q) for a name, want done, looked up", try, d.State, d.Detail.Reason, d.Detail.URL)
+					}
 				}
 				r := final[stage.Receive].Detail
 				if r.ServerAddr != "127.0.0.1:"+port || r.ConnRequest != 1 || r.ClientPort == 0 {
@@ -376,4 +385,60 @@ func TestBrowserFreshConnectionAndItsAddress(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The sample site answers in the lab's language (the lab asks for it in
+// Accept-Language); an answer with no body says why in both boxes; an error
+// body is shown as a message, not counted as a record; one record is one.
+func TestBrowserWireTruthInBothLanguages(t *testing.T) {
+	l := startLab(t, nil)
+	for _, tt := range []struct {
+		lang, browserLang, missing, head, errorBody, one string
+	}{
+		{"es", "es-ES", "no existe un curso con ese id", "HEAD pide solo el código y las cabeceras", "mensaje de error", "1 registro convertido en HTML"},
+		{"en", "en-US", "there is no course with that id", "HEAD asks for the code and headers only", "error message", "1 record turned into HTML"},
+	} {
+		t.Run(tt.lang, func(t *testing.T) {
+			ctx := newBrowserLang(t, tt.browserLang)
+			openLab(t, ctx, l.url+"/?lang="+tt.lang)
+
+			id, stages := sendAndWait(t, ctx, "/site/api/cursos/999999")
+			if got := textOf(t, ctx, `[data-field="rendered"]`); !strings.Contains(got, tt.missing) {
+				t.Errorf("the 404's message: %q, want %q", got, tt.missing)
+			}
+			run := storedRun(t, l.url, id)
+			if lang := headerOf(run.Response.Headers, "Content-Language"); lang != tt.lang {
+				t.Errorf("Content-Language %q, want %q", lang, tt.lang)
+			}
+			if r := stages["render"]; !strings.Contains(r.Detail, tt.errorBody) || strings.Contains(r.Detail, "1 ") {
+				t.Errorf("render of an error body says %q", r.Detail)
+			}
+
+			_, stages = sendAndWait(t, ctx, "/site/api/cursos/2")
+			if r := stages["render"]; !strings.Contains(r.Detail, tt.one) {
+				t.Errorf("render of one course says %q, want %q", r.Detail, tt.one)
+			}
+
+			choose(t, ctx, `[data-field="method"]`, "HEAD")
+			_, stages = sendAndWait(t, ctx, "/site/api/cursos")
+			if got := textOf(t, ctx, `[data-field="response-body"]`); !strings.Contains(got, tt.head) {
+				t.Errorf("the JSON box after HEAD: %q, want %q", got, tt.head)
+			}
+			if got := textOf(t, ctx, `[data-field="rendered"]`); got == "" {
+				t.Error("the HTML box after HEAD is empty and says nothing")
+			}
+			if p := stages["parse"]; p.State != "skipped" {
+				t.Errorf("parse after HEAD: %s", p.State)
+			}
+		})
+	}
+}
+
+func headerOf(headers []stage.Header, name string) string {
+	for _, h := range headers {
+		if strings.EqualFold(h.Name, name) {
+			return h.Value
+		}
+	}
+	return ""
 }

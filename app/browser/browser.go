@@ -69,6 +69,12 @@ func Origin() string {
 	return app.Window().Get("location").Get("origin").String()
 }
 
+// Hostname is the name (or address) of the page's host, as the browser
+// connects to it: the lab's own requests go there.
+func Hostname() string {
+	return app.Window().Get("location").Get("hostname").String()
+}
+
 // AbsURL resolves a path against the page, as the browser names the resource
 // in its timing entries.
 func AbsURL(path string) string {

@@ -71,6 +71,11 @@ const (
 	ReasonNotJSON         Reason = "not-json"           // parse: the body is not JSON
 	ReasonNoBody          Reason = "no-body"            // parse, render: the response has no body
 	ReasonFetchFailed     Reason = "fetch-failed"       // the browser could not complete the request
+	ReasonIPAddress       Reason = "ip-address"         // dns: the host is an IP address: no name to look up
+	ReasonNameCached      Reason = "name-cached"        // dns: the name was in a cache of names: no time taken
+	ReasonNameResolved    Reason = "name-resolved"      // dns: the operating system found the name's address
+	ReasonErrorBody       Reason = "error-body"         // render: the answer is an error message, shown as one, no records
+	ReasonPainted         Reason = "painted"            // render: a page, drawn by the browser itself up to its first paint
 )
 
 // Limits on what a client may report, so one event stays small.

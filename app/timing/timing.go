@@ -4,6 +4,9 @@
 package timing
 
 import (
+	"net/netip"
+	"strings"
+
 	"reqlab/app/stage"
 )
 
@@ -49,6 +52,8 @@ type Span struct {
 // Measured is everything the client knows of one request once it is shown.
 type Measured struct {
 	Method, URL string
+	// Host is the name or address of the host the request went to.
+	Host string
 	// Origin is when the run began on the page's clock: t_ms counts from it.
 	Origin float64
 	// Entry is the browser's timing of the fetch; HasEntry is false where the
@@ -63,6 +68,9 @@ type Measured struct {
 	ParseErr      string
 	EmptyBody     bool
 	Rendered      int
+	// RenderReason says what rendering was where it was not records turned
+	// into HTML: no body, an error message, a page the browser drew.
+	RenderReason stage.Reason
 	// Assets spans the assets a page asked for after its HTML, from the
 	// first one's start to the last one's end; nil where there were none.
 	Assets     *Span
@@ -78,6 +86,22 @@ func (m Measured) Events() []stage.Event {
 	}
 	skip := func(id stage.ID, start float64, reason stage.Reason) stage.Event {
 		return ev(id, start, nil, stage.Skipped, stage.Detail{Reason: reason})
+	}
+	// The name lookup of a request on a new connection: none where the host
+	// is an IP address; where it took no time, the name was in a cache of
+	// names (the browser's or the operating system's); else the operating
+	// system found it, from its cache or from DNS.
+	dns := func(e Entry) stage.Event {
+		host := strings.Trim(m.Host, "[]")
+		if _, err := netip.ParseAddr(host); err == nil {
+			return ev(stage.DNS, e.DomainLookupStart, nil, stage.Skipped, stage.Detail{Reason: stage.ReasonIPAddress, URL: host})
+		}
+		d := dur(e.DomainLookupStart, e.DomainLookupEnd)
+		reason := stage.ReasonNameResolved
+		if *d == 0 {
+			reason = stage.ReasonNameCached
+		}
+		return ev(stage.DNS, e.DomainLookupStart, d, stage.Done, stage.Detail{Reason: reason, URL: host})
 	}
 
 	var out []stage.Event
@@ -120,7 +144,7 @@ func (m Measured) Events() []stage.Event {
 				skip(stage.Connect, e.FetchStart, stage.ReasonReused),
 				skip(stage.TLS, e.FetchStart, stage.ReasonReused))
 		} else {
-			out = append(out, ev(stage.DNS, e.DomainLookupStart, dur(e.DomainLookupStart, e.DomainLookupEnd), stage.Done, stage.Detail{}))
+			out = append(out, dns(e))
 			tcpEnd := e.ConnectEnd
 			if e.SecureConnectionStart > 0 {
 				tcpEnd = e.SecureConnectionStart
@@ -148,7 +172,7 @@ func (m Measured) Events() []stage.Event {
 	default:
 		out = append(out, ev(stage.Parse, m.Parse.Start, dur(m.Parse.Start, m.Parse.End), stage.Done, stage.Detail{}))
 	}
-	out = append(out, ev(stage.Render, m.Render.Start, dur(m.Render.Start, m.Render.End), stage.Done, stage.Detail{Items: m.Rendered}))
+	out = append(out, ev(stage.Render, m.Render.Start, dur(m.Render.Start, m.Render.End), stage.Done, stage.Detail{Items: m.Rendered, Reason: m.RenderReason}))
 	if a := m.Assets; a != nil && m.AssetCount > 0 {
 		out = append(out, ev(stage.Assets, a.Start, dur(a.Start, a.End), stage.Done, stage.Detail{Items: m.AssetCount}))
 	} else {

@@ -28,9 +28,14 @@ func TestEvents(t *testing.T) {
 	cached := fresh
 	cached.TransferSize = 0
 
-	shown := Measured{Method: "GET", URL: "/site/api/cursos", Origin: 99, HasEntry: true,
+	known := fresh // a name already in a cache of names: no time to look it up
+	known.DomainLookupEnd = known.DomainLookupStart
+
+	shown := Measured{Method: "GET", URL: "/site/api/cursos", Host: "lab.example", Origin: 99, HasEntry: true,
 		Parse: Span{106, 106.4}, Render: Span{106.5, 120}, Rendered: 6}
 	with := func(e Entry) Measured { m := shown; m.Entry = e; return m }
+	atIP := func(host string) Measured { m := with(fresh); m.Host = host; return m }
+	looked := want{stage.Done, stage.ReasonNameResolved, true}
 
 	done := want{stage.Done, "", true}
 	tail := map[stage.ID]want{
@@ -51,7 +56,22 @@ func TestEvents(t *testing.T) {
 		want map[stage.ID]want
 	}{
 		{"a new connection over http", with(fresh), merge(map[stage.ID]want{
-			stage.Cache: {stage.Skipped, stage.ReasonCacheMiss, true}, stage.DNS: done, stage.Connect: done,
+			stage.Cache: {stage.Skipped, stage.ReasonCacheMiss, true}, stage.DNS: looked, stage.Connect: done,
+			stage.TLS: {stage.Skipped, stage.ReasonPlainHTTP, false}, stage.Send: {stage.Done, stage.ReasonNotExposed, false},
+			stage.Wait: done, stage.Download: done,
+		})},
+		{"a new connection to a name in a cache of names", with(known), merge(map[stage.ID]want{
+			stage.Cache: {stage.Skipped, stage.ReasonCacheMiss, true}, stage.DNS: {stage.Done, stage.ReasonNameCached, true}, stage.Connect: done,
+			stage.TLS: {stage.Skipped, stage.ReasonPlainHTTP, false}, stage.Send: {stage.Done, stage.ReasonNotExposed, false},
+			stage.Wait: done, stage.Download: done,
+		})},
+		{"a new connection to an IPv4 address", atIP("127.0.0.1"), merge(map[stage.ID]want{
+			stage.Cache: {stage.Skipped, stage.ReasonCacheMiss, true}, stage.DNS: {stage.Skipped, stage.ReasonIPAddress, false}, stage.Connect: done,
+			stage.TLS: {stage.Skipped, stage.ReasonPlainHTTP, false}, stage.Send: {stage.Done, stage.ReasonNotExposed, false},
+			stage.Wait: done, stage.Download: done,
+		})},
+		{"a new connection to an IPv6 address", atIP("[::1]"), merge(map[stage.ID]want{
+			stage.Cache: {stage.Skipped, stage.ReasonCacheMiss, true}, stage.DNS: {stage.Skipped, stage.ReasonIPAddress, false}, stage.Connect: done,
 			stage.TLS: {stage.Skipped, stage.ReasonPlainHTTP, false}, stage.Send: {stage.Done, stage.ReasonNotExposed, false},
 			stage.Wait: done, stage.Download: done,
 		})},
@@ -61,7 +81,7 @@ func TestEvents(t *testing.T) {
 			stage.Send: {stage.Done, stage.ReasonNotExposed, false}, stage.Wait: done, stage.Download: done,
 		})},
 		{"https", with(secure), merge(map[stage.ID]want{
-			stage.Cache: {stage.Skipped, stage.ReasonCacheMiss, true}, stage.DNS: done, stage.Connect: done, stage.TLS: done,
+			stage.Cache: {stage.Skipped, stage.ReasonCacheMiss, true}, stage.DNS: looked, stage.Connect: done, stage.TLS: done,
 			stage.Send: {stage.Done, stage.ReasonNotExposed, false}, stage.Wait: done, stage.Download: done,
 		})},
 		{"the cache answered", with(cached), merge(map[stage.ID]want{
@@ -77,7 +97,7 @@ func TestEvents(t *testing.T) {
 			stage.Download: {stage.Done, stage.ReasonNoTiming, false},
 		})},
 		{"a body that is not JSON", func() Measured { m := with(fresh); m.ParseErr = "invalid character"; return m }(), merge(map[stage.ID]want{
-			stage.Cache: {stage.Skipped, stage.ReasonCacheMiss, true}, stage.DNS: done, stage.Connect: done,
+			stage.Cache: {stage.Skipped, stage.ReasonCacheMiss, true}, stage.DNS: looked, stage.Connect: done,
 			stage.TLS: {stage.Skipped, stage.ReasonPlainHTTP, false}, stage.Send: {stage.Done, stage.ReasonNotExposed, false},
 			stage.Wait: done, stage.Download: done, stage.Parse: {stage.Error, stage.ReasonNotJSON, true},
 		})},

@@ -63,7 +63,7 @@ func (c *Lab) runStored(ctx app.Context) {
 // server refused or did not answer. It blocks.
 func (c *Lab) open(ctx app.Context, req stage.Request) (*runView, timing.Measured) {
 	origin := browser.Now()
-	m := timing.Measured{Method: req.Method, URL: req.URL, Origin: origin}
+	m := timing.Measured{Method: req.Method, URL: req.URL, Host: browser.Hostname(), Origin: origin}
 	r := c.call(wire.Message{Type: wire.Start, Request: &req})
 	switch {
 	case r.timeout:
@@ -137,7 +137,14 @@ func (c *Lab) transmit(ctx app.Context, req stage.Request) string {
 	if run == nil {
 		return ""
 	}
-	headers := append([]stage.Header{{Name: "traceparent", Value: stage.Traceparent(run.id)}}, req.Headers...)
+	// The lab adds two headers of its own, both shown in the request as the
+	// server received it: the run's traceparent, and the lab's language,
+	// which the sample site answers in (unless the student named one).
+	headers := []stage.Header{{Name: "traceparent", Value: stage.Traceparent(run.id)}}
+	if req.Header("Accept-Language") == "" {
+		headers = append(headers, stage.Header{Name: "Accept-Language", Value: string(c.lang)})
+	}
+	headers = append(headers, req.Headers...)
 	// The page says at once that the request is sent and waiting, and when
 	// the first byte comes; the browser's own timing of it all follows in
 	// the last report (and says so, where the cache answered instead).
@@ -151,7 +158,7 @@ func (c *Lab) transmit(ctx app.Context, req stage.Request) string {
 		return c.finish(ctx, run, m, nil)
 	}
 	m.Parse.Start = browser.Now()
-	view, parseErr := parseResponse(resp)
+	view, parseErr := parseResponse(req.Method, resp)
 	m.Parse.End = browser.Now()
 	m.ParseErr, m.EmptyBody = parseErr, resp.Body == ""
 
@@ -166,6 +173,12 @@ func (c *Lab) transmit(ctx app.Context, req stage.Request) string {
 	browser.NextFrame()
 	m.Render.End = browser.Now()
 	m.Rendered = view.items()
+	switch {
+	case resp.Body == "":
+		m.RenderReason = stage.ReasonNoBody
+	case view.message != "":
+		m.RenderReason = stage.ReasonErrorBody
+	}
 	// The browser's timing entry is read once the answer is shown: looking
 	// for it is the lab's work, not the request's.
 	m.Entry, m.HasEntry = browser.ResourceTiming(browser.AbsURL(req.URL), m.Origin)
@@ -194,6 +207,7 @@ func (c *Lab) transmitPage(ctx app.Context, req stage.Request) string {
 		painted = load.DOMInteractive
 	}
 	m.Render = timing.Span{Start: doc.ResponseEnd, End: max(doc.ResponseEnd, painted)}
+	m.RenderReason = stage.ReasonPainted
 	if len(load.Assets) > 0 {
 		span := timing.Span{Start: load.Assets[0].Timing.StartTime}
 		for _, a := range load.Assets {

@@ -85,7 +85,7 @@ func (c *Lab) openRun(ctx app.Context, id string, speed float64) {
 		c.stored = &run
 		c.resp = nil
 		if r := run.Response; r != nil {
-			view, _ := parseResponse(browser.Response{Status: r.Status, Headers: r.Headers, Body: r.Body})
+			view, _ := parseResponse(run.Request.Method, browser.Response{Status: r.Status, Headers: r.Headers, Body: r.Body})
 			c.resp = &view
 		}
 		c.load(run.Request)

@@ -27,6 +27,7 @@ type course struct {
 // responseView is an answer as the client understood it: the raw body and,
 // when the JSON is one the page knows, the data to build HTML from.
 type responseView struct {
+	method  string // the request's: HEAD asks for no body
 	status  int
 	headers []stage.Header
 	pretty  string // the body, indented when it is JSON
@@ -42,10 +43,11 @@ type responseView struct {
 // field is one member of a JSON object the page shows as it is.
 type field struct{ name, value string }
 
-// parseResponse reads the body as JSON and picks out what the page can show.
-// It returns the JSON parser's complaint, if any.
-func parseResponse(r browser.Response) (responseView, string) {
-	v := responseView{status: r.Status, headers: r.Headers, pretty: r.Body}
+// parseResponse reads the body of an answer to a request of method as JSON
+// and picks out what the page can show. It returns the JSON parser's
+// complaint, if any.
+func parseResponse(method string, r browser.Response) (responseView, string) {
+	v := responseView{method: method, status: r.Status, headers: r.Headers, pretty: r.Body}
 	if r.Body == "" {
 		return v, ""
 	}
@@ -105,8 +107,10 @@ func (v responseView) items() int {
 	switch {
 	case v.list:
 		return len(v.courses)
-	case v.course != nil, v.message != "":
+	case v.course != nil:
 		return 1
+	case v.message != "":
+		return 0 // an error message is shown, but it is no record
 	}
 	return len(v.fields)
 }
@@ -144,7 +148,11 @@ func (c *Response) Render() app.UI {
 		el.Div().Class("response-views").Body(
 			el.Figure().Class("response-json").Body(
 				el.FigCaption().Text(l.T("response.json")),
-				el.Pre().Attr("data-field", "response-body").Attr("tabindex", 0).Body(el.Code().Text(v.pretty)),
+				app.If(v.pretty == "", func() app.UI {
+					return el.P().Class("no-body").Attr("data-field", "response-body").Attr("data-empty", "true").Text(l.T(noBodyKey(v)))
+				}).Else(func() app.UI {
+					return el.Pre().Attr("data-field", "response-body").Attr("tabindex", 0).Body(el.Code().Text(v.pretty))
+				}),
 				app.If(!v.isJSON && v.pretty != "", func() app.UI {
 					return el.P().Class("hint").Text(l.T("response.raw"))
 				}),
@@ -174,12 +182,26 @@ func (c *Response) renderData(v *responseView) app.UI {
 		return el.Ul().Class("courses").Body(renderCourse(l, *v.course))
 	case v.message != "":
 		return el.P().Class("site-error").Text(v.message)
+	case v.pretty == "":
+		return el.P().Class("no-body").Text(l.T("response.nothing-built"))
 	case len(v.fields) > 0:
 		return el.Dl().Class("members").Body(app.Range(v.fields).Slice(func(i int) app.UI {
 			return el.Div().Body(el.Dt().Text(v.fields[i].name), el.Dd().Body(el.Code().Text(v.fields[i].value)))
 		}))
 	}
 	return nil
+}
+
+// noBodyKey names why an answer has no body: HEAD asks for none, 204 and
+// 304 never carry one, and others simply came without.
+func noBodyKey(v *responseView) string {
+	switch {
+	case v.method == "HEAD":
+		return "response.no-body-head"
+	case v.status == 204 || v.status == 304:
+		return "response.no-body-status"
+	}
+	return "response.no-body"
 }
 
 func renderCourse(l Lang, co course) app.UI {

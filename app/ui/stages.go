@@ -155,12 +155,22 @@ func describe(l Lang, e stage.Event) string {
 		if d.Bytes != nil {
 			parts = append(parts, l.Tf("detail.download-bytes", *d.Bytes))
 		}
+	case stage.DNS:
+		if d.URL != "" {
+			parts = append(parts, d.URL)
+		}
 	case stage.Connect:
 		if d.Protocol != "" {
 			parts = append(parts, d.Protocol)
 		}
 	case stage.Render:
-		parts = append(parts, l.Tf("detail.items", d.Items))
+		switch {
+		case d.Reason != "":
+		case d.Items == 1:
+			parts = append(parts, l.T("detail.items-one"))
+		default:
+			parts = append(parts, l.Tf("detail.items", d.Items))
+		}
 	}
 	if d.Error != "" {
 		parts = append(parts, l.Tf("detail.error", d.Error))

@@ -46,7 +46,7 @@ func (s *Site) course(w http.ResponseWriter, r *http.Request) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id < 1 {
 		// The backend decides without its database: no such id can exist.
-		s.json(w, r, http.StatusBadRequest, errorBody{Error: "el id de un curso es un número entero positivo"})
+		s.json(w, r, http.StatusBadRequest, errorBody{Error: say(r, "el id de un curso es un número entero positivo", "a course id is a positive whole number")})
 		return
 	}
 	course, q, err := s.db.Course(r.Context(), sessionOf(r), id)
@@ -55,7 +55,7 @@ func (s *Site) course(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		s.fail(w, r, err)
 	case course == nil:
-		s.json(w, r, http.StatusNotFound, errorBody{Error: "no existe un curso con ese id"})
+		s.json(w, r, http.StatusNotFound, errorBody{Error: say(r, "no existe un curso con ese id", "there is no course with that id")})
 	default:
 		s.json(w, r, http.StatusOK, course)
 	}
@@ -81,7 +81,7 @@ func (s *Site) notFound(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case allow == "":
 		m.noRoute(stage.ReasonNoRoute)
-		s.json(w, r, http.StatusNotFound, errorBody{Error: "ninguna ruta del sitio responde a " + r.URL.Path})
+		s.json(w, r, http.StatusNotFound, errorBody{Error: say(r, "ninguna ruta del sitio responde a ", "no route of the site answers ") + r.URL.Path})
 	case r.Method == http.MethodOptions:
 		m.noRoute(stage.ReasonOptions)
 		w.Header().Set("Allow", allow)
@@ -90,7 +90,7 @@ func (s *Site) notFound(w http.ResponseWriter, r *http.Request) {
 	default:
 		m.noRoute(stage.ReasonMethod)
 		w.Header().Set("Allow", allow)
-		s.json(w, r, http.StatusMethodNotAllowed, errorBody{Error: "esta ruta no acepta " + r.Method + "; acepta " + allow})
+		s.json(w, r, http.StatusMethodNotAllowed, errorBody{Error: say(r, "esta ruta no acepta "+r.Method+"; acepta "+allow, "this route does not take "+r.Method+"; it takes "+allow)})
 	}
 }
 
@@ -133,7 +133,7 @@ type errorBody struct {
 // the client gets a short message.
 func (s *Site) fail(w http.ResponseWriter, r *http.Request, err error) {
 	s.log.Warn("sample site query failed", "path", r.URL.Path, "err", err)
-	s.json(w, r, http.StatusInternalServerError, errorBody{Error: "error interno del servidor"})
+	s.json(w, r, http.StatusInternalServerError, errorBody{Error: say(r, "error interno del servidor", "internal server error")})
 }
 
 // json answers with v as JSON.
@@ -162,6 +162,7 @@ func (s *Site) write(w http.ResponseWriter, r *http.Request, status int, body []
 
 // send answers with a body of a content type (none for HEAD).
 func send(w http.ResponseWriter, r *http.Request, status int, contentType string, body []byte) {
+	language(w, r)
 	h := w.Header()
 	h.Set("Content-Type", contentType)
 	h.Set("Content-Length", strconv.Itoa(len(body)))
@@ -177,7 +178,7 @@ func send(w http.ResponseWriter, r *http.Request, status int, contentType string
 func (s *Site) createCourse(w http.ResponseWriter, r *http.Request) {
 	m := measureOf(w)
 	if mt, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";"); strings.TrimSpace(strings.ToLower(mt)) != "application/json" {
-		s.json(w, r, http.StatusUnsupportedMediaType, errorBody{Error: "envía el curso en JSON, con Content-Type: application/json"})
+		s.json(w, r, http.StatusUnsupportedMediaType, errorBody{Error: say(r, "envía el curso en JSON, con Content-Type: application/json", "send the course as JSON, with Content-Type: application/json")})
 		return
 	}
 	var in struct {
@@ -189,39 +190,39 @@ func (s *Site) createCourse(w http.ResponseWriter, r *http.Request) {
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
-		s.json(w, r, http.StatusBadRequest, errorBody{Error: "el cuerpo no es un curso en JSON: " + err.Error()})
+		s.json(w, r, http.StatusBadRequest, errorBody{Error: say(r, "el cuerpo no es un curso en JSON: ", "the body is not a course in JSON: ") + err.Error()})
 		return
 	}
 	in.Titulo = strings.TrimSpace(in.Titulo)
 	switch {
 	case in.Titulo == "" || utf8.RuneCountInString(in.Titulo) > 200:
-		s.json(w, r, http.StatusBadRequest, errorBody{Error: "el titulo es obligatorio y tiene como mucho 200 caracteres"})
+		s.json(w, r, http.StatusBadRequest, errorBody{Error: say(r, "el titulo es obligatorio y tiene como mucho 200 caracteres", "titulo (the title) is required and has at most 200 characters")})
 		return
 	case utf8.RuneCountInString(in.Descripcion) > 2000:
-		s.json(w, r, http.StatusBadRequest, errorBody{Error: "la descripcion tiene como mucho 2000 caracteres"})
+		s.json(w, r, http.StatusBadRequest, errorBody{Error: say(r, "la descripcion tiene como mucho 2000 caracteres", "descripcion (the description) has at most 2000 characters")})
 		return
 	case !printable(in.Titulo) || !printable(in.Descripcion):
-		s.json(w, r, http.StatusBadRequest, errorBody{Error: "el titulo y la descripcion son texto: sin caracteres de control"})
+		s.json(w, r, http.StatusBadRequest, errorBody{Error: say(r, "el titulo y la descripcion son texto: sin caracteres de control", "titulo and descripcion are text: no control characters")})
 		return
 	case in.Nivel != "básico" && in.Nivel != "intermedio" && in.Nivel != "avanzado":
-		s.json(w, r, http.StatusBadRequest, errorBody{Error: "el nivel es básico, intermedio o avanzado"})
+		s.json(w, r, http.StatusBadRequest, errorBody{Error: say(r, "el nivel es básico, intermedio o avanzado", "nivel (the level) is básico, intermedio or avanzado")})
 		return
 	case in.Horas < 1 || in.Horas > 1000:
-		s.json(w, r, http.StatusBadRequest, errorBody{Error: "las horas son un número entero de 1 a 1000"})
+		s.json(w, r, http.StatusBadRequest, errorBody{Error: say(r, "las horas son un número entero de 1 a 1000", "horas (the hours) is a whole number from 1 to 1000")})
 		return
 	}
 	session := sessionOf(r)
 	if session == "" {
 		// Each lab session has a catalogue of its own; a request from
 		// outside the lab has none to add to.
-		s.json(w, r, http.StatusForbidden, errorBody{Error: "este sitio guarda cada curso en la sesión del laboratorio que lo envía: envíalo desde el laboratorio"})
+		s.json(w, r, http.StatusForbidden, errorBody{Error: say(r, "este sitio guarda cada curso en la sesión del laboratorio que lo envía: envíalo desde el laboratorio", "this site keeps each course in the lab session that sends it: send it from the lab")})
 		return
 	}
 	c, q, err := s.db.InsertCourse(r.Context(), session, sqlite.Course{Titulo: in.Titulo, Nivel: in.Nivel, Horas: in.Horas, Descripcion: in.Descripcion})
 	m.queried(q, err)
 	switch {
 	case errors.Is(err, sqlite.ErrFull):
-		s.json(w, r, http.StatusConflict, errorBody{Error: fmt.Sprintf("tu catálogo de ejemplo ya tiene los %d cursos que puedes añadir: restablece los datos de ejemplo para empezar de nuevo", sqlite.MaxCoursesPerSession)})
+		s.json(w, r, http.StatusConflict, errorBody{Error: fmt.Sprintf(say(r, "tu catálogo de ejemplo ya tiene los %d cursos que puedes añadir: restablece los datos de ejemplo para empezar de nuevo", "your sample catalogue already has the %d courses you may add: reset the sample data to start again"), sqlite.MaxCoursesPerSession)})
 	case err != nil:
 		s.fail(w, r, err)
 	default:
@@ -245,7 +246,7 @@ func (s *Site) frontPage(w http.ResponseWriter, r *http.Request) {
 		Sitio  string         `json:"sitio"`
 		Cursos int            `json:"cursos"`
 		Ultimo *sqlite.Course `json:"ultimo,omitempty"`
-	}{Sitio: "Cursos de ejemplo", Cursos: len(courses)}
+	}{Sitio: say(r, "Cursos de ejemplo", "Sample courses"), Cursos: len(courses)}
 	if len(courses) > 0 {
 		page.Ultimo = &courses[len(courses)-1]
 	}

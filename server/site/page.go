@@ -8,6 +8,8 @@ import (
 	"mime"
 	"net/http"
 	"path"
+
+	"reqlab/server/sqlite"
 )
 
 // static holds the sample site's assets: its stylesheet, script, images and
@@ -19,28 +21,34 @@ var static embed.FS
 // pageTemplate is the sample site's front page. The text comes first in the
 // document; the stylesheet, images, video and script are its assets.
 var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{"imagen": levelImage}).Parse(`<!doctype html>
-<html lang="es">
+<html lang="{{.Lang}}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Cursos de ejemplo</title>
+<title>{{.Title}}</title>
 <link rel="stylesheet" href="/site/static/estilo.css">
 </head>
 <body>
-<header><h1>Cursos de ejemplo</h1><p>El sitio al que viajan las peticiones del laboratorio.</p></header>
+<header><h1>{{.Title}}</h1><p>{{.Tagline}}</p></header>
 <main>
-<img class="portada" src="/site/static/img/portada.png" alt="Portada: franjas de colores" width="640" height="200">
-<h2>Nuestros cursos</h2>
+<img class="portada" src="/site/static/img/portada.png" alt="{{.CoverAlt}}" width="640" height="200">
+<h2>{{.Courses}}</h2>
 <ul class="cursos">
-{{range .}}<li><img src="/site/static/img/{{imagen .Nivel}}" alt="" width="240" height="120"><h3>{{.Titulo}}</h3><p>{{.Nivel}} · {{.Horas}} h</p><p>{{.Descripcion}}</p></li>
+{{range .List}}<li><img src="/site/static/img/{{imagen .Nivel}}" alt="" width="240" height="120"><h3>{{.Titulo}}</h3><p>{{.Nivel}} · {{.Horas}} h</p><p>{{.Descripcion}}</p></li>
 {{end}}</ul>
-<h2>Un vídeo</h2>
-<video src="/site/static/intro.webm" controls preload="auto" muted width="320" height="180">Tu navegador no reproduce vídeo.</video>
+<h2>{{.Video}}</h2>
+<video src="/site/static/intro.webm" controls preload="auto" muted width="320" height="180">{{.NoVideo}}</video>
 </main>
 <script src="/site/static/sitio.js" defer></script>
 </body>
 </html>
 `))
+
+// pageText is the front page's words in one language, and its courses.
+type pageText struct {
+	Lang, Title, Tagline, CoverAlt, Courses, Video, NoVideo string
+	List                                                    []sqlite.Course
+}
 
 // levelImage picks a course's picture by its level.
 func levelImage(nivel string) string {
@@ -66,7 +74,14 @@ func (s *Site) page(w http.ResponseWriter, r *http.Request) {
 	}
 	m.responding()
 	var b bytes.Buffer
-	if err := pageTemplate.Execute(&b, courses); err != nil {
+	data := pageText{Lang: "es", Title: "Cursos de ejemplo", Tagline: "El sitio al que viajan las peticiones del laboratorio.",
+		CoverAlt: "Portada: franjas de colores", Courses: "Nuestros cursos", Video: "Un vídeo", NoVideo: "Tu navegador no reproduce vídeo."}
+	if english(r) {
+		data = pageText{Lang: "en", Title: "Sample courses", Tagline: "The site the lab's requests travel to.",
+			CoverAlt: "Cover: coloured stripes", Courses: "Our courses", Video: "A video", NoVideo: "Your browser does not play video."}
+	}
+	data.List = courses
+	if err := pageTemplate.Execute(&b, data); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -82,7 +97,7 @@ func (s *Site) asset(w http.ResponseWriter, r *http.Request) {
 	body, err := fs.ReadFile(static, name)
 	m.responding()
 	if err != nil {
-		s.json(w, r, http.StatusNotFound, errorBody{Error: "no existe ese recurso"})
+		s.json(w, r, http.StatusNotFound, errorBody{Error: say(r, "no existe ese recurso", "there is no such file")})
 		return
 	}
 	ct := mime.TypeByExtension(path.Ext(name))

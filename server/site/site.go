@@ -155,11 +155,12 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// Refused before any route, as nginx refuses a request whose
 		// headers (cookies, mostly) pass its buffer.
 		m.noRoute(stage.ReasonHeadersTooLarge)
-		s.json(rw, r, http.StatusRequestHeaderFieldsTooLarge, errorBody{Error: fmt.Sprintf(
-			"las cabeceras de la petición ocupan %d bytes y este servidor acepta %d como mucho: sobran cookies", m.headerBytes, MaxHeaderBytes)})
+		s.json(rw, r, http.StatusRequestHeaderFieldsTooLarge, errorBody{Error: fmt.Sprintf(say(r,
+			"las cabeceras de la petición ocupan %d bytes y este servidor acepta %d como mucho: sobran cookies",
+			"the request's headers take %d bytes and this server takes %d at most: too many cookies"), m.headerBytes, MaxHeaderBytes)})
 	case tooLarge:
 		m.noRoute(stage.ReasonTooLarge)
-		s.json(rw, r, http.StatusRequestEntityTooLarge, errorBody{Error: "el cuerpo de la petición pasa de 64 KB"})
+		s.json(rw, r, http.StatusRequestEntityTooLarge, errorBody{Error: say(r, "el cuerpo de la petición pasa de 64 KB", "the request body is over 64 KB")})
 	default:
 		s.mux.ServeHTTP(rw, r)
 	}
