@@ -21,6 +21,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/net/netutil"
+
 	"reqlab/app/wire"
 	"reqlab/server/hub"
 	"reqlab/server/limit"
@@ -45,10 +47,12 @@ type config struct {
 	addr           string
 	dbPath         string
 	webDir         string
-	frameAncestors []string // origins that may frame /embed/; none: any
-	keepDays       int      // runs older are deleted; 0: kept for ever
-	keepRuns       int      // at most this many runs are kept; 0: no limit
-	keepPerSession int      // at most this many runs of one session are kept; 0: no limit
+	frameAncestors []string      // origins that may frame /embed/; none: any
+	keepDays       int           // runs older are deleted; 0: kept for ever
+	keepRuns       int           // at most this many runs are kept; 0: no limit
+	keepPerSession int           // at most this many runs of one session are kept; 0: no limit
+	maxConns       int           // connections served at once; more wait to be accepted
+	readTimeout    time.Duration // to read a request, its headers and its body
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -70,8 +74,22 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	keepRuns := flags.String("keep-runs", env("REQLAB_KEEP_RUNS", "100000"), "keep at most this many runs, the newest, 0 for no limit (REQLAB_KEEP_RUNS)")
 	keepPerSession := flags.String("keep-session-runs", env("REQLAB_KEEP_SESSION_RUNS", "1000"),
 		"keep at most this many runs of one browser, the newest, 0 for no limit (REQLAB_KEEP_SESSION_RUNS)")
+	maxConns := flags.String("max-conns", env("REQLAB_MAX_CONNS", "10000"),
+		"connections served at once, websockets included; more wait to be accepted (REQLAB_MAX_CONNS)")
+	readTimeout := flags.String("read-timeout", env("REQLAB_READ_TIMEOUT", "30s"),
+		"time a client has to send a request, its headers and its body (REQLAB_READ_TIMEOUT)")
 	if err := flags.Parse(args); err != nil {
 		return config{}, err
+	}
+	if n, err := strconv.Atoi(*maxConns); err != nil || n < 16 {
+		return config{}, fmt.Errorf("-max-conns: %q is not a number of connections (16 at least)", *maxConns)
+	} else {
+		c.maxConns = n
+	}
+	if d, err := time.ParseDuration(*readTimeout); err != nil || d < 100*time.Millisecond {
+		return config{}, fmt.Errorf("-read-timeout: %q is not a duration such as 30s (100ms at least)", *readTimeout)
+	} else {
+		c.readTimeout = d
 	}
 	var err error
 	if c.keepDays, err = strconv.Atoi(*keepDays); err != nil || c.keepDays < 0 {
@@ -128,9 +146,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	recorder := runs.NewRecorder(db, log)
 	socket := &runs.Socket{Recorder: recorder, Log: log,
-		// A student may open 30 runs at once, then 2 a second; the whole
-		// lab, 1,000 at once, then 200 a second.
-		Runs: limit.New(limit.Rate{PerSecond: 2, Burst: 30}, limit.Rate{PerSecond: 200, Burst: 1000})}
+		// A student may open 30 runs at once, then 2 a second; one address
+		// (a class behind its school's), 600 at once, then 60 a second; the
+		// whole lab, 1,000 at once, then 200 a second.
+		Runs: limit.New(limit.Rate{PerSecond: 2, Burst: 30}, limit.Rate{PerSecond: 60, Burst: 600}, limit.Rate{PerSecond: 200, Burst: 1000})}
 	h := hub.New(log, socket, wire.MaxMessageBytes)
 	socket.Hub = h
 	recorder.SetPublisher(h)
@@ -139,13 +158,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	maxConns := connectionCap(cfg.maxConns, log)
+	// Past the cap, a new connection waits to be accepted rather than take a
+	// file descriptor the lab's own database and websockets need.
+	ln = netutil.LimitListener(ln, maxConns)
 	srv := &http.Server{
 		Handler:           NewServer(log, db, h, site.New(db, recorder, log), pages, cfg.frameAncestors),
 		ConnState:         site.ConnState,
 		ConnContext:       site.ConnContext,
 		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		// A request's body, too, must arrive in time: a client trickling
+		// it a byte at a time holds a connection for this long at most.
+		// (A websocket's own reading has no deadline: gorilla clears it
+		// once upgraded.)
+		ReadTimeout:    cfg.readTimeout,
+		IdleTimeout:    2 * time.Minute,
+		MaxHeaderBytes: maxHeaderBytes,
+		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(site.Listen(ln)) }()
@@ -166,6 +195,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// maxHeaderBytes bounds a request's line and headers as the server reads
+// them: the sample site refuses past 8 KB itself (431), with its own page;
+// past this the server does, before anything is kept.
+const maxHeaderBytes = 64 << 10
+
+// connectionCap is the number of connections served at once: want, or fewer
+// where the process may not open that many files (leaving room for the
+// database and the logs).
+func connectionCap(want int, log *slog.Logger) int {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err == nil && lim.Cur < uint64(want)+128 && lim.Cur > 256 {
+		capped := int(lim.Cur) - 128
+		log.Warn("fewer connections than asked: the process may open only so many files", "max_conns", capped, "asked", want, "nofile", lim.Cur)
+		return capped
+	}
+	return want
 }
 
 // prune keeps the database bounded: at start and then every hour it deletes

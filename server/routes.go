@@ -21,7 +21,7 @@ func NewServer(log *slog.Logger, db *sqlite.DB, h *hub.Hub, sampleSite http.Hand
 	mux.Handle("GET /ws", h)
 	// The API and the sample site are metered per lab session where the
 	// request names one, and altogether.
-	limited := rateLimit(limit.New(limit.Rate{PerSecond: 50, Burst: 200}, limit.Rate{PerSecond: 5000, Burst: 10000}))
+	limited := rateLimit(limit.New(limit.Rate{PerSecond: 50, Burst: 200}, limit.Rate{PerSecond: 1000, Burst: 2000}, limit.Rate{PerSecond: 5000, Burst: 10000}))
 	mux.Handle("GET /api/runs", limited(handleRuns(log, db)))
 	mux.Handle("GET /api/runs/{id}", limited(handleRun(log, db)))
 	mux.Handle("GET /api/runs/{id}/har", limited(handleHAR(log, db)))
@@ -34,17 +34,20 @@ func NewServer(log *slog.Logger, db *sqlite.DB, h *hub.Hub, sampleSite http.Hand
 }
 
 // rateLimit answers 429 with Retry-After to a request past its limit. The
-// key is the lab session the request names (?session=), else the run it
-// belongs to (its traceparent), else none: a whole class shares one school
-// address, so the address is never the key.
+// key is the lab session the request names (?session=, if well formed), else
+// the run it belongs to (its traceparent), else none; under it, the client's
+// address, whose bucket is wide enough for a class behind one school
+// address; then everyone's.
 func rateLimit(l *limit.Limiter) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			key := r.URL.Query().Get("session")
-			if id, ok := stage.RunIDFromTraceparent(r.Header.Get("Traceparent")); ok && key == "" {
+			key := ""
+			if s := r.URL.Query().Get("session"); stage.ValidRunID(s) {
+				key = s
+			} else if id, ok := stage.RunIDFromTraceparent(r.Header.Get("Traceparent")); ok {
 				key = "run:" + id
 			}
-			if ok, wait := l.Allow(key); !ok {
+			if ok, wait := l.Allow(key, hub.ClientAddr(r)); !ok {
 				w.Header().Set("Retry-After", strconv.Itoa(limit.Seconds(wait)))
 				writeError(w, nil, http.StatusTooManyRequests, "too many requests: try again in a moment", nil)
 				return

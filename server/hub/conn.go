@@ -26,10 +26,14 @@ type Conn struct {
 
 	runs    map[string]struct{} // guarded by hub.mu
 	session string
+	addr    string // the client's address, without its port
 }
 
 // Session returns the lab session the connection belongs to.
 func (c *Conn) Session() string { return c.session }
+
+// Addr returns the client's address (without its port).
+func (c *Conn) Addr() string { return c.addr }
 
 // Send queues msg for the client. A client that lets sendBuffer messages
 // pile up is too slow: it is cut off, and Send reports false.

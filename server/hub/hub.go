@@ -10,6 +10,7 @@ package hub
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -130,6 +131,16 @@ func sessionOf(r *http.Request) string {
 	return stage.NewRunID()
 }
 
+// ClientAddr is the address a request came from, without its port: the key
+// of the per-address limits.
+func ClientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
 // ServeHTTP upgrades a request to a websocket and serves it until it closes.
 func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hj := &hijacker{ResponseWriter: w}
@@ -137,7 +148,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return // the upgrader has answered the client already
 	}
-	c := &Conn{hub: h, ws: ws, out: hj.conn, session: sessionOf(r)}
+	c := &Conn{hub: h, ws: ws, out: hj.conn, session: sessionOf(r), addr: ClientAddr(r)}
 	if !h.add(c) {
 		ws.WriteControl(websocket.CloseMessage,
 			websocket.FormatCloseMessage(websocket.CloseGoingAway, "server stopping"), time.Now().Add(time.Second))

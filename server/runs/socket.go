@@ -48,7 +48,7 @@ func (s *Socket) HandleMessage(ctx context.Context, c *hub.Conn, raw []byte) {
 
 func (s *Socket) start(ctx context.Context, c *hub.Conn, m wire.Message) {
 	if s.Runs != nil {
-		if ok, wait := s.Runs.Allow(c.Session()); !ok {
+		if ok, wait := s.Runs.Allow(c.Session(), c.Addr()); !ok {
 			c.Send(encode(wire.Message{Type: wire.Error, Ref: m.Ref, Code: wire.CodeRateLimited,
 				Message: "too many runs too fast", RetryAfter: limit.Seconds(wait)}))
 			return

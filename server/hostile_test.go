@@ -1,0 +1,148 @@
+package main
+
+// The attacks of issue 13, as tests: bounded in count and time, against a
+// lab on loopback only.
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"reqlab/app/stage"
+	"reqlab/app/wire"
+)
+
+// heapInUse is the heap in use after a full collection.
+func heapInUse() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapInuse
+}
+
+// 10,000 requests, each naming a new junk session of 16 KB, leave the
+// server's heap where it was: a junk id is no key, and a refused request
+// keeps nothing. (The lab runs in this test's process, so its heap is ours.)
+func TestJunkKeysKeepMemoryBounded(t *testing.T) {
+	const requests, bound = 10_000, 32 << 20
+	l := startLab(t, nil)
+	before := heapInUse()
+	tr := &http.Transport{MaxIdleConnsPerHost: 64}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr}
+	var wg sync.WaitGroup
+	work := make(chan int)
+	for w := 0; w < 32; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				junk := fmt.Sprintf("%06d", i) + strings.Repeat("x", 16<<10)
+				res, err := client.Get(l.url + "/api/runs?session=" + junk)
+				if err != nil {
+					continue
+				}
+				io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+			}
+		}()
+	}
+	for i := 0; i < requests; i++ {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	tr.CloseIdleConnections()
+	after := heapInUse()
+	t.Logf("heap in use: %.1f MB before, %.1f MB after %d junk sessions (bound: %d MB more)",
+		float64(before)/(1<<20), float64(after)/(1<<20), requests, bound>>20)
+	if after > before+bound {
+		t.Errorf("the heap grew by %.1f MB, past %d MB", float64(after-before)/(1<<20), bound>>20)
+	}
+}
+
+// Two thousand clients trickling request bodies a byte at a time hold no
+// connection past the read timeout; meanwhile /healthz answers at once and
+// a student's run completes.
+func TestSlowBodiesDoNotStarveTheLab(t *testing.T) {
+	const slow = 2000
+	l := startLab(t, map[string]string{"REQLAB_READ_TIMEOUT": "2s"})
+	addr := strings.TrimPrefix(l.url, "http://")
+	var conns []net.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for i := 0; i < slow; i++ {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatalf("connection %d: %v", i, err)
+		}
+		fmt.Fprintf(c, "POST /site/api/cursos HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{", addr)
+		conns = append(conns, c)
+	}
+	stop := make(chan struct{})
+	var trickle sync.WaitGroup
+	trickle.Add(1)
+	go func() { // a byte every 300 ms on each, until the server hangs up
+		defer trickle.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(300 * time.Millisecond):
+			}
+			for _, c := range conns {
+				c.SetWriteDeadline(time.Now().Add(10 * time.Millisecond))
+				c.Write([]byte(" "))
+			}
+		}
+	}()
+	defer func() { close(stop); trickle.Wait() }()
+
+	start := time.Now()
+	res, err := http.Get(l.url + "/healthz")
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("/healthz under %d slow bodies: %v", slow, err)
+	}
+	res.Body.Close()
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("/healthz took %v under %d slow bodies", d, slow)
+	}
+	s := dialLab(t, l)
+	run := s.start("/site/api/cursos")
+	if code := fetchTraced(t, l, "/site/api/cursos", run); code != 200 {
+		t.Fatalf("the student's fetch: %d", code)
+	}
+	s.send(clientReport(run))
+	if m := s.reply(); m.Type != wire.Ack {
+		t.Fatalf("the student's report: %+v", m)
+	}
+	if got := storedRun(t, l.url, run); got.State != stage.RunComplete {
+		t.Errorf("the student's run is %s", got.State)
+	}
+
+	// Past the read timeout every slow connection has been hung up on.
+	time.Sleep(3 * time.Second)
+	open := 0
+	buf := make([]byte, 512)
+	for _, c := range conns {
+		c.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
+		if _, err := c.Read(buf); err != nil {
+			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				open++ // still held: nothing came back
+			}
+		}
+	}
+	if open > 0 {
+		t.Errorf("%d of %d trickling connections still held after the read timeout", open, slow)
+	}
+}
