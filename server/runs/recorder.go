@@ -78,7 +78,11 @@ func (r *Recorder) Open(ctx context.Context, session string, req stage.Request) 
 	if err != nil {
 		return stage.Run{}, nil, fmt.Errorf("open run: %w", err)
 	}
-	r.keepOpen(run.ID, sqlite.OpenRun{Opened: run.CreatedAt, Network: req.Network, Session: session, Fresh: req.FreshConnection})
+	open := sqlite.OpenRun{Opened: run.CreatedAt, Network: req.Network, Session: session, Fresh: req.FreshConnection}
+	for _, c := range req.Cookies {
+		open.Cookies = append(open.Cookies, c.Name)
+	}
+	r.keepOpen(run.ID, open)
 	return run, nil, nil
 }
 

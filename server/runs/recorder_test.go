@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -111,7 +112,7 @@ func TestServingFindsOpenRunsAndOnlyThose(t *testing.T) {
 	other.SetPublisher(&published{})
 	found, ok := other.Serving(ctx, run.ID)
 	other.Served(run.ID)
-	if !ok || found != kept {
+	if !ok || !reflect.DeepEqual(found, kept) {
 		t.Fatalf("from the database: %+v, %v; want %+v", found, ok, kept)
 	}
 

@@ -278,12 +278,15 @@ func (s *Site) levels(w http.ResponseWriter, r *http.Request) {
 	s.write(w, r, http.StatusOK, body)
 }
 
+// visitsCookie is the sample site's own cookie: the count of visits.
+const visitsCookie = "visitas"
+
 // visits answers GET /site/api/sesion: it counts this browser's visits in a
 // cookie that it sets, and that the browser sends back from then on.
 func (s *Site) visits(w http.ResponseWriter, r *http.Request) {
 	m := measureOf(w)
 	n := 0
-	if c, err := r.Cookie("visitas"); err == nil {
+	if c, err := r.Cookie(visitsCookie); err == nil {
 		n, _ = strconv.Atoi(c.Value)
 	}
 	n++
@@ -291,7 +294,7 @@ func (s *Site) visits(w http.ResponseWriter, r *http.Request) {
 	for _, c := range r.Cookies() {
 		names = append(names, c.Name)
 	}
-	cookie := &http.Cookie{Name: "visitas", Value: strconv.Itoa(n), Path: stage.SitePrefix,
+	cookie := &http.Cookie{Name: visitsCookie, Value: strconv.Itoa(n), Path: stage.SitePrefix,
 		MaxAge: 24 * 60 * 60, SameSite: http.SameSiteLaxMode}
 	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
 		// Over HTTPS the lab may be embedded in a course on another site:

@@ -1,6 +1,7 @@
 package site
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -202,13 +203,43 @@ func (m *measure) readRequest(r *http.Request) {
 }
 
 // keepRequest keeps the request as it arrived, for its run: its line, its
-// headers (Host first, as on the wire) and its body.
-func (m *measure) keepRequest(r *http.Request, body []byte) {
+// headers (Host first, as on the wire) and its body — less what is not the
+// lab's to keep. A cookie the run did not put in the jar (ours is one of
+// cookies) and is not the sample site's own was set by some other app on the
+// same host (cookies ignore ports; in production, a parent domain's): its
+// value is kept as "[redacted N bytes]". So are Authorization headers. The
+// sizes measured before (headers, cookies) are the real ones.
+func (m *measure) keepRequest(r *http.Request, body []byte, ours func(cookie string) bool) {
 	headers := make([]stage.Header, 1, 1+len(r.Header))
 	headers[0] = stage.Header{Name: "Host", Value: r.Host}
 	headers = appendHeaders(headers, r.Header)
+	for i, h := range headers {
+		switch h.Name {
+		case "Authorization", "Proxy-Authorization":
+			headers[i].Value = redacted(h.Value)
+		case "Cookie":
+			headers[i].Value = redactCookies(h.Value, ours)
+		}
+	}
 	m.request = stage.Request{Method: m.method, URL: m.uri, Headers: headers, Body: string(body)}
 }
+
+// redactCookies keeps the values of the cookies that are ours in a Cookie
+// header, and redacts the others'.
+func redactCookies(header string, ours func(string) bool) string {
+	pairs := strings.Split(header, ";")
+	for i, p := range pairs {
+		name, value, found := strings.Cut(strings.TrimSpace(p), "=")
+		if found && !ours(name) {
+			pairs[i] = name + "=" + redacted(value)
+		} else {
+			pairs[i] = strings.TrimSpace(p)
+		}
+	}
+	return strings.Join(pairs, "; ")
+}
+
+func redacted(v string) string { return fmt.Sprintf("[redacted %d bytes]", len(v)) }
 
 // appendHeaders appends h's lines to list, sorted by name (repeated ones
 // keep their order).

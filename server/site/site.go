@@ -15,6 +15,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -177,7 +178,7 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	// What the run keeps of the request and the answer's headers is taken
 	// now that the answer is out, not on its way.
-	m.keepRequest(r, body)
+	m.keepRequest(r, body, func(name string) bool { return name == visitsCookie || slices.Contains(run.Cookies, name) })
 	rw.keepHeaders(rw.status, rw.Header())
 	var events []stage.Event
 	if early != nil {

@@ -492,3 +492,31 @@ func TestThePageAndItsAssets(t *testing.T) {
 		t.Errorf("a path out of the assets: %d", res.StatusCode)
 	}
 }
+
+// A run keeps the cookies the lab put in the jar for it and the site's own;
+// another app's cookie and an Authorization header are kept as their size
+// only. What they weigh is still counted.
+func TestRunsKeepNoOtherAppsSecrets(t *testing.T) {
+	srv, rec := newTestSite(t)
+	id := stage.NewRunID()
+	rec.mu.Lock()
+	rec.open[id] = sqlite.OpenRun{Opened: time.Now(), Session: "s", Cookies: []string{"relleno1"}}
+	rec.mu.Unlock()
+	cookie := "visitas=3; sid=s3cr3t-of-another-app; relleno1=xxxx"
+	request(t, "GET", srv.URL+"/site/api/sesion", "", map[string]string{
+		"traceparent": stage.Traceparent(id), "Cookie": cookie, "Authorization": "Bearer abc123"})
+	b := rec.recorded(t, 1)[0]
+	got := map[string]string{}
+	for _, h := range b.Request.Headers {
+		got[h.Name] = h.Value
+	}
+	if want := "visitas=3; sid=[redacted 21 bytes]; relleno1=xxxx"; got["Cookie"] != want {
+		t.Errorf("Cookie kept as %q, want %q", got["Cookie"], want)
+	}
+	if got["Authorization"] != "[redacted 13 bytes]" {
+		t.Errorf("Authorization kept as %q", got["Authorization"])
+	}
+	if n := b.Events[0].Detail.CookieBytes; n != int64(len("Cookie")+2+len(cookie)+2) {
+		t.Errorf("the cookies weigh %d bytes, want the real %d", n, len("Cookie")+2+len(cookie)+2)
+	}
+}

@@ -396,14 +396,15 @@ type OpenRun struct {
 	Network string    // the simulated network to answer under
 	Session string    // the lab session that sent it: whose sample data it sees
 	Fresh   bool      // its request came on a connection of its own: close it after answering
+	Cookies []string  // the names of the cookies the lab put in the jar for it
 }
 
 // RunOpened returns an open run, and false where there is no such run or it
 // is complete.
 func (db *DB) RunOpened(ctx context.Context, id string) (OpenRun, bool, error) {
-	var created string
+	var created, cookies string
 	var r OpenRun
-	err := db.read.QueryRowContext(ctx, `SELECT created_at, network, session, fresh_connection FROM runs WHERE id = ? AND state = 'open'`, id).Scan(&created, &r.Network, &r.Session, &r.Fresh)
+	err := db.read.QueryRowContext(ctx, `SELECT created_at, network, session, fresh_connection, request_cookies FROM runs WHERE id = ? AND state = 'open'`, id).Scan(&created, &r.Network, &r.Session, &r.Fresh, &cookies)
 	if errors.Is(err, sql.ErrNoRows) {
 		return OpenRun{}, false, nil
 	}
@@ -412,6 +413,13 @@ func (db *DB) RunOpened(ctx context.Context, id string) (OpenRun, bool, error) {
 	}
 	if r.Opened, err = time.Parse(time.RFC3339Nano, created); err != nil {
 		return OpenRun{}, false, fmt.Errorf("find run: %w", err)
+	}
+	var jar []stage.Cookie
+	if err := json.Unmarshal([]byte(cookies), &jar); err != nil {
+		return OpenRun{}, false, fmt.Errorf("find run: %w", err)
+	}
+	for _, c := range jar {
+		r.Cookies = append(r.Cookies, c.Name)
 	}
 	return r, true, nil
 }
