@@ -63,7 +63,7 @@ func TestKillNineAndRestart(t *testing.T) {
 				cut = append(cut, m.Run)
 				mu.Unlock()
 				req, _ := http.NewRequest("GET", url+"/site/api/cursos", nil)
-				req.Header.Set("traceparent", stage.Traceparent(m.Run))
+				req.Header.Set("traceparent", stage.Traceparent(m.Run, m.Secret))
 				if res, err := http.DefaultClient.Do(req); err == nil {
 					res.Body.Close()
 				}

@@ -32,7 +32,7 @@ func TestHARExportPassesTheHAR12Schema(t *testing.T) {
 	hr, _ := http.NewRequest(req.Method, l.url+req.URL, strings.NewReader(req.Body))
 	hr.Header.Set("Content-Type", "application/json")
 	hr.Header.Set("Cookie", "tema=oscuro")
-	hr.Header.Set("traceparent", stage.Traceparent(run))
+	hr.Header.Set("traceparent", stage.Traceparent(run, m.Secret))
 	res, err := http.DefaultClient.Do(hr)
 	if err != nil {
 		t.Fatal(err)

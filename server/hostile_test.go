@@ -146,3 +146,51 @@ func TestSlowBodiesDoNotStarveTheLab(t *testing.T) {
 		t.Errorf("%d of %d trickling connections still held after the read timeout", open, slow)
 	}
 }
+
+// A run's id is public (its link, its page, postMessage to the host): only
+// the lab session that opened it reports into it, and only a request that
+// carries the run's secret, which only its opener was told, is recorded as
+// its request.
+func TestRunsAreWrittenOnlyByTheirOwner(t *testing.T) {
+	l := startLab(t, nil)
+	owner, other := dialLab(t, l), dialLab(t, l)
+	run := owner.start("/site/api/cursos")
+
+	// Another session's report, even a final one, is refused; nothing is stored.
+	bad := clientReport(run)
+	bad.Response = &stage.Response{Status: 418}
+	other.send(bad)
+	if m := other.reply(); m.Type != wire.Error || m.Code != wire.CodeNotYours {
+		t.Fatalf("another session's report: %+v, want %s", m, wire.CodeNotYours)
+	}
+	// A request naming the run by its public id alone is served, not recorded.
+	req, _ := http.NewRequest("POST", l.url+"/site/api/cursos", strings.NewReader(`{"titulo":"x","nivel":"básico","horas":1}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("traceparent", stage.Traceparent(run, stage.NewRunSecret()))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if got := storedRun(t, l.url, run); got.Request.Method != "GET" || len(got.Events) != 0 {
+		t.Fatalf("a stranger's request was recorded: %s %s, %d events", got.Request.Method, got.Request.URL, len(got.Events))
+	}
+
+	// The owner's own request and report complete the run as it happened.
+	if code := fetchTraced(t, l, "/site/api/cursos", run); code != 200 {
+		t.Fatalf("the owner's fetch: %d", code)
+	}
+	owner.send(clientReport(run))
+	if m := owner.reply(); m.Type != wire.Ack {
+		t.Fatalf("the owner's report: %+v", m)
+	}
+	got := storedRun(t, l.url, run)
+	if got.State != stage.RunComplete || got.Response == nil || got.Response.Status != 200 {
+		t.Errorf("the run: %s, %+v", got.State, got.Response)
+	}
+	for _, e := range got.Events {
+		if e.Side == stage.Server && e.Stage == stage.Receive && e.Detail.Method != "GET" {
+			t.Errorf("the stranger's %s was recorded as the run's", e.Detail.Method)
+		}
+	}
+}

@@ -73,7 +73,7 @@ func TestSoak(t *testing.T) {
 					return
 				}
 				req, _ := http.NewRequest("GET", l.url+"/site/api/cursos", nil)
-				req.Header.Set("traceparent", stage.Traceparent(m.Run))
+				req.Header.Set("traceparent", stage.Traceparent(m.Run, m.Secret))
 				res, err := client.Do(req)
 				if err != nil || res.StatusCode != 200 {
 					fail("fetch: %v", err)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -92,10 +93,22 @@ func (s *socket) start(url string) string {
 	s.t.Helper()
 	s.send(wire.Message{Type: wire.Start, Ref: 1, Request: &stage.Request{Method: "GET", URL: url}})
 	m := s.read()
-	if m.Type != wire.Started || m.Ref != 1 || !stage.ValidRunID(m.Run) {
+	if m.Type != wire.Started || m.Ref != 1 || !stage.ValidRunID(m.Run) || !stage.ValidRunSecret(m.Secret) {
 		s.t.Fatalf("start: %+v", m)
 	}
+	secrets.Store(m.Run, m.Secret)
 	return m.Run
+}
+
+// secrets holds the secret of each run the tests opened, as a page holds
+// the secrets of its own runs.
+var secrets sync.Map
+
+// traceparentOf is the traceparent of a request of a run the tests opened.
+func traceparentOf(run string) string {
+	secret, _ := secrets.Load(run)
+	s, _ := secret.(string)
+	return stage.Traceparent(run, s)
 }
 
 // fetchTraced requests a sample-site URL as the page would, with the run's
@@ -103,7 +116,7 @@ func (s *socket) start(url string) string {
 func fetchTraced(t *testing.T, l *lab, path, run string) int {
 	t.Helper()
 	req, _ := http.NewRequest("GET", l.url+path, nil)
-	req.Header.Set("traceparent", stage.Traceparent(run))
+	req.Header.Set("traceparent", traceparentOf(run))
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

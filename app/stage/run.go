@@ -87,27 +87,53 @@ func ValidRunID(s string) bool {
 	return isLowerHex(s, 32) && strings.Trim(s, "0") != ""
 }
 
-// Traceparent returns the W3C traceparent header value that ties a request to
-// its run: the run id is the trace-id.
-func Traceparent(runID string) string {
+// NewRunSecret returns a run's secret: 64 random bits in hex, never all
+// zero. The run's id is public (its link, its page); the secret is told only
+// to the connection that opened the run, and a request is recorded as the
+// run's only when it carries it.
+func NewRunSecret() string {
 	var b [8]byte
-	rand.Read(b[:])
-	return fmt.Sprintf("00-%s-%x-01", runID, b)
+	for {
+		rand.Read(b[:])
+		if s := hex.EncodeToString(b[:]); strings.Trim(s, "0") != "" {
+			return s
+		}
+	}
+}
+
+// ValidRunSecret reports whether s has the form of a run's secret (and of a
+// W3C parent-id): 16 lowercase hex digits, not all zero.
+func ValidRunSecret(s string) bool {
+	return isLowerHex(s, 16) && strings.Trim(s, "0") != ""
+}
+
+// Traceparent returns the W3C traceparent header value that ties a request to
+// its run: the run id is the trace-id, the run's secret the parent-id.
+func Traceparent(runID, secret string) string {
+	return fmt.Sprintf("00-%s-%s-01", runID, secret)
+}
+
+// ParseTraceparent returns the trace-id (a run id) and the parent-id (the
+// run's secret, if the request is the run's) of a W3C traceparent header
+// value, and whether the value was well formed.
+func ParseTraceparent(v string) (runID, secret string, ok bool) {
+	parts := strings.Split(strings.TrimSpace(v), "-")
+	if len(parts) < 4 || !isLowerHex(parts[0], 2) || parts[0] == "ff" ||
+		(parts[0] == "00" && len(parts) != 4) {
+		return "", "", false
+	}
+	id, span, flags := parts[1], parts[2], parts[3]
+	if !ValidRunID(id) || !ValidRunSecret(span) || !isLowerHex(flags, 2) {
+		return "", "", false
+	}
+	return id, span, true
 }
 
 // RunIDFromTraceparent returns the trace-id of a W3C traceparent header
 // value, and whether the value was well formed.
 func RunIDFromTraceparent(v string) (string, bool) {
-	parts := strings.Split(strings.TrimSpace(v), "-")
-	if len(parts) < 4 || !isLowerHex(parts[0], 2) || parts[0] == "ff" ||
-		(parts[0] == "00" && len(parts) != 4) {
-		return "", false
-	}
-	id, span, flags := parts[1], parts[2], parts[3]
-	if !ValidRunID(id) || !isLowerHex(span, 16) || strings.Trim(span, "0") == "" || !isLowerHex(flags, 2) {
-		return "", false
-	}
-	return id, true
+	id, _, ok := ParseTraceparent(v)
+	return id, ok
 }
 
 func isLowerHex(s string, n int) bool {

@@ -11,7 +11,7 @@ func TestTraceparentCarriesTheRunID(t *testing.T) {
 	if !ValidRunID(id) {
 		t.Fatalf("NewRunID() = %q, not a valid run id", id)
 	}
-	got, ok := RunIDFromTraceparent(Traceparent(id))
+	got, ok := RunIDFromTraceparent(Traceparent(id, NewRunSecret()))
 	if !ok || got != id {
 		t.Fatalf("RunIDFromTraceparent(Traceparent(%s)) = %q, %v", id, got, ok)
 	}

@@ -80,7 +80,7 @@ func (c *Lab) open(ctx app.Context, req stage.Request) (*runView, timing.Measure
 		return nil, m
 	}
 	run := newRunView(r.msg.Run)
-	run.origin = origin
+	run.origin, run.secret = origin, r.msg.Secret
 	ctx.Dispatch(func(ctx app.Context) {
 		c.run, c.resp, c.stored = run, nil, nil
 		c.tick(ctx, run)
@@ -140,7 +140,7 @@ func (c *Lab) transmit(ctx app.Context, req stage.Request) string {
 	// The lab adds two headers of its own, both shown in the request as the
 	// server received it: the run's traceparent, and the lab's language,
 	// which the sample site answers in (unless the student named one).
-	headers := []stage.Header{{Name: "traceparent", Value: stage.Traceparent(run.id)}}
+	headers := []stage.Header{{Name: "traceparent", Value: stage.Traceparent(run.id, run.secret)}}
 	if req.Header("Accept-Language") == "" {
 		headers = append(headers, stage.Header{Name: "Accept-Language", Value: string(c.lang)})
 	}
@@ -194,7 +194,7 @@ func (c *Lab) transmitPage(ctx app.Context, req stage.Request) string {
 	if run == nil {
 		return ""
 	}
-	load, ok := browser.LoadFrame("site-frame", req.URL+"?traceparent="+stage.Traceparent(run.id))
+	load, ok := browser.LoadFrame("site-frame", req.URL+"?traceparent="+stage.Traceparent(run.id, run.secret))
 	if !ok {
 		m.FetchErr = "the page did not load"
 		return c.finish(ctx, run, m, nil)

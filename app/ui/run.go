@@ -14,6 +14,7 @@ import (
 // where a resumed subscription starts.
 type runView struct {
 	id         string
+	secret     string // for a run this page opened: its requests carry it
 	events     map[int64]stage.Event
 	contiguous int64
 	complete   bool

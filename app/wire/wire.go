@@ -39,7 +39,7 @@ const (
 // Messages from the server.
 const (
 	Hello   Type = "hello"   // Version
-	Started Type = "started" // Ref, Run: the run is open and followed by this connection
+	Started Type = "started" // Ref, Run, Secret: the run is open and followed by this connection
 	Event   Type = "event"   // Run, Event: one event of a followed run
 	Ack     Type = "ack"     // Ref, Run, Seq: a report is stored, up to Seq
 	Error   Type = "error"   // Ref, Code, Message, Fields, RetryAfter
@@ -64,6 +64,9 @@ type Message struct {
 	Fields   []stage.FieldError `json:"fields,omitempty"`
 	// RetryAfter, with CodeRateLimited, is how many seconds to wait.
 	RetryAfter int `json:"retry_after,omitempty"`
+	// Secret, with Started, is the run's secret: the opener puts it in its
+	// request's traceparent, and the run records only a request that does.
+	Secret string `json:"secret,omitempty"`
 }
 
 // Error codes.
@@ -75,6 +78,7 @@ const (
 	CodeBadEvent    = "bad-event"    // a reported event is refused
 	CodeInternal    = "internal"     // the server failed; the detail is in its log
 	CodeRateLimited = "rate-limited" // too many runs too fast; RetryAfter says when to try again
+	CodeNotYours    = "not-yours"    // a report into a run that another lab session opened
 )
 
 // Decode reads one message from a browser and checks its shape: a known type

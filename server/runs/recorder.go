@@ -65,25 +65,43 @@ func NewRecorder(db *sqlite.DB, log *slog.Logger) *Recorder {
 // SetPublisher sets where stored events are pushed.
 func (r *Recorder) SetPublisher(p Publisher) { r.pub = p }
 
-// Open starts a run for a request the lab is about to send. The request is
-// checked with the same rules as the form; what is refused is not stored.
-func (r *Recorder) Open(ctx context.Context, session string, req stage.Request) (stage.Run, []stage.FieldError, error) {
+// Open starts a run for a request the lab is about to send, and returns it
+// with its secret, for the opener alone. The request is checked with the same
+// rules as the form; what is refused is not stored.
+func (r *Recorder) Open(ctx context.Context, session string, req stage.Request) (stage.Run, string, []stage.FieldError, error) {
 	if errs := req.Check(); errs != nil {
-		return stage.Run{}, errs, nil
+		return stage.Run{}, "", errs, nil
 	}
 	if req.Headers == nil {
 		req.Headers = []stage.Header{}
 	}
-	run, err := r.db.CreateRun(ctx, stage.NewRunID(), session, req)
+	secret := stage.NewRunSecret()
+	run, err := r.db.CreateRun(ctx, stage.NewRunID(), secret, session, req)
 	if err != nil {
-		return stage.Run{}, nil, fmt.Errorf("open run: %w", err)
+		return stage.Run{}, "", nil, fmt.Errorf("open run: %w", err)
 	}
-	open := sqlite.OpenRun{Opened: run.CreatedAt, Network: req.Network, Session: session, Fresh: req.FreshConnection}
+	open := sqlite.OpenRun{Opened: run.CreatedAt, Network: req.Network, Session: session, Fresh: req.FreshConnection, Secret: secret}
 	for _, c := range req.Cookies {
 		open.Cookies = append(open.Cookies, c.Name)
 	}
 	r.keepOpen(run.ID, open)
-	return run, nil, nil
+	return run, secret, nil, nil
+}
+
+// Opener returns the lab session that opened a run still open, and false
+// where the run is not open (complete, or no such run).
+func (r *Recorder) Opener(ctx context.Context, id string) (string, bool) {
+	r.openMu.Lock()
+	e := r.open[id]
+	r.openMu.Unlock()
+	if e != nil {
+		return e.Session, true
+	}
+	run, ok, err := r.db.RunOpened(ctx, id)
+	if err != nil {
+		r.log.Error("find run", "run", id, "err", err)
+	}
+	return run.Session, ok
 }
 
 // Record stores a batch and publishes its events, in seq order. A batch that

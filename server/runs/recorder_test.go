@@ -44,7 +44,7 @@ func newTestRecorder(t *testing.T) (*Recorder, *published) {
 
 func TestOpenRefusesARequestOutsideTheSite(t *testing.T) {
 	r, _ := newTestRecorder(t)
-	_, fields, err := r.Open(context.Background(), "s", stage.Request{Method: "GET", URL: "/api/runs"})
+	_, _, fields, err := r.Open(context.Background(), "s", stage.Request{Method: "GET", URL: "/api/runs"})
 	if err != nil || len(fields) != 1 || fields[0].Code != stage.CodeURLOutside {
 		t.Fatalf("Open = %v, %v; want the url refused", fields, err)
 	}
@@ -55,7 +55,7 @@ func TestOpenRefusesARequestOutsideTheSite(t *testing.T) {
 func TestLastReportWaitsForTheServersStages(t *testing.T) {
 	r, pub := newTestRecorder(t)
 	ctx := context.Background()
-	run, _, err := r.Open(ctx, "s", stage.Request{Method: "GET", URL: "/site/api/cursos"})
+	run, _, _, err := r.Open(ctx, "s", stage.Request{Method: "GET", URL: "/site/api/cursos"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +98,7 @@ func TestLastReportWaitsForTheServersStages(t *testing.T) {
 func TestServingFindsOpenRunsAndOnlyThose(t *testing.T) {
 	r, _ := newTestRecorder(t)
 	ctx := context.Background()
-	run, _, err := r.Open(ctx, "s", stage.Request{Method: "GET", URL: "/site/api/cursos", Network: "fast-3g"})
+	run, _, _, err := r.Open(ctx, "s", stage.Request{Method: "GET", URL: "/site/api/cursos", Network: "fast-3g"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -54,7 +54,7 @@ func (s *Socket) start(ctx context.Context, c *hub.Conn, m wire.Message) {
 			return
 		}
 	}
-	run, fields, err := s.Recorder.Open(ctx, c.Session(), *m.Request)
+	run, secret, fields, err := s.Recorder.Open(ctx, c.Session(), *m.Request)
 	switch {
 	case fields != nil:
 		c.Send(encode(wire.Message{Type: wire.Error, Ref: m.Ref, Code: wire.CodeBadRequest,
@@ -65,7 +65,7 @@ func (s *Socket) start(ctx context.Context, c *hub.Conn, m wire.Message) {
 		return
 	}
 	s.Hub.Follow(c, run.ID)
-	c.Send(encode(wire.Message{Type: wire.Started, Ref: m.Ref, Run: run.ID}))
+	c.Send(encode(wire.Message{Type: wire.Started, Ref: m.Ref, Run: run.ID, Secret: secret}))
 }
 
 // subscribe follows a run first and reads what is stored second, so that no
@@ -87,6 +87,13 @@ func (s *Socket) subscribe(ctx context.Context, c *hub.Conn, m wire.Message) {
 }
 
 func (s *Socket) report(ctx context.Context, c *hub.Conn, m wire.Message) {
+	// Only the lab session that opened a run reports into it: its id is
+	// public (links, postMessage), its reports are not anyone's to make.
+	if opener, open := s.Recorder.Opener(ctx, m.Run); open && opener != c.Session() {
+		c.Send(encode(wire.Message{Type: wire.Error, Ref: m.Ref, Run: m.Run, Code: wire.CodeNotYours,
+			Message: "this run was opened by another lab session"}))
+		return
+	}
 	events, err := s.Recorder.Record(ctx, sqlite.Batch{
 		RunID:    m.Run,
 		Side:     stage.Client,

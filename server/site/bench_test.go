@@ -55,11 +55,11 @@ func BenchmarkInstrumentationCost(b *testing.B) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	rec := &counter{Recorder: runs.NewRecorder(db, log)}
 	s := New(db, rec, log)
-	run, _, err := rec.Open(context.Background(), "bench", stage.Request{Method: "GET", URL: "/site/api/cursos"})
+	run, secret, _, err := rec.Open(context.Background(), "bench", stage.Request{Method: "GET", URL: "/site/api/cursos"})
 	if err != nil {
 		b.Fatal(err)
 	}
-	tp := stage.Traceparent(run.ID)
+	tp := stage.Traceparent(run.ID, secret)
 
 	b.Run("http", func(b *testing.B) {
 		plain := serve(b, s.mux, false)

@@ -10,6 +10,7 @@ package site
 import (
 	"bytes"
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"io"
@@ -113,13 +114,19 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if tp == "" && r.Method == http.MethodGet && r.URL.RawQuery != "" {
 		tp = r.URL.Query().Get("traceparent")
 	}
-	runID, traced := stage.RunIDFromTraceparent(tp)
+	runID, secret, traced := stage.ParseTraceparent(tp)
 	var run sqlite.OpenRun
 	var early chan struct{} // closed once the early batch is recorded
 	if traced {
 		if run, traced = s.rec.Serving(r.Context(), runID); traced {
 			defer s.rec.Served(runID)
-			rw.keep = true // the answer's body is kept with the run
+			// The run's id is public; its secret was told to its opener
+			// alone. A request without it is served, not recorded.
+			if traced = subtle.ConstantTimeCompare([]byte(secret), []byte(run.Secret)) == 1; traced {
+				rw.keep = true // the answer's body is kept with the run
+			} else {
+				run = sqlite.OpenRun{}
+			}
 		}
 	}
 

@@ -33,6 +33,13 @@ func (r *recorder) Serving(_ context.Context, id string) (sqlite.OpenRun, bool) 
 
 func (r *recorder) Served(string) {}
 
+// tp is the traceparent of a request of an open run, its secret included.
+func (r *recorder) tp(id string) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return stage.Traceparent(id, r.open[id].Secret)
+}
+
 // openRun opens a run, as the lab does before its browser sends a request.
 func (r *recorder) openRun() string { return r.openRunOn("") }
 
@@ -40,7 +47,7 @@ func (r *recorder) openRun() string { return r.openRunOn("") }
 func (r *recorder) openRunOn(network string) string {
 	id := stage.NewRunID()
 	r.mu.Lock()
-	r.open[id] = sqlite.OpenRun{Opened: time.Now().Add(-time.Millisecond), Network: network, Session: "session-of-" + id}
+	r.open[id] = sqlite.OpenRun{Opened: time.Now().Add(-time.Millisecond), Network: network, Session: "session-of-" + id, Secret: stage.NewRunSecret()}
 	r.mu.Unlock()
 	return id
 }
@@ -49,7 +56,7 @@ func (r *recorder) openRunOn(network string) string {
 func (r *recorder) openRunOf(session string) string {
 	id := stage.NewRunID()
 	r.mu.Lock()
-	r.open[id] = sqlite.OpenRun{Opened: time.Now().Add(-time.Millisecond), Session: session}
+	r.open[id] = sqlite.OpenRun{Opened: time.Now().Add(-time.Millisecond), Session: session, Secret: stage.NewRunSecret()}
 	r.mu.Unlock()
 	return id
 }
@@ -192,7 +199,7 @@ func TestRoutesAnswerWithTheBackendsDecision(t *testing.T) {
 func TestTracedRequestRecordsTheServerStages(t *testing.T) {
 	srv, rec := newTestSite(t)
 	id := rec.openRun()
-	tp := stage.Traceparent(id)
+	tp := rec.tp(id)
 
 	res, _ := get(t, srv.URL+"/site/api/inscripciones", tp)
 	if res.StatusCode != 500 {
@@ -249,7 +256,7 @@ func TestTracedRequestRecordsTheServerStages(t *testing.T) {
 func TestNoRouteSkipsTheDatabase(t *testing.T) {
 	srv, rec := newTestSite(t)
 	id := rec.openRun()
-	get(t, srv.URL+"/site/api/nada", stage.Traceparent(id))
+	get(t, srv.URL+"/site/api/nada", rec.tp(id))
 	e := rec.recorded(t, 1)[0].Events
 	if e[1].Detail.Reason != stage.ReasonNoRoute || e[2].State != stage.Skipped || e[2].Detail.Reason != stage.ReasonNoRoute {
 		t.Errorf("route %+v, db %+v", e[1], e[2])
@@ -258,7 +265,7 @@ func TestNoRouteSkipsTheDatabase(t *testing.T) {
 
 func TestUntracedRequestsAreServedAndNotRecorded(t *testing.T) {
 	srv, rec := newTestSite(t)
-	for _, tp := range []string{"", "garbage", stage.Traceparent(stage.NewRunID())} {
+	for _, tp := range []string{"", "garbage", stage.Traceparent(stage.NewRunID(), stage.NewRunSecret())} {
 		res, _ := get(t, srv.URL+"/site/api/cursos", tp)
 		if res.StatusCode != 200 {
 			t.Errorf("traceparent %q: status %d", tp, res.StatusCode)
@@ -287,7 +294,7 @@ func TestMethodsAndSizes(t *testing.T) {
 		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
 			id := rec.openRun()
 			req, _ := http.NewRequest(tt.method, srv.URL+tt.path, strings.NewReader(tt.body))
-			req.Header.Set("traceparent", stage.Traceparent(id))
+			req.Header.Set("traceparent", rec.tp(id))
 			res, err := http.DefaultClient.Do(req)
 			if err != nil {
 				t.Fatal(err)
@@ -311,7 +318,7 @@ func TestMethodsAndSizes(t *testing.T) {
 func TestTheAnswerIsKeptWithTheRun(t *testing.T) {
 	srv, rec := newTestSite(t)
 	id := rec.openRun()
-	_, body := get(t, srv.URL+"/site/api/cursos/1", stage.Traceparent(id))
+	_, body := get(t, srv.URL+"/site/api/cursos/1", rec.tp(id))
 	if got := rec.recorded(t, 1)[0].Response; got.Body != body || got.BodyTruncated {
 		t.Errorf("kept body %q (truncated %v), want %q", got.Body, got.BodyTruncated, body)
 	}
@@ -334,7 +341,7 @@ func request(t *testing.T, method, url string, body string, headers map[string]s
 
 func TestCreateCourse(t *testing.T) {
 	srv, rec := newTestSite(t)
-	mine := stage.Traceparent(rec.openRunOf("a"))
+	mine := rec.tp(rec.openRunOf("a"))
 	json := map[string]string{"Content-Type": "application/json", "traceparent": mine}
 	tests := []struct {
 		name   string
@@ -368,7 +375,7 @@ func TestCreateCourse(t *testing.T) {
 				t.Errorf("GET %s after the insert: %d %s", loc, res2.StatusCode, got)
 			}
 			// Another session's catalogue does not have it.
-			if res2, _ := get(t, srv.URL+loc, stage.Traceparent(rec.openRunOf("b"))); res2.StatusCode != 404 {
+			if res2, _ := get(t, srv.URL+loc, rec.tp(rec.openRunOf("b"))); res2.StatusCode != 404 {
 				t.Errorf("GET %s from another session: %d, want 404", loc, res2.StatusCode)
 			}
 		})
@@ -376,7 +383,7 @@ func TestCreateCourse(t *testing.T) {
 	for _, tt := range []struct {
 		who, traceparent string
 		want             int
-	}{{"the session that added them", mine, 8}, {"another session", stage.Traceparent(rec.openRunOf("b")), 6}, {"no session", "", 6}} {
+	}{{"the session that added them", mine, 8}, {"another session", rec.tp(rec.openRunOf("b")), 6}, {"no session", "", 6}} {
 		if _, list := get(t, srv.URL+"/site/api/cursos", tt.traceparent); strings.Count(list, `"id"`) != tt.want {
 			t.Errorf("the catalogue after two inserts, seen by %s: %d courses, want %d", tt.who, strings.Count(list, `"id"`), tt.want)
 		}
@@ -413,7 +420,7 @@ func TestCookiesTravelBothWaysAndWeigh(t *testing.T) {
 	// Past the server's 8 KB of headers, it refuses the request before routing.
 	id := rec.openRun()
 	heavy := "relleno=" + strings.Repeat("x", MaxHeaderBytes)
-	res, body = request(t, "GET", srv.URL+"/site/api/sesion", "", map[string]string{"Cookie": heavy, "traceparent": stage.Traceparent(id)})
+	res, body = request(t, "GET", srv.URL+"/site/api/sesion", "", map[string]string{"Cookie": heavy, "traceparent": rec.tp(id)})
 	if res.StatusCode != 431 || !strings.Contains(body, "cookies") {
 		t.Errorf("a heavy cookie: %d %s, want 431", res.StatusCode, body)
 	}
@@ -426,7 +433,7 @@ func TestCookiesTravelBothWaysAndWeigh(t *testing.T) {
 func TestSimulatedNetworkHoldsTheAnswerBack(t *testing.T) {
 	srv, rec := newTestSite(t)
 	id := rec.openRunOn("fast-3g")
-	res, body := get(t, srv.URL+"/site/api/cursos", stage.Traceparent(id))
+	res, body := get(t, srv.URL+"/site/api/cursos", rec.tp(id))
 	if res.StatusCode != 200 || !json.Valid([]byte(body)) {
 		t.Fatalf("%d %s", res.StatusCode, body)
 	}
@@ -447,7 +454,7 @@ func TestServerStagesGoOutAsTheyHappen(t *testing.T) {
 	answered := make(chan struct{})
 	go func() {
 		defer close(answered)
-		get(t, srv.URL+"/site/api/cursos", stage.Traceparent(id))
+		get(t, srv.URL+"/site/api/cursos", rec.tp(id))
 	}()
 	early := rec.batchesAfter(t, 1)[0]
 	select {
@@ -469,7 +476,7 @@ func TestServerStagesGoOutAsTheyHappen(t *testing.T) {
 func TestThePageAndItsAssets(t *testing.T) {
 	srv, rec := newTestSite(t)
 	id := rec.openRun()
-	res, html := get(t, srv.URL+"/site/?traceparent="+stage.Traceparent(id), "")
+	res, html := get(t, srv.URL+"/site/?traceparent="+rec.tp(id), "")
 	if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") || res.Header.Get("Cache-Control") != "no-cache" {
 		t.Fatalf("the page: %d %s %s", res.StatusCode, res.Header.Get("Content-Type"), res.Header.Get("Cache-Control"))
 	}
@@ -500,11 +507,11 @@ func TestRunsKeepNoOtherAppsSecrets(t *testing.T) {
 	srv, rec := newTestSite(t)
 	id := stage.NewRunID()
 	rec.mu.Lock()
-	rec.open[id] = sqlite.OpenRun{Opened: time.Now(), Session: "s", Cookies: []string{"relleno1"}}
+	rec.open[id] = sqlite.OpenRun{Opened: time.Now(), Session: "s", Cookies: []string{"relleno1"}, Secret: stage.NewRunSecret()}
 	rec.mu.Unlock()
 	cookie := "visitas=3; sid=s3cr3t-of-another-app; relleno1=xxxx"
 	request(t, "GET", srv.URL+"/site/api/sesion", "", map[string]string{
-		"traceparent": stage.Traceparent(id), "Cookie": cookie, "Authorization": "Bearer abc123"})
+		"traceparent": rec.tp(id), "Cookie": cookie, "Authorization": "Bearer abc123"})
 	b := rec.recorded(t, 1)[0]
 	got := map[string]string{}
 	for _, h := range b.Request.Headers {

@@ -33,7 +33,7 @@ func BenchmarkPersistRuns(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			id := stage.NewRunID()
-			if _, err := db.CreateRun(ctx, id, "s", req); err != nil {
+			if _, err := db.CreateRun(ctx, id, stage.NewRunSecret(), "s", req); err != nil {
 				b.Error(err)
 				return
 			}
@@ -54,7 +54,7 @@ func BenchmarkReplayLoad(b *testing.B) {
 	db, _ := openTestDB(b)
 	ctx := context.Background()
 	id := stage.NewRunID()
-	db.CreateRun(ctx, id, "s", stage.Request{Method: "GET", URL: "/site/"})
+	db.CreateRun(ctx, id, stage.NewRunSecret(), "s", stage.Request{Method: "GET", URL: "/site/"})
 	e := stage.Event{Stage: stage.Assets, Side: stage.Client, Phase: stage.Start, State: stage.Active, TMs: 1}
 	var events []stage.Event
 	for i := 0; i < 200; i++ {

@@ -64,7 +64,7 @@ func TestRunLifecycle(t *testing.T) {
 
 	id := stage.NewRunID()
 	meant := stage.Request{Method: "GET", URL: "/site/api/cursos", Headers: []stage.Header{}}
-	if _, err := db.CreateRun(ctx, id, "s1", meant); err != nil {
+	if _, err := db.CreateRun(ctx, id, stage.NewRunSecret(), "s1", meant); err != nil {
 		t.Fatalf("CreateRun: %v", err)
 	}
 	opened, ok, err := db.RunOpened(ctx, id)
@@ -122,13 +122,13 @@ func TestAppendRefusesAndStoresNothing(t *testing.T) {
 	db, _ := openTestDB(t)
 	ctx := context.Background()
 	open := stage.NewRunID()
-	db.CreateRun(ctx, open, "s1", stage.Request{Method: "GET", URL: "/site/"})
+	db.CreateRun(ctx, open, stage.NewRunSecret(), "s1", stage.Request{Method: "GET", URL: "/site/"})
 	wait := stage.Event{Stage: stage.Wait, Side: stage.Client, Phase: stage.End, State: stage.Done}
 	if _, err := db.Append(ctx, Batch{RunID: open, Events: []stage.Event{wait}}); err != nil {
 		t.Fatal(err)
 	}
 	closed := stage.NewRunID()
-	db.CreateRun(ctx, closed, "s1", stage.Request{Method: "GET", URL: "/site/"})
+	db.CreateRun(ctx, closed, stage.NewRunSecret(), "s1", stage.Request{Method: "GET", URL: "/site/"})
 	db.Append(ctx, Batch{RunID: closed, Complete: true})
 
 	tests := []struct {
@@ -258,7 +258,7 @@ func TestPruneKeepsTheDatabaseBounded(t *testing.T) {
 		at := now.Add(time.Duration(i-5) * 24 * time.Hour)
 		db.Now = func() time.Time { return at }
 		id := stage.NewRunID()
-		db.CreateRun(ctx, id, "s", stage.Request{Method: "GET", URL: "/site/"})
+		db.CreateRun(ctx, id, stage.NewRunSecret(), "s", stage.Request{Method: "GET", URL: "/site/"})
 		db.Append(ctx, Batch{RunID: id, Events: []stage.Event{{Stage: stage.Wait, Side: stage.Client, Phase: stage.End, State: stage.Done}}})
 		ids = append(ids, id)
 	}
@@ -289,7 +289,7 @@ func TestARunHasBoundedEvents(t *testing.T) {
 	db, _ := openTestDB(t)
 	ctx := context.Background()
 	id := stage.NewRunID()
-	db.CreateRun(ctx, id, "s", stage.Request{Method: "GET", URL: "/site/"})
+	db.CreateRun(ctx, id, stage.NewRunSecret(), "s", stage.Request{Method: "GET", URL: "/site/"})
 	e := stage.Event{Stage: stage.Assets, Side: stage.Client, Phase: stage.Start, State: stage.Active}
 	batch := make([]stage.Event, 100)
 	for i := range batch {
@@ -309,8 +309,8 @@ func TestOpenRunsAreMarkedInterrupted(t *testing.T) {
 	db, _ := openTestDB(t)
 	ctx := context.Background()
 	open, done := stage.NewRunID(), stage.NewRunID()
-	db.CreateRun(ctx, open, "s", stage.Request{Method: "GET", URL: "/site/"})
-	db.CreateRun(ctx, done, "s", stage.Request{Method: "GET", URL: "/site/"})
+	db.CreateRun(ctx, open, stage.NewRunSecret(), "s", stage.Request{Method: "GET", URL: "/site/"})
+	db.CreateRun(ctx, done, stage.NewRunSecret(), "s", stage.Request{Method: "GET", URL: "/site/"})
 	db.Append(ctx, Batch{RunID: done, Complete: true})
 	if n, err := db.MarkInterrupted(ctx); err != nil || n != 1 {
 		t.Fatalf("MarkInterrupted = %d, %v; want 1", n, err)
@@ -330,7 +330,7 @@ func TestPruneCapsEachSession(t *testing.T) {
 		at := base.Add(time.Duration(i) * time.Minute)
 		db.Now = func() time.Time { return at }
 		id := stage.NewRunID()
-		db.CreateRun(ctx, id, session, stage.Request{Method: "GET", URL: "/site/"})
+		db.CreateRun(ctx, id, stage.NewRunSecret(), session, stage.Request{Method: "GET", URL: "/site/"})
 		return id
 	}
 	var ana []string

@@ -27,8 +27,8 @@ var ErrStageEnded = errors.New("stage already ended")
 
 // The writer's usual statements, prepared once (see DB.stmt).
 const (
-	insertRunSQL = `INSERT INTO runs (id, created_at, session, method, url, request_headers, request_cookies, request_body, network, fresh_connection)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	insertRunSQL = `INSERT INTO runs (id, created_at, session, method, url, request_headers, request_cookies, request_body, network, fresh_connection, secret)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	findRunSQL      = `SELECT state, (SELECT coalesce(max(seq), 0) FROM events WHERE run_id = runs.id) FROM runs WHERE id = ?`
 	endedSQL        = `SELECT stage FROM events WHERE run_id = ? AND phase = 'end'`
 	setRequestSQL   = `UPDATE runs SET method = ?, url = ?, request_headers = ?, request_body = ? WHERE id = ?`
@@ -53,8 +53,8 @@ func insertEventsSQL(n int) string {
 }
 
 // CreateRun stores a new, open run of a lab session, whose request is as the
-// client meant it.
-func (db *DB) CreateRun(ctx context.Context, id, session string, req stage.Request) (stage.Run, error) {
+// client meant it, with its secret (see stage.NewRunSecret).
+func (db *DB) CreateRun(ctx context.Context, id, secret, session string, req stage.Request) (stage.Run, error) {
 	run := stage.Run{
 		ID:        id,
 		CreatedAt: db.Now().UTC(),
@@ -72,7 +72,7 @@ func (db *DB) CreateRun(ctx context.Context, id, session string, req stage.Reque
 	}
 	err = db.do(ctx, func(tx *sql.Tx) error {
 		_, err := db.exec(tx, insertRunSQL,
-			id, run.CreatedAt.Format(time.RFC3339Nano), session, req.Method, req.URL, headers, cookies, req.Body, req.Network, req.FreshConnection)
+			id, run.CreatedAt.Format(time.RFC3339Nano), session, req.Method, req.URL, headers, cookies, req.Body, req.Network, req.FreshConnection, secret)
 		return err
 	})
 	if err != nil {
@@ -397,6 +397,7 @@ type OpenRun struct {
 	Session string    // the lab session that sent it: whose sample data it sees
 	Fresh   bool      // its request came on a connection of its own: close it after answering
 	Cookies []string  // the names of the cookies the lab put in the jar for it
+	Secret  string    // what a request must carry to be recorded as the run's
 }
 
 // RunOpened returns an open run, and false where there is no such run or it
@@ -404,7 +405,7 @@ type OpenRun struct {
 func (db *DB) RunOpened(ctx context.Context, id string) (OpenRun, bool, error) {
 	var created, cookies string
 	var r OpenRun
-	err := db.read.QueryRowContext(ctx, `SELECT created_at, network, session, fresh_connection, request_cookies FROM runs WHERE id = ? AND state = 'open'`, id).Scan(&created, &r.Network, &r.Session, &r.Fresh, &cookies)
+	err := db.read.QueryRowContext(ctx, `SELECT created_at, network, session, fresh_connection, request_cookies, secret FROM runs WHERE id = ? AND state = 'open'`, id).Scan(&created, &r.Network, &r.Session, &r.Fresh, &cookies, &r.Secret)
 	if errors.Is(err, sql.ErrNoRows) {
 		return OpenRun{}, false, nil
 	}

@@ -21,11 +21,11 @@ func TestGroupCommitIsolatesAFailingWrite(t *testing.T) {
 	done := make([]chan error, 3)
 	group := []write{
 		{fn: func(tx *sql.Tx) error {
-			_, err := db.exec(tx, insertRunSQL, good, "t", "s", "GET", "/site/", "[]", "[]", "", "", false)
+			_, err := db.exec(tx, insertRunSQL, good, "t", "s", "GET", "/site/", "[]", "[]", "", "", false, "")
 			return err
 		}},
 		{fn: func(tx *sql.Tx) error {
-			if _, err := db.exec(tx, insertRunSQL, bad, "t", "s", "GET", "/site/", "[]", "[]", "", "", false); err != nil {
+			if _, err := db.exec(tx, insertRunSQL, bad, "t", "s", "GET", "/site/", "[]", "[]", "", "", false, ""); err != nil {
 				return err
 			}
 			return boom // after a change: the group cannot simply go on
@@ -57,7 +57,7 @@ func TestGroupCommitIsolatesAFailingWrite(t *testing.T) {
 func TestWritesAfterCloseAreRefused(t *testing.T) {
 	db, _ := openTestDB(t)
 	db.Close()
-	if _, err := db.CreateRun(context.Background(), stage.NewRunID(), "s", stage.Request{Method: "GET", URL: "/site/"}); !errors.Is(err, ErrClosed) {
+	if _, err := db.CreateRun(context.Background(), stage.NewRunID(), stage.NewRunSecret(), "s", stage.Request{Method: "GET", URL: "/site/"}); !errors.Is(err, ErrClosed) {
 		t.Errorf("CreateRun after Close: %v, want ErrClosed", err)
 	}
 }
