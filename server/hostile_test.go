@@ -4,6 +4,7 @@ package main
 // lab on loopback only.
 
 import (
+	"database/sql"
 	"fmt"
 	"io"
 	"net"
@@ -13,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	_ "github.com/mattn/go-sqlite3"
 
 	"reqlab/app/stage"
 	"reqlab/app/wire"
@@ -192,5 +195,71 @@ func TestRunsAreWrittenOnlyByTheirOwner(t *testing.T) {
 		if e.Side == stage.Server && e.Stage == stage.Receive && e.Detail.Method != "GET" {
 			t.Errorf("the stranger's %s was recorded as the run's", e.Detail.Method)
 		}
+	}
+}
+
+// With the database write-locked by another process, /healthz says so (503
+// and why) and a run's start is refused in seconds with a clear code rather
+// than left hanging; once the lock goes, both recover by themselves.
+func TestHealthFollowsTheWriter(t *testing.T) {
+	l := startLab(t, nil)
+	health := func() (int, string) {
+		res, err := http.Get(l.url + "/healthz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	if code, body := health(); code != 200 {
+		t.Fatalf("/healthz before: %d %s", code, body)
+	}
+
+	other, err := sql.Open("sqlite3", "file:"+l.dbPath+"?_busy_timeout=100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	other.SetMaxOpenConns(1)
+	lock, err := other.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lock.Exec(`INSERT INTO health (id, checked_at) VALUES (1, 'held') ON CONFLICT (id) DO UPDATE SET checked_at = 'held'`); err != nil {
+		t.Fatalf("take the write lock: %v", err)
+	}
+	time.Sleep(1100 * time.Millisecond) // past the last probe's second
+	start := time.Now()
+	code, body := health()
+	if code != 503 || !strings.Contains(body, "writes") {
+		t.Errorf("/healthz with the writes locked: %d %q, want 503 saying writes fail", code, body)
+	}
+	if d := time.Since(start); d > 4*time.Second {
+		t.Errorf("/healthz took %v", d)
+	}
+	s := dialLab(t, l)
+	start = time.Now()
+	s.send(wire.Message{Type: wire.Start, Ref: 1, Request: &stage.Request{Method: "GET", URL: "/site/api/cursos"}})
+	if m := s.reply(); m.Type != wire.Error || m.Code != wire.CodeUnavailable {
+		t.Errorf("a start with the writes locked: %+v, want %s", m, wire.CodeUnavailable)
+	}
+	if d := time.Since(start); d > 8*time.Second {
+		t.Errorf("the start was refused after %v", d)
+	}
+
+	lock.Rollback()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		if code, _ = health(); code == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/healthz still %d after the lock went", code)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if run := s.start("/site/api/cursos"); run == "" {
+		t.Error("no run once the lock went")
 	}
 }

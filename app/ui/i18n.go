@@ -188,6 +188,8 @@ var messages = map[string]text{
 	"error.code.run-closed":   {"Esa ejecución ya está cerrada: no admite más medidas.", "That run is already closed: it takes no more measurements."},
 	"error.code.bad-event":    {"El servidor del laboratorio rechazó una medida de esta página.", "The lab's server refused a measurement from this page."},
 	"error.code.rate-limited": {"Demasiadas peticiones seguidas: espera un momento y vuelve a enviar.", "Too many requests in a row: wait a moment and send again."},
+	"error.code.not-yours":    {"Esa ejecución la abrió otra sesión del laboratorio: no puedes añadirle medidas.", "Another lab session opened that run: you cannot add measurements to it."},
+	"error.code.unavailable":  {"La base de datos del laboratorio no acepta escrituras ahora mismo. Inténtalo de nuevo en un momento.", "The lab's database is not taking writes right now. Try again in a moment."},
 	"error.code.internal":     {"El servidor del laboratorio falló. Inténtalo de nuevo.", "The lab's server failed. Try again."},
 	"page.frame":              {"La página del sitio de ejemplo", "The sample site's page"},
 	"page.waterfall":          {"Cascada de la carga, medida por tu navegador", "The load's waterfall, measured by your browser"},

@@ -79,6 +79,7 @@ const (
 	CodeInternal    = "internal"     // the server failed; the detail is in its log
 	CodeRateLimited = "rate-limited" // too many runs too fast; RetryAfter says when to try again
 	CodeNotYours    = "not-yours"    // a report into a run that another lab session opened
+	CodeUnavailable = "unavailable"  // the lab's database does not take writes now; try again later
 )
 
 // Decode reads one message from a browser and checks its shape: a known type

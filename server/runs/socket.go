@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"time"
 
 	"reqlab/app/stage"
 	"reqlab/app/wire"
@@ -12,6 +13,9 @@ import (
 	"reqlab/server/limit"
 	"reqlab/server/sqlite"
 )
+
+// startTimeout bounds opening a run.
+const startTimeout = 3 * time.Second
 
 // Socket answers the lab's websocket messages (see package wire).
 type Socket struct {
@@ -54,11 +58,21 @@ func (s *Socket) start(ctx context.Context, c *hub.Conn, m wire.Message) {
 			return
 		}
 	}
-	run, secret, fields, err := s.Recorder.Open(ctx, c.Session(), *m.Request)
+	// A run starts within a few seconds or not at all: a database that
+	// takes no writes (locked by another process, read-only, a full disk)
+	// gets a clear answer rather than a page that waits for ever.
+	openCtx, cancel := context.WithTimeout(ctx, startTimeout)
+	run, secret, fields, err := s.Recorder.Open(openCtx, c.Session(), *m.Request)
+	cancel()
 	switch {
 	case fields != nil:
 		c.Send(encode(wire.Message{Type: wire.Error, Ref: m.Ref, Code: wire.CodeBadRequest,
 			Message: "the request is refused", Fields: fields}))
+		return
+	case err != nil && sqlite.Unavailable(err):
+		s.Log.Error("websocket start: the database took no write in time", "err", err)
+		c.Send(encode(wire.Message{Type: wire.Error, Ref: m.Ref, Code: wire.CodeUnavailable,
+			Message: "the lab's database is not taking writes; try again in a moment"}))
 		return
 	case err != nil:
 		s.fail(c, m.Ref, "start", err)

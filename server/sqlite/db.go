@@ -103,6 +103,21 @@ func (db *DB) Ping(ctx context.Context) error {
 	return db.read.PingContext(ctx)
 }
 
+// CheckWrite commits a one-row write through the writer, as every write of
+// the lab goes, and returns why it could not (the file locked by another
+// process, read-only, the disk full, or no answer before ctx ends).
+func (db *DB) CheckWrite(ctx context.Context) error {
+	err := db.do(ctx, func(tx *sql.Tx) error {
+		_, err := tx.Exec(`INSERT INTO health (id, checked_at) VALUES (1, ?)
+			ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at`, db.Now().UTC().Format(time.RFC3339Nano))
+		return err
+	})
+	if errors.Is(err, context.DeadlineExceeded) {
+		return errors.New("writes are not answered in time")
+	}
+	return err
+}
+
 // migrate applies, in order and each in its own transaction, the embedded
 // migrations that the database has not seen.
 func (db *DB) migrate(ctx context.Context) error {
@@ -153,6 +168,20 @@ func (db *DB) migrateFile(ctx context.Context, name string) error {
 
 // Message returns SQLite's own words for why a statement failed ("no such
 // table: inscripciones"), without the wrapping added on the way up.
+// Unavailable reports whether err says the database takes no writes for now:
+// locked by another process, read-only, its disk full or failing, or no
+// answer in time. Such a write may work later; the data was not at fault.
+func Unavailable(err error) bool {
+	var se sqlite3.Error
+	if errors.As(err, &se) {
+		switch se.Code {
+		case sqlite3.ErrBusy, sqlite3.ErrLocked, sqlite3.ErrReadonly, sqlite3.ErrFull, sqlite3.ErrIoErr, sqlite3.ErrCantOpen:
+			return true
+		}
+	}
+	return errors.Is(err, context.DeadlineExceeded)
+}
+
 func Message(err error) string {
 	var se sqlite3.Error
 	if errors.As(err, &se) {
