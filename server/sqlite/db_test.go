@@ -291,17 +291,32 @@ func TestARunHasBoundedEvents(t *testing.T) {
 	id := stage.NewRunID()
 	db.CreateRun(ctx, id, stage.NewRunSecret(), "s", stage.Request{Method: "GET", URL: "/site/"})
 	e := stage.Event{Stage: stage.Assets, Side: stage.Client, Phase: stage.Start, State: stage.Active}
-	batch := make([]stage.Event, 100)
-	for i := range batch {
-		batch[i] = e
+	many := make([]stage.Event, MaxEventsPerRun+1)
+	for i := range many {
+		many[i] = e
 	}
-	for i := 0; i < MaxEventsPerRun/100; i++ {
-		if _, err := db.Append(ctx, Batch{RunID: id, Events: batch}); err != nil {
-			t.Fatal(err)
+	if _, err := db.Append(ctx, Batch{RunID: id, Events: many}); !errors.Is(err, ErrTooManyEvents) {
+		t.Errorf("%d events: %v, want ErrTooManyEvents", len(many), err)
+	}
+	// A stage starts once and ends once, and nothing of it comes after its
+	// end: a run holds two events per stage at most.
+	if _, err := db.Append(ctx, Batch{RunID: id, Events: many[:1]}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Append(ctx, Batch{RunID: id, Events: many[:1]}); !errors.Is(err, ErrStageStarted) {
+		t.Errorf("a second start: %v, want ErrStageStarted", err)
+	}
+	end := stage.Event{Stage: stage.Assets, Side: stage.Client, Phase: stage.End, State: stage.Done}
+	if _, err := db.Append(ctx, Batch{RunID: id, Events: []stage.Event{end}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, late := range []stage.Event{e, end} {
+		if _, err := db.Append(ctx, Batch{RunID: id, Events: []stage.Event{late}}); !errors.Is(err, ErrStageEnded) {
+			t.Errorf("a %s after the end: %v, want ErrStageEnded", late.Phase, err)
 		}
 	}
-	if _, err := db.Append(ctx, Batch{RunID: id, Events: batch[:1]}); !errors.Is(err, ErrTooManyEvents) {
-		t.Errorf("event %d: %v, want ErrTooManyEvents", MaxEventsPerRun+1, err)
+	if events, _ := db.Events(ctx, id, 0); len(events) != 2 {
+		t.Errorf("%d events stored, want the one start and the one end", len(events))
 	}
 }
 
@@ -319,6 +334,14 @@ func TestOpenRunsAreMarkedInterrupted(t *testing.T) {
 		if run, _ := db.Run(ctx, id); run.State != want {
 			t.Errorf("run is %s, want %s", run.State, want)
 		}
+	}
+	// An interrupted run takes nothing more: it cannot turn complete.
+	late := Batch{RunID: open, Complete: true, Events: []stage.Event{{Stage: stage.Wait, Side: stage.Client, Phase: stage.End, State: stage.Done}}}
+	if _, err := db.Append(ctx, late); !errors.Is(err, ErrRunClosed) {
+		t.Errorf("a report into an interrupted run: %v, want ErrRunClosed", err)
+	}
+	if run, _ := db.Run(ctx, open); run.State != stage.RunInterrupted || len(run.Events) != 0 {
+		t.Errorf("the interrupted run after a late report: %s, %d events", run.State, len(run.Events))
 	}
 }
 

@@ -22,15 +22,20 @@ var ErrTooManyEvents = errors.New("too many events for one run")
 // page load, one more for each asset at most.
 const MaxEventsPerRun = 500
 
-// ErrStageEnded is returned when a stage of a run is reported ended twice.
+// ErrStageEnded is returned when a stage of a run is reported after its end:
+// ended twice, or started once ended.
 var ErrStageEnded = errors.New("stage already ended")
+
+// ErrStageStarted is returned when a stage of a run is reported started twice.
+var ErrStageStarted = errors.New("stage already started")
 
 // The writer's usual statements, prepared once (see DB.stmt).
 const (
 	insertRunSQL = `INSERT INTO runs (id, created_at, session, method, url, request_headers, request_cookies, request_body, network, fresh_connection, secret)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	findRunSQL      = `SELECT state, (SELECT coalesce(max(seq), 0) FROM events WHERE run_id = runs.id) FROM runs WHERE id = ?`
-	endedSQL        = `SELECT stage FROM events WHERE run_id = ? AND phase = 'end'`
+	findRunSQL = `SELECT CASE WHEN state = 'open' AND interrupted_at IS NOT NULL THEN 'interrupted' ELSE state END,
+		(SELECT coalesce(max(seq), 0) FROM events WHERE run_id = runs.id) FROM runs WHERE id = ?`
+	endedSQL        = `SELECT stage, phase FROM events WHERE run_id = ?`
 	setRequestSQL   = `UPDATE runs SET method = ?, url = ?, request_headers = ?, request_body = ? WHERE id = ?`
 	setResponseSQL  = `UPDATE runs SET status = ?, response_headers = ?, response_body = ?, response_body_truncated = ? WHERE id = ?`
 	fillResponseSQL = setResponseSQL + ` AND status IS NULL`
@@ -164,7 +169,7 @@ func (db *DB) appendBatch(tx *sql.Tx, b Batch, enc encoded) ([]stage.Event, erro
 	case err != nil:
 		return nil, fmt.Errorf("append: %w", err)
 	case stage.RunState(state) != stage.RunOpen:
-		return nil, refuse(ErrRunClosed)
+		return nil, refuse(ErrRunClosed) // complete, or cut off when the server stopped
 	case last+int64(len(b.Events)) > MaxEventsPerRun:
 		return nil, refuse(ErrTooManyEvents)
 	}
@@ -201,33 +206,32 @@ func (db *DB) appendBatch(tx *sql.Tx, b Batch, enc encoded) ([]stage.Event, erro
 // checkEnded refuses events that would end a stage twice: in the batch, or
 // a stage that the run's stored events (last of them) already ended.
 func (db *DB) checkEnded(tx *sql.Tx, runID string, last int64, events []stage.Event) error {
-	ending := false
-	for _, e := range events {
-		ending = ending || e.Phase == stage.End
-	}
-	if !ending {
+	if len(events) == 0 {
 		return nil
 	}
-	ended := map[stage.ID]bool{}
+	started, ended := map[stage.ID]bool{}, map[stage.ID]bool{}
 	if last > 0 {
-		if err := db.endedStages(tx, runID, ended); err != nil {
+		if err := db.stageMarks(tx, runID, started, ended); err != nil {
 			return fmt.Errorf("append: %w", err)
 		}
 	}
 	for _, e := range events {
-		if e.Phase != stage.End {
-			continue
-		}
-		if ended[e.Stage] {
+		switch {
+		case ended[e.Stage]:
 			return refuse(fmt.Errorf("%w: %s", ErrStageEnded, e.Stage))
+		case e.Phase == stage.Start && started[e.Stage]:
+			return refuse(fmt.Errorf("%w: %s", ErrStageStarted, e.Stage))
+		case e.Phase == stage.Start:
+			started[e.Stage] = true
+		default:
+			ended[e.Stage] = true
 		}
-		ended[e.Stage] = true
 	}
 	return nil
 }
 
-// endedStages notes the stages that the run's stored events ended.
-func (db *DB) endedStages(tx *sql.Tx, runID string, ended map[stage.ID]bool) error {
+// stageMarks notes the stages that the run's stored events started and ended.
+func (db *DB) stageMarks(tx *sql.Tx, runID string, started, ended map[stage.ID]bool) error {
 	q, err := db.stmt(tx, endedSQL)
 	if err != nil {
 		return err
@@ -239,10 +243,15 @@ func (db *DB) endedStages(tx *sql.Tx, runID string, ended map[stage.ID]bool) err
 	defer rows.Close()
 	for rows.Next() {
 		var id stage.ID
-		if err := rows.Scan(&id); err != nil {
+		var phase stage.Phase
+		if err := rows.Scan(&id, &phase); err != nil {
 			return err
 		}
-		ended[id] = true
+		if phase == stage.Start {
+			started[id] = true
+		} else {
+			ended[id] = true
+		}
 	}
 	return rows.Err()
 }
@@ -405,7 +414,7 @@ type OpenRun struct {
 func (db *DB) RunOpened(ctx context.Context, id string) (OpenRun, bool, error) {
 	var created, cookies string
 	var r OpenRun
-	err := db.read.QueryRowContext(ctx, `SELECT created_at, network, session, fresh_connection, request_cookies, secret FROM runs WHERE id = ? AND state = 'open'`, id).Scan(&created, &r.Network, &r.Session, &r.Fresh, &cookies, &r.Secret)
+	err := db.read.QueryRowContext(ctx, `SELECT created_at, network, session, fresh_connection, request_cookies, secret FROM runs WHERE id = ? AND state = 'open' AND interrupted_at IS NULL`, id).Scan(&created, &r.Network, &r.Session, &r.Fresh, &cookies, &r.Secret)
 	if errors.Is(err, sql.ErrNoRows) {
 		return OpenRun{}, false, nil
 	}
