@@ -60,6 +60,35 @@ func (c *Conn) Send(msg []byte) bool {
 	return true
 }
 
+// SendPaced queues msgs for the client a share of the queue at a time,
+// waiting while the client reads what is queued: a catch-up on a long run
+// must not cut off the very subscriber it is for. It gives up when ctx ends
+// or the connection closes, and reports whether all were queued.
+func (c *Conn) SendPaced(ctx context.Context, msgs [][]byte) bool {
+	for _, m := range msgs {
+		for {
+			c.mu.Lock()
+			n, closed := len(c.queue), c.closed
+			c.mu.Unlock()
+			if closed {
+				return false
+			}
+			if n < sendBuffer/2 {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return false
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+		if !c.Send(m) {
+			return false
+		}
+	}
+	return true
+}
+
 // write sends what is queued until the queue is empty, then ends.
 func (c *Conn) write() {
 	for {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -21,6 +22,15 @@ type echo struct{ hub *Hub }
 func (e *echo) Hello() []byte { return []byte("hello") }
 
 func (e *echo) HandleMessage(ctx context.Context, c *Conn, msg []byte) {
+	if n, ok := strings.CutPrefix(string(msg), "catch-up:"); ok {
+		count, _ := strconv.Atoi(n)
+		msgs := make([][]byte, count)
+		for i := range msgs {
+			msgs[i] = []byte("event " + strconv.Itoa(i+1))
+		}
+		c.SendPaced(ctx, msgs)
+		return
+	}
 	if run, ok := strings.CutPrefix(string(msg), "follow:"); ok {
 		e.hub.Follow(c, run)
 		c.Send([]byte("following " + run))
@@ -254,5 +264,26 @@ func TestPingsKeepLiveClientsAndIdleOnesAreClosed(t *testing.T) {
 	time.Sleep(500 * time.Millisecond)
 	if h.Len() != 1 {
 		t.Errorf("%d connections open, want the live one only", h.Len())
+	}
+}
+
+// A catch-up four times the queue is paced to the reader: it gets every
+// message, in order, and is not cut off for it.
+func TestCatchUpIsPacedToTheReader(t *testing.T) {
+	_, srv := newTestHub(t)
+	ws, _, err := dial(t, srv, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	read(t, ws) // hello
+	n := 4 * sendBuffer
+	ws.WriteMessage(websocket.TextMessage, []byte("catch-up:"+strconv.Itoa(n)))
+	for i := 1; i <= n; i++ {
+		if i%100 == 0 {
+			time.Sleep(5 * time.Millisecond) // a reader that is not instant
+		}
+		if got, want := read(t, ws), "event "+strconv.Itoa(i); got != want {
+			t.Fatalf("message %d: %q, want %q", i, got, want)
+		}
 	}
 }

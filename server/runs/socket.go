@@ -95,9 +95,11 @@ func (s *Socket) subscribe(ctx context.Context, c *hub.Conn, m wire.Message) {
 		s.fail(c, m.Ref, "subscribe", err)
 		return
 	}
+	msgs := make([][]byte, len(events))
 	for i := range events {
-		c.Send(encode(wire.Message{Type: wire.Event, Run: m.Run, Event: &events[i]}))
+		msgs[i] = encode(wire.Message{Type: wire.Event, Run: m.Run, Event: &events[i]})
 	}
+	c.SendPaced(ctx, msgs)
 }
 
 func (s *Socket) report(ctx context.Context, c *hub.Conn, m wire.Message) {
