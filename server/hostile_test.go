@@ -263,3 +263,42 @@ func TestHealthFollowsTheWriter(t *testing.T) {
 		t.Error("no run once the lock went")
 	}
 }
+
+// The minor points: /web/ serves files of a page's kinds only (no listing,
+// no Go source); pages take GET and HEAD only; the visits cookie does not
+// wrap around.
+func TestMinorDoors(t *testing.T) {
+	l := startLab(t, nil)
+	for _, tt := range []struct {
+		method, path string
+		status       int
+	}{
+		{"GET", "/web/", 404},
+		{"GET", "/web/web.go", 404},
+		{"GET", "/web/lab.css", 200},
+		{"POST", "/", 405},
+		{"DELETE", "/lab/cache", 405},
+		{"PUT", "/runs/" + stage.NewRunID(), 405},
+		{"HEAD", "/", 200},
+	} {
+		req, _ := http.NewRequest(tt.method, l.url+tt.path, nil)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != tt.status {
+			t.Errorf("%s %s: %d, want %d", tt.method, tt.path, res.StatusCode, tt.status)
+		}
+	}
+	req, _ := http.NewRequest("GET", l.url+"/site/api/sesion", nil)
+	req.Header.Set("Cookie", "visitas=9223372036854775807")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if sc := res.Header.Get("Set-Cookie"); !strings.HasPrefix(sc, "visitas=1;") {
+		t.Errorf("after the largest count: Set-Cookie %q, want the count to start again", sc)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -248,6 +249,14 @@ func (w webFiles) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 			}
 			return
 		}
+	}
+	// Files only, of the kinds a page uses: no folder listings, and not the
+	// Go source that embeds them.
+	switch path.Ext(name) {
+	case ".css", ".png", ".svg", ".txt", ".wasm", ".js", ".json", ".ico", ".webmanifest":
+	default:
+		http.NotFound(rw, r)
+		return
 	}
 	http.StripPrefix("/web", w.files).ServeHTTP(rw, r)
 }

@@ -29,7 +29,7 @@ func NewServer(log *slog.Logger, db *sqlite.DB, h *hub.Hub, sampleSite http.Hand
 	mux.Handle("/api/", handleAPINotFound())
 	mux.Handle("/site/", limited(sampleSite))
 	mux.Handle("GET /runs/{id}", handleRunPage(log, db, pages))
-	mux.Handle("/", pages)
+	mux.Handle("/", readOnly(pages))
 	return securityHeaders(mux, frameAncestors)
 }
 
@@ -82,6 +82,19 @@ func securityHeaders(next http.Handler, frameAncestors []string) http.Handler {
 			h.Set("Content-Security-Policy", embed)
 		} else {
 			h.Set("Content-Security-Policy", page)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// readOnly answers 405 to a request that is not GET or HEAD: the pages and
+// their files are only read.
+func readOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -278,8 +278,12 @@ func (s *Site) levels(w http.ResponseWriter, r *http.Request) {
 	s.write(w, r, http.StatusOK, body)
 }
 
-// visitsCookie is the sample site's own cookie: the count of visits.
-const visitsCookie = "visitas"
+// visitsCookie is the sample site's own cookie: the count of visits, below
+// maxVisits.
+const (
+	visitsCookie = "visitas"
+	maxVisits    = 1_000_000_000
+)
 
 // visits answers GET /site/api/sesion: it counts this browser's visits in a
 // cookie that it sets, and that the browser sends back from then on.
@@ -288,6 +292,9 @@ func (s *Site) visits(w http.ResponseWriter, r *http.Request) {
 	n := 0
 	if c, err := r.Cookie(visitsCookie); err == nil {
 		n, _ = strconv.Atoi(c.Value)
+	}
+	if n < 0 || n >= maxVisits {
+		n = 0 // not a count this site set: start again
 	}
 	n++
 	names := []string{}
