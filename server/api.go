@@ -11,8 +11,12 @@ import (
 
 	"reqlab/app/stage"
 	"reqlab/server/har"
+	"reqlab/server/session"
 	"reqlab/server/sqlite"
 )
+
+// badSession answers a request whose ?session= is not a token the lab issued.
+const badSession = "session must be the token the lab issued to this browser (in its websocket's hello)"
 
 func handleHealthz(db *sqlite.DB) http.Handler {
 	var (
@@ -103,11 +107,11 @@ const maxHistory = 50
 
 // handleRuns answers GET /api/runs?session=…: the session's latest runs,
 // newest first. The session id is the browser's own, kept in its storage.
-func handleRuns(log *slog.Logger, db *sqlite.DB) http.Handler {
+func handleRuns(log *slog.Logger, db *sqlite.DB, sessions *session.Issuer) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		session := r.URL.Query().Get("session")
-		if !stage.ValidRunID(session) {
-			writeError(w, log, http.StatusBadRequest, "session must be the 32 hex digits the lab keeps in the browser", nil)
+		session, ok := sessions.Verify(r.URL.Query().Get("session"))
+		if !ok {
+			writeError(w, log, http.StatusBadRequest, badSession, nil)
 			return
 		}
 		runs, err := db.Runs(r.Context(), session, maxHistory)
@@ -124,11 +128,11 @@ func handleRuns(log *slog.Logger, db *sqlite.DB) http.Handler {
 
 // handleResetSample takes a lab session's sample catalogue back to the seed:
 // the courses it added are deleted, and the answer says how many.
-func handleResetSample(log *slog.Logger, db *sqlite.DB) http.Handler {
+func handleResetSample(log *slog.Logger, db *sqlite.DB, sessions *session.Issuer) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		session := r.URL.Query().Get("session")
-		if !stage.ValidRunID(session) {
-			writeError(w, log, http.StatusBadRequest, "session must be the 32 hex digits the lab keeps in the browser", nil)
+		session, ok := sessions.Verify(r.URL.Query().Get("session"))
+		if !ok {
+			writeError(w, log, http.StatusBadRequest, badSession, nil)
 			return
 		}
 		n, err := db.ResetCourses(r.Context(), session)

@@ -215,7 +215,8 @@ func TestResetSampleData(t *testing.T) {
 	}{
 		{"", 400, "session must be"},
 		{"?session=" + strings.Repeat("z", 32), 400, "session must be"},
-		{"?session=" + stage.NewRunID(), 200, `{"deleted":0}`},
+		{"?session=" + stage.NewRunID(), 400, "session must be"}, // an id the lab did not sign
+		{"?session=" + dialLab(t, l).hello.Session, 200, `{"deleted":0}`},
 	} {
 		req, _ := http.NewRequest("DELETE", l.url+"/api/sample-data"+tt.query, nil)
 		res, err := http.DefaultClient.Do(req)

@@ -302,3 +302,44 @@ func TestMinorDoors(t *testing.T) {
 		t.Errorf("after the largest count: Set-Cookie %q, want the count to start again", sc)
 	}
 }
+
+// Sessions are the server's to issue: a connection naming none, or a token
+// the lab did not sign, gets a new one in its hello; one naming its token
+// keeps it; the API takes only tokens the lab signed.
+func TestSessionsAreIssuedByTheServer(t *testing.T) {
+	l := startLab(t, nil)
+	a := dialLab(t, l)
+	id, _, _ := strings.Cut(a.hello.Session, ".")
+	forged := id + ".AAAAAAAAAAAAAAAAAAAAAA"
+	for _, tt := range []struct {
+		name, named string
+		same        bool
+	}{
+		{"its own token", a.hello.Session, true},
+		{"a forged signature", forged, false},
+		{"nothing", "", false},
+	} {
+		got := dialLabAs(t, l, tt.named).hello.Session
+		if (got == a.hello.Session) != tt.same {
+			t.Errorf("naming %s: hello gave %q (first %q)", tt.name, got, a.hello.Session)
+		}
+	}
+	for _, tt := range []struct {
+		session string
+		status  int
+	}{{a.hello.Session, 200}, {forged, 400}, {id, 400}} {
+		if res, _ := fetch(t, l.url+"/api/runs?session="+tt.session); res.StatusCode != tt.status {
+			t.Errorf("/api/runs?session=%s: %d, want %d", tt.session, res.StatusCode, tt.status)
+		}
+	}
+	// A run belongs to the session the token names, across connections.
+	run := a.start("/site/api/cursos")
+	again := dialLabAs(t, l, a.hello.Session)
+	var list struct {
+		Runs []stage.RunSummary `json:"runs"`
+	}
+	getJSON(t, l.url+"/api/runs?session="+again.hello.Session, &list)
+	if len(list.Runs) != 1 || list.Runs[0].ID != run {
+		t.Errorf("the session's history: %+v, want the run %s", list.Runs, run)
+	}
+}

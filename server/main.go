@@ -27,6 +27,7 @@ import (
 	"reqlab/server/hub"
 	"reqlab/server/limit"
 	"reqlab/server/runs"
+	"reqlab/server/session"
 	"reqlab/server/site"
 	"reqlab/server/sqlite"
 	"reqlab/web"
@@ -150,7 +151,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		// (a class behind its school's), 600 at once, then 60 a second; the
 		// whole lab, 1,000 at once, then 200 a second.
 		Runs: limit.New(limit.Rate{PerSecond: 2, Burst: 30}, limit.Rate{PerSecond: 60, Burst: 600}, limit.Rate{PerSecond: 200, Burst: 1000})}
+	key, err := db.Key(ctx, "session", 32)
+	if err != nil {
+		return err
+	}
+	sessions := session.New(key)
 	h := hub.New(log, socket, wire.MaxMessageBytes)
+	h.Sessions = sessions
 	socket.Hub = h
 	recorder.SetPublisher(h)
 
@@ -163,7 +170,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// file descriptor the lab's own database and websockets need.
 	ln = netutil.LimitListener(ln, maxConns)
 	srv := &http.Server{
-		Handler:           NewServer(log, db, h, site.New(db, recorder, log), pages, cfg.frameAncestors),
+		Handler:           NewServer(log, db, h, sessions, site.New(db, recorder, log), pages, cfg.frameAncestors),
 		ConnState:         site.ConnState,
 		ConnContext:       site.ConnContext,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -8,6 +8,7 @@ import (
 
 	"reqlab/app/stage"
 	"reqlab/server/limit"
+	"reqlab/server/session"
 
 	"reqlab/server/hub"
 	"reqlab/server/sqlite"
@@ -15,17 +16,17 @@ import (
 
 // NewServer returns the lab's whole HTTP handler: every URL it answers is
 // listed here.
-func NewServer(log *slog.Logger, db *sqlite.DB, h *hub.Hub, sampleSite http.Handler, pages http.Handler, frameAncestors []string) http.Handler {
+func NewServer(log *slog.Logger, db *sqlite.DB, h *hub.Hub, sessions *session.Issuer, sampleSite http.Handler, pages http.Handler, frameAncestors []string) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", handleHealthz(db))
 	mux.Handle("GET /ws", h)
 	// The API and the sample site are metered per lab session where the
 	// request names one, and altogether.
-	limited := rateLimit(limit.New(limit.Rate{PerSecond: 50, Burst: 200}, limit.Rate{PerSecond: 1000, Burst: 2000}, limit.Rate{PerSecond: 5000, Burst: 10000}))
-	mux.Handle("GET /api/runs", limited(handleRuns(log, db)))
+	limited := rateLimit(sessions, limit.New(limit.Rate{PerSecond: 50, Burst: 200}, limit.Rate{PerSecond: 1000, Burst: 2000}, limit.Rate{PerSecond: 5000, Burst: 10000}))
+	mux.Handle("GET /api/runs", limited(handleRuns(log, db, sessions)))
 	mux.Handle("GET /api/runs/{id}", limited(handleRun(log, db)))
 	mux.Handle("GET /api/runs/{id}/har", limited(handleHAR(log, db)))
-	mux.Handle("DELETE /api/sample-data", limited(handleResetSample(log, db)))
+	mux.Handle("DELETE /api/sample-data", limited(handleResetSample(log, db, sessions)))
 	mux.Handle("/api/", handleAPINotFound())
 	mux.Handle("/site/", limited(sampleSite))
 	mux.Handle("GET /runs/{id}", handleRunPage(log, db, pages))
@@ -34,15 +35,16 @@ func NewServer(log *slog.Logger, db *sqlite.DB, h *hub.Hub, sampleSite http.Hand
 }
 
 // rateLimit answers 429 with Retry-After to a request past its limit. The
-// key is the lab session the request names (?session=, if well formed), else
+// key is the lab session the request names (?session=, a token the lab
+// issued), else
 // the run it belongs to (its traceparent), else none; under it, the client's
 // address, whose bucket is wide enough for a class behind one school
 // address; then everyone's.
-func rateLimit(l *limit.Limiter) func(http.Handler) http.Handler {
+func rateLimit(sessions *session.Issuer, l *limit.Limiter) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			key := ""
-			if s := r.URL.Query().Get("session"); stage.ValidRunID(s) {
+			if s, ok := sessions.Verify(r.URL.Query().Get("session")); ok {
 				key = s
 			} else if id, ok := stage.RunIDFromTraceparent(r.Header.Get("Traceparent")); ok {
 				key = "run:" + id

@@ -18,21 +18,33 @@ import (
 
 // socket is a test's websocket to the lab, as the page's own.
 type socket struct {
-	t  *testing.T
-	ws *websocket.Conn
+	t     *testing.T
+	ws    *websocket.Conn
+	hello wire.Message // the first message: the session's token in it
 }
 
 func dialLab(t *testing.T, l *lab) *socket {
 	t.Helper()
+	return dialLabAs(t, l, "")
+}
+
+// dialLabAs opens the lab's websocket as the page of a lab session does
+// ("" for none: the server gives the connection a session of its own).
+func dialLabAs(t *testing.T, l *lab, session string) *socket {
+	t.Helper()
 	hdr := http.Header{"Origin": {l.url}}
-	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(l.url, "http")+"/ws", hdr)
+	url := "ws" + strings.TrimPrefix(l.url, "http") + "/ws"
+	if session != "" {
+		url += "?session=" + session
+	}
+	ws, _, err := websocket.DefaultDialer.Dial(url, hdr)
 	if err != nil {
 		t.Fatalf("dial: %v", err)
 	}
 	t.Cleanup(func() { ws.Close() })
 	s := &socket{t: t, ws: ws}
-	if m := s.read(); m.Type != wire.Hello || m.Version != wire.Version {
-		t.Fatalf("first message %+v, want hello v%d", m, wire.Version)
+	if s.hello = s.read(); s.hello.Type != wire.Hello || s.hello.Version != wire.Version || s.hello.Session == "" {
+		t.Fatalf("first message %+v, want hello v%d with a session", s.hello, wire.Version)
 	}
 	return s
 }
@@ -136,7 +148,8 @@ func clientReport(run string) wire.Message {
 
 func TestSocketStreamsARunAndResumesAfterADrop(t *testing.T) {
 	l := startLab(t, nil)
-	first := dialLab(t, l)
+	session := stage.NewRunID()
+	first := dialLabAs(t, l, session)
 	run := first.start("/site/api/cursos")
 
 	if code := fetchTraced(t, l, "/site/api/cursos", run); code != 200 {
@@ -149,9 +162,9 @@ func TestSocketStreamsARunAndResumesAfterADrop(t *testing.T) {
 	}
 
 	// The connection drops after seq 2 was taken in; while it is down the
-	// client's report is stored by another way in (a second tab, say).
+	// client's report is stored by another way in (the page, reconnected).
 	first.ws.Close()
-	other := dialLab(t, l)
+	other := dialLabAs(t, l, session)
 	other.send(clientReport(run))
 	if m := other.read(); m.Type != wire.Ack || m.Ref != 9 || m.Seq != 15 {
 		t.Fatalf("report answered %+v, want ack up to seq 15", m)
@@ -271,7 +284,7 @@ func TestRunsAreMeteredPerSession(t *testing.T) {
 
 func TestAPIAnswers429WithRetryAfter(t *testing.T) {
 	l := startLab(t, nil)
-	session := stage.NewRunID()
+	session := dialLab(t, l).hello.Session
 	var last *http.Response
 	for i := 0; i < 400; i++ {
 		res, err := http.Get(l.url + "/api/runs?session=" + session)
@@ -290,7 +303,7 @@ func TestAPIAnswers429WithRetryAfter(t *testing.T) {
 	if ra := last.Header.Get("Retry-After"); ra == "" || ra == "0" {
 		t.Errorf("429 with Retry-After %q", ra)
 	}
-	if res, _ := fetch(t, l.url+"/api/runs?session="+stage.NewRunID()); res.StatusCode != 200 {
+	if res, _ := fetch(t, l.url+"/api/runs?session="+dialLab(t, l).hello.Session); res.StatusCode != 200 {
 		t.Errorf("another session got %d", res.StatusCode)
 	}
 }

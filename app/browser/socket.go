@@ -12,7 +12,7 @@ import (
 // dials again with growing pauses, and what is sent while it is down waits in
 // an outbox.
 type Socket struct {
-	url       string
+	url       func() string
 	onMessage func([]byte)
 	onState   func(open bool)
 
@@ -28,10 +28,11 @@ type Socket struct {
 // maxOutbox bounds what waits for the socket to come back.
 const maxOutbox = 256
 
-// Dial opens a socket to url. onMessage gets each text message; onState is
-// told each time the socket opens or drops. Both run on the page's event loop:
-// they must not block.
-func Dial(url string, onMessage func([]byte), onState func(open bool)) *Socket {
+// Dial opens a socket to the URL url returns, asked again at every
+// reconnection (it may name what the page learned since). onMessage gets
+// each text message; onState is told each time the socket opens or drops.
+// Both run on the page's event loop: they must not block.
+func Dial(url func() string, onMessage func([]byte), onState func(open bool)) *Socket {
 	s := &Socket{url: url, onMessage: onMessage, onState: onState}
 	s.connect()
 	return s
@@ -53,7 +54,7 @@ func (s *Socket) connect() {
 	if s.closed {
 		return
 	}
-	ws := app.Window().Get("WebSocket").New(s.url)
+	ws := app.Window().Get("WebSocket").New(s.url())
 	var funcs []app.Func
 	on := func(event string, fn func(args []app.Value)) {
 		f := app.FuncOf(func(this app.Value, args []app.Value) any {

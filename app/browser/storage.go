@@ -9,16 +9,32 @@ import (
 	"reqlab/app/stage"
 )
 
-// Session returns this browser's lab session id, made once and kept in its
-// local storage: the history lists the runs of this session.
+// Session returns this browser's lab session token, as the lab's server
+// issued it and the page kept it in local storage ("" before the first): the
+// history lists the runs of this session. (A page of an older lab kept an id
+// of its own making; the server signs it into a token at the next visit.)
 func Session() string {
-	store := app.Window().Get("localStorage")
-	if v := store.Call("getItem", "reqlab.session"); v.Type() == app.TypeString && stage.ValidRunID(v.String()) {
-		return v.String()
+	v := app.Window().Get("localStorage").Call("getItem", "reqlab.session")
+	if v.Type() != app.TypeString || len(v.String()) > 100 || !tokenChars(v.String()) {
+		return ""
 	}
-	id := stage.NewRunID()
-	store.Call("setItem", "reqlab.session", id)
-	return id
+	return v.String()
+}
+
+// KeepSession keeps the session token the server issued.
+func KeepSession(token string) {
+	app.Window().Get("localStorage").Call("setItem", "reqlab.session", token)
+}
+
+// tokenChars reports whether s holds only what a session token may: hex
+// digits, a dot, base64url.
+func tokenChars(s string) bool {
+	for _, r := range s {
+		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '.' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // SetCookies puts cookies in the browser's own jar for the sample site, so

@@ -6,6 +6,7 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
+	"reqlab/app/browser"
 	"reqlab/app/wire"
 )
 
@@ -63,6 +64,11 @@ func (c *Lab) onMessage(ctx app.Context, raw []byte) {
 		}
 	}
 	switch m.Type {
+	case wire.Hello:
+		if m.Session != "" {
+			browser.KeepSession(m.Session)
+			ctx.Dispatch(func(ctx app.Context) { c.session = m.Session })
+		}
 	case wire.Event:
 		if m.Event == nil {
 			return

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"net/url"
 	"strings"
 	"sync"
 
@@ -147,8 +148,9 @@ func (c *Lab) OnMount(ctx app.Context) {
 		}
 	})
 	c.connectHost(ctx)
-	c.session = browser.Session()
-	c.sock = browser.Dial(browser.SocketURL("/ws?session="+c.session),
+	// The server issues the session (or signs the one kept) in the socket's
+	// hello; the page asks the API for nothing of it before then.
+	c.sock = browser.Dial(func() string { return browser.SocketURL("/ws?session=" + url.QueryEscape(browser.Session())) },
 		func(msg []byte) { c.onMessage(ctx, msg) },
 		func(open bool) { ctx.Dispatch(func(ctx app.Context) { c.onSocket(ctx, open) }) })
 	if id, ok := strings.CutPrefix(ctx.Page().URL().Path, "/runs/"); ok {

@@ -38,7 +38,7 @@ const (
 
 // Messages from the server.
 const (
-	Hello   Type = "hello"   // Version
+	Hello   Type = "hello"   // Version, Session
 	Started Type = "started" // Ref, Run, Secret: the run is open and followed by this connection
 	Event   Type = "event"   // Run, Event: one event of a followed run
 	Ack     Type = "ack"     // Ref, Run, Seq: a report is stored, up to Seq
@@ -64,6 +64,9 @@ type Message struct {
 	Fields   []stage.FieldError `json:"fields,omitempty"`
 	// RetryAfter, with CodeRateLimited, is how many seconds to wait.
 	RetryAfter int `json:"retry_after,omitempty"`
+	// Session, with Hello, is the connection's session token, issued by the
+	// server: the page keeps it and names it in its requests to the API.
+	Session string `json:"session,omitempty"`
 	// Secret, with Started, is the run's secret: the opener puts it in its
 	// request's traceparent, and the run records only a request that does.
 	Secret string `json:"secret,omitempty"`

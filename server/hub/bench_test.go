@@ -25,7 +25,7 @@ import (
 // follower follows the run named in its first message and says so.
 type follower struct{ hub *Hub }
 
-func (f *follower) Hello() []byte { return nil }
+func (f *follower) Hello(*Conn) []byte { return nil }
 func (f *follower) HandleMessage(ctx context.Context, c *Conn, msg []byte) {
 	f.hub.Follow(c, string(msg))
 	c.Send([]byte("ok"))

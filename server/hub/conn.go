@@ -26,8 +26,13 @@ type Conn struct {
 
 	runs    map[string]struct{} // guarded by hub.mu
 	session string
+	token   string // the session's token, as issued to the client
 	addr    string // the client's address, without its port
 }
+
+// Token returns the token of the connection's session, for the client to
+// keep and name in its requests.
+func (c *Conn) Token() string { return c.token }
 
 // Session returns the lab session the connection belongs to.
 func (c *Conn) Session() string { return c.session }

@@ -33,11 +33,22 @@ type Handler interface {
 	// message at a time.
 	HandleMessage(ctx context.Context, c *Conn, msg []byte)
 	// Hello returns the first message sent on a new connection, or nil.
-	Hello() []byte
+	Hello(c *Conn) []byte
+}
+
+// Sessions issues and checks the lab's session tokens (see package session).
+type Sessions interface {
+	Verify(token string) (id string, ok bool)
+	Issue(id string) string
 }
 
 // Hub keeps the open connections and the runs each follows.
 type Hub struct {
+	// Sessions, if set, issues each connection its session: the one its
+	// token names, else a new one. Without it a connection's session is
+	// the id it names, or a new one.
+	Sessions Sessions
+
 	log      *slog.Logger
 	handler  Handler
 	upgrader websocket.Upgrader
@@ -121,14 +132,28 @@ func sameOrigin(r *http.Request) bool {
 	return origin[0] == "http://"+r.Host || origin[0] == "https://"+r.Host
 }
 
-// sessionOf returns the lab session a connection belongs to: the browser keeps
-// its id (32 hex digits, like a run id) and names it in the URL
-// (/ws?session=…). A connection without a valid one gets a session of its own.
-func sessionOf(r *http.Request) string {
-	if s := r.URL.Query().Get("session"); stage.ValidRunID(s) {
-		return s
+// sessionOf returns the lab session a connection belongs to, and its token:
+// the browser keeps the token the lab issued and names it in the URL
+// (/ws?session=…). A connection without a valid one gets a session of its
+// own — except that a page of an older lab, which made up its own id (32 hex
+// digits), keeps it, now signed: its history stays its own.
+func (h *Hub) sessionOf(r *http.Request) (id, token string) {
+	named := r.URL.Query().Get("session")
+	if h.Sessions == nil {
+		if stage.ValidRunID(named) {
+			return named, named
+		}
+		id := stage.NewRunID()
+		return id, id
 	}
-	return stage.NewRunID()
+	if id, ok := h.Sessions.Verify(named); ok {
+		return id, named
+	}
+	if stage.ValidRunID(named) {
+		return named, h.Sessions.Issue(named)
+	}
+	id = stage.NewRunID()
+	return id, h.Sessions.Issue(id)
 }
 
 // ClientAddr is the address a request came from, without its port: the key
@@ -148,14 +173,15 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return // the upgrader has answered the client already
 	}
-	c := &Conn{hub: h, ws: ws, out: hj.conn, session: sessionOf(r), addr: ClientAddr(r)}
+	c := &Conn{hub: h, ws: ws, out: hj.conn, addr: ClientAddr(r)}
+	c.session, c.token = h.sessionOf(r)
 	if !h.add(c) {
 		ws.WriteControl(websocket.CloseMessage,
 			websocket.FormatCloseMessage(websocket.CloseGoingAway, "server stopping"), time.Now().Add(time.Second))
 		ws.Close()
 		return
 	}
-	if hello := h.handler.Hello(); hello != nil {
+	if hello := h.handler.Hello(c); hello != nil {
 		c.Send(hello)
 	}
 	// The reader is a goroutine of its own, so that the handler returns and

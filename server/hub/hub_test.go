@@ -19,7 +19,7 @@ import (
 // echo answers "follow:RUN" by following RUN and everything else by echoing.
 type echo struct{ hub *Hub }
 
-func (e *echo) Hello() []byte { return []byte("hello") }
+func (e *echo) Hello(*Conn) []byte { return []byte("hello") }
 
 func (e *echo) HandleMessage(ctx context.Context, c *Conn, msg []byte) {
 	if n, ok := strings.CutPrefix(string(msg), "catch-up:"); ok {

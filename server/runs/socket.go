@@ -26,9 +26,11 @@ type Socket struct {
 	Runs *limit.Limiter
 }
 
-// Hello is the first message on every connection.
-func (s *Socket) Hello() []byte {
-	return encode(wire.Message{Type: wire.Hello, Version: wire.Version})
+// Hello is the first message on every connection: the protocol's version and
+// the connection's session token, which the page keeps and names in its
+// requests to the lab's API.
+func (s *Socket) Hello(c *hub.Conn) []byte {
+	return encode(wire.Message{Type: wire.Hello, Version: wire.Version, Session: c.Token()})
 }
 
 // HandleMessage answers one message. A message it cannot take gets an error

@@ -4,6 +4,7 @@ package sqlite
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"embed"
 	"errors"
@@ -101,6 +102,25 @@ func (db *DB) Close() error {
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error {
 	return db.read.PingContext(ctx)
+}
+
+// Key returns the lab's key of that name, made of size random bytes the
+// first time it is asked for and kept from then on.
+func (db *DB) Key(ctx context.Context, name string, size int) ([]byte, error) {
+	fresh := make([]byte, size)
+	rand.Read(fresh)
+	var key []byte
+	err := db.do(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.Exec(`INSERT INTO keys (name, value, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING`,
+			name, fresh, db.Now().UTC().Format(time.RFC3339Nano)); err != nil {
+			return err
+		}
+		return tx.QueryRow(`SELECT value FROM keys WHERE name = ?`, name).Scan(&key)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("key %s: %w", name, err)
+	}
+	return key, nil
 }
 
 // CheckWrite commits a one-row write through the writer, as every write of
