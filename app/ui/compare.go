@@ -37,14 +37,31 @@ func finals(run stage.Run) map[stage.ID]stage.Event {
 	return out
 }
 
-// timesDiffer says whether two durations differ enough to point out: by more
-// than a quarter and by more than half a millisecond.
-func timesDiffer(a, b *float64) bool {
+// Noise: what two runs of the same request differ by without anything
+// having changed. In the browser, a stage that ends when a frame is drawn
+// moves by a frame or so (about 17 ms) from one run to the next, and timers
+// and scheduling by a few milliseconds; in the server, a millisecond or two.
+const (
+	browserNoiseMs = 20
+	serverNoiseMs  = 2
+)
+
+// timesDiffer says whether two durations differ beyond noise: by more than
+// half the longer, and by more than floor milliseconds.
+func timesDiffer(a, b *float64, floor float64) bool {
 	if a == nil || b == nil {
 		return (a == nil) != (b == nil)
 	}
 	d := math.Abs(*a - *b)
-	return d > 0.5 && d > 0.25*math.Max(*a, *b)
+	return d > floor && d > 0.5*math.Max(*a, *b)
+}
+
+// noiseOf is the noise floor of a stage's time.
+func noiseOf(id stage.ID) float64 {
+	if side, _ := stage.SideOf(id); side == stage.Server {
+		return serverNoiseMs
+	}
+	return browserNoiseMs
 }
 
 func (r *Runs) renderCompare() app.UI {
@@ -134,7 +151,7 @@ func (r *Runs) renderCompare() app.UI {
 			)),
 			el.TBody().Body(
 				row("status", l.Status(statusOf(a)), l.Status(statusOf(b)), differ("status", statusOf(a) != statusOf(b))),
-				row("total", ms(ta), ms(tb), differ("time", timesDiffer(ta, tb))),
+				row("total", ms(ta), ms(tb), differ("time", timesDiffer(ta, tb, browserNoiseMs))),
 				row("bytes", bytesOf(fa), bytesOf(fb), differ("bytes", bytesOf(fa) != bytesOf(fb))),
 				app.Range(stage.All()).Slice(func(i int) app.UI {
 					id := stage.All()[i]
@@ -144,7 +161,7 @@ func (r *Runs) renderCompare() app.UI {
 					switch {
 					case oka != okb || ea.State != eb.State:
 						differs = "state"
-					case timesDiffer(ea.DurMs, eb.DurMs):
+					case timesDiffer(ea.DurMs, eb.DurMs, noiseOf(id)):
 						differs = "time"
 					}
 					tr := el.Tr().Attr("data-compare-stage", string(id))

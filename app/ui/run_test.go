@@ -63,3 +63,29 @@ func TestStatusLineIsTheWires(t *testing.T) {
 		}
 	}
 }
+
+// The comparison points out what differs beyond noise only: a render of
+// 11.3 against 21.9 ms is a frame's jitter; 20 against 2,000 ms of waiting
+// is a slow network.
+func TestTimesDifferBeyondNoise(t *testing.T) {
+	ms := func(v float64) *float64 { return &v }
+	for _, tt := range []struct {
+		id   stage.ID
+		a, b float64
+		want bool
+	}{
+		{stage.Render, 11.3, 21.9, false},
+		{stage.Wait, 20, 2000, true},
+		{stage.Wait, 3, 9, false},
+		{stage.DB, 0.2, 0.9, false},
+		{stage.DB, 1, 8, true},
+		{stage.Receive, 10, 14, false},
+	} {
+		if got := timesDiffer(ms(tt.a), ms(tt.b), noiseOf(tt.id)); got != tt.want {
+			t.Errorf("%s %v vs %v ms: differ %v, want %v", tt.id, tt.a, tt.b, got, tt.want)
+		}
+	}
+	if !timesDiffer(nil, ms(1), 20) || timesDiffer(nil, nil, 20) {
+		t.Error("measured against not measured is a difference; neither is none")
+	}
+}
