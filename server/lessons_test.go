@@ -57,9 +57,11 @@ func waitRun(t *testing.T, ctx contextT, l *lab, before string) stage.Run {
 	return run
 }
 
+// hasServerEvents reports whether the server recorded stages of a run (the
+// "not reached" ends a cache hit gets are no stage the server went through).
 func hasServerEvents(run stage.Run) bool {
 	for _, e := range run.Events {
-		if e.Side == stage.Server {
+		if e.Side == stage.Server && e.Detail.Reason != stage.ReasonNotReached {
 			return true
 		}
 	}
@@ -102,7 +104,7 @@ func TestBrowserLessons(t *testing.T) {
 						t.Errorf("the round trip: %d, parse %s, render %s", first.Response.Status, final[stage.Parse].State, final[stage.Render].State)
 					}
 				case "what-happens":
-					if c := final[stage.Cache]; c.State != stage.Skipped || c.Detail.Reason != stage.ReasonCacheMiss {
+					if c := final[stage.Cache]; c.State != stage.Done || c.Detail.Reason != stage.ReasonCacheMiss {
 						t.Errorf("cache %s %q, want a miss", c.State, c.Detail.Reason)
 					}
 					if d := final[stage.DNS]; d.State == stage.Skipped && d.Detail.Reason != stage.ReasonReused && d.Detail.Reason != stage.ReasonIPAddress {
@@ -142,10 +144,18 @@ func TestBrowserLessons(t *testing.T) {
 					if c := finalStates(second)[stage.Cache]; c.State != stage.Done || c.Detail.Reason != stage.ReasonCacheHit {
 						t.Errorf("the second request's cache stage: %s %q", c.State, c.Detail.Reason)
 					}
+					notReached := map[string]string{"es": "no llegó", "en": "never reached"}[lang]
 					for _, id := range stage.ServerStages {
-						if st := eval[string](t, ctx, fmt.Sprintf(`document.querySelector('.stage[data-stage="%s"]').dataset.state`, id)); st != "idle" {
-							t.Errorf("server stage %s shows %s: the server's lane must stay dark", id, st)
+						if e := finalStates(second)[id]; e.State != stage.Skipped || e.Detail.Reason != stage.ReasonNotReached {
+							t.Errorf("server stage %s after a hit: %s %q, want skipped, not reached", id, e.State, e.Detail.Reason)
 						}
+						st := eval[[]string](t, ctx, fmt.Sprintf(`(() => { const e = document.querySelector('.stage[data-stage="%s"]'); return [e.dataset.state, e.querySelector('[data-field="detail"]').textContent] })()`, id))
+						if st[0] != "skipped" || !strings.Contains(strings.ToLower(st[1]), notReached) {
+							t.Errorf("server stage %s after a hit shows %v: it must say it was never reached", id, st)
+						}
+					}
+					if c := finalStates(first)[stage.Cache]; lang == "es" && (c.State != stage.Done || c.Detail.Reason != stage.ReasonCacheMiss || c.DurMs == nil) {
+						t.Errorf("the first request's cache: %s %q %v, want looked and not there, timed", c.State, c.Detail.Reason, c.DurMs)
 					}
 					waitFor(t, ctx, "the Cache-Control the browser kept", `(document.querySelector('[data-field="response-headers"]') || {textContent: ""}).textContent.includes("max-age=60")`)
 					runStep(t, ctx, l, 3)
@@ -153,6 +163,14 @@ func TestBrowserLessons(t *testing.T) {
 					if s := finalStates(again)[stage.Respond].Detail.Status; s != 304 {
 						t.Errorf("revalidation answered %d by the server, want 304", s)
 					}
+					if c := finalStates(again)[stage.Cache]; c.Detail.Reason != stage.ReasonRevalidated {
+						t.Errorf("the revalidation's cache stage says %q, want revalidated", c.Detail.Reason)
+					}
+					if d := finalStates(again)[stage.Download].Detail; d.WireBytes == nil || d.DecodedBytes == nil || *d.DecodedBytes == 0 {
+						t.Errorf("the revalidation's download: wire %v, decoded %v; want both, a body decoded from the copy", d.WireBytes, d.DecodedBytes)
+					}
+					waitFor(t, ctx, "If-None-Match in the request as the server received it",
+						`(document.querySelector('[data-field="received-request"]') || {textContent: ""}).textContent.includes("If-None-Match")`)
 					waitFor(t, ctx, "the server's 304 and its no-cache", `(() => { const h = (document.querySelector('[data-field="response-headers"]') || {textContent: ""}).textContent;
 						return h.includes("304") && h.includes("no-cache") && h.includes("Etag") })()`)
 				case "page-load":

@@ -114,16 +114,16 @@ var All = []Lesson{
 		Slug:  "cache",
 		Title: Text{"La caché", "The cache"},
 		Course: Text{
-			"Antes de salir a la red, el navegador busca si ya tiene una copia guardada. Si la copia vale (lo dice la cabecera Cache-Control del servidor), la usa y la petición nunca llega al servidor. Si hay que confirmar, pregunta con If-None-Match y el servidor contesta 304 sin cuerpo cuando nada cambió.",
-			"Before going out to the network, the browser checks whether it already keeps a copy. If the copy is still good (the server's Cache-Control header says so), it uses it and the request never reaches the server. If it must check, it asks with If-None-Match and the server answers 304 with no body when nothing changed.",
+			"Antes de salir a la red, el navegador busca si ya tiene una copia guardada en su propia caché (la caché HTTP del navegador). Si la copia vale (lo dice la cabecera Cache-Control del servidor), la usa y la petición nunca llega al servidor. Si hay que confirmar, pregunta con If-None-Match y el servidor contesta 304 sin cuerpo cuando nada cambió. El sistema operativo también guarda algo: los nombres ya resueltos a IP (la caché de DNS), que sirve cuando hace falta una conexión nueva; lo verás en la última lección.",
+			"Before going out to the network, the browser checks whether it already keeps a copy in its own cache (the browser's HTTP cache). If the copy is still good (the server's Cache-Control header says so), it uses it and the request never reaches the server. If it must check, it asks with If-None-Match and the server answers 304 with no body when nothing changed. The operating system keeps something too: names already resolved to IPs (the DNS cache), used when a new connection is needed; the last lesson shows it.",
 		},
 		Steps: []Step{
 			{Label: Text{"Primera petición a la portada", "First request for the front page"}, Request: get("/site/api/portada"),
 				Notice: Text{"Viaja entera: la caché no tenía copia. La respuesta trae Cache-Control: public, max-age=60.", "It travels all the way: the cache had no copy. The answer carries Cache-Control: public, max-age=60."}},
 			{Label: Text{"La misma petición otra vez", "The same request again"}, Request: get("/site/api/portada"),
-				Notice: Text{"Ahora respondió la caché: el carril del servidor se queda apagado, porque la petición no salió de tu equipo.", "Now the cache answered: the server's lane stays dark, because the request never left your computer."}},
+				Notice: Text{"Ahora respondió la caché: las etapas del servidor dicen que no se llegó a ellas, porque la petición no salió de tu equipo.", "Now the cache answered: the server's stages say they were never reached, because the request never left your computer."}},
 			{Label: Text{"Niveles: revalidar con ETag", "Levels: revalidate with ETag"}, Request: get("/site/api/niveles"),
-				Notice: Text{"Cache-Control: no-cache obliga a preguntar siempre. Envíala dos veces: la segunda vez el servidor responde 304, sin cuerpo, y el navegador usa su copia (la página verá 200).", "Cache-Control: no-cache forces the browser to ask every time. Send it twice: the second time the server answers 304, with no body, and the browser uses its copy (the page sees 200)."}},
+				Notice: Text{"Cache-Control: no-cache obliga a preguntar siempre. Envíala dos veces: la segunda vez el navegador envía If-None-Match con la ETag de su copia, el servidor responde 304 sin cuerpo (mira los bytes que cruzan la red) y el navegador usa su copia (la página verá 200).", "Cache-Control: no-cache forces the browser to ask every time. Send it twice: the second time the browser sends If-None-Match with its copy's ETag, the server answers 304 with no body (look at the bytes that cross the wire) and the browser uses its copy (the page sees 200)."}},
 		},
 		Narration: map[stage.ID]Text{
 			stage.Cache:   {"Primero, la caché: ¿hay una copia que todavía vale?", "First, the cache: is there a copy that is still good?"},

@@ -40,6 +40,10 @@ type Detail struct {
 	Protocol    string `json:"protocol,omitempty"`
 	Items       int    `json:"items,omitempty"`   // render: records turned into HTML
 	Network     string `json:"network,omitempty"` // respond: the simulated network it was held back by
+	// download: the bytes that crossed the wire (headers and body, none
+	// where the cache answered) and the body's bytes once decoded.
+	WireBytes    *int64 `json:"wire_bytes,omitempty"`
+	DecodedBytes *int64 `json:"decoded_bytes,omitempty"`
 	// receive: the address and port the browser reached, as the server saw
 	// its end of the connection; the browser's port on the other end; and
 	// which request this is on that connection (1: a new connection).
@@ -53,7 +57,9 @@ type Reason string
 
 // The reasons a stage reports.
 const (
-	ReasonCacheMiss       Reason = "cache-miss"         // cache: the browser had no usable copy
+	ReasonCacheMiss       Reason = "cache-miss"         // cache: the browser looked and had no usable copy
+	ReasonRevalidated     Reason = "revalidated"        // cache: it had a copy and asked whether it changed: 304, not changed
+	ReasonNotReached      Reason = "not-reached"        // server stages: the browser's cache answered, the server never saw the request
 	ReasonCacheHit        Reason = "cache-hit"          // cache: the browser's cache answered
 	ReasonReused          Reason = "connection-reused"  // dns, connect, tls: an open connection was used
 	ReasonPlainHTTP       Reason = "plain-http"         // tls: the URL is http, not https
@@ -122,7 +128,7 @@ func (e Event) Validate() error {
 			return fmt.Errorf("a detail is longer than %d bytes", maxDetailText)
 		}
 	}
-	if d.Rows != nil && *d.Rows < 0 || d.Bytes != nil && *d.Bytes < 0 ||
+	if d.Rows != nil && *d.Rows < 0 || d.Bytes != nil && *d.Bytes < 0 || d.WireBytes != nil && *d.WireBytes < 0 || d.DecodedBytes != nil && *d.DecodedBytes < 0 ||
 		d.HeaderBytes < 0 || d.CookieBytes < 0 || d.Items < 0 || d.Status < 0 || d.Status > 999 ||
 		d.ClientPort < 0 || d.ClientPort > 65535 || d.ConnRequest < 0 {
 		return errors.New("a detail count is out of range")

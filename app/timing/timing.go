@@ -131,13 +131,15 @@ func (m Measured) Events() []stage.Event {
 		}
 
 	default:
-		// The cache was looked at and had nothing: the time before the
-		// network began is the lookup.
+		// The cache was looked in and had nothing usable: the time before
+		// the network began is the lookup. (Where it had a copy and asked
+		// the server whether it changed, the server, which saw the 304,
+		// says so: see stage.Explain.)
 		netStart := e.DomainLookupStart
 		if netStart == 0 {
 			netStart = e.RequestStart
 		}
-		out = append(out, ev(stage.Cache, e.FetchStart, dur(e.FetchStart, netStart), stage.Skipped, stage.Detail{Reason: stage.ReasonCacheMiss}))
+		out = append(out, ev(stage.Cache, e.FetchStart, dur(e.FetchStart, netStart), stage.Done, stage.Detail{Reason: stage.ReasonCacheMiss}))
 		if e.Reused() {
 			out = append(out,
 				skip(stage.DNS, e.FetchStart, stage.ReasonReused),
@@ -161,6 +163,7 @@ func (m Measured) Events() []stage.Event {
 			ev(stage.Wait, e.RequestStart, dur(e.RequestStart, e.ResponseStart), stage.Done, stage.Detail{Status: e.ResponseStatus}),
 			ev(stage.Download, e.ResponseStart, dur(e.ResponseStart, e.ResponseEnd), stage.Done, stage.Detail{
 				Bytes: bytes(e.EncodedBodySize), HeaderBytes: int64(max(0, e.TransferSize-e.EncodedBodySize)),
+				WireBytes: bytes(e.TransferSize), DecodedBytes: bytes(e.DecodedBodySize),
 			}))
 	}
 

@@ -56,32 +56,32 @@ func TestEvents(t *testing.T) {
 		want map[stage.ID]want
 	}{
 		{"a new connection over http", with(fresh), merge(map[stage.ID]want{
-			stage.Cache: {stage.Skipped, stage.ReasonCacheMiss, true}, stage.DNS: looked, stage.Connect: done,
+			stage.Cache: {stage.Done, stage.ReasonCacheMiss, true}, stage.DNS: looked, stage.Connect: done,
 			stage.TLS: {stage.Skipped, stage.ReasonPlainHTTP, false}, stage.Send: {stage.Done, stage.ReasonNotExposed, false},
 			stage.Wait: done, stage.Download: done,
 		})},
 		{"a new connection to a name in a cache of names", with(known), merge(map[stage.ID]want{
-			stage.Cache: {stage.Skipped, stage.ReasonCacheMiss, true}, stage.DNS: {stage.Done, stage.ReasonNameCached, true}, stage.Connect: done,
+			stage.Cache: {stage.Done, stage.ReasonCacheMiss, true}, stage.DNS: {stage.Done, stage.ReasonNameCached, true}, stage.Connect: done,
 			stage.TLS: {stage.Skipped, stage.ReasonPlainHTTP, false}, stage.Send: {stage.Done, stage.ReasonNotExposed, false},
 			stage.Wait: done, stage.Download: done,
 		})},
 		{"a new connection to an IPv4 address", atIP("127.0.0.1"), merge(map[stage.ID]want{
-			stage.Cache: {stage.Skipped, stage.ReasonCacheMiss, true}, stage.DNS: {stage.Skipped, stage.ReasonIPAddress, false}, stage.Connect: done,
+			stage.Cache: {stage.Done, stage.ReasonCacheMiss, true}, stage.DNS: {stage.Skipped, stage.ReasonIPAddress, false}, stage.Connect: done,
 			stage.TLS: {stage.Skipped, stage.ReasonPlainHTTP, false}, stage.Send: {stage.Done, stage.ReasonNotExposed, false},
 			stage.Wait: done, stage.Download: done,
 		})},
 		{"a new connection to an IPv6 address", atIP("[::1]"), merge(map[stage.ID]want{
-			stage.Cache: {stage.Skipped, stage.ReasonCacheMiss, true}, stage.DNS: {stage.Skipped, stage.ReasonIPAddress, false}, stage.Connect: done,
+			stage.Cache: {stage.Done, stage.ReasonCacheMiss, true}, stage.DNS: {stage.Skipped, stage.ReasonIPAddress, false}, stage.Connect: done,
 			stage.TLS: {stage.Skipped, stage.ReasonPlainHTTP, false}, stage.Send: {stage.Done, stage.ReasonNotExposed, false},
 			stage.Wait: done, stage.Download: done,
 		})},
 		{"a reused connection", with(reused), merge(map[stage.ID]want{
-			stage.Cache: {stage.Skipped, stage.ReasonCacheMiss, true}, stage.DNS: {stage.Skipped, stage.ReasonReused, false},
+			stage.Cache: {stage.Done, stage.ReasonCacheMiss, true}, stage.DNS: {stage.Skipped, stage.ReasonReused, false},
 			stage.Connect: {stage.Skipped, stage.ReasonReused, false}, stage.TLS: {stage.Skipped, stage.ReasonReused, false},
 			stage.Send: {stage.Done, stage.ReasonNotExposed, false}, stage.Wait: done, stage.Download: done,
 		})},
 		{"https", with(secure), merge(map[stage.ID]want{
-			stage.Cache: {stage.Skipped, stage.ReasonCacheMiss, true}, stage.DNS: looked, stage.Connect: done, stage.TLS: done,
+			stage.Cache: {stage.Done, stage.ReasonCacheMiss, true}, stage.DNS: looked, stage.Connect: done, stage.TLS: done,
 			stage.Send: {stage.Done, stage.ReasonNotExposed, false}, stage.Wait: done, stage.Download: done,
 		})},
 		{"the cache answered", with(cached), merge(map[stage.ID]want{
@@ -97,7 +97,7 @@ func TestEvents(t *testing.T) {
 			stage.Download: {stage.Done, stage.ReasonNoTiming, false},
 		})},
 		{"a body that is not JSON", func() Measured { m := with(fresh); m.ParseErr = "invalid character"; return m }(), merge(map[stage.ID]want{
-			stage.Cache: {stage.Skipped, stage.ReasonCacheMiss, true}, stage.DNS: looked, stage.Connect: done,
+			stage.Cache: {stage.Done, stage.ReasonCacheMiss, true}, stage.DNS: looked, stage.Connect: done,
 			stage.TLS: {stage.Skipped, stage.ReasonPlainHTTP, false}, stage.Send: {stage.Done, stage.ReasonNotExposed, false},
 			stage.Wait: done, stage.Download: done, stage.Parse: {stage.Error, stage.ReasonNotJSON, true},
 		})},

@@ -293,6 +293,7 @@ var messages = map[string]text{
 	"detail.rows":             {"%d filas", "%d rows"},
 	"detail.body-bytes":       {"%d bytes de cuerpo, %d de cabeceras", "%d bytes of body, %d of headers"},
 	"detail.download-bytes":   {"%d bytes recibidos", "%d bytes received"},
+	"detail.wire-bytes":       {"%d bytes cruzaron la red (cabeceras y cuerpo); cuerpo: %d bytes, %d una vez descomprimido", "%d bytes crossed the wire (headers and body); body: %d bytes, %d once decoded"},
 	"detail.items":            {"%d registros convertidos en HTML", "%d records turned into HTML"},
 	"detail.items-one":        {"1 registro convertido en HTML", "1 record turned into HTML"},
 	"detail.error":            {"error: %s", "error: %s"},
@@ -314,7 +315,9 @@ func (l Lang) StageAbout(id stage.ID) string {
 }
 
 var reasonText = map[stage.Reason]text{
-	stage.ReasonCacheMiss:       {"No había copia en la caché: hay que ir al servidor.", "No copy in the cache: the request must go to the server."},
+	stage.ReasonCacheMiss:       {"Buscó en su caché y no había copia que valiera: hay que ir al servidor.", "It looked in its cache: no copy there that was still good, so the request must go to the server."},
+	stage.ReasonRevalidated:     {"Tenía una copia y preguntó al servidor si había cambiado (If-None-Match): 304, no cambió, y usó su copia.", "It had a copy and asked the server whether it had changed (If-None-Match): 304, not changed, so it used its copy."},
+	stage.ReasonNotReached:      {"No llegó aquí: respondió la caché del navegador y la petición no salió de tu equipo.", "Never reached: the browser's cache answered and the request never left your computer."},
 	stage.ReasonCacheHit:        {"La caché del navegador respondió: la petición no salió de tu equipo.", "The browser's cache answered: the request never left your computer."},
 	stage.ReasonReused:          {"Conexión reutilizada: el nombre ya estaba resuelto y la conexión seguía abierta.", "Connection reused: the name was already resolved and the connection still open."},
 	stage.ReasonPlainHTTP:       {"Sin cifrado: la dirección es http, no https.", "No encryption: the address is http, not https."},

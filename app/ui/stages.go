@@ -119,6 +119,9 @@ func describe(l Lang, e stage.Event) string {
 	if d.Reason != "" {
 		parts = append(parts, l.Reason(d.Reason))
 	}
+	if d.Reason == stage.ReasonNotReached {
+		return parts[0] // nothing happened there to say more of
+	}
 	switch e.Stage {
 	case stage.Receive:
 		parts = append(parts, fmt.Sprintf("%s %s", d.Method, d.URL),
@@ -152,7 +155,10 @@ func describe(l Lang, e stage.Event) string {
 			parts = append(parts, l.Tf("detail.body-bytes", *d.Bytes, d.HeaderBytes))
 		}
 	case stage.Download:
-		if d.Bytes != nil {
+		switch {
+		case d.WireBytes != nil && d.Bytes != nil && d.DecodedBytes != nil:
+			parts = append(parts, l.Tf("detail.wire-bytes", *d.WireBytes, *d.Bytes, *d.DecodedBytes))
+		case d.Bytes != nil:
 			parts = append(parts, l.Tf("detail.download-bytes", *d.Bytes))
 		}
 	case stage.DNS:

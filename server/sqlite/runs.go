@@ -107,6 +107,19 @@ type Batch struct {
 // run, ErrRunClosed for a complete one and ErrStageEnded when a stage would
 // end twice.
 func (db *DB) Append(ctx context.Context, b Batch) ([]stage.Event, error) {
+	if b.Complete && b.Side == stage.Client {
+		// The last report: what only the server knows completes it (see
+		// stage.Explain). The server's stages are in by now: the recorder
+		// waits for them before a completing batch.
+		status, ended, err := db.serverFacts(ctx, b.RunID)
+		if err != nil {
+			return nil, fmt.Errorf("append: %w", err)
+		}
+		events := append([]stage.Event(nil), b.Events...)
+		var extra []stage.Event
+		events, extra = stage.Explain(events, status, ended)
+		b.Events = append(events, extra...)
+	}
 	// What can be encoded is encoded here, in the caller's goroutine: the
 	// writer, which all writes wait for, only runs the statements.
 	enc, err := encodeBatch(b)
@@ -123,6 +136,29 @@ func (db *DB) Append(ctx context.Context, b Batch) ([]stage.Event, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// serverFacts reads what the server recorded of a run: the status it
+// answered (0 for none) and the server stages it ended.
+func (db *DB) serverFacts(ctx context.Context, runID string) (int, map[stage.ID]bool, error) {
+	var status sql.NullInt64
+	if err := db.read.QueryRowContext(ctx, `SELECT status FROM runs WHERE id = ?`, runID).Scan(&status); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, nil, err
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT stage FROM events WHERE run_id = ? AND side = 'server' AND phase = 'end'`, runID)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer rows.Close()
+	ended := map[stage.ID]bool{}
+	for rows.Next() {
+		var id stage.ID
+		if err := rows.Scan(&id); err != nil {
+			return 0, nil, err
+		}
+		ended[id] = true
+	}
+	return int(status.Int64), ended, rows.Err()
 }
 
 // encoded is a batch's JSON columns.
