@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/chromedp/chromedp"
+
 	"fmt"
 	"strings"
 	"testing"
@@ -459,4 +461,43 @@ func headerOf(headers []stage.Header, name string) string {
 		}
 	}
 	return ""
+}
+
+// In a lesson the picture sits beside the steps on a laptop and comes into
+// view after a step on a phone; the free form is folded away; the embed
+// dialog is after the student's part of the page. In both languages.
+func TestBrowserLessonLayout(t *testing.T) {
+	l := startLab(t, nil)
+	for _, tt := range []struct{ lang, browserLang string }{{"es", "es-ES"}, {"en", "en-US"}} {
+		t.Run(tt.lang, func(t *testing.T) {
+			ctx := newBrowserLang(t, tt.browserLang)
+			if err := chromedp.Do(ctx, chromedp.EmulateViewport(1366, 768)); err != nil {
+				t.Fatal(err)
+			}
+			openLab(t, ctx, l.url+"/lab/client-server?lang="+tt.lang)
+			geo := eval[map[string]float64](t, ctx, `(() => {
+				const s = document.querySelector('[data-action="lesson-step"]').getBoundingClientRect();
+				const p = document.querySelector('section.path svg').getBoundingClientRect();
+				return {stepLeft: s.left, stepRight: s.right, pathLeft: p.left, pathTop: p.top, vh: innerHeight} })()`)
+			if geo["pathLeft"] < geo["stepRight"] || geo["pathTop"] > geo["vh"] {
+				t.Errorf("at 1366×768 the picture is not beside the steps, in view: %v", geo)
+			}
+			if open := eval[bool](t, ctx, `document.querySelector('[data-field="form-fold"]').open`); open {
+				t.Error("the free form is open in a lesson")
+			}
+			order := eval[bool](t, ctx, `(() => { const d = document.querySelector('[data-action="embed"]'), q = document.querySelector('[data-action="check-answer"]'), r = document.querySelector('.runs, .history');
+				return !!d && !!q && (q.compareDocumentPosition(d) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0 && !document.querySelector('.lesson [data-action="embed"]') })()`)
+			if !order {
+				t.Error("the embed dialog is in the lesson, in the student's way")
+			}
+
+			// A phone: the step is clicked up top, and the result comes into view.
+			if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844)); err != nil {
+				t.Fatal(err)
+			}
+			eval[bool](t, ctx, `(window.scrollTo(0, 0), true)`)
+			runStep(t, ctx, l, 1)
+			waitFor(t, ctx, "the picture in view", `(() => { const r = document.querySelector('section.path').getBoundingClientRect(); return r.top >= -1 && r.top < innerHeight / 2 })()`)
+		})
+	}
 }

@@ -75,6 +75,26 @@ func Hostname() string {
 	return app.Window().Get("location").Get("hostname").String()
 }
 
+// Reveal scrolls the element sel names to the top of the window, unless its
+// top is already in the upper part of it: what was asked for comes into view
+// without the page jumping when it is in view already.
+func Reveal(sel string, smooth bool) {
+	e := app.Window().Get("document").Call("querySelector", sel)
+	if !e.Truthy() {
+		return
+	}
+	top := e.Call("getBoundingClientRect").Get("top").Float()
+	height := app.Window().Get("innerHeight").Float()
+	if top >= 0 && top < height*0.5 {
+		return
+	}
+	behavior := "auto"
+	if smooth {
+		behavior = "smooth"
+	}
+	e.Call("scrollIntoView", map[string]any{"block": "start", "behavior": behavior})
+}
+
 // AbsURL resolves a path against the page, as the browser names the resource
 // in its timing entries.
 func AbsURL(path string) string {

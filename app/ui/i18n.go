@@ -84,6 +84,8 @@ var messages = map[string]text{
 	"request.body":            {"Cuerpo", "Body"},
 	"request.content-type":    {"Tipo de contenido del cuerpo", "Content type of the body"},
 	"request.network":         {"Red simulada (el servidor de ejemplo retrasa su respuesta)", "Simulated network (the sample server holds its answer back)"},
+	"request.fold":            {"Escribir una petición a mano", "Write a request by hand"},
+	"teacher.heading":         {"Para docentes", "For teachers"},
 	"request.fresh":           {"Conexión nueva", "New connection"},
 	"request.fresh-hint":      {"El navegador abre una conexión solo para esta petición (sin cookies: las peticiones sin credenciales van por conexiones aparte) y el servidor la cierra al responder. Así se ven la búsqueda del nombre y la conexión.", "The browser opens a connection for this request alone (without cookies: requests without credentials go on connections of their own) and the server closes it once it answers. That way the name lookup and the connection show."},
 	"network.none":            {"sin simulación", "no simulation"},

@@ -114,12 +114,18 @@ func (c *Lab) OnMount(ctx app.Context) {
 	})
 	ctx.Handle(actionOpenRun, func(ctx app.Context, a app.Action) {
 		if id, ok := a.Value.(string); ok {
-			ctx.Async(func() { c.openRun(ctx, id, 1) })
+			ctx.Async(func() {
+				c.openRun(ctx, id, 1)
+				ctx.Dispatch(func(ctx app.Context) { c.revealPath(ctx) })
+			})
 		}
 	})
 	ctx.Handle(actionStep, func(ctx app.Context, a app.Action) {
 		if i, ok := a.Value.(int); ok && c.lesson != nil && i >= 0 && i < len(c.lesson.Steps) {
 			c.runStep(ctx, i)
+			if !c.lesson.Steps[i].Page { // a page's load shows under its step already
+				c.revealPath(ctx)
+			}
 		}
 	})
 	ctx.Handle(actionWeight, func(ctx app.Context, a app.Action) {
@@ -160,6 +166,17 @@ func (c *Lab) OnMount(ctx app.Context) {
 			ctx.Async(func() { c.openRun(ctx, id, speedOf(ctx.Page().URL().Query().Get("speed"))) })
 		}
 	}
+}
+
+// revealPath brings the picture of the run into view where it is not, as
+// after a lesson's step or View: on a phone it is below the steps, on a
+// laptop beside them. An embedded lab leaves the host page's scrolling alone.
+func (c *Lab) revealPath(ctx app.Context) {
+	if c.embedded {
+		return
+	}
+	smooth := !c.reducedMotion
+	ctx.Defer(func(app.Context) { browser.Reveal("section.path", smooth) })
 }
 
 // OnDismount closes the websocket and stops listening to a host page.
@@ -208,16 +225,32 @@ func (c *Lab) Render() app.UI {
 		el.Main().Class("lab-main").Body(
 			app.If(c.lesson != nil, func() app.UI {
 				return &LessonPanel{Lang: l, Lesson: c.lesson, Busy: c.sending || !c.mounted || !c.socketOpen,
-					StepShown: c.stepShown, CookieBlocked: c.cookieBlocked(), Page: c.page, Teacher: !c.embedded && c.mounted}
+					StepShown: c.stepShown, CookieBlocked: c.cookieBlocked(), Page: c.page}
 			}),
 			app.If(!c.embedded || !c.embedOpts.hideControls, func() app.UI {
-				return &Form{Lang: l, Busy: c.sending || !c.mounted || !c.socketOpen, Sending: c.sending,
+				form := &Form{Lang: l, Busy: c.sending || !c.mounted || !c.socketOpen, Sending: c.sending,
 					Network: c.network, Load: c.formLoad, Rev: c.formRev, Refused: c.refused}
+				if c.lesson == nil {
+					return form
+				}
+				// In a lesson the steps send the requests: the free form
+				// is folded away, a click from them.
+				return app.Details().Class("form-fold").Attr("data-field", "form-fold").Body(
+					el.Summary().Text(l.T("request.fold")),
+					form,
+				)
 			}),
 			c.renderDiagram(),
 			&Response{Lang: l, View: c.resp, Stored: c.stored},
 			app.If(!c.embedded, func() app.UI { return &Runs{Lang: l, Session: c.session, Rev: c.runsRev} }),
 			app.If(!c.embedded || !c.embedOpts.hideControls, func() app.UI { return &SampleData{Lang: l, Session: c.session} }),
+			// The teacher's tool, after the student's: out of their path.
+			app.If(c.lesson != nil && !c.embedded && c.mounted, func() app.UI {
+				return el.Section().Class("panel teacher").Aria("labelledby", "teacher-heading").Body(
+					el.H2().ID("teacher-heading").Text(l.T("teacher.heading")),
+					&EmbedDialog{Lang: l, Lesson: c.lesson},
+				)
+			}),
 		),
 		el.Div().Class("sr-only").Attr("aria-live", "polite").Attr("data-field", "live").Text(c.live),
 	)

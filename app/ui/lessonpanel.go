@@ -39,8 +39,6 @@ type LessonPanel struct {
 	CookieBlocked bool
 	// Page is the page loaded by the page-load lesson, once it is.
 	Page *browser.PageLoad
-	// Teacher shows the embed dialog (not on an embedded page).
-	Teacher bool
 }
 
 // Render draws the lesson.
@@ -73,7 +71,6 @@ func (p *LessonPanel) Render() app.UI {
 		}),
 		app.If(hasPage(ls), func() app.UI { return p.renderPageLoad() }),
 		&Question{Lang: l, Lesson: ls},
-		app.If(p.Teacher, func() app.UI { return &EmbedDialog{Lang: l, Lesson: ls} }),
 	)
 }
 

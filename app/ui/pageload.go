@@ -60,7 +60,9 @@ func (c *LessonPanel) renderWaterfall() app.UI {
 	if cookies != "" {
 		cookieNote = l.Tf("page.cookies", cookies, len("Cookie: ")+len(cookies)+2)
 	}
-	return el.Figure().Class("waterfall").Attr("data-field", "waterfall").Body(
+	// It may scroll sideways in a narrow column: it takes the keyboard's
+	// focus, so that the arrows scroll it.
+	return el.Figure().Class("waterfall").Attr("data-field", "waterfall").Attr("tabindex", 0).Body(
 		el.FigCaption().Text(l.T("page.waterfall")),
 		app.If(p.FCP > 0, func() app.UI {
 			return el.P().Attr("data-field", "fcp").Text(l.Tf("page.fcp", l.Ms(p.FCP-start)))
