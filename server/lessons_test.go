@@ -62,8 +62,14 @@ func waitRun(t *testing.T, ctx contextT, l *lab, before string) stage.Run {
 // hasServerEvents reports whether the server recorded stages of a run (the
 // "not reached" ends a cache hit gets are no stage the server went through).
 func hasServerEvents(run stage.Run) bool {
+	notReached := map[stage.ID]bool{}
 	for _, e := range run.Events {
-		if e.Side == stage.Server && e.Detail.Reason != stage.ReasonNotReached {
+		if e.Side == stage.Server && e.Phase == stage.End && e.Detail.Reason == stage.ReasonNotReached {
+			notReached[e.Stage] = true
+		}
+	}
+	for _, e := range run.Events {
+		if e.Side == stage.Server && !notReached[e.Stage] {
 			return true
 		}
 	}

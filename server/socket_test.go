@@ -155,34 +155,36 @@ func TestSocketStreamsARunAndResumesAfterADrop(t *testing.T) {
 	if code := fetchTraced(t, l, "/site/api/cursos", run); code != 200 {
 		t.Fatalf("status %d", code)
 	}
-	// The server's five events: receive, route, db, respond's start, then
-	// its end.
-	if got := first.events(5); got[0] != 1 || got[4] != 5 {
-		t.Fatalf("live events %v, want seqs 1 to 5", got)
+	// The server's eight events: each of receive, route, db and respond
+	// started, then ended.
+	server := 2 * len(stage.ServerStages)
+	if got := first.events(server); got[0] != 1 || got[server-1] != int64(server) {
+		t.Fatalf("live events %v, want seqs 1 to %d", got, server)
 	}
+	all := int64(server + 2*len(stage.ClientStages)) // and the client's, each started and ended
 
 	// The connection drops after seq 2 was taken in; while it is down the
 	// client's report is stored by another way in (the page, reconnected).
 	first.ws.Close()
 	other := dialLabAs(t, l, session)
 	other.send(clientReport(run))
-	if m := other.read(); m.Type != wire.Ack || m.Ref != 9 || m.Seq != 15 {
-		t.Fatalf("report answered %+v, want ack up to seq 15", m)
+	if m := other.read(); m.Type != wire.Ack || m.Ref != 9 || m.Seq != all {
+		t.Fatalf("report answered %+v, want ack up to seq %d", m, all)
 	}
 
 	back := dialLab(t, l)
 	back.send(wire.Message{Type: wire.Subscribe, Run: run, After: 2})
-	got := back.events(13)
+	got := back.events(int(all) - 2)
 	for i, seq := range got {
 		if seq != int64(i+3) {
-			t.Fatalf("resumed events %v, want 3 to 15 in order", got)
+			t.Fatalf("resumed events %v, want 3 to %d in order", got, all)
 		}
 	}
 
 	var stored stage.Run
 	getJSON(t, l.url+"/api/runs/"+run, &stored)
-	if stored.State != stage.RunComplete || len(stored.Events) != 15 {
-		t.Errorf("stored run %s with %d events, want complete with 15", stored.State, len(stored.Events))
+	if stored.State != stage.RunComplete || int64(len(stored.Events)) != all {
+		t.Errorf("stored run %s with %d events, want complete with %d", stored.State, len(stored.Events), all)
 	}
 }
 
@@ -231,8 +233,8 @@ func TestSocketRefusesBadInputAndStoresNothing(t *testing.T) {
 	var runs, events int
 	db.QueryRow(`SELECT count(*) FROM runs`).Scan(&runs)
 	db.QueryRow(`SELECT count(*) FROM events`).Scan(&events)
-	if runs != 1 || events != 10 {
-		t.Errorf("%d runs and %d events stored, want only the good run and its 10 client events", runs, events)
+	if want := 2 * len(stage.ClientStages); runs != 1 || events != want {
+		t.Errorf("%d runs and %d events stored, want only the good run and its %d client events", runs, events, want)
 	}
 }
 

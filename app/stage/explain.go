@@ -10,8 +10,8 @@ package stage
 //     its timing entry cannot tell it from a miss. The server saw the 304:
 //     the cache stage is then "revalidated".
 //   - Where the browser's cache answered, the server's stages never happened:
-//     each is ended as skipped, "not reached", so that no place waits for
-//     ever.
+//     each is started and ended as skipped, "not reached", so that no place
+//     waits for ever.
 func Explain(events []Event, status int, serverEnded map[ID]bool) ([]Event, []Event) {
 	var cache *Event
 	for i := range events {
@@ -39,6 +39,26 @@ func Explain(events []Event, status int, serverEnded map[ID]bool) ([]Event, []Ev
 					Detail: Detail{Reason: ReasonNotReached}})
 			}
 		}
+		extra = WithStarts(extra)
 	}
 	return events, extra
+}
+
+// WithStarts puts before each end its stage's start, at the time the stage
+// started: a stage's end needs its start, which the server checks. A start
+// the server holds already (one a page announced as it happened) it takes
+// again as the repeat it is.
+func WithStarts(events []Event) []Event {
+	out := make([]Event, 0, 2*len(events))
+	started := map[ID]bool{}
+	for _, e := range events {
+		if e.Phase == Start {
+			started[e.Stage] = true
+		} else if !started[e.Stage] {
+			out = append(out, Event{Stage: e.Stage, Side: e.Side, Phase: Start, TMs: e.TMs, State: Active})
+			started[e.Stage] = true
+		}
+		out = append(out, e)
+	}
+	return out
 }

@@ -17,10 +17,16 @@ func TestExplain(t *testing.T) {
 	}
 	// A hit ends every server stage as never reached, after the cache.
 	_, extra = Explain(cache(ReasonCacheHit), 0, map[ID]bool{})
-	if len(extra) != len(ServerStages) {
-		t.Fatalf("a hit: %d server stages ended, want %d", len(extra), len(ServerStages))
+	if len(extra) != 2*len(ServerStages) {
+		t.Fatalf("a hit: %d server events, want a start and an end for each of %d", len(extra), len(ServerStages))
 	}
-	for _, e := range extra {
+	for i, e := range extra {
+		if i%2 == 0 {
+			if e.Phase != Start || e.Stage != extra[i+1].Stage || e.Validate() != nil {
+				t.Errorf("event %d: %+v, want the start of %s", i, e, extra[i+1].Stage)
+			}
+			continue
+		}
 		if e.Side != Server || e.Phase != End || e.State != Skipped || e.Detail.Reason != ReasonNotReached || e.TMs != 1.5 || e.Validate() != nil {
 			t.Errorf("a hit's server stage: %+v", e)
 		}

@@ -112,7 +112,22 @@ func TestEvents(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			events := tt.m.Events()
+			all := tt.m.Events()
+			var events []stage.Event
+			started := map[stage.ID]bool{}
+			for _, e := range all {
+				switch {
+				case e.Phase == stage.Start:
+					started[e.Stage] = true
+				case !started[e.Stage]:
+					t.Errorf("%s ends without its start", e.Stage)
+				default:
+					events = append(events, e)
+				}
+			}
+			if len(all) != 2*len(events) {
+				t.Errorf("%d events for %d ends: want each stage started, then ended", len(all), len(events))
+			}
 			if len(events) != len(stage.ClientStages) {
 				t.Fatalf("%d events, want one per client stage (%d)", len(events), len(stage.ClientStages))
 			}

@@ -65,9 +65,9 @@ func TestLastReportWaitsForTheServersStages(t *testing.T) {
 
 	reported := make(chan error, 1)
 	go func() {
-		_, err := r.Record(ctx, sqlite.Batch{RunID: run.ID, Side: stage.Client, Complete: true, Events: []stage.Event{
+		_, err := r.Record(ctx, sqlite.Batch{RunID: run.ID, Side: stage.Client, Complete: true, Events: stage.WithStarts([]stage.Event{
 			{Stage: stage.Wait, Side: stage.Client, Phase: stage.End, State: stage.Done},
-		}})
+		})})
 		reported <- err
 	}()
 	select {
@@ -76,9 +76,9 @@ func TestLastReportWaitsForTheServersStages(t *testing.T) {
 	case <-time.After(100 * time.Millisecond):
 	}
 
-	if _, err := r.Record(ctx, sqlite.Batch{RunID: run.ID, Side: stage.Server, Events: []stage.Event{
+	if _, err := r.Record(ctx, sqlite.Batch{RunID: run.ID, Side: stage.Server, Events: stage.WithStarts([]stage.Event{
 		{Stage: stage.Receive, Side: stage.Server, Phase: stage.End, State: stage.Done},
-	}}); err != nil {
+	})}); err != nil {
 		t.Fatalf("server stages: %v", err)
 	}
 	r.Served(run.ID)
@@ -87,8 +87,8 @@ func TestLastReportWaitsForTheServersStages(t *testing.T) {
 	}
 	pub.mu.Lock()
 	defer pub.mu.Unlock()
-	if len(pub.seqs) != 2 || pub.seqs[0] != 1 || pub.seqs[1] != 2 {
-		t.Errorf("published seqs %v, want the server's 1 then the client's 2", pub.seqs)
+	if len(pub.seqs) != 4 || pub.seqs[0] != 1 || pub.seqs[3] != 4 {
+		t.Errorf("published seqs %v, want the server's 1 and 2 then the client's 3 and 4", pub.seqs)
 	}
 }
 
@@ -116,9 +116,9 @@ func TestServingFindsOpenRunsAndOnlyThose(t *testing.T) {
 		t.Fatalf("from the database: %+v, %v; want %+v", found, ok, kept)
 	}
 
-	if _, err := other.Record(ctx, sqlite.Batch{RunID: run.ID, Side: stage.Client, Complete: true, Events: []stage.Event{
+	if _, err := other.Record(ctx, sqlite.Batch{RunID: run.ID, Side: stage.Client, Complete: true, Events: stage.WithStarts([]stage.Event{
 		{Stage: stage.Wait, Side: stage.Client, Phase: stage.End, State: stage.Done},
-	}}); err != nil {
+	})}); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := other.Serving(ctx, run.ID); ok {

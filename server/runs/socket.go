@@ -125,7 +125,7 @@ func (s *Socket) report(ctx context.Context, c *hub.Conn, m wire.Message) {
 		reply.Code, reply.Message = wire.CodeNotFound, "no such run"
 	case errors.Is(err, sqlite.ErrRunClosed):
 		reply.Code, reply.Message = wire.CodeRunClosed, "the run is complete"
-	case errors.Is(err, sqlite.ErrStageEnded), errors.Is(err, sqlite.ErrStageStarted), errors.Is(err, sqlite.ErrTooManyEvents):
+	case errors.Is(err, sqlite.ErrStageEnded), errors.Is(err, sqlite.ErrNotStarted), errors.Is(err, sqlite.ErrTooManyEvents):
 		reply.Code, reply.Message = wire.CodeBadEvent, err.Error()
 	case err != nil:
 		s.fail(c, m.Ref, "report", err)

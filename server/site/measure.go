@@ -166,7 +166,8 @@ func (m *measure) early(origin time.Time) []stage.Event {
 		events = append(events, stage.Event{Stage: stage.DB, Side: stage.Server, Phase: stage.End,
 			TMs: at(m.routed), State: stage.Skipped, Detail: stage.Detail{Reason: reason}})
 	}
-	return append(events, stage.Event{Stage: stage.Respond, Side: stage.Server, Phase: stage.Start,
+	// Each stage's start before its end: a stage's end needs its start.
+	return append(stage.WithStarts(events), stage.Event{Stage: stage.Respond, Side: stage.Server, Phase: stage.Start,
 		TMs: at(m.respondStart), State: stage.Active, Detail: stage.Detail{Network: m.network}})
 }
 

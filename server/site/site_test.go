@@ -73,7 +73,11 @@ func (r *recorder) recorded(t *testing.T, n int) []sqlite.Batch {
 	return out
 }
 
-// requests joins each request's early batch, if any, to its last one.
+// requests joins each request's early batch, if any, to its last one. The
+// tests read a request's stages as receive, route, db, respond's start and
+// respond's end: the starts of the first three, which come just before
+// their ends, are left out here (TestEveryServerStageStartsBeforeItEnds
+// holds them).
 func requests(batches []sqlite.Batch) []sqlite.Batch {
 	var out []sqlite.Batch
 	var early []stage.Event
@@ -82,11 +86,46 @@ func requests(batches []sqlite.Batch) []sqlite.Batch {
 			early = append(early, b.Events...)
 			continue
 		}
-		b.Events = append(early, b.Events...)
+		all := append(early, b.Events...)
+		b.Events = nil
+		for _, e := range all {
+			if e.Phase == stage.End || e.Stage == stage.Respond {
+				b.Events = append(b.Events, e)
+			}
+		}
 		early = nil
 		out = append(out, b)
 	}
 	return out
+}
+
+// Each server stage is started before it ends, in the batches as sent.
+func TestEveryServerStageStartsBeforeItEnds(t *testing.T) {
+	srv, rec := newTestSite(t)
+	id := rec.openRun()
+	get(t, srv.URL+"/site/api/cursos/1", rec.tp(id))
+	rec.recorded(t, 1)
+	rec.mu.Lock()
+	batches := len(rec.batches)
+	rec.mu.Unlock()
+	started := map[stage.ID]bool{}
+	n := 0
+	for _, b := range rec.batchesAfter(t, batches) {
+		for _, e := range b.Events {
+			n++
+			switch {
+			case e.Phase == stage.Start && started[e.Stage]:
+				t.Errorf("%s started twice", e.Stage)
+			case e.Phase == stage.Start:
+				started[e.Stage] = true
+			case !started[e.Stage]:
+				t.Errorf("%s ended before it started", e.Stage)
+			}
+		}
+	}
+	if n != 2*len(stage.ServerStages) {
+		t.Errorf("%d events, want a start and an end for each of the %d server stages", n, len(stage.ServerStages))
+	}
 }
 
 // batchesAfter waits for n batches in all.
@@ -466,7 +505,7 @@ func TestServerStagesGoOutAsTheyHappen(t *testing.T) {
 	for _, e := range early.Events {
 		got = append(got, string(e.Stage)+" "+string(e.State))
 	}
-	if want := "receive done,route done,db done,respond active"; strings.Join(got, ",") != want {
+	if want := "receive active,receive done,route active,route done,db active,db done,respond active"; strings.Join(got, ",") != want {
 		t.Errorf("early batch %v, want %s", got, want)
 	}
 	<-answered

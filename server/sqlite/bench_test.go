@@ -16,7 +16,7 @@ func fullRun() []stage.Event {
 		events = append(events, stage.Event{Stage: id, Side: side, Phase: stage.End, TMs: 1, DurMs: stage.Ms(0.5), State: stage.Done,
 			Detail: stage.Detail{Reason: stage.ReasonCacheMiss}})
 	}
-	return events
+	return stage.WithStarts(events)
 }
 
 // BenchmarkPersistRuns stores whole runs as a class sends them, many at

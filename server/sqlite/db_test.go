@@ -76,24 +76,24 @@ func TestRunLifecycle(t *testing.T) {
 	server, err := db.Append(ctx, Batch{
 		RunID: id, Side: stage.Server, Request: &received,
 		Response: &stage.Response{Status: 200, Headers: []stage.Header{{Name: "Content-Type", Value: "application/json"}}},
-		Events: []stage.Event{
+		Events: stage.WithStarts([]stage.Event{
 			{Stage: stage.Receive, Side: stage.Server, Phase: stage.End, TMs: 1, DurMs: stage.Ms(0.1), State: stage.Done},
 			{Stage: stage.DB, Side: stage.Server, Phase: stage.End, TMs: 2, State: stage.Skipped, Detail: stage.Detail{Reason: stage.ReasonNoDB}},
-		},
+		}),
 	})
 	if err != nil {
 		t.Fatalf("Append server: %v", err)
 	}
-	if server[0].Seq != 1 || server[1].Seq != 2 {
-		t.Fatalf("seqs %d, %d; want 1, 2", server[0].Seq, server[1].Seq)
+	if len(server) != 4 || server[0].Seq != 1 || server[3].Seq != 4 {
+		t.Fatalf("server events %+v; want seqs 1 to 4", server)
 	}
 	client, err := db.Append(ctx, Batch{
 		RunID: id, Side: stage.Client, Complete: true,
 		Response: &stage.Response{Status: 418}, // the server's answer stands
-		Events:   []stage.Event{{Stage: stage.Wait, Side: stage.Client, Phase: stage.End, TMs: 0.5, DurMs: stage.Ms(3), State: stage.Done}},
+		Events:   stage.WithStarts([]stage.Event{{Stage: stage.Wait, Side: stage.Client, Phase: stage.End, TMs: 0.5, DurMs: stage.Ms(3), State: stage.Done}}),
 	})
-	if err != nil || client[0].Seq != 3 {
-		t.Fatalf("Append client = %+v, %v; want seq 3", client, err)
+	if err != nil || len(client) != 2 || client[1].Seq != 6 {
+		t.Fatalf("Append client = %+v, %v; want seqs 5, 6", client, err)
 	}
 
 	run, err := db.Run(ctx, id)
@@ -106,12 +106,12 @@ func TestRunLifecycle(t *testing.T) {
 	if run.Response == nil || run.Response.Status != 200 {
 		t.Errorf("response = %+v, want the server's 200", run.Response)
 	}
-	if len(run.Events) != 3 || run.Events[1].DurMs != nil || run.Events[1].Detail.Reason != stage.ReasonNoDB {
+	if len(run.Events) != 6 || run.Events[3].DurMs != nil || run.Events[3].Detail.Reason != stage.ReasonNoDB {
 		t.Errorf("events = %+v", run.Events)
 	}
-	after, _ := db.Events(ctx, id, 2)
-	if len(after) != 1 || after[0].Seq != 3 {
-		t.Errorf("Events after 2 = %+v, want seq 3 only", after)
+	after, _ := db.Events(ctx, id, 4)
+	if len(after) != 2 || after[0].Seq != 5 {
+		t.Errorf("Events after 4 = %+v, want seqs 5 and 6", after)
 	}
 	if _, ok, _ := db.RunOpened(ctx, id); ok {
 		t.Error("a complete run still counts as open")
@@ -124,7 +124,7 @@ func TestAppendRefusesAndStoresNothing(t *testing.T) {
 	open := stage.NewRunID()
 	db.CreateRun(ctx, open, stage.NewRunSecret(), "s1", stage.Request{Method: "GET", URL: "/site/"})
 	wait := stage.Event{Stage: stage.Wait, Side: stage.Client, Phase: stage.End, State: stage.Done}
-	if _, err := db.Append(ctx, Batch{RunID: open, Events: []stage.Event{wait}}); err != nil {
+	if _, err := db.Append(ctx, Batch{RunID: open, Events: stage.WithStarts([]stage.Event{wait})}); err != nil {
 		t.Fatal(err)
 	}
 	closed := stage.NewRunID()
@@ -138,9 +138,12 @@ func TestAppendRefusesAndStoresNothing(t *testing.T) {
 	}{
 		{"an unknown run", Batch{RunID: stage.NewRunID(), Events: []stage.Event{wait}}, ErrNotFound},
 		{"a complete run", Batch{RunID: closed, Events: []stage.Event{wait}}, ErrRunClosed},
-		{"a stage ended twice", Batch{RunID: open, Events: []stage.Event{
+		{"a stage ended twice", Batch{RunID: open, Events: stage.WithStarts([]stage.Event{
 			{Stage: stage.Parse, Side: stage.Client, Phase: stage.End, State: stage.Done}, wait,
-		}}, ErrStageEnded},
+		})}, ErrStageEnded},
+		{"an end with no start", Batch{RunID: open, Events: []stage.Event{
+			{Stage: stage.Parse, Side: stage.Client, Phase: stage.End, State: stage.Done},
+		}}, ErrNotStarted},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -150,8 +153,8 @@ func TestAppendRefusesAndStoresNothing(t *testing.T) {
 		})
 	}
 	events, _ := db.Events(ctx, open, 0)
-	if len(events) != 1 {
-		t.Errorf("%d events stored, want 1: a refused batch stores nothing, not even its first event", len(events))
+	if len(events) != 2 {
+		t.Errorf("%d events stored, want wait's start and end: a refused batch stores nothing, not even its first event", len(events))
 	}
 	if _, err := db.Run(ctx, stage.NewRunID()); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Run(unknown) = %v, want ErrNotFound", err)
@@ -259,7 +262,7 @@ func TestPruneKeepsTheDatabaseBounded(t *testing.T) {
 		db.Now = func() time.Time { return at }
 		id := stage.NewRunID()
 		db.CreateRun(ctx, id, stage.NewRunSecret(), "s", stage.Request{Method: "GET", URL: "/site/"})
-		db.Append(ctx, Batch{RunID: id, Events: []stage.Event{{Stage: stage.Wait, Side: stage.Client, Phase: stage.End, State: stage.Done}}})
+		db.Append(ctx, Batch{RunID: id, Events: stage.WithStarts([]stage.Event{{Stage: stage.Wait, Side: stage.Client, Phase: stage.End, State: stage.Done}})})
 		ids = append(ids, id)
 	}
 	db.Now = func() time.Time { return now }
@@ -298,15 +301,19 @@ func TestARunHasBoundedEvents(t *testing.T) {
 	if _, err := db.Append(ctx, Batch{RunID: id, Events: many}); !errors.Is(err, ErrTooManyEvents) {
 		t.Errorf("%d events: %v, want ErrTooManyEvents", len(many), err)
 	}
-	// A stage starts once and ends once, and nothing of it comes after its
-	// end: a run holds two events per stage at most.
+	// A stage's end needs its start; a stage starts once (a repeated start
+	// is left out) and ends once, and nothing of it comes after its end: a
+	// run holds two events per stage at most.
+	end := stage.Event{Stage: stage.Assets, Side: stage.Client, Phase: stage.End, State: stage.Done}
+	if _, err := db.Append(ctx, Batch{RunID: id, Events: []stage.Event{end}}); !errors.Is(err, ErrNotStarted) {
+		t.Errorf("an end with no start: %v, want ErrNotStarted", err)
+	}
 	if _, err := db.Append(ctx, Batch{RunID: id, Events: many[:1]}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Append(ctx, Batch{RunID: id, Events: many[:1]}); !errors.Is(err, ErrStageStarted) {
-		t.Errorf("a second start: %v, want ErrStageStarted", err)
+	if stored, err := db.Append(ctx, Batch{RunID: id, Events: many[:1]}); err != nil || len(stored) != 0 {
+		t.Errorf("a second start: %d stored, %v; want it left out", len(stored), err)
 	}
-	end := stage.Event{Stage: stage.Assets, Side: stage.Client, Phase: stage.End, State: stage.Done}
 	if _, err := db.Append(ctx, Batch{RunID: id, Events: []stage.Event{end}}); err != nil {
 		t.Fatal(err)
 	}

@@ -26,8 +26,9 @@ const MaxEventsPerRun = 500
 // ended twice, or started once ended.
 var ErrStageEnded = errors.New("stage already ended")
 
-// ErrStageStarted is returned when a stage of a run is reported started twice.
-var ErrStageStarted = errors.New("stage already started")
+// ErrNotStarted is returned when a stage of a run is reported ended before
+// it was reported started.
+var ErrNotStarted = errors.New("stage ended before it started")
 
 // The writer's usual statements, prepared once (see DB.stmt).
 const (
@@ -209,8 +210,16 @@ func (db *DB) appendBatch(tx *sql.Tx, b Batch, enc encoded) ([]stage.Event, erro
 	case last+int64(len(b.Events)) > MaxEventsPerRun:
 		return nil, refuse(ErrTooManyEvents)
 	}
-	if err := db.checkEnded(tx, b.RunID, last, b.Events); err != nil {
+	keep, err := db.checkMarks(tx, b.RunID, last, b.Events)
+	if err != nil {
 		return nil, err
+	}
+	if len(keep) != len(b.Events) { // repeated starts, dropped
+		events, details := make([]stage.Event, 0, len(keep)), make([][]byte, 0, len(keep))
+		for _, i := range keep {
+			events, details = append(events, b.Events[i]), append(details, enc.details[i])
+		}
+		b.Events, enc.details = events, details
 	}
 
 	if r := b.Request; r != nil {
@@ -241,29 +250,38 @@ func (db *DB) appendBatch(tx *sql.Tx, b Batch, enc encoded) ([]stage.Event, erro
 
 // checkEnded refuses events that would end a stage twice: in the batch, or
 // a stage that the run's stored events (last of them) already ended.
-func (db *DB) checkEnded(tx *sql.Tx, runID string, last int64, events []stage.Event) error {
+// checkMarks holds a batch to a stage's life: it starts once, it ends once
+// after its start, and nothing of it comes after its end. A start the run
+// holds already, of a stage not yet ended, is a repeat (a page's last report
+// carries the starts it announced before, in case they were lost): it is
+// left out. checkMarks returns the indexes of the events to store.
+func (db *DB) checkMarks(tx *sql.Tx, runID string, last int64, events []stage.Event) ([]int, error) {
+	keep := make([]int, 0, len(events))
 	if len(events) == 0 {
-		return nil
+		return keep, nil
 	}
 	started, ended := map[stage.ID]bool{}, map[stage.ID]bool{}
 	if last > 0 {
 		if err := db.stageMarks(tx, runID, started, ended); err != nil {
-			return fmt.Errorf("append: %w", err)
+			return nil, fmt.Errorf("append: %w", err)
 		}
 	}
-	for _, e := range events {
+	for i, e := range events {
 		switch {
 		case ended[e.Stage]:
-			return refuse(fmt.Errorf("%w: %s", ErrStageEnded, e.Stage))
+			return nil, refuse(fmt.Errorf("%w: %s", ErrStageEnded, e.Stage))
 		case e.Phase == stage.Start && started[e.Stage]:
-			return refuse(fmt.Errorf("%w: %s", ErrStageStarted, e.Stage))
+			continue // a repeat
 		case e.Phase == stage.Start:
 			started[e.Stage] = true
+		case !started[e.Stage]:
+			return nil, refuse(fmt.Errorf("%w: %s", ErrNotStarted, e.Stage))
 		default:
 			ended[e.Stage] = true
 		}
+		keep = append(keep, i)
 	}
-	return nil
+	return keep, nil
 }
 
 // stageMarks notes the stages that the run's stored events started and ended.
