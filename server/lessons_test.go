@@ -208,6 +208,22 @@ func TestBrowserLessons(t *testing.T) {
 						t.Error("the server's stages of the page (its traceparent in the query) were not recorded")
 					}
 					waitFor(t, ctx, "the first contentful paint", `!!document.querySelector('[data-field="fcp"]')`)
+					// Each load on its own axis: every row ends after it starts, the
+					// first paint, DOMContentLoaded and load are marked on it.
+					marks := eval[[]float64](t, ctx, `(() => { const f = document.querySelector('[data-field="fcp"]').dataset.ms, e = document.querySelector('[data-field="page-events"]');
+						return [+f, +e.dataset.dclMs, +e.dataset.loadMs, ...Array.from(document.querySelectorAll('[data-waterfall-row]')).map(r => r.dataset.end - r.dataset.start)] })()`)
+					if marks[0] <= 0 || marks[1] <= 0 || marks[2] < marks[1] {
+						t.Errorf("first paint %v, DOMContentLoaded %v, load %v ms: not on the load's axis", marks[0], marks[1], marks[2])
+					}
+					for i, d := range marks[3:] {
+						if d < 0 {
+							t.Errorf("row %d ends %v ms before it starts", i, d)
+						}
+					}
+					// The answer's status is shown, and where its body went.
+					if got := eval[string](t, ctx, `document.querySelector('[data-field="status"]').dataset.status + " " + document.querySelector('[data-field="response-body"]').textContent`); !strings.HasPrefix(got, "200 ") || !strings.Contains(got, "HTML") {
+						t.Errorf("the response panel after a page load: %q", got)
+					}
 					runStep(t, ctx, l, 1)
 					if got := eval[string](t, ctx, `document.querySelector('[data-waterfall-row][data-name="/site/static/estilo.css"]').dataset.cache`); got != "true" {
 						t.Errorf("the second load took the CSS from the network, not the cache")

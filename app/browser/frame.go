@@ -16,6 +16,8 @@ import (
 type PageLoad struct {
 	Document       timing.Entry
 	DOMInteractive float64
+	DOMContentLoad float64 // when DOMContentLoaded fired, 0 where it did not
+	Load           float64 // when the load event fired, 0 where it did not
 	FCP            float64 // 0 where the browser reported none
 	Assets         []Asset
 	Cookies        string
@@ -74,6 +76,12 @@ func LoadFrame(id, url string) (PageLoad, bool) {
 	shift := win.Get("performance").Get("timeOrigin").Float() - app.Window().Get("performance").Get("timeOrigin").Float()
 	nav := navs.Index(0)
 	out := PageLoad{Document: shifted(timingOf(nav), shift), DOMInteractive: nav.Get("domInteractive").Float() + shift}
+	if v := nav.Get("domContentLoadedEventStart").Float(); v > 0 {
+		out.DOMContentLoad = v + shift
+	}
+	if v := nav.Get("loadEventStart").Float(); v > 0 {
+		out.Load = v + shift
+	}
 	paints := perf.Call("getEntriesByName", "first-contentful-paint")
 	if paints.Length() > 0 {
 		out.FCP = paints.Index(0).Get("startTime").Float() + shift

@@ -216,7 +216,13 @@ func (c *Lab) transmitPage(ctx app.Context, req stage.Request) string {
 		}
 		m.Assets, m.AssetCount = &span, len(load.Assets)
 	}
-	ctx.Dispatch(func(ctx app.Context) { c.page = &load })
+	ctx.Dispatch(func(ctx app.Context) {
+		c.page = &load
+		// The answer is a page, which the browser drew in the frame: its
+		// status is shown, and the panel says where its body went.
+		c.resp = &responseView{method: req.Method, status: doc.ResponseStatus, page: true}
+		c.live = c.lang.Tf("live.status", c.lang.Status(doc.ResponseStatus))
+	})
 	return c.finish(ctx, run, m, &stage.Response{Status: doc.ResponseStatus})
 }
 

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"strings"
+
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"reqlab/app/browser"
@@ -121,7 +123,7 @@ func (r *Runs) renderHistory() app.UI {
 						OnChange(func(ctx app.Context, e app.Event) {
 							r.pick(runOf(ctx), ctx.JSSrc().Get("checked").Bool())
 						}),
-					el.Code().Class("history-req").Text(h.Method+" "+h.URL),
+					el.Code().Class("history-req").Text(h.Method+" "+withoutTraceparent(h.URL)),
 					el.Span().Class("history-status").Text(status),
 					el.Span().Class("history-total").Text(total),
 					app.Button().Type("button").Attr("data-action", "open-run").Attr("data-run", h.ID).Text(l.T("history.open")).
@@ -138,4 +140,24 @@ func (r *Runs) renderHistory() app.UI {
 				ctx.Async(func() { r.compare(ctx, ids) })
 			}),
 	)
+}
+
+// withoutTraceparent drops the traceparent a page's load carried in its
+// query (a navigation has no header of the lab's): it is the lab's plumbing,
+// not the address the student asked for.
+func withoutTraceparent(u string) string {
+	path, query, ok := strings.Cut(u, "?")
+	if !ok {
+		return u
+	}
+	var kept []string
+	for _, p := range strings.Split(query, "&") {
+		if !strings.HasPrefix(p, "traceparent=") {
+			kept = append(kept, p)
+		}
+	}
+	if len(kept) == 0 {
+		return path
+	}
+	return path + "?" + strings.Join(kept, "&")
 }

@@ -65,9 +65,21 @@ func (c *LessonPanel) renderWaterfall() app.UI {
 	return el.Figure().Class("waterfall").Attr("data-field", "waterfall").Attr("tabindex", 0).Body(
 		el.FigCaption().Text(l.T("page.waterfall")),
 		app.If(p.FCP > 0, func() app.UI {
-			return el.P().Attr("data-field", "fcp").Text(l.Tf("page.fcp", l.Ms(p.FCP-start)))
+			return el.P().Attr("data-field", "fcp").Attr("data-ms", fmt.Sprintf("%.1f", p.FCP-start)).Text(l.Tf("page.fcp", l.Ms(p.FCP-start)))
+		}),
+		app.If(p.DOMContentLoad > 0 && p.Load > 0, func() app.UI {
+			return el.P().Attr("data-field", "page-events").Attr("data-dcl-ms", fmt.Sprintf("%.1f", p.DOMContentLoad-start)).
+				Attr("data-load-ms", fmt.Sprintf("%.1f", p.Load-start)).
+				Text(l.Tf("page.events", l.Ms(p.DOMContentLoad-start), l.Ms(p.Load-start)))
 		}),
 		el.P().Class("hint").Text(cookieNote),
+		el.Ul().Class("waterfall-key").Body(
+			el.Li().Body(el.Span().Class("swatch phase-before").Aria("hidden", true), app.Text(l.T("page.key-before"))),
+			el.Li().Body(el.Span().Class("swatch phase-wait").Aria("hidden", true), app.Text(l.T("page.key-wait"))),
+			el.Li().Body(el.Span().Class("swatch phase-download").Aria("hidden", true), app.Text(l.T("page.key-download"))),
+			el.Li().Body(el.Span().Class("swatch mark-fcp").Aria("hidden", true), app.Text(l.T("page.key-fcp"))),
+			el.Li().Body(el.Span().Class("swatch mark-load").Aria("hidden", true), app.Text(l.T("page.key-load"))),
+		),
 		el.Table().Body(
 			el.THead().Body(el.Tr().Body(
 				app.Th().Scope("col").Text(l.T("page.resource")),
@@ -84,20 +96,56 @@ func (c *LessonPanel) renderWaterfall() app.UI {
 				}
 				bytes := int64(r.t.TransferSize)
 				return el.Tr().Attr("data-waterfall-row", i).Attr("data-kind", r.kind).Attr("data-name", r.name).
-					Attr("data-cache", r.t.FromCache()).Attr("data-start", fmt.Sprintf("%.1f", r.t.StartTime-start)).Body(
+					Attr("data-cache", r.t.FromCache()).Attr("data-start", fmt.Sprintf("%.1f", r.t.StartTime-start)).
+					Attr("data-end", fmt.Sprintf("%.1f", r.t.ResponseEnd-start)).Body(
 					app.Th().Scope("row").Body(el.Code().Text(r.name)),
 					el.Td().Text(kindName(l, r.kind)),
 					el.Td().Text(from+" · "+l.Tf("page.bytes", bytes)),
 					el.Td().Text(l.Ms(r.t.StartTime-start)+" → "+l.Ms(r.t.ResponseEnd-start)),
-					el.Td().Class("bar-cell").Body(
-						el.Span().Class("bar").Aria("hidden", true).
-							Style("margin-left", pct(r.t.StartTime-start)).
-							Style("width", pct(max(r.t.ResponseEnd-r.t.StartTime, span/200))),
-					),
+					el.Td().Class("bar-cell").Body(c.renderPhases(r.t, start, span, pct)),
 				)
 			})),
 		),
 	)
+}
+
+// renderPhases draws a request's bar on the load's axis in its phases:
+// before the request went out (the cache, a connection), waiting for the
+// first byte, and the download; the first paint and the load event are
+// marked across every row.
+func (c *LessonPanel) renderPhases(t timing.Entry, start, span float64, pct func(float64) string) app.UI {
+	p := c.Page
+	sent, first := t.RequestStart, t.ResponseStart
+	if sent < t.StartTime || first < sent || t.FromCache() {
+		sent, first = t.StartTime, t.StartTime // from the cache: nothing went out
+	}
+	width := func(from, to float64) string { return pct(max(to-from, 0)) }
+	segs := []struct {
+		class      string
+		from, to   float64
+		minVisible bool
+	}{
+		{"phase-before", t.StartTime, sent, false},
+		{"phase-wait", sent, first, false},
+		{"phase-download", first, max(t.ResponseEnd, first), true},
+	}
+	bar := el.Span().Class("phases").Aria("hidden", true).Style("margin-left", pct(t.StartTime-start))
+	var parts []app.UI
+	for _, s := range segs {
+		w := width(s.from, s.to)
+		if s.minVisible {
+			w = pct(max(s.to-s.from, span/200))
+		}
+		parts = append(parts, el.Span().Class("phase "+s.class).Style("width", w))
+	}
+	marks := []app.UI{bar.Body(parts...)}
+	if p.FCP > 0 {
+		marks = append(marks, el.Span().Class("mark mark-fcp").Aria("hidden", true).Style("left", pct(p.FCP-start)))
+	}
+	if p.Load > 0 {
+		marks = append(marks, el.Span().Class("mark mark-load").Aria("hidden", true).Style("left", pct(p.Load-start)))
+	}
+	return el.Div().Class("phases-track").Body(marks...)
 }
 
 // kindName says what started a request, in l.

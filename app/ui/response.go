@@ -28,6 +28,7 @@ type course struct {
 // when the JSON is one the page knows, the data to build HTML from.
 type responseView struct {
 	method  string // the request's: HEAD asks for no body
+	page    bool   // an HTML page the browser drew in the lesson's frame
 	status  int
 	headers []stage.Header
 	pretty  string // the body, indented when it is JSON
@@ -148,7 +149,9 @@ func (c *Response) Render() app.UI {
 		el.Div().Class("response-views").Body(
 			el.Figure().Class("response-json").Body(
 				el.FigCaption().Text(l.T("response.json")),
-				app.If(v.pretty == "", func() app.UI {
+				app.If(v.page, func() app.UI {
+					return el.P().Class("no-body").Attr("data-field", "response-body").Text(l.T("response.page"))
+				}).ElseIf(v.pretty == "", func() app.UI {
 					return el.P().Class("no-body").Attr("data-field", "response-body").Attr("data-empty", "true").Text(l.T(noBodyKey(v)))
 				}).Else(func() app.UI {
 					return el.Pre().Attr("data-field", "response-body").Attr("tabindex", 0).Body(el.Code().Text(v.pretty))
@@ -182,6 +185,8 @@ func (c *Response) renderData(v *responseView) app.UI {
 		return el.Ul().Class("courses").Body(renderCourse(l, *v.course))
 	case v.message != "":
 		return el.P().Class("site-error").Text(v.message)
+	case v.page:
+		return el.P().Class("no-body").Text(l.T("response.page-drawn"))
 	case v.pretty == "":
 		return el.P().Class("no-body").Text(l.T("response.nothing-built"))
 	case len(v.fields) > 0:

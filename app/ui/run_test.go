@@ -89,3 +89,17 @@ func TestTimesDifferBeyondNoise(t *testing.T) {
 		t.Error("measured against not measured is a difference; neither is none")
 	}
 }
+
+func TestWithoutTraceparent(t *testing.T) {
+	for in, want := range map[string]string{
+		"/site/?traceparent=00-ab-cd-01":       "/site/",
+		"/site/?a=1&traceparent=00-ab-cd-01":   "/site/?a=1",
+		"/site/api/cursos?nivel=basico":        "/site/api/cursos?nivel=basico",
+		"/site/":                               "/site/",
+		"/site/?traceparent=x&b=2&traceparent": "/site/?b=2&traceparent",
+	} {
+		if got := withoutTraceparent(in); got != want {
+			t.Errorf("withoutTraceparent(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
