@@ -14,6 +14,10 @@ import (
 // browser started them, the first contentful paint, and the cookies the
 // browser held for the page's path.
 type PageLoad struct {
+	// Began is when the lab pointed the frame at the page, on the lab
+	// page's clock: the load's own origin. (A frame's navigation entry may
+	// count from an earlier moment: the frame's first document.)
+	Began          float64
 	Document       timing.Entry
 	DOMInteractive float64
 	DOMContentLoad float64 // when DOMContentLoaded fired, 0 where it did not
@@ -53,6 +57,7 @@ func LoadFrame(id, url string) (PageLoad, bool) {
 		return nil
 	})
 	frame.Call("addEventListener", "load", onload)
+	began := app.Window().Get("performance").Call("now").Float()
 	frame.Set("src", url)
 	select {
 	case <-loaded:
@@ -75,7 +80,10 @@ func LoadFrame(id, url string) (PageLoad, bool) {
 	// the lab page's clock, where the run's origin is.
 	shift := win.Get("performance").Get("timeOrigin").Float() - app.Window().Get("performance").Get("timeOrigin").Float()
 	nav := navs.Index(0)
-	out := PageLoad{Document: shifted(timingOf(nav), shift), DOMInteractive: nav.Get("domInteractive").Float() + shift}
+	out := PageLoad{Began: began, Document: shifted(timingOf(nav), shift), DOMInteractive: nav.Get("domInteractive").Float() + shift}
+	if out.Document.StartTime < began {
+		out.Document.StartTime = began // the frame's earlier origin, not this load's
+	}
 	if v := nav.Get("domContentLoadedEventStart").Float(); v > 0 {
 		out.DOMContentLoad = v + shift
 	}

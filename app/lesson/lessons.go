@@ -183,8 +183,8 @@ var All = []Lesson{
 			Request: get("/site/"),
 			Page:    true,
 			Notice: Text{
-				"La cascada empieza por el documento. El texto se pinta primero (FCP, el primer pintado con contenido); después llegan el CSS, las imágenes, el vídeo y el script. Carga la página otra vez: los recursos vienen ahora de la caché.",
-				"The waterfall starts with the document. The text is painted first (FCP, first contentful paint); then come the CSS, the images, the video and the script. Load the page again: the assets now come from the cache.",
+				"La cascada empieza por el documento; el CSS llega enseguida y el texto se pinta (FCP, el primer pintado con contenido) mientras las imágenes todavía están llegando: este sitio las envía despacio a propósito, como llegaría una foto por una red móvil. Mira el marco mientras carga. Cárgala otra vez: los recursos vienen ahora de la caché.",
+				"The waterfall starts with the document; the CSS comes at once and the text is painted (FCP, first contentful paint) while the images are still arriving: this site sends them slowly on purpose, as a photo would come over a mobile link. Watch the frame as it loads. Load it again: the assets now come from the cache.",
 			},
 		}},
 		Narration: map[stage.ID]Text{

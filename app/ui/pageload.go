@@ -48,7 +48,10 @@ func (c *LessonPanel) renderWaterfall() app.UI {
 	for _, a := range p.Assets {
 		rows = append(rows, waterfallRow{name: a.Name, kind: a.Initiator, t: a.Timing})
 	}
-	start := p.Document.StartTime
+	start := p.Document.StartTime // this load's own origin
+	if p.Began > 0 {
+		start = min(start, p.Began)
+	}
 	end := start
 	for _, r := range rows {
 		end = max(end, r.t.ResponseEnd)

@@ -8,6 +8,9 @@ import (
 	"mime"
 	"net/http"
 	"path"
+	"strconv"
+	"strings"
+	"time"
 
 	"reqlab/server/sqlite"
 )
@@ -105,5 +108,36 @@ func (s *Site) asset(w http.ResponseWriter, r *http.Request) {
 		ct = "application/octet-stream"
 	}
 	w.Header().Set("Cache-Control", "public, max-age=300")
+	if strings.HasPrefix(name, "static/img/") && r.Method == http.MethodGet {
+		sendSlowly(w, r, ct, body, imageTime)
+		return
+	}
 	send(w, r, http.StatusOK, ct, body)
+}
+
+// imageTime is how long the site takes to send each of its images: they
+// are small files, but a real site's photos over a mobile link take about
+// this long, and the page-load lesson is about what shows before they are
+// in. The lesson says the images come slowly on purpose.
+const imageTime = 1500 * time.Millisecond
+
+// sendSlowly answers with body in eight pieces spread over d, each flushed
+// as it is written: the browser has the headers at once and the last byte
+// after d.
+func sendSlowly(w http.ResponseWriter, r *http.Request, contentType string, body []byte, d time.Duration) {
+	language(w, r)
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	rc := http.NewResponseController(w)
+	const pieces = 8
+	for i := 0; i < pieces; i++ {
+		from, to := i*len(body)/pieces, (i+1)*len(body)/pieces
+		time.Sleep(d / pieces)
+		if _, err := w.Write(body[from:to]); err != nil {
+			return
+		}
+		rc.Flush()
+	}
 }

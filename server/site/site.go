@@ -239,6 +239,10 @@ type responseWriter struct {
 	answering   func()         // called as the answer starts, for a traced request
 }
 
+// Unwrap lets http.ResponseController reach the connection's writer (to
+// flush a body sent in pieces).
+func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 func (w *responseWriter) WriteHeader(status int) {
 	if w.status != 0 {
 		return
