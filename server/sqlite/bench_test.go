@@ -49,19 +49,18 @@ func BenchmarkPersistRuns(b *testing.B) {
 }
 
 // BenchmarkReplayLoad reads back a stored run of 200 events, as playback and
-// the API do. Target: at most 5 ms.
+// the API do (a run holds a start and an end per stage, 30 at most, now; 200
+// is kept as the harder case, stored as the 500-event cap allows but no
+// report can: straight into the table). Target: at most 5 ms.
 func BenchmarkReplayLoad(b *testing.B) {
 	db, _ := openTestDB(b)
 	ctx := context.Background()
 	id := stage.NewRunID()
 	db.CreateRun(ctx, id, stage.NewRunSecret(), "s", stage.Request{Method: "GET", URL: "/site/"})
-	e := stage.Event{Stage: stage.Assets, Side: stage.Client, Phase: stage.Start, State: stage.Active, TMs: 1}
-	var events []stage.Event
-	for i := 0; i < 200; i++ {
-		events = append(events, e)
-	}
-	if _, err := db.Append(ctx, Batch{RunID: id, Events: events}); err != nil {
-		b.Fatal(err)
+	for seq := 1; seq <= 200; seq++ {
+		if _, err := db.write.Exec(`INSERT INTO events (run_id, seq, stage, side, phase, t_ms, dur_ms, state, detail) VALUES (?, ?, 'assets', 'client', 'start', 1, NULL, 'active', '{}')`, id, seq); err != nil {
+			b.Fatal(err)
+		}
 	}
 	b.ResetTimer()
 	start := time.Now()

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+
+	"reqlab/app/stage"
 )
 
 // SQLite has one writer at a time, and most of a small transaction's cost
@@ -129,7 +131,9 @@ func (db *DB) stmt(tx *sql.Tx, query string) (*sql.Stmt, error) {
 // prepare readies the writer's usual statements, before it starts.
 func (db *DB) prepare() error {
 	queries := append([]string{}, writerQueries...)
-	for n := 1; n <= 16; n++ {
+	// Up to a whole run's events in one statement: a start and an end for
+	// each stage (a batch with more is prepared in its transaction).
+	for n := 1; n <= 2*len(stage.All()); n++ {
 		queries = append(queries, insertEventsSQL(n))
 	}
 	for _, q := range queries {
