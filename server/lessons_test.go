@@ -533,3 +533,21 @@ func TestBrowserLessonLayout(t *testing.T) {
 		})
 	}
 }
+
+// The page-load waterfall reads on a phone: no sideways scrolling, each
+// request a block with its bar. In both languages.
+func TestBrowserWaterfallReadsOnAPhone(t *testing.T) {
+	l := startLab(t, nil)
+	ctx := newBrowser(t)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844)); err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range []string{"es", "en"} {
+		openLab(t, ctx, l.url+"/lab/page-load?lang="+lang)
+		runStep(t, ctx, l, 1)
+		waitFor(t, ctx, "the waterfall", `document.querySelectorAll('[data-waterfall-row]').length >= 5`)
+		if w := eval[[]float64](t, ctx, `(() => { const w = document.querySelector('[data-field="waterfall"]'); return [w.scrollWidth, w.clientWidth] })()`); w[0] > w[1]+1 {
+			t.Errorf("%s: the waterfall is %v px wide in %v px", lang, w[0], w[1])
+		}
+	}
+}
