@@ -15,8 +15,15 @@ import (
 	"reqlab/server/sqlite"
 )
 
-// badSession answers a request whose ?session= is not a token the lab issued.
-const badSession = "session must be the token the lab issued to this browser (in its websocket's hello)"
+// sessionParam returns the session a request's ?session= token names, and
+// answers 400 where it is not a token the lab issued.
+func sessionParam(w http.ResponseWriter, r *http.Request, log *slog.Logger, sessions *session.Issuer) (string, bool) {
+	id, ok := sessions.Verify(r.URL.Query().Get("session"))
+	if !ok {
+		writeError(w, log, http.StatusBadRequest, "session must be the token the lab issued to this browser (in its websocket's hello)", nil)
+	}
+	return id, ok
+}
 
 func handleHealthz(db *sqlite.DB) http.Handler {
 	var (
@@ -109,9 +116,8 @@ const maxHistory = 50
 // newest first. The session id is the browser's own, kept in its storage.
 func handleRuns(log *slog.Logger, db *sqlite.DB, sessions *session.Issuer) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		session, ok := sessions.Verify(r.URL.Query().Get("session"))
+		session, ok := sessionParam(w, r, log, sessions)
 		if !ok {
-			writeError(w, log, http.StatusBadRequest, badSession, nil)
 			return
 		}
 		runs, err := db.Runs(r.Context(), session, maxHistory)
@@ -130,9 +136,8 @@ func handleRuns(log *slog.Logger, db *sqlite.DB, sessions *session.Issuer) http.
 // the courses it added are deleted, and the answer says how many.
 func handleResetSample(log *slog.Logger, db *sqlite.DB, sessions *session.Issuer) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		session, ok := sessions.Verify(r.URL.Query().Get("session"))
+		session, ok := sessionParam(w, r, log, sessions)
 		if !ok {
-			writeError(w, log, http.StatusBadRequest, badSession, nil)
 			return
 		}
 		n, err := db.ResetCourses(r.Context(), session)

@@ -74,21 +74,16 @@ func SetCookies(cookies []stage.Cookie) {
 
 // DeleteJSON sends DELETE to a URL of the lab's own API and decodes its
 // JSON answer into v. It returns the status.
-func DeleteJSON(url string, v any) (int, error) {
-	resp, err := Fetch("DELETE", url, nil, "", false, nil)
-	if err != nil {
-		return 0, err
-	}
-	if err := json.Unmarshal([]byte(resp.Body), v); err != nil {
-		return resp.Status, err
-	}
-	return resp.Status, nil
-}
+func DeleteJSON(url string, v any) (int, error) { return apiJSON("DELETE", url, v) }
 
 // GetJSON fetches a URL of the lab's own API and decodes its JSON into v. It
 // returns the status.
-func GetJSON(url string, v any) (int, error) {
-	resp, err := Fetch("GET", url, nil, "", false, nil)
+func GetJSON(url string, v any) (int, error) { return apiJSON("GET", url, v) }
+
+// apiJSON asks the lab's own API with method and decodes its JSON answer
+// into v. It returns the status.
+func apiJSON(method, url string, v any) (int, error) {
+	resp, err := Fetch(method, url, nil, "", false, nil)
 	if err != nil {
 		return 0, err
 	}
