@@ -16,6 +16,7 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"reqlab/app/ui"
+	"reqlab/server/site"
 )
 
 // newPages returns go-app's handler for the lab's pages and client files,
@@ -86,7 +87,7 @@ func inTheirLanguage(pages http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if isPage(r.URL.Path) && !r.URL.Query().Has("lang") {
 			w.Header().Add("Vary", "Accept-Language")
-			if firstLanguageIsEnglish(r.Header.Get("Accept-Language")) {
+			if site.FirstLanguageIsEnglish(r.Header.Get("Accept-Language")) {
 				r2 := r.Clone(r.Context())
 				q := r2.URL.Query()
 				q.Set("lang", "en")
@@ -101,16 +102,6 @@ func inTheirLanguage(pages http.Handler) http.Handler {
 // isPage tells the lab's pages from the files go-app serves beside them.
 func isPage(path string) bool {
 	return path == "/" || strings.HasPrefix(path, "/lab/") || strings.HasPrefix(path, "/embed/") || strings.HasPrefix(path, "/runs/")
-}
-
-// firstLanguageIsEnglish reads the first language of an Accept-Language
-// header ("en-GB,en;q=0.9,es;q=0.8" → en-GB), as the browser's own
-// navigator.language would say it.
-func firstLanguageIsEnglish(header string) bool {
-	first, _, _ := strings.Cut(header, ",")
-	tag, _, _ := strings.Cut(first, ";")
-	tag = strings.ToLower(strings.TrimSpace(tag))
-	return tag == "en" || strings.HasPrefix(tag, "en-")
 }
 
 // paintFirst serves go-app's app.js changed in two ways. The wasm client

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"reqlab/server/site"
 )
 
 func TestFirstLanguageIsEnglish(t *testing.T) {
@@ -23,8 +25,8 @@ func TestFirstLanguageIsEnglish(t *testing.T) {
 		"english,en":                   false,
 		strings.Repeat("en-", 100_000): true,
 	} {
-		if got := firstLanguageIsEnglish(header); got != want {
-			t.Errorf("firstLanguageIsEnglish(%.40q) = %v, want %v", header, got, want)
+		if got := site.FirstLanguageIsEnglish(header); got != want {
+			t.Errorf("FirstLanguageIsEnglish(%.40q) = %v, want %v", header, got, want)
 		}
 	}
 }

@@ -12,7 +12,15 @@ import (
 
 // english reports whether a request asks for English first.
 func english(r *http.Request) bool {
-	first, _, _ := strings.Cut(r.Header.Get("Accept-Language"), ",")
+	return FirstLanguageIsEnglish(r.Header.Get("Accept-Language"))
+}
+
+// FirstLanguageIsEnglish reads the first language of an Accept-Language
+// header ("en-GB,en;q=0.9,es;q=0.8" → en-GB), as the browser's own
+// navigator.language would say it, and reports whether it is English. The
+// lab's pages choose their language by the same rule.
+func FirstLanguageIsEnglish(header string) bool {
+	first, _, _ := strings.Cut(header, ",")
 	tag, _, _ := strings.Cut(first, ";")
 	tag = strings.ToLower(strings.TrimSpace(tag))
 	return tag == "en" || strings.HasPrefix(tag, "en-")

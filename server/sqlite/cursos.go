@@ -147,15 +147,7 @@ func (db *DB) ResetCourses(ctx context.Context, session string) (int64, error) {
 	if session == "" {
 		return 0, nil
 	}
-	var n int64
-	err := db.do(ctx, func(tx *sql.Tx) error {
-		res, err := tx.Exec(`DELETE FROM cursos WHERE sesion = ?`, session)
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
-		return err
-	})
+	n, err := db.execCount(ctx, `DELETE FROM cursos WHERE sesion = ?`, session)
 	if err != nil {
 		return 0, fmt.Errorf("reset courses: %w", err)
 	}

@@ -558,16 +558,8 @@ func (db *DB) Prune(ctx context.Context, maxAge time.Duration, perSession, maxRu
 // MarkInterrupted notes, at start, that the runs still open were cut off:
 // the server that was recording them stopped. It returns how many.
 func (db *DB) MarkInterrupted(ctx context.Context) (int64, error) {
-	var n int64
-	err := db.do(ctx, func(tx *sql.Tx) error {
-		res, err := tx.Exec(`UPDATE runs SET interrupted_at = ? WHERE state = 'open' AND interrupted_at IS NULL`,
-			db.Now().UTC().Format(time.RFC3339Nano))
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
-		return err
-	})
+	n, err := db.execCount(ctx, `UPDATE runs SET interrupted_at = ? WHERE state = 'open' AND interrupted_at IS NULL`,
+		db.Now().UTC().Format(time.RFC3339Nano))
 	if err != nil {
 		return 0, fmt.Errorf("mark interrupted runs: %w", err)
 	}

@@ -155,6 +155,21 @@ func (db *DB) exec(tx *sql.Tx, query string, args ...any) (sql.Result, error) {
 	return s.Exec(args...)
 }
 
+// execCount runs one statement in the writer's next transaction and returns
+// how many rows it changed.
+func (db *DB) execCount(ctx context.Context, query string, args ...any) (int64, error) {
+	var n int64
+	err := db.do(ctx, func(tx *sql.Tx) error {
+		res, err := tx.Exec(query, args...)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
+}
+
 // do runs fn in the writer's next transaction and waits for its outcome, or
 // for ctx to end (the write may then still happen).
 func (db *DB) do(ctx context.Context, fn func(tx *sql.Tx) error) error {
