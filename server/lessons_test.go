@@ -388,23 +388,43 @@ func TestBrowserFreshConnectionAndItsAddress(t *testing.T) {
 			openLab(t, ctx, "http://"+tt.host+":"+port+"/lab/what-happens?lang="+tt.lang)
 			for try := 1; try <= 2; try++ { // the second fresh run opens another connection too
 				run := runStep(t, ctx, l, 1)
-				if !run.Request.FreshConnection {
-					t.Fatal("the step did not ask for a fresh connection")
+				if !run.Request.FreshConnection || !strings.HasPrefix(run.Request.URL, "/site/?traceparent=") {
+					t.Fatalf("the step asked for %s, fresh %v: want the site's page on a fresh connection", run.Request.URL, run.Request.FreshConnection)
 				}
 				final := finalStates(run)
-				if c := final[stage.Connect]; c.State != stage.Done || c.DurMs == nil {
-					t.Errorf("try %d: connect %s %v, want measured", try, c.State, c.DurMs)
+				// The whole path happened, in this one run: every stage but
+				// TLS (plain http) done, from the cache to the assets.
+				for _, info := range stage.Table {
+					switch id, e := info.ID, final[info.ID]; {
+					case id == stage.TLS:
+						if e.State != stage.Skipped || e.Detail.Reason != stage.ReasonPlainHTTP {
+							t.Errorf("try %d: tls %s (%s), want skipped: plain http", try, e.State, e.Detail.Reason)
+						}
+					case id == stage.DNS && tt.host == "127.0.0.1":
+						if e.State != stage.Skipped || e.Detail.Reason != stage.ReasonIPAddress {
+							t.Errorf("try %d: dns %s (%s) for an address, want skipped: no name to look up", try, e.State, e.Detail.Reason)
+						}
+					case id == stage.DNS:
+						looked := (e.Detail.Reason == stage.ReasonNameCached || e.Detail.Reason == stage.ReasonNameResolved) && e.DurMs != nil ||
+							e.Detail.Reason == stage.ReasonOpenedAhead
+						if e.State != stage.Done || !looked || e.Detail.URL != tt.host {
+							t.Errorf("try %d: dns %s (%s, %q) for a name, want done, looked up", try, e.State, e.Detail.Reason, e.Detail.URL)
+						}
+					case e.State != stage.Done:
+						t.Errorf("try %d: %s %s (%s), want done: the whole path happens", try, id, e.State, e.Detail.Reason)
+					}
 				}
-				d := final[stage.DNS]
-				switch tt.host {
-				case "127.0.0.1":
-					if d.State != stage.Skipped || d.Detail.Reason != stage.ReasonIPAddress {
-						t.Errorf("try %d: dns %s (%s) for an address, want skipped: no name to look up", try, d.State, d.Detail.Reason)
-					}
-				default:
-					if d.State != stage.Done || d.DurMs == nil || (d.Detail.Reason != stage.ReasonNameCached && d.Detail.Reason != stage.ReasonNameResolved) || d.Detail.URL != tt.host {
-						t.Errorf("try %d: dns %s (%s, %q) for a name, want done, looked up", try, d.State, d.Detail.Reason, d.Detail.URL)
-					}
+				if c := final[stage.Connect]; c.DurMs == nil || (c.Detail.Reason != "" && c.Detail.Reason != stage.ReasonOpenedAhead) {
+					t.Errorf("try %d: connect %v (%s), want measured, a new connection", try, c.DurMs, c.Detail.Reason)
+				}
+				if c := final[stage.Cache]; c.Detail.Reason != stage.ReasonCacheMiss {
+					t.Errorf("try %d: cache %s, want a miss: the page is asked for again every time", try, c.Detail.Reason)
+				}
+				if r := final[stage.Render]; r.Detail.Reason != stage.ReasonPainted {
+					t.Errorf("try %d: render %s, want the page painted", try, r.Detail.Reason)
+				}
+				if a := final[stage.Assets]; a.Detail.Items < 3 {
+					t.Errorf("try %d: %d assets, want the page's stylesheet and images", try, a.Detail.Items)
 				}
 				r := final[stage.Receive].Detail
 				if r.ServerAddr != "127.0.0.1:"+port || r.ConnRequest != 1 || r.ClientPort == 0 {
@@ -429,6 +449,9 @@ func TestBrowserFreshConnectionAndItsAddress(t *testing.T) {
 			}
 			run := runStep(t, ctx, l, 2)
 			final := finalStates(run)
+			if run.Request.FreshConnection || !strings.HasPrefix(run.Request.URL, "/site/?traceparent=") {
+				t.Errorf("the second step asked for %s, fresh %v: want the page again, on the page's connection", run.Request.URL, run.Request.FreshConnection)
+			}
 			if c := final[stage.Connect]; c.State != stage.Skipped || c.Detail.Reason != stage.ReasonReused {
 				t.Errorf("on the page's connection: connect %s (%s), want skipped, reused", c.State, c.Detail.Reason)
 			}

@@ -36,7 +36,13 @@ type Asset struct {
 
 // LoadFrame points the iframe with id at url, waits for its load event and
 // then reads what the browser measured, on the lab page's clock. It blocks.
-func LoadFrame(id, url string) (PageLoad, bool) {
+//
+// A fresh load navigates the frame credentialless: the browser then gives
+// it a network and cache partition apart from the lab page's, where none of
+// the page's open connections can be used, and the sample site closes each
+// connection of such a load once it has answered (see site.freshLoad), so
+// that the next fresh load finds none open either.
+func LoadFrame(id, url string, fresh bool) (PageLoad, bool) {
 	frame := app.Window().GetElementByID(id)
 	if !frame.Truthy() {
 		return PageLoad{}, false
@@ -57,6 +63,7 @@ func LoadFrame(id, url string) (PageLoad, bool) {
 		return nil
 	})
 	frame.Call("addEventListener", "load", onload)
+	frame.Set("credentialless", fresh)
 	began := app.Window().Get("performance").Call("now").Float()
 	frame.Set("src", url)
 	select {

@@ -208,18 +208,20 @@ var All = []Lesson{
 			"When you type an address and press Enter, many steps happen that we do not see: the browser checks its cache; it resolves the site's name to an IP; it connects; it sends the GET to that IP; the server answers with a number (200, 404, 500…); the browser shows the text first and finally asks for images, videos and other assets.",
 		},
 		Steps: []Step{{
-			Label:   Text{"Recorrer todo el camino, con una conexión nueva", "Walk the whole path, on a new connection"},
-			Request: fresh(get("/site/api/cursos")),
+			Label:   Text{"Recorrer todo el camino: la página del sitio, con una conexión nueva", "Walk the whole path: the site's page, on a new connection"},
+			Request: fresh(get("/site/")),
+			Page:    true,
 			Notice: Text{
-				"Esta vez el navegador abre una conexión solo para esta petición: se miden la búsqueda del nombre (DNS) y la conexión, y abajo verás la IP y el puerto del servidor a los que llegó el GET. Cada etapa dice lo que hizo en esta petición.",
-				"This time the browser opens a connection for this request alone: the name lookup (DNS) and the connection are measured, and below you will see the server's IP and port that the GET reached. Each stage says what it did for this request.",
+				"El navegador carga la página del sitio en el marco como si escribieras su dirección, y esta vez con una conexión solo suya y una caché vacía: mira la caché, busca el nombre (si la dirección es un nombre y no una IP), se conecta, envía el GET; el servidor consulta su base de datos y responde con un código; el navegador pinta el texto y después llegan las imágenes. Cada etapa dice lo que hizo en esta carga; abajo, la IP y el puerto a los que llegó.",
+				"The browser loads the site's page in the frame as if you typed its address, this time on a connection of its own and with an empty cache: it checks the cache, looks the name up (if the address is a name, not an IP), connects, sends the GET; the server queries its database and answers with a code; the browser paints the text and then the images arrive. Each stage says what it did in this load; below, the IP and port it reached.",
 			},
 		}, {
 			Label:   Text{"Otra vez, por la conexión de la página", "Again, on the page's connection"},
-			Request: get("/site/api/cursos"),
+			Request: get("/site/"),
+			Page:    true,
 			Notice: Text{
-				"Ahora la petición va por una conexión que ya estaba abierta: el DNS y la conexión no hacen falta y se saltan. Compara las dos en el historial.",
-				"Now the request goes on a connection that was already open: DNS and the connection are not needed and are skipped. Compare the two in the history.",
+				"Ahora la página va por una conexión que ya estaba abierta: el DNS y la conexión no hacen falta y se saltan, y las imágenes que el navegador ya guardaba salen de su caché. Compara las dos cargas en el historial.",
+				"Now the page goes on a connection that was already open: DNS and the connection are not needed and are skipped, and the images the browser already kept come from its cache. Compare the two loads in the history.",
 			},
 		}},
 		Narration: map[stage.ID]Text{
@@ -227,6 +229,7 @@ var All = []Lesson{
 			stage.DNS:     {"2. Resuelve el nombre del sitio a la IP del servidor.", "2. It resolves the site's name to the server's IP."},
 			stage.Connect: {"3. Se conecta con esa IP (y su puerto): abajo, la dirección a la que llegó.", "3. It connects to that IP (and its port): below, the address it reached."},
 			stage.Send:    {"4. Envía el GET al servidor.", "4. It sends the GET to the server."},
+			stage.DB:      {"El servidor consulta su base de datos para armar la página.", "The server queries its database to build the page."},
 			stage.Respond: {"5. El servidor responde con un número: 200, 404, 500…", "5. The server answers with a number: 200, 404, 500…"},
 			stage.Render:  {"6. Muestra el contenido, empezando por el texto.", "6. It shows the content, starting with the text."},
 			stage.Assets:  {"7. Por último pide imágenes, vídeos y otros recursos.", "7. Finally it asks for images, videos and other assets."},

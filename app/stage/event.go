@@ -82,6 +82,7 @@ const (
 	ReasonNameResolved    Reason = "name-resolved"      // dns: the operating system found the name's address
 	ReasonErrorBody       Reason = "error-body"         // render: the answer is an error message, shown as one, no records
 	ReasonPainted         Reason = "painted"            // render: a page, drawn by the browser itself up to its first paint
+	ReasonOpenedAhead     Reason = "opened-ahead"       // dns, connect, tls: a new connection the browser began as the navigation started, its parts not reported
 )
 
 // Limits on what a client may report, so one event stays small.

@@ -71,6 +71,12 @@ type Measured struct {
 	// RenderReason says what rendering was where it was not records turned
 	// into HTML: no body, an error message, a page the browser drew.
 	RenderReason stage.Reason
+	// NewConnection is set where the lab knows the request could only go on
+	// a connection of its own: the browser may then have opened it ahead of
+	// the request (a navigation's preconnect), and report no parts of it.
+	NewConnection bool
+	// Secure is set where the request went over https.
+	Secure bool
 	// Assets spans the assets a page asked for after its HTML, from the
 	// first one's start to the last one's end; nil where there were none.
 	Assets     *Span
@@ -147,12 +153,29 @@ func (m Measured) ends() []stage.Event {
 			netStart = e.RequestStart
 		}
 		out = append(out, ev(stage.Cache, e.FetchStart, dur(e.FetchStart, netStart), stage.Done, stage.Detail{Reason: stage.ReasonCacheMiss}))
-		if e.Reused() {
+		switch {
+		case e.Reused() && m.NewConnection:
+			// Begun as the navigation started and handed to the request
+			// once open: the browser reports no lookup or connect, only
+			// the time from fetching to sending, which the opening took.
+			opened := stage.Detail{Reason: stage.ReasonOpenedAhead, Protocol: e.NextHopProtocol}
+			if d := dns(e); d.Detail.Reason == stage.ReasonIPAddress {
+				out = append(out, d)
+			} else {
+				out = append(out, ev(stage.DNS, e.FetchStart, nil, stage.Done, stage.Detail{Reason: stage.ReasonOpenedAhead, URL: d.Detail.URL}))
+			}
+			out = append(out, ev(stage.Connect, e.FetchStart, dur(e.FetchStart, e.RequestStart), stage.Done, opened))
+			if m.Secure {
+				out = append(out, ev(stage.TLS, e.FetchStart, nil, stage.Done, opened))
+			} else {
+				out = append(out, skip(stage.TLS, e.FetchStart, stage.ReasonPlainHTTP))
+			}
+		case e.Reused():
 			out = append(out,
 				skip(stage.DNS, e.FetchStart, stage.ReasonReused),
 				skip(stage.Connect, e.FetchStart, stage.ReasonReused),
 				skip(stage.TLS, e.FetchStart, stage.ReasonReused))
-		} else {
+		default:
 			out = append(out, dns(e))
 			tcpEnd := e.ConnectEnd
 			if e.SecureConnectionStart > 0 {

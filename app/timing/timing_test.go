@@ -80,6 +80,25 @@ func TestEvents(t *testing.T) {
 			stage.Connect: {stage.Skipped, stage.ReasonReused, false}, stage.TLS: {stage.Skipped, stage.ReasonReused, false},
 			stage.Send: {stage.Done, stage.ReasonNotExposed, false}, stage.Wait: done, stage.Download: done,
 		})},
+		{"a new connection the browser opened ahead, to a name", func() Measured { m := with(reused); m.NewConnection = true; return m }(), merge(map[stage.ID]want{
+			stage.Cache: {stage.Done, stage.ReasonCacheMiss, true}, stage.DNS: {stage.Done, stage.ReasonOpenedAhead, false},
+			stage.Connect: {stage.Done, stage.ReasonOpenedAhead, true}, stage.TLS: {stage.Skipped, stage.ReasonPlainHTTP, false},
+			stage.Send: {stage.Done, stage.ReasonNotExposed, false}, stage.Wait: done, stage.Download: done,
+		})},
+		{"a new connection opened ahead, to an address, over https", func() Measured {
+			m := with(reused)
+			m.NewConnection, m.Secure, m.Host = true, true, "127.0.0.1"
+			return m
+		}(), merge(map[stage.ID]want{
+			stage.Cache: {stage.Done, stage.ReasonCacheMiss, true}, stage.DNS: {stage.Skipped, stage.ReasonIPAddress, false},
+			stage.Connect: {stage.Done, stage.ReasonOpenedAhead, true}, stage.TLS: {stage.Done, stage.ReasonOpenedAhead, false},
+			stage.Send: {stage.Done, stage.ReasonNotExposed, false}, stage.Wait: done, stage.Download: done,
+		})},
+		{"a new connection whose parts the browser reported", func() Measured { m := with(fresh); m.NewConnection = true; return m }(), merge(map[stage.ID]want{
+			stage.Cache: {stage.Done, stage.ReasonCacheMiss, true}, stage.DNS: looked, stage.Connect: done,
+			stage.TLS: {stage.Skipped, stage.ReasonPlainHTTP, false}, stage.Send: {stage.Done, stage.ReasonNotExposed, false},
+			stage.Wait: done, stage.Download: done,
+		})},
 		{"https", with(secure), merge(map[stage.ID]want{
 			stage.Cache: {stage.Done, stage.ReasonCacheMiss, true}, stage.DNS: looked, stage.Connect: done, stage.TLS: done,
 			stage.Send: {stage.Done, stage.ReasonNotExposed, false}, stage.Wait: done, stage.Download: done,

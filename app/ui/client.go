@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strings"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -194,7 +195,9 @@ func (c *Lab) transmitPage(ctx app.Context, req stage.Request) string {
 	if run == nil {
 		return ""
 	}
-	load, ok := browser.LoadFrame("site-frame", req.URL+"?traceparent="+stage.Traceparent(run.id, run.secret))
+	load, ok := browser.LoadFrame("site-frame", req.URL+"?traceparent="+stage.Traceparent(run.id, run.secret), req.FreshConnection)
+	m.NewConnection = req.FreshConnection
+	m.Secure = strings.HasPrefix(browser.AbsURL(req.URL), "https:")
 	if !ok {
 		m.FetchErr = "the page did not load"
 		return c.finish(ctx, run, m, nil)

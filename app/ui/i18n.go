@@ -350,6 +350,7 @@ var reasonText = map[stage.Reason]text{
 	stage.ReasonNameResolved:    {"El navegador pidió la IP del nombre al sistema operativo, que la buscó en su caché o en el DNS.", "The browser asked the operating system for the name's IP, which looked it up in its cache or from DNS."},
 	stage.ReasonErrorBody:       {"La respuesta es un mensaje de error: se muestra como tal, no hay registros que convertir en HTML.", "The answer is an error message: it is shown as one, there are no records to turn into HTML."},
 	stage.ReasonPainted:         {"El navegador dibujó la página él mismo, hasta su primer pintado.", "The browser drew the page itself, up to its first paint."},
+	stage.ReasonOpenedAhead:     {"Conexión nueva, que el navegador empezó a abrir en cuanto comenzó la navegación, a la vez que preparaba la petición; no publica cuánto tardó cada parte: se cuenta desde que empezó a pedir hasta que envió.", "A new connection, which the browser began opening as soon as the navigation started, while it prepared the request; it does not publish how long each part took: counted from when it began fetching to when it sent."},
 }
 
 // Reason says in l why a stage went as it did.

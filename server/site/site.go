@@ -16,6 +16,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -149,6 +150,9 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	if !traced && s.freshLoad(r) {
+		rw.Header().Set("Connection", "close") // see freshLoad
+	}
 	if traced {
 		r = r.WithContext(context.WithValue(r.Context(), sessionKey{}, run.Session))
 		if run.Fresh {
@@ -200,6 +204,30 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Response: &stage.Response{Status: rw.status, Headers: rw.headers, Body: rw.body.String(), BodyTruncated: rw.truncated},
 		Events:   append(events, m.answered(run.Opened, rw.status, rw.headerBytes)),
 	})
+}
+
+// freshLoad reports whether r is an asset of a page loaded on a connection of
+// its own (stage.Request.FreshConnection): a request that names no run but
+// comes from that page, as its Referer (the page's address, with the run's
+// traceparent) says. The browser loads such a page in a partition of its own
+// (see browser.LoadFrame); the connections its assets open there are closed
+// once answered, like the page's, so that the next fresh load finds none open
+// and opens its own.
+func (s *Site) freshLoad(r *http.Request) bool {
+	ref, err := url.Parse(r.Referer())
+	if err != nil || ref.Host != r.Host || !strings.HasPrefix(ref.Path, "/site/") {
+		return false
+	}
+	id, secret, ok := stage.ParseTraceparent(ref.Query().Get("traceparent"))
+	if !ok {
+		return false
+	}
+	run, ok := s.rec.Serving(r.Context(), id)
+	if !ok {
+		return false
+	}
+	s.rec.Served(id)
+	return run.Fresh && subtle.ConstantTimeCompare([]byte(secret), []byte(run.Secret)) == 1
 }
 
 type sessionKey struct{}
