@@ -5,7 +5,7 @@ WASMMOD  := build/wasm.mod
 BIN      := bin/reqlab
 GOFILES  := $(shell find app wasm server -name '*.go' -not -name '*_test.go') go.mod go.sum
 
-.PHONY: run build wasm test fuzz bench soak lighthouse chromium vet screenshot clean
+.PHONY: run build wasm test fuzz bench soak lighthouse deps chromium vet screenshot clean
 
 run: build
 	./$(BIN)
@@ -32,7 +32,7 @@ vet:
 	GOOS=js GOARCH=wasm $(GO) vet ./app/... ./wasm/...
 
 # Every test: unit, integration and real-browser tests in headless Chromium.
-test: chromium $(WASM) vet
+test: deps $(WASM) vet
 	$(GO) test -race -count=1 ./...
 	$(MAKE) --no-print-directory fuzz FUZZ_REQUEST=50000x FUZZ_DECODE=100000x FUZZ_ENCODERS=5000x
 
@@ -75,15 +75,38 @@ $(LIGHTHOUSE):
 lighthouse: chromium $(BIN) $(LIGHTHOUSE)
 	$(GO) run ./server/lighthouse -bin $(BIN) -lighthouse $(LIGHTHOUSE)
 
-# Chromium for the browser tests: installed with apt-get when run as root,
-# otherwise the one command to run is printed.
-chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
+# What the tests need besides Go: Chromium for the browser tests, PostgreSQL
+# for the shared store's, nginx for the deployment test. Installed with
+# apt-get when run as root (as CI is), otherwise the one command to run is
+# printed.
+NEED_CHROMIUM := command -v chromium >/dev/null 2>&1
+NEED_POSTGRES := ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1
+NEED_NGINX    := command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx
+deps:
+	@missing=""; \
+	$(NEED_CHROMIUM) || missing="$$missing chromium fonts-dejavu-core"; \
+	$(NEED_POSTGRES) || missing="$$missing postgresql"; \
+	$(NEED_NGINX) || missing="$$missing nginx"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "Installing Chromium for the browser tests (apt-get)…"; \
+	    echo "Installing for the tests (apt-get):$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	    for s in postgresql nginx; do service $$s stop >/dev/null 2>&1 || true; done; \
+	  else \
+	    echo "The tests need:$$missing. Install with:"; \
+	    echo "  sudo apt-get install -y$$missing"; \
+	    exit 1; \
+	  fi; \
+	fi
+
+# Chromium alone, for the benchmarks.
+chromium:
+	@$(NEED_CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Chromium (apt-get)…"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
 	  else \
-	    echo "Chromium is needed for the browser tests. Install it with:"; \
+	    echo "Chromium is needed. Install it with:"; \
 	    echo "  sudo apt-get install -y chromium"; \
 	    exit 1; \
 	  fi; \

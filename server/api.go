@@ -12,7 +12,7 @@ import (
 	"reqlab/app/stage"
 	"reqlab/server/har"
 	"reqlab/server/session"
-	"reqlab/server/sqlite"
+	"reqlab/server/store"
 )
 
 // sessionParam returns the session a request's ?session= token names, and
@@ -25,7 +25,7 @@ func sessionParam(w http.ResponseWriter, r *http.Request, log *slog.Logger, sess
 	return id, ok
 }
 
-func handleHealthz(db *sqlite.DB) http.Handler {
+func handleHealthz(db store.Store) http.Handler {
 	var (
 		mu      sync.Mutex
 		checked time.Time
@@ -62,7 +62,7 @@ func handleHealthz(db *sqlite.DB) http.Handler {
 }
 
 // handleRun answers GET /api/runs/{id}: a stored run with its events.
-func handleRun(log *slog.Logger, db *sqlite.DB) http.Handler {
+func handleRun(log *slog.Logger, db store.Store) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		run, ok := readRun(w, r, log, db)
 		if !ok {
@@ -74,7 +74,7 @@ func handleRun(log *slog.Logger, db *sqlite.DB) http.Handler {
 }
 
 // handleHAR answers GET /api/runs/{id}/har: the run as a HAR 1.2 file.
-func handleHAR(log *slog.Logger, db *sqlite.DB) http.Handler {
+func handleHAR(log *slog.Logger, db store.Store) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		run, ok := readRun(w, r, log, db)
 		if !ok {
@@ -91,7 +91,7 @@ func handleHAR(log *slog.Logger, db *sqlite.DB) http.Handler {
 }
 
 // readRun reads the run named in the path, or answers why it cannot.
-func readRun(w http.ResponseWriter, r *http.Request, log *slog.Logger, db *sqlite.DB) (stage.Run, bool) {
+func readRun(w http.ResponseWriter, r *http.Request, log *slog.Logger, db store.Store) (stage.Run, bool) {
 	id := r.PathValue("id")
 	if !stage.ValidRunID(id) {
 		writeError(w, log, http.StatusNotFound, "no run has that id: a run id is 32 lowercase hex digits", nil)
@@ -99,7 +99,7 @@ func readRun(w http.ResponseWriter, r *http.Request, log *slog.Logger, db *sqlit
 	}
 	run, err := db.Run(r.Context(), id)
 	switch {
-	case errors.Is(err, sqlite.ErrNotFound):
+	case errors.Is(err, store.ErrNotFound):
 		writeError(w, log, http.StatusNotFound, "no run has that id", nil)
 		return stage.Run{}, false
 	case err != nil:
@@ -114,7 +114,7 @@ const maxHistory = 50
 
 // handleRuns answers GET /api/runs?session=…: the session's latest runs,
 // newest first. The session id is the browser's own, kept in its storage.
-func handleRuns(log *slog.Logger, db *sqlite.DB, sessions *session.Issuer) http.Handler {
+func handleRuns(log *slog.Logger, db store.Store, sessions *session.Issuer) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		session, ok := sessionParam(w, r, log, sessions)
 		if !ok {
@@ -134,7 +134,7 @@ func handleRuns(log *slog.Logger, db *sqlite.DB, sessions *session.Issuer) http.
 
 // handleResetSample takes a lab session's sample catalogue back to the seed:
 // the courses it added are deleted, and the answer says how many.
-func handleResetSample(log *slog.Logger, db *sqlite.DB, sessions *session.Issuer) http.Handler {
+func handleResetSample(log *slog.Logger, db store.Store, sessions *session.Issuer) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		session, ok := sessionParam(w, r, log, sessions)
 		if !ok {

@@ -26,10 +26,12 @@ import (
 	"reqlab/app/wire"
 	"reqlab/server/hub"
 	"reqlab/server/limit"
+	"reqlab/server/postgres"
 	"reqlab/server/runs"
 	"reqlab/server/session"
 	"reqlab/server/site"
 	"reqlab/server/sqlite"
+	"reqlab/server/store"
 	"reqlab/web"
 )
 
@@ -67,7 +69,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	flags := flag.NewFlagSet("reqlab", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	flags.StringVar(&c.addr, "addr", env("REQLAB_ADDR", ":8080"), "address to listen on (REQLAB_ADDR)")
-	flags.StringVar(&c.dbPath, "db", env("REQLAB_DB", "reqlab.db"), "SQLite database file, created if missing (REQLAB_DB)")
+	flags.StringVar(&c.dbPath, "db", env("REQLAB_DB", "reqlab.db"), "the store: a SQLite database file, created if missing, or a postgres:// URL, shared by several lab servers (REQLAB_DB)")
 	flags.StringVar(&c.webDir, "web", env("REQLAB_WEB", ""), "serve the static files and app.wasm from this folder instead of the ones built in (REQLAB_WEB)")
 	ancestors := flags.String("frame-ancestors", env("REQLAB_FRAME_ANCESTORS", ""),
 		"space-separated origins that may embed /embed/ pages in a frame; empty: any (REQLAB_FRAME_ANCESTORS)")
@@ -132,18 +134,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	db, err := sqlite.Open(ctx, cfg.dbPath)
+	db, where, err := openStore(ctx, cfg.dbPath)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 
-	if n, err := db.MarkInterrupted(ctx); err != nil {
-		return err
-	} else if n > 0 {
-		log.Info("runs cut off when the server last stopped", "runs", n)
+	shared := postgres.IsURL(cfg.dbPath)
+	if !shared {
+		// The one server is this one: what was open when it stopped was cut
+		// off. (A shared store's runs go on through the other servers.)
+		if n, err := db.MarkInterrupted(ctx, time.Now()); err != nil {
+			return err
+		} else if n > 0 {
+			log.Info("runs cut off when the server last stopped", "runs", n)
+		}
 	}
-	go prune(ctx, log, db, time.Duration(cfg.keepDays)*24*time.Hour, cfg.keepPerSession, cfg.keepRuns)
+	go prune(ctx, log, db, shared, time.Duration(cfg.keepDays)*24*time.Hour, cfg.keepPerSession, cfg.keepRuns)
 
 	recorder := runs.NewRecorder(db, log)
 	socket := &runs.Socket{Recorder: recorder, Log: log,
@@ -186,8 +193,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(site.Listen(ln)) }()
 
-	dbAbs, _ := filepath.Abs(cfg.dbPath)
-	fmt.Fprintf(stdout, "reqlab listening on http://%s (database %s)\n", displayAddr(ln.Addr()), dbAbs)
+	fmt.Fprintf(stdout, "reqlab listening on http://%s (database %s)\n", displayAddr(ln.Addr()), where)
 
 	select {
 	case err := <-served:
@@ -222,16 +228,53 @@ func connectionCap(want int, log *slog.Logger) int {
 	return want
 }
 
-// prune keeps the database bounded: at start and then every hour it deletes
-// the runs past their age or past the count kept, until ctx ends.
-func prune(ctx context.Context, log *slog.Logger, db *sqlite.DB, maxAge time.Duration, perSession, maxRuns int) {
-	if maxAge == 0 && perSession == 0 && maxRuns == 0 {
-		return
+// openStore opens the store dsn names: a postgres:// URL, PostgreSQL;
+// anything else, a SQLite file. It also returns where the store is, to say
+// so (a URL without its password).
+func openStore(ctx context.Context, dsn string) (store.Store, string, error) {
+	if postgres.IsURL(dsn) {
+		db, err := postgres.Open(ctx, dsn)
+		if err != nil {
+			return nil, "", err
+		}
+		where := dsn
+		if u, err := url.Parse(dsn); err == nil {
+			where = u.Redacted()
+		}
+		return db, where, nil
 	}
+	db, err := sqlite.Open(ctx, dsn)
+	if err != nil {
+		return nil, "", err
+	}
+	abs, _ := filepath.Abs(dsn)
+	return db, abs, nil
+}
+
+// staleAfter is how long a run may stay open on a shared store before it
+// counts as cut off: its page has not reported for that long, on any server.
+const staleAfter = 10 * time.Minute
+
+// prune keeps the store bounded: at start and then every hour it deletes
+// the runs past their age or past the count kept, until ctx ends. On a
+// shared store it also marks the runs open too long as cut off (on SQLite
+// that is done once, at start); its Prune runs on one server at a time.
+func prune(ctx context.Context, log *slog.Logger, db store.Store, shared bool, maxAge time.Duration, perSession, maxRuns int) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
-		n, err := db.Prune(ctx, maxAge, perSession, maxRuns)
+		if shared {
+			if n, err := db.MarkInterrupted(ctx, time.Now().Add(-staleAfter)); err != nil && ctx.Err() == nil {
+				log.Error("mark stale runs", "err", err)
+			} else if n > 0 {
+				log.Info("runs left open too long, marked cut off", "runs", n)
+			}
+		}
+		var n int64
+		var err error
+		if maxAge != 0 || perSession != 0 || maxRuns != 0 {
+			n, err = db.Prune(ctx, maxAge, perSession, maxRuns)
+		}
 		switch {
 		case err != nil && ctx.Err() == nil:
 			log.Error("prune runs", "err", err)

@@ -19,6 +19,7 @@ import (
 type lab struct {
 	url    string
 	dbPath string
+	banner string // the line the server printed as it began to serve
 	stderr *lockedBuilder
 }
 
@@ -78,7 +79,7 @@ func startLab(t testing.TB, extraEnv map[string]string) *lab {
 	if m == "" {
 		t.Fatalf("no address in %q", first)
 	}
-	l := &lab{url: m, dbPath: env["REQLAB_DB"], stderr: stderr}
+	l := &lab{url: m, dbPath: env["REQLAB_DB"], banner: first, stderr: stderr}
 	waitHealthy(t, l.url)
 	return l
 }

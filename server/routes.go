@@ -11,12 +11,12 @@ import (
 	"reqlab/server/session"
 
 	"reqlab/server/hub"
-	"reqlab/server/sqlite"
+	"reqlab/server/store"
 )
 
 // NewServer returns the lab's whole HTTP handler: every URL it answers is
 // listed here.
-func NewServer(log *slog.Logger, db *sqlite.DB, h *hub.Hub, sessions *session.Issuer, sampleSite http.Handler, pages http.Handler, frameAncestors []string) http.Handler {
+func NewServer(log *slog.Logger, db store.Store, h *hub.Hub, sessions *session.Issuer, sampleSite http.Handler, pages http.Handler, frameAncestors []string) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", handleHealthz(db))
 	mux.Handle("GET /ws", h)
@@ -104,7 +104,7 @@ func readOnly(next http.Handler) http.Handler {
 
 // handleRunPage serves a stored run's page, and the same page with 404 for a
 // run that is not stored (never was, or was pruned): the lab then says so.
-func handleRunPage(log *slog.Logger, db *sqlite.DB, pages http.Handler) http.Handler {
+func handleRunPage(log *slog.Logger, db store.Store, pages http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")
 		found := false

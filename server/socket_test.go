@@ -14,6 +14,7 @@ import (
 	"reqlab/app/stage"
 	"reqlab/app/timing"
 	"reqlab/app/wire"
+	"reqlab/server/internal/pgtest"
 )
 
 // socket is a test's websocket to the lab, as the page's own.
@@ -147,7 +148,26 @@ func clientReport(run string) wire.Message {
 }
 
 func TestSocketStreamsARunAndResumesAfterADrop(t *testing.T) {
-	l := startLab(t, nil)
+	streamsAndResumes(t, startLab(t, nil))
+}
+
+// The same on PostgreSQL: the lab behaves alike on either store.
+func TestSocketStreamsARunAndResumesAfterADropOnPostgreSQL(t *testing.T) {
+	l := startLab(t, map[string]string{"REQLAB_DB": pgtest.Database(t)})
+	if !strings.Contains(l.banner, "postgres://") {
+		t.Errorf("the lab does not say it runs on PostgreSQL: %q", l.banner)
+	}
+	streamsAndResumes(t, l)
+	res, err := http.Get(l.url + "/healthz")
+	if err != nil || res.StatusCode != 200 {
+		t.Errorf("/healthz on PostgreSQL: %v %v", res, err)
+	}
+	if res != nil {
+		res.Body.Close()
+	}
+}
+
+func streamsAndResumes(t *testing.T, l *lab) {
 	session := stage.NewRunID()
 	first := dialLabAs(t, l, session)
 	run := first.start("/site/api/cursos")

@@ -14,7 +14,7 @@ import (
 
 	"reqlab/app/stage"
 	"reqlab/app/wire"
-	"reqlab/server/sqlite"
+	"reqlab/server/store"
 )
 
 // Publisher pushes a message to the followers of a run.
@@ -25,7 +25,7 @@ type Publisher interface {
 // Recorder stores runs and their events and publishes each stored event.
 // One recorder records a database's runs: it keeps their open runs in memory.
 type Recorder struct {
-	db  *sqlite.DB
+	db  store.Store
 	log *slog.Logger
 	pub Publisher
 
@@ -47,7 +47,7 @@ type Recorder struct {
 // openRun is an open run as the sample site needs it, and its requests under
 // way.
 type openRun struct {
-	sqlite.OpenRun
+	store.OpenRun
 	serving int           // requests being served and recorded
 	served  chan struct{} // made by one who waits; closed when serving falls to 0
 }
@@ -58,7 +58,7 @@ const openKept = 10 * time.Minute
 
 // NewRecorder returns a recorder over db. SetPublisher must be called before
 // events are recorded.
-func NewRecorder(db *sqlite.DB, log *slog.Logger) *Recorder {
+func NewRecorder(db store.Store, log *slog.Logger) *Recorder {
 	return &Recorder{db: db, log: log, open: make(map[string]*openRun)}
 }
 
@@ -80,13 +80,16 @@ func (r *Recorder) Open(ctx context.Context, session string, req stage.Request) 
 	if err != nil {
 		return stage.Run{}, "", nil, fmt.Errorf("open run: %w", err)
 	}
-	open := sqlite.OpenRun{Opened: run.CreatedAt, Network: req.Network, Session: session, Fresh: req.FreshConnection, Secret: secret}
+	open := store.OpenRun{Opened: run.CreatedAt, Network: req.Network, Session: session, Fresh: req.FreshConnection, Secret: secret}
 	for _, c := range req.Cookies {
 		open.Cookies = append(open.Cookies, c.Name)
 	}
 	r.keepOpen(run.ID, open)
 	return run, secret, nil, nil
 }
+
+// Unavailable reports whether err says the store takes no writes for now.
+func (r *Recorder) Unavailable(err error) bool { return r.db.Unavailable(err) }
 
 // Opener returns the lab session that opened a run still open, and false
 // where the run is not open (complete, or no such run).
@@ -107,7 +110,7 @@ func (r *Recorder) Opener(ctx context.Context, id string) (string, bool) {
 // Record stores a batch and publishes its events, in seq order. A batch that
 // completes the run first waits, a few seconds at most, for the server's
 // stages of the run that are still being recorded.
-func (r *Recorder) Record(ctx context.Context, b sqlite.Batch) ([]stage.Event, error) {
+func (r *Recorder) Record(ctx context.Context, b store.Batch) ([]stage.Event, error) {
 	if b.Complete {
 		wait, cancel := context.WithTimeout(ctx, 5*time.Second)
 		r.awaitServer(wait, b.RunID)
@@ -117,7 +120,7 @@ func (r *Recorder) Record(ctx context.Context, b sqlite.Batch) ([]stage.Event, e
 	lock.Lock()
 	defer lock.Unlock()
 	events, err := r.db.Append(ctx, b)
-	if b.Complete && err == nil || errors.Is(err, sqlite.ErrRunClosed) {
+	if b.Complete && err == nil || errors.Is(err, store.ErrRunClosed) {
 		r.forgetOpen(b.RunID)
 	}
 	if err != nil {
@@ -135,7 +138,7 @@ func (r *Recorder) Record(ctx context.Context, b sqlite.Batch) ([]stage.Event, e
 // stages, so without this the client's last report could close the run first
 // and the server's stages would be refused. It returns false where there is
 // no open run with that id.
-func (r *Recorder) Serving(ctx context.Context, id string) (sqlite.OpenRun, bool) {
+func (r *Recorder) Serving(ctx context.Context, id string) (store.OpenRun, bool) {
 	r.openMu.Lock()
 	e := r.open[id]
 	if e == nil {
@@ -145,7 +148,7 @@ func (r *Recorder) Serving(ctx context.Context, id string) (sqlite.OpenRun, bool
 			r.log.Error("find run", "run", id, "err", err)
 		}
 		if !ok {
-			return sqlite.OpenRun{}, false
+			return store.OpenRun{}, false
 		}
 		r.openMu.Lock()
 		if e = r.open[id]; e == nil {
@@ -214,7 +217,7 @@ func (r *Recorder) Since(ctx context.Context, id string, after int64) ([]stage.E
 }
 
 // keepOpen keeps a run just opened, and lets go of those kept too long.
-func (r *Recorder) keepOpen(id string, run sqlite.OpenRun) {
+func (r *Recorder) keepOpen(id string, run store.OpenRun) {
 	r.openMu.Lock()
 	defer r.openMu.Unlock()
 	r.open[id] = &openRun{OpenRun: run}

@@ -14,6 +14,7 @@ import (
 	"reqlab/app/stage"
 	"reqlab/app/wire"
 	"reqlab/server/sqlite"
+	"reqlab/server/store"
 )
 
 type published struct {
@@ -65,7 +66,7 @@ func TestLastReportWaitsForTheServersStages(t *testing.T) {
 
 	reported := make(chan error, 1)
 	go func() {
-		_, err := r.Record(ctx, sqlite.Batch{RunID: run.ID, Side: stage.Client, Complete: true, Events: stage.WithStarts([]stage.Event{
+		_, err := r.Record(ctx, store.Batch{RunID: run.ID, Side: stage.Client, Complete: true, Events: stage.WithStarts([]stage.Event{
 			{Stage: stage.Wait, Side: stage.Client, Phase: stage.End, State: stage.Done},
 		})})
 		reported <- err
@@ -76,7 +77,7 @@ func TestLastReportWaitsForTheServersStages(t *testing.T) {
 	case <-time.After(100 * time.Millisecond):
 	}
 
-	if _, err := r.Record(ctx, sqlite.Batch{RunID: run.ID, Side: stage.Server, Events: stage.WithStarts([]stage.Event{
+	if _, err := r.Record(ctx, store.Batch{RunID: run.ID, Side: stage.Server, Events: stage.WithStarts([]stage.Event{
 		{Stage: stage.Receive, Side: stage.Server, Phase: stage.End, State: stage.Done},
 	})}); err != nil {
 		t.Fatalf("server stages: %v", err)
@@ -116,7 +117,7 @@ func TestServingFindsOpenRunsAndOnlyThose(t *testing.T) {
 		t.Fatalf("from the database: %+v, %v; want %+v", found, ok, kept)
 	}
 
-	if _, err := other.Record(ctx, sqlite.Batch{RunID: run.ID, Side: stage.Client, Complete: true, Events: stage.WithStarts([]stage.Event{
+	if _, err := other.Record(ctx, store.Batch{RunID: run.ID, Side: stage.Client, Complete: true, Events: stage.WithStarts([]stage.Event{
 		{Stage: stage.Wait, Side: stage.Client, Phase: stage.End, State: stage.Done},
 	})}); err != nil {
 		t.Fatal(err)

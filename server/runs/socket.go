@@ -11,7 +11,7 @@ import (
 	"reqlab/app/wire"
 	"reqlab/server/hub"
 	"reqlab/server/limit"
-	"reqlab/server/sqlite"
+	"reqlab/server/store"
 )
 
 // startTimeout bounds opening a run.
@@ -71,7 +71,7 @@ func (s *Socket) start(ctx context.Context, c *hub.Conn, m wire.Message) {
 		c.Send(encode(wire.Message{Type: wire.Error, Ref: m.Ref, Code: wire.CodeBadRequest,
 			Message: "the request is refused", Fields: fields}))
 		return
-	case err != nil && sqlite.Unavailable(err):
+	case err != nil && s.Recorder.Unavailable(err):
 		s.Log.Error("websocket start: the database took no write in time", "err", err)
 		c.Send(encode(wire.Message{Type: wire.Error, Ref: m.Ref, Code: wire.CodeUnavailable,
 			Message: "the lab's database is not taking writes; try again in a moment"}))
@@ -112,7 +112,7 @@ func (s *Socket) report(ctx context.Context, c *hub.Conn, m wire.Message) {
 			Message: "this run was opened by another lab session"}))
 		return
 	}
-	events, err := s.Recorder.Record(ctx, sqlite.Batch{
+	events, err := s.Recorder.Record(ctx, store.Batch{
 		RunID:    m.Run,
 		Side:     stage.Client,
 		Response: m.Response,
@@ -121,11 +121,11 @@ func (s *Socket) report(ctx context.Context, c *hub.Conn, m wire.Message) {
 	})
 	reply := wire.Message{Type: wire.Error, Ref: m.Ref, Run: m.Run}
 	switch {
-	case errors.Is(err, sqlite.ErrNotFound):
+	case errors.Is(err, store.ErrNotFound):
 		reply.Code, reply.Message = wire.CodeNotFound, "no such run"
-	case errors.Is(err, sqlite.ErrRunClosed):
+	case errors.Is(err, store.ErrRunClosed):
 		reply.Code, reply.Message = wire.CodeRunClosed, "the run is complete"
-	case errors.Is(err, sqlite.ErrStageEnded), errors.Is(err, sqlite.ErrNotStarted), errors.Is(err, sqlite.ErrTooManyEvents):
+	case errors.Is(err, store.ErrStageEnded), errors.Is(err, store.ErrNotStarted), errors.Is(err, store.ErrTooManyEvents):
 		reply.Code, reply.Message = wire.CodeBadEvent, err.Error()
 	case err != nil:
 		s.fail(c, m.Ref, "report", err)

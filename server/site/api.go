@@ -13,7 +13,7 @@ import (
 	"unicode/utf8"
 
 	"reqlab/app/stage"
-	"reqlab/server/sqlite"
+	"reqlab/server/store"
 )
 
 // The sample site's routes: each notes the route it is and the query it runs,
@@ -24,8 +24,8 @@ import (
 func (s *Site) courses(w http.ResponseWriter, r *http.Request) {
 	m := measureOf(w)
 	var (
-		courses []sqlite.Course
-		q       sqlite.Query
+		courses []store.Course
+		q       store.Query
 		err     error
 	)
 	if nivel := r.URL.Query().Get("nivel"); nivel != "" {
@@ -218,11 +218,11 @@ func (s *Site) createCourse(w http.ResponseWriter, r *http.Request) {
 		s.json(w, r, http.StatusForbidden, errorBody{Error: say(r, "este sitio guarda cada curso en la sesión del laboratorio que lo envía: envíalo desde el laboratorio", "this site keeps each course in the lab session that sends it: send it from the lab")})
 		return
 	}
-	c, q, err := s.db.InsertCourse(r.Context(), session, sqlite.Course{Titulo: in.Titulo, Nivel: in.Nivel, Horas: in.Horas, Descripcion: in.Descripcion})
+	c, q, err := s.db.InsertCourse(r.Context(), session, store.Course{Titulo: in.Titulo, Nivel: in.Nivel, Horas: in.Horas, Descripcion: in.Descripcion})
 	m.queried(q, err)
 	switch {
-	case errors.Is(err, sqlite.ErrFull):
-		s.json(w, r, http.StatusConflict, errorBody{Error: fmt.Sprintf(say(r, "tu catálogo de ejemplo ya tiene los %d cursos que puedes añadir: restablece los datos de ejemplo para empezar de nuevo", "your sample catalogue already has the %d courses you may add: reset the sample data to start again"), sqlite.MaxCoursesPerSession)})
+	case errors.Is(err, store.ErrFull):
+		s.json(w, r, http.StatusConflict, errorBody{Error: fmt.Sprintf(say(r, "tu catálogo de ejemplo ya tiene los %d cursos que puedes añadir: restablece los datos de ejemplo para empezar de nuevo", "your sample catalogue already has the %d courses you may add: reset the sample data to start again"), store.MaxCoursesPerSession)})
 	case err != nil:
 		s.fail(w, r, err)
 	default:
@@ -243,9 +243,9 @@ func (s *Site) frontPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page := struct {
-		Sitio  string         `json:"sitio"`
-		Cursos int            `json:"cursos"`
-		Ultimo *sqlite.Course `json:"ultimo,omitempty"`
+		Sitio  string        `json:"sitio"`
+		Cursos int           `json:"cursos"`
+		Ultimo *store.Course `json:"ultimo,omitempty"`
 	}{Sitio: say(r, "Cursos de ejemplo", "Sample courses"), Cursos: len(courses)}
 	if len(courses) > 0 {
 		page.Ultimo = &courses[len(courses)-1]

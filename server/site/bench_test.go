@@ -18,6 +18,7 @@ import (
 	"reqlab/app/stage"
 	"reqlab/server/runs"
 	"reqlab/server/sqlite"
+	"reqlab/server/store"
 )
 
 // counter is the lab's recorder, finding runs and noting requests under
@@ -29,7 +30,7 @@ type counter struct {
 	n atomic.Int64
 }
 
-func (c *counter) Record(_ context.Context, b sqlite.Batch) ([]stage.Event, error) {
+func (c *counter) Record(_ context.Context, b store.Batch) ([]stage.Event, error) {
 	c.n.Add(1)
 	return b.Events, nil
 }

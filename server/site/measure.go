@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"reqlab/app/stage"
-	"reqlab/server/sqlite"
+	"reqlab/server/store"
 )
 
 // measure holds what the server measured of one request, stage by stage.
@@ -18,10 +18,11 @@ type measure struct {
 	routeStart, routed    time.Time    // route: the mux starts, a handler is chosen
 	pattern               string       // the route chosen, "" for none
 	reason                stage.Reason // why no route was chosen
-	query                 sqlite.Query // the query that ran, if ran is set
+	query                 store.Query  // the query that ran, if ran is set
 	ran                   bool
 	queryErr              error
-	respondStart, flushed time.Time // respond: the answer is being made, it is on the wire
+	message               func(error) string // the store's words for queryErr (store.Store.Message)
+	respondStart, flushed time.Time          // respond: the answer is being made, it is on the wire
 
 	network     string        // the simulated network the answer was held back by
 	method, uri string        // the request line's method and target
@@ -56,7 +57,7 @@ func (m *measure) route(pattern string) {
 }
 
 // queried notes a query that ran (and maybe failed).
-func (m *measure) queried(q sqlite.Query, err error) {
+func (m *measure) queried(q store.Query, err error) {
 	if m != nil {
 		m.query, m.ran, m.queryErr = q, true, err
 	}
@@ -153,7 +154,7 @@ func (m *measure) early(origin time.Time) []stage.Event {
 		d := stage.Detail{SQL: q.SQL, Rows: &q.Rows}
 		state := stage.Done
 		if m.queryErr != nil {
-			state, d.Error, d.Rows = stage.Error, sqlite.Message(m.queryErr), nil
+			state, d.Error, d.Rows = stage.Error, m.message(m.queryErr), nil
 		} else if q.Rows == 0 {
 			d.Reason = stage.ReasonNoRow
 		}

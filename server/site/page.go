@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"reqlab/server/sqlite"
+	"reqlab/server/store"
 )
 
 // static holds the sample site's assets: its stylesheet, script, images and
@@ -50,7 +50,7 @@ var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{"im
 // pageText is the front page's words in one language, and its courses.
 type pageText struct {
 	Lang, Title, Tagline, CoverAlt, Courses, Video, NoVideo string
-	List                                                    []sqlite.Course
+	List                                                    []store.Course
 }
 
 // levelImage picks a course's picture by its level.

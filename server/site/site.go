@@ -22,7 +22,7 @@ import (
 	"time"
 
 	"reqlab/app/stage"
-	"reqlab/server/sqlite"
+	"reqlab/server/store"
 )
 
 // Limits of the sample site, like a real server's: a larger request is
@@ -36,10 +36,10 @@ const (
 type Recorder interface {
 	// Serving returns an open run, and false if there is none; for an open
 	// run it notes one of its requests under way, until Served.
-	Serving(ctx context.Context, id string) (sqlite.OpenRun, bool)
+	Serving(ctx context.Context, id string) (store.OpenRun, bool)
 	// Served notes a request's stages recorded.
 	Served(id string)
-	Record(ctx context.Context, b sqlite.Batch) ([]stage.Event, error)
+	Record(ctx context.Context, b store.Batch) ([]stage.Event, error)
 }
 
 // recordTimeout bounds recording a request's stages once it is answered.
@@ -47,14 +47,14 @@ const recordTimeout = 10 * time.Second
 
 // Site is the sample site's handler.
 type Site struct {
-	db  *sqlite.DB
+	db  store.Store
 	rec Recorder
 	log *slog.Logger
 	mux *http.ServeMux
 }
 
 // New returns the sample site, serving under /site/.
-func New(db *sqlite.DB, rec Recorder, log *slog.Logger) *Site {
+func New(db store.Store, rec Recorder, log *slog.Logger) *Site {
 	s := &Site{db: db, rec: rec, log: log, mux: http.NewServeMux()}
 	s.handle("GET /site/api/cursos", s.courses)
 	s.handle("POST /site/api/cursos", s.createCourse)
@@ -86,6 +86,7 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	arrived, known := arrival(r)
 	m.arrived = arrived
+	m.message = s.db.Message
 	if !known || arrived.After(start) {
 		m.arrived = start
 	}
@@ -116,7 +117,7 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		tp = r.URL.Query().Get("traceparent")
 	}
 	runID, secret, traced := stage.ParseTraceparent(tp)
-	var run sqlite.OpenRun
+	var run store.OpenRun
 	var early chan struct{} // closed once the early batch is recorded
 	if traced {
 		if run, traced = s.rec.Serving(r.Context(), runID); traced {
@@ -126,7 +127,7 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if traced = subtle.ConstantTimeCompare([]byte(secret), []byte(run.Secret)) == 1; traced {
 				rw.keep = true // the answer's body is kept with the run
 			} else {
-				run = sqlite.OpenRun{}
+				run = store.OpenRun{}
 			}
 		}
 	}
@@ -145,7 +146,7 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				events := m.early(run.Opened)
 				go func() {
 					defer close(early)
-					s.record(r.Context(), sqlite.Batch{RunID: runID, Side: stage.Server, Events: events})
+					s.record(r.Context(), store.Batch{RunID: runID, Side: stage.Server, Events: events})
 				}()
 			}
 		}
@@ -197,7 +198,7 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		events = m.early(run.Opened)
 	}
-	s.record(r.Context(), sqlite.Batch{
+	s.record(r.Context(), store.Batch{
 		RunID:    runID,
 		Side:     stage.Server,
 		Request:  &m.request,
@@ -242,11 +243,11 @@ func sessionOf(r *http.Request) string {
 
 // record stores a batch of a request's server stages. The answer is out or
 // on its way: recording must not hang on the client staying.
-func (s *Site) record(ctx context.Context, b sqlite.Batch) {
+func (s *Site) record(ctx context.Context, b store.Batch) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
 	_, err := s.rec.Record(ctx, b)
-	if err != nil && !errors.Is(err, sqlite.ErrStageEnded) && !errors.Is(err, sqlite.ErrRunClosed) {
+	if err != nil && !errors.Is(err, store.ErrStageEnded) && !errors.Is(err, store.ErrRunClosed) {
 		s.log.Error("record server stages", "run", b.RunID, "err", err)
 	}
 }

@@ -15,16 +15,17 @@ import (
 
 	"reqlab/app/stage"
 	"reqlab/server/sqlite"
+	"reqlab/server/store"
 )
 
 // recorder keeps the batches the site records, for runs it was told are open.
 type recorder struct {
 	mu      sync.Mutex
-	open    map[string]sqlite.OpenRun
-	batches []sqlite.Batch
+	open    map[string]store.OpenRun
+	batches []store.Batch
 }
 
-func (r *recorder) Serving(_ context.Context, id string) (sqlite.OpenRun, bool) {
+func (r *recorder) Serving(_ context.Context, id string) (store.OpenRun, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	t, ok := r.open[id]
@@ -47,7 +48,7 @@ func (r *recorder) openRun() string { return r.openRunOn("") }
 func (r *recorder) openRunOn(network string) string {
 	id := stage.NewRunID()
 	r.mu.Lock()
-	r.open[id] = sqlite.OpenRun{Opened: time.Now().Add(-time.Millisecond), Network: network, Session: "session-of-" + id, Secret: stage.NewRunSecret()}
+	r.open[id] = store.OpenRun{Opened: time.Now().Add(-time.Millisecond), Network: network, Session: "session-of-" + id, Secret: stage.NewRunSecret()}
 	r.mu.Unlock()
 	return id
 }
@@ -56,7 +57,7 @@ func (r *recorder) openRunOn(network string) string {
 func (r *recorder) openRunOf(session string) string {
 	id := stage.NewRunID()
 	r.mu.Lock()
-	r.open[id] = sqlite.OpenRun{Opened: time.Now().Add(-time.Millisecond), Session: session, Secret: stage.NewRunSecret()}
+	r.open[id] = store.OpenRun{Opened: time.Now().Add(-time.Millisecond), Session: session, Secret: stage.NewRunSecret()}
 	r.mu.Unlock()
 	return id
 }
@@ -64,9 +65,9 @@ func (r *recorder) openRunOf(session string) string {
 // recorded waits for n traced requests to be recorded and returns each
 // request's stages as one batch: an answer held back by a simulated network
 // is recorded in two (see measure.early), the others in one.
-func (r *recorder) recorded(t *testing.T, n int) []sqlite.Batch {
+func (r *recorder) recorded(t *testing.T, n int) []store.Batch {
 	t.Helper()
-	out := requests(r.await(func(got []sqlite.Batch) bool { return len(requests(got)) >= n }))
+	out := requests(r.await(func(got []store.Batch) bool { return len(requests(got)) >= n }))
 	if len(out) != n {
 		t.Fatalf("%d requests recorded, want %d", len(out), n)
 	}
@@ -78,8 +79,8 @@ func (r *recorder) recorded(t *testing.T, n int) []sqlite.Batch {
 // respond's end: the starts of the first three, which come just before
 // their ends, are left out here (TestEveryServerStageStartsBeforeItEnds
 // holds them).
-func requests(batches []sqlite.Batch) []sqlite.Batch {
-	var out []sqlite.Batch
+func requests(batches []store.Batch) []store.Batch {
+	var out []store.Batch
 	var early []stage.Event
 	for _, b := range batches {
 		if b.Request == nil {
@@ -129,9 +130,9 @@ func TestEveryServerStageStartsBeforeItEnds(t *testing.T) {
 }
 
 // batchesAfter waits for n batches in all.
-func (r *recorder) batchesAfter(t *testing.T, n int) []sqlite.Batch {
+func (r *recorder) batchesAfter(t *testing.T, n int) []store.Batch {
 	t.Helper()
-	got := r.await(func(got []sqlite.Batch) bool { return len(got) >= n })
+	got := r.await(func(got []store.Batch) bool { return len(got) >= n })
 	if len(got) != n {
 		t.Fatalf("%d batches recorded, want %d", len(got), n)
 	}
@@ -140,11 +141,11 @@ func (r *recorder) batchesAfter(t *testing.T, n int) []sqlite.Batch {
 
 // await returns the batches recorded once done says they are enough, or
 // after five seconds.
-func (r *recorder) await(done func([]sqlite.Batch) bool) []sqlite.Batch {
+func (r *recorder) await(done func([]store.Batch) bool) []store.Batch {
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		r.mu.Lock()
-		got := append([]sqlite.Batch(nil), r.batches...)
+		got := append([]store.Batch(nil), r.batches...)
 		r.mu.Unlock()
 		if done(got) || time.Now().After(deadline) {
 			return got
@@ -153,7 +154,7 @@ func (r *recorder) await(done func([]sqlite.Batch) bool) []sqlite.Batch {
 	}
 }
 
-func (r *recorder) Record(_ context.Context, b sqlite.Batch) ([]stage.Event, error) {
+func (r *recorder) Record(_ context.Context, b store.Batch) ([]stage.Event, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.batches = append(r.batches, b)
@@ -169,7 +170,7 @@ func newTestSite(t *testing.T) (*httptest.Server, *recorder) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	rec := &recorder{open: map[string]sqlite.OpenRun{}}
+	rec := &recorder{open: map[string]store.OpenRun{}}
 	srv := httptest.NewUnstartedServer(New(db, rec, slog.New(slog.NewTextHandler(io.Discard, nil))))
 	srv.Listener = Listen(srv.Listener)
 	srv.Config.ConnState = ConnState
@@ -546,7 +547,7 @@ func TestRunsKeepNoOtherAppsSecrets(t *testing.T) {
 	srv, rec := newTestSite(t)
 	id := stage.NewRunID()
 	rec.mu.Lock()
-	rec.open[id] = sqlite.OpenRun{Opened: time.Now(), Session: "s", Cookies: []string{"relleno1"}, Secret: stage.NewRunSecret()}
+	rec.open[id] = store.OpenRun{Opened: time.Now(), Session: "s", Cookies: []string{"relleno1"}, Secret: stage.NewRunSecret()}
 	rec.mu.Unlock()
 	cookie := "visitas=3; sid=s3cr3t-of-another-app; relleno1=xxxx"
 	request(t, "GET", srv.URL+"/site/api/sesion", "", map[string]string{

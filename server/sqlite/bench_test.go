@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"reqlab/app/stage"
+	"reqlab/server/store"
 )
 
 // fullRun is the batch a typical run stores: fourteen ended stages.
@@ -37,7 +38,7 @@ func BenchmarkPersistRuns(b *testing.B) {
 				b.Error(err)
 				return
 			}
-			if _, err := db.Append(ctx, Batch{RunID: id, Events: events, Complete: true}); err != nil {
+			if _, err := db.Append(ctx, store.Batch{RunID: id, Events: events, Complete: true}); err != nil {
 				b.Error(err)
 				return
 			}

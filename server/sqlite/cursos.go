@@ -6,25 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"reqlab/server/store"
 )
-
-// Course is one course of the sample site's catalogue. Its JSON is the sample
-// site's, in Spanish like the site.
-type Course struct {
-	ID          int64  `json:"id"`
-	Titulo      string `json:"titulo"`
-	Nivel       string `json:"nivel"`
-	Horas       int    `json:"horas"`
-	Descripcion string `json:"descripcion"`
-}
-
-// Enrollment would be one student's enrollment in a course. Its table was
-// never created: see EnrollmentsSQL.
-type Enrollment struct {
-	ID      int64  `json:"id"`
-	CursoID int64  `json:"curso_id"`
-	Alumno  string `json:"alumno"`
-}
 
 // The sample site's queries, as the lab shows them to students. Each lab
 // session reads the seed courses (whose sesion is empty) and its own, never
@@ -36,54 +20,28 @@ const (
 	EnrollmentsSQL = `SELECT id, curso_id, alumno FROM inscripciones ORDER BY id`
 )
 
-// ErrFull is returned when a session's catalogue, or all sessions' added
-// courses together, hold as many courses as they may.
-var ErrFull = errors.New("the catalogue is full")
-
-// The sample catalogue's bounds: what one session may add, and what all
-// sessions together may hold (a class of 1,000 adding 20 each).
-const (
-	MaxCoursesPerSession = 20
-	MaxAddedCourses      = 20_000
-)
-
-// Level counts the courses of one level.
-type Level struct {
-	Nivel  string `json:"nivel"`
-	Cursos int    `json:"cursos"`
-}
-
 // More of the sample site's statements.
 const (
 	InsertSQL = `INSERT INTO cursos (titulo, nivel, horas, descripcion, sesion, creado_en) VALUES (?, ?, ?, ?, ?, ?)`
 	LevelsSQL = `SELECT nivel, count(*) FROM cursos WHERE sesion IN ('', ?) GROUP BY nivel ORDER BY nivel`
 )
 
-// Query describes one statement as it ran: its text, the rows it returned and
-// how long it took from sending it to reading its last row.
-type Query struct {
-	SQL   string
-	Rows  int
-	Start time.Time
-	Dur   time.Duration
-}
-
 // Courses returns a session's catalogue: the seed and its own courses. The
 // session "" (a request from outside the lab) sees the seed alone.
-func (db *DB) Courses(ctx context.Context, session string) ([]Course, Query, error) {
+func (db *DB) Courses(ctx context.Context, session string) ([]store.Course, store.Query, error) {
 	return query(ctx, db, scanCourse, CoursesSQL, session)
 }
 
 // CoursesOfLevel returns the courses of one level (básico, intermedio,
 // avanzado) in a session's catalogue.
-func (db *DB) CoursesOfLevel(ctx context.Context, session, nivel string) ([]Course, Query, error) {
+func (db *DB) CoursesOfLevel(ctx context.Context, session, nivel string) ([]store.Course, store.Query, error) {
 	return query(ctx, db, scanCourse, LevelSQL, session, nivel)
 }
 
 // Course returns one course of a session's catalogue. No course with that
-// id is not an error: the query ran and found no row, which Query.Rows says.
+// id is not an error: the query ran and found no row, which store.Query.Rows says.
 // Another session's course is not found either.
-func (db *DB) Course(ctx context.Context, session string, id int64) (*Course, Query, error) {
+func (db *DB) Course(ctx context.Context, session string, id int64) (*store.Course, store.Query, error) {
 	cs, q, err := query(ctx, db, scanCourse, CourseSQL, session, id)
 	if err != nil || len(cs) == 0 {
 		return nil, q, err
@@ -94,35 +52,35 @@ func (db *DB) Course(ctx context.Context, session string, id int64) (*Course, Qu
 // Enrollments reads a table that does not exist, so it always fails inside
 // SQLite ("no such table"). The sample site keeps this bug on purpose: it is
 // the lab's real 500.
-func (db *DB) Enrollments(ctx context.Context) ([]Enrollment, Query, error) {
-	return query(ctx, db, func(rows *sql.Rows, e *Enrollment) error {
+func (db *DB) Enrollments(ctx context.Context) ([]store.Enrollment, store.Query, error) {
+	return query(ctx, db, func(rows *sql.Rows, e *store.Enrollment) error {
 		return rows.Scan(&e.ID, &e.CursoID, &e.Alumno)
 	}, EnrollmentsSQL)
 }
 
 // Levels counts the courses of each level in a session's catalogue.
-func (db *DB) Levels(ctx context.Context, session string) ([]Level, Query, error) {
-	return query(ctx, db, func(rows *sql.Rows, l *Level) error {
+func (db *DB) Levels(ctx context.Context, session string) ([]store.Level, store.Query, error) {
+	return query(ctx, db, func(rows *sql.Rows, l *store.Level) error {
 		return rows.Scan(&l.Nivel, &l.Cursos)
 	}, LevelsSQL, session)
 }
 
 // InsertCourse adds a course to a session's catalogue, on the one writer
-// connection, and returns it with its new id. It fails with ErrFull past
-// MaxCoursesPerSession for the session or MaxAddedCourses in all. The
+// connection, and returns it with its new id. It fails with store.ErrFull past
+// store.MaxCoursesPerSession for the session or store.MaxAddedCourses in all. The
 // session "" is the seed's: nothing is added to it.
-func (db *DB) InsertCourse(ctx context.Context, session string, c Course) (Course, Query, error) {
+func (db *DB) InsertCourse(ctx context.Context, session string, c store.Course) (store.Course, store.Query, error) {
 	if session == "" {
-		return c, Query{SQL: InsertSQL}, errors.New("insert course: no lab session")
+		return c, store.Query{SQL: InsertSQL}, errors.New("insert course: no lab session")
 	}
-	q := Query{SQL: InsertSQL, Start: time.Now()}
+	q := store.Query{SQL: InsertSQL, Start: time.Now()}
 	err := db.do(ctx, func(tx *sql.Tx) error {
 		var mine, all int
 		if err := tx.QueryRow(`SELECT count(*) FILTER (WHERE sesion = ?), count(*) FROM cursos WHERE sesion <> ''`, session).Scan(&mine, &all); err != nil {
 			return err
 		}
-		if mine >= MaxCoursesPerSession || all >= MaxAddedCourses {
-			return refuse(ErrFull)
+		if mine >= store.MaxCoursesPerSession || all >= store.MaxAddedCourses {
+			return refuse(store.ErrFull)
 		}
 		res, err := tx.Exec(InsertSQL, c.Titulo, c.Nivel, c.Horas, c.Descripcion, session, db.Now().UTC().Format(time.RFC3339Nano))
 		if err != nil {
@@ -135,7 +93,7 @@ func (db *DB) InsertCourse(ctx context.Context, session string, c Course) (Cours
 		return nil
 	})
 	q.Dur = time.Since(q.Start)
-	if err != nil && !errors.Is(err, ErrFull) {
+	if err != nil && !errors.Is(err, store.ErrFull) {
 		err = fmt.Errorf("insert course: %w", err)
 	}
 	return c, q, err
@@ -154,14 +112,14 @@ func (db *DB) ResetCourses(ctx context.Context, session string) (int64, error) {
 	return n, nil
 }
 
-func scanCourse(rows *sql.Rows, c *Course) error {
+func scanCourse(rows *sql.Rows, c *store.Course) error {
 	return rows.Scan(&c.ID, &c.Titulo, &c.Nivel, &c.Horas, &c.Descripcion)
 }
 
 // query runs one statement on the read pool and measures it, from sending it
 // to reading its last row.
-func query[T any](ctx context.Context, db *DB, scan func(*sql.Rows, *T) error, text string, args ...any) ([]T, Query, error) {
-	q := Query{SQL: text, Start: time.Now()}
+func query[T any](ctx context.Context, db *DB, scan func(*sql.Rows, *T) error, text string, args ...any) ([]T, store.Query, error) {
+	q := store.Query{SQL: text, Start: time.Now()}
 	out, err := func() ([]T, error) {
 		rows, err := db.read.QueryContext(ctx, text, args...)
 		if err != nil {

@@ -17,13 +17,12 @@ import (
 	"time"
 
 	"github.com/mattn/go-sqlite3"
+
+	"reqlab/server/store"
 )
 
 //go:embed migrations/*.sql
 var migrations embed.FS
-
-// ErrNotFound is returned when a row asked for does not exist.
-var ErrNotFound = errors.New("not found")
 
 // DB is the lab's database: one connection that writes, since SQLite has one
 // writer at a time, and a pool that only reads.
@@ -83,6 +82,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	return db, nil
 }
+
+var _ store.Store = (*DB)(nil)
+
+// Engine names the engine.
+func (db *DB) Engine() string { return "SQLite" }
 
 // Close finishes the writes under way and closes the database.
 func (db *DB) Close() error {
@@ -186,12 +190,10 @@ func (db *DB) migrateFile(ctx context.Context, name string) error {
 	return tx.Commit()
 }
 
-// Message returns SQLite's own words for why a statement failed ("no such
-// table: inscripciones"), without the wrapping added on the way up.
 // Unavailable reports whether err says the database takes no writes for now:
 // locked by another process, read-only, its disk full or failing, or no
 // answer in time. Such a write may work later; the data was not at fault.
-func Unavailable(err error) bool {
+func (db *DB) Unavailable(err error) bool {
 	var se sqlite3.Error
 	if errors.As(err, &se) {
 		switch se.Code {
@@ -202,7 +204,9 @@ func Unavailable(err error) bool {
 	return errors.Is(err, context.DeadlineExceeded)
 }
 
-func Message(err error) string {
+// Message returns SQLite's own words for why a statement failed ("no such
+// table: inscripciones"), without the wrapping added on the way up.
+func (db *DB) Message(err error) string {
 	var se sqlite3.Error
 	if errors.As(err, &se) {
 		return se.Error()

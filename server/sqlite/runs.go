@@ -10,25 +10,8 @@ import (
 	"time"
 
 	"reqlab/app/stage"
+	"reqlab/server/store"
 )
-
-// ErrRunClosed is returned when events are added to a run that is complete.
-var ErrRunClosed = errors.New("run is complete")
-
-// ErrTooManyEvents is returned when a run would pass MaxEventsPerRun.
-var ErrTooManyEvents = errors.New("too many events for one run")
-
-// MaxEventsPerRun bounds one run's events: a request has fourteen stages; a
-// page load, one more for each asset at most.
-const MaxEventsPerRun = 500
-
-// ErrStageEnded is returned when a stage of a run is reported after its end:
-// ended twice, or started once ended.
-var ErrStageEnded = errors.New("stage already ended")
-
-// ErrNotStarted is returned when a stage of a run is reported ended before
-// it was reported started.
-var ErrNotStarted = errors.New("stage ended before it started")
 
 // The writer's usual statements, prepared once (see DB.stmt).
 const (
@@ -87,27 +70,11 @@ func (db *DB) CreateRun(ctx context.Context, id, secret, session string, req sta
 	return run, nil
 }
 
-// Batch is what one side reports about a run at one time. Append stores it
-// whole or not at all.
-type Batch struct {
-	RunID string
-	Side  stage.Side
-	// Request, when set, replaces the stored request: the server sets it to
-	// the request exactly as it arrived.
-	Request *stage.Request
-	// Response, when set, is the answer. The server's is the truth; the
-	// client's is kept only where the server saw nothing (the cache answered).
-	Response *stage.Response
-	Events   []stage.Event
-	// Complete closes the run: no event is taken after it.
-	Complete bool
-}
-
 // Append stores a batch, whole or not at all, and returns its events
-// numbered with the run's next seqs. It fails with ErrNotFound for an unknown
-// run, ErrRunClosed for a complete one and ErrStageEnded when a stage would
+// numbered with the run's next seqs. It fails with store.ErrNotFound for an unknown
+// run, store.ErrRunClosed for a complete one and store.ErrStageEnded when a stage would
 // end twice.
-func (db *DB) Append(ctx context.Context, b Batch) ([]stage.Event, error) {
+func (db *DB) Append(ctx context.Context, b store.Batch) ([]stage.Event, error) {
 	if b.Complete && b.Side == stage.Client {
 		// The last report: what only the server knows completes it (see
 		// stage.Explain). The server's stages are in by now: the recorder
@@ -116,10 +83,7 @@ func (db *DB) Append(ctx context.Context, b Batch) ([]stage.Event, error) {
 		if err != nil {
 			return nil, fmt.Errorf("append: %w", err)
 		}
-		events := append([]stage.Event(nil), b.Events...)
-		var extra []stage.Event
-		events, extra = stage.Explain(events, status, ended)
-		b.Events = append(events, extra...)
+		b = store.Explained(b, status, ended)
 	}
 	// What can be encoded is encoded here, in the caller's goroutine: the
 	// writer, which all writes wait for, only runs the statements.
@@ -168,7 +132,7 @@ type encoded struct {
 	details                         [][]byte
 }
 
-func encodeBatch(b Batch) (encoded, error) {
+func encodeBatch(b store.Batch) (encoded, error) {
 	var enc encoded
 	var err error
 	if b.Request != nil {
@@ -192,7 +156,7 @@ func encodeBatch(b Batch) (encoded, error) {
 
 // appendBatch does Append's work in the writer's transaction. Every check
 // comes before the first change, so that a refusal changes nothing.
-func (db *DB) appendBatch(tx *sql.Tx, b Batch, enc encoded) ([]stage.Event, error) {
+func (db *DB) appendBatch(tx *sql.Tx, b store.Batch, enc encoded) ([]stage.Event, error) {
 	find, err := db.stmt(tx, findRunSQL)
 	if err != nil {
 		return nil, fmt.Errorf("append: %w", err)
@@ -202,13 +166,13 @@ func (db *DB) appendBatch(tx *sql.Tx, b Batch, enc encoded) ([]stage.Event, erro
 	err = find.QueryRow(b.RunID).Scan(&state, &last)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return nil, refuse(ErrNotFound)
+		return nil, refuse(store.ErrNotFound)
 	case err != nil:
 		return nil, fmt.Errorf("append: %w", err)
 	case stage.RunState(state) != stage.RunOpen:
-		return nil, refuse(ErrRunClosed) // complete, or cut off when the server stopped
-	case last+int64(len(b.Events)) > MaxEventsPerRun:
-		return nil, refuse(ErrTooManyEvents)
+		return nil, refuse(store.ErrRunClosed) // complete, or cut off when the server stopped
+	case last+int64(len(b.Events)) > store.MaxEventsPerRun:
+		return nil, refuse(store.ErrTooManyEvents)
 	}
 	keep, err := db.checkMarks(tx, b.RunID, last, b.Events)
 	if err != nil {
@@ -248,17 +212,12 @@ func (db *DB) appendBatch(tx *sql.Tx, b Batch, enc encoded) ([]stage.Event, erro
 	return out, nil
 }
 
-// checkEnded refuses events that would end a stage twice: in the batch, or
-// a stage that the run's stored events (last of them) already ended.
-// checkMarks holds a batch to a stage's life: it starts once, it ends once
-// after its start, and nothing of it comes after its end. A start the run
-// holds already, of a stage not yet ended, is a repeat (a page's last report
-// carries the starts it announced before, in case they were lost): it is
-// left out. checkMarks returns the indexes of the events to store.
+// checkMarks holds a batch to a stage's life (see store.Marks), given the
+// run's stored events (last of them), and returns the indexes of the events
+// to store.
 func (db *DB) checkMarks(tx *sql.Tx, runID string, last int64, events []stage.Event) ([]int, error) {
-	keep := make([]int, 0, len(events))
 	if len(events) == 0 {
-		return keep, nil
+		return []int{}, nil
 	}
 	started, ended := map[stage.ID]bool{}, map[stage.ID]bool{}
 	if last > 0 {
@@ -266,20 +225,9 @@ func (db *DB) checkMarks(tx *sql.Tx, runID string, last int64, events []stage.Ev
 			return nil, fmt.Errorf("append: %w", err)
 		}
 	}
-	for i, e := range events {
-		switch {
-		case ended[e.Stage]:
-			return nil, refuse(fmt.Errorf("%w: %s", ErrStageEnded, e.Stage))
-		case e.Phase == stage.Start && started[e.Stage]:
-			continue // a repeat
-		case e.Phase == stage.Start:
-			started[e.Stage] = true
-		case !started[e.Stage]:
-			return nil, refuse(fmt.Errorf("%w: %s", ErrNotStarted, e.Stage))
-		default:
-			ended[e.Stage] = true
-		}
-		keep = append(keep, i)
+	keep, err := store.Marks(started, ended, events)
+	if err != nil {
+		return nil, refuse(err)
 	}
 	return keep, nil
 }
@@ -336,7 +284,7 @@ func (db *DB) insertEvents(tx *sql.Tx, runID string, last int64, events []stage.
 	return out, nil
 }
 
-// Run returns a stored run with all its events, or ErrNotFound.
+// Run returns a stored run with all its events, or store.ErrNotFound.
 func (db *DB) Run(ctx context.Context, id string) (stage.Run, error) {
 	var (
 		run                 stage.Run
@@ -355,7 +303,7 @@ func (db *DB) Run(ctx context.Context, id string) (stage.Run, error) {
 		Scan(&run.ID, &created, &state, &run.Request.Method, &run.Request.URL, &reqHeaders, &cookies, &run.Request.Body,
 			&run.Request.Network, &run.Request.FreshConnection, &status, &respHeaders, &respBody, &truncated)
 	if errors.Is(err, sql.ErrNoRows) {
-		return stage.Run{}, ErrNotFound
+		return stage.Run{}, store.ErrNotFound
 	}
 	if err != nil {
 		return stage.Run{}, fmt.Errorf("read run: %w", err)
@@ -453,34 +401,24 @@ func (db *DB) Events(ctx context.Context, runID string, after int64) ([]stage.Ev
 	return events, nil
 }
 
-// OpenRun is what the sample site needs of a run its request belongs to.
-type OpenRun struct {
-	Opened  time.Time // when the run began
-	Network string    // the simulated network to answer under
-	Session string    // the lab session that sent it: whose sample data it sees
-	Fresh   bool      // its request came on a connection of its own: close it after answering
-	Cookies []string  // the names of the cookies the lab put in the jar for it
-	Secret  string    // what a request must carry to be recorded as the run's
-}
-
 // RunOpened returns an open run, and false where there is no such run or it
 // is complete.
-func (db *DB) RunOpened(ctx context.Context, id string) (OpenRun, bool, error) {
+func (db *DB) RunOpened(ctx context.Context, id string) (store.OpenRun, bool, error) {
 	var created, cookies string
-	var r OpenRun
+	var r store.OpenRun
 	err := db.read.QueryRowContext(ctx, `SELECT created_at, network, session, fresh_connection, request_cookies, secret FROM runs WHERE id = ? AND state = 'open' AND interrupted_at IS NULL`, id).Scan(&created, &r.Network, &r.Session, &r.Fresh, &cookies, &r.Secret)
 	if errors.Is(err, sql.ErrNoRows) {
-		return OpenRun{}, false, nil
+		return store.OpenRun{}, false, nil
 	}
 	if err != nil {
-		return OpenRun{}, false, fmt.Errorf("find run: %w", err)
+		return store.OpenRun{}, false, fmt.Errorf("find run: %w", err)
 	}
 	if r.Opened, err = time.Parse(time.RFC3339Nano, created); err != nil {
-		return OpenRun{}, false, fmt.Errorf("find run: %w", err)
+		return store.OpenRun{}, false, fmt.Errorf("find run: %w", err)
 	}
 	var jar []stage.Cookie
 	if err := json.Unmarshal([]byte(cookies), &jar); err != nil {
-		return OpenRun{}, false, fmt.Errorf("find run: %w", err)
+		return store.OpenRun{}, false, fmt.Errorf("find run: %w", err)
 	}
 	for _, c := range jar {
 		r.Cookies = append(r.Cookies, c.Name)
@@ -555,11 +493,12 @@ func (db *DB) Prune(ctx context.Context, maxAge time.Duration, perSession, maxRu
 	return deleted, nil
 }
 
-// MarkInterrupted notes, at start, that the runs still open were cut off:
-// the server that was recording them stopped. It returns how many.
-func (db *DB) MarkInterrupted(ctx context.Context) (int64, error) {
-	n, err := db.execCount(ctx, `UPDATE runs SET interrupted_at = ? WHERE state = 'open' AND interrupted_at IS NULL`,
-		db.Now().UTC().Format(time.RFC3339Nano))
+// MarkInterrupted notes that the runs opened before openedBefore and still
+// open were cut off: the server that was recording them stopped (at start,
+// all of them: the one server is this one). It returns how many.
+func (db *DB) MarkInterrupted(ctx context.Context, openedBefore time.Time) (int64, error) {
+	n, err := db.execCount(ctx, `UPDATE runs SET interrupted_at = ? WHERE state = 'open' AND interrupted_at IS NULL AND created_at < ?`,
+		db.Now().UTC().Format(time.RFC3339Nano), openedBefore.UTC().Format(time.RFC3339Nano))
 	if err != nil {
 		return 0, fmt.Errorf("mark interrupted runs: %w", err)
 	}

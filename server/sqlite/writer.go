@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"reqlab/app/stage"
+	"reqlab/server/store"
 )
 
 // SQLite has one writer at a time, and most of a small transaction's cost
@@ -24,7 +25,7 @@ type write struct {
 }
 
 // ErrClosed is returned for a write asked of a closed database.
-var ErrClosed = errors.New("database closed")
+var ErrClosed = store.ErrClosed
 
 // startWriter runs the writer until db.writes is closed.
 func (db *DB) startWriter() error {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"reqlab/app/stage"
+	"reqlab/server/store"
 )
 
 // A group of writes commits together; one that fails half-way costs no
@@ -30,7 +31,7 @@ func TestGroupCommitIsolatesAFailingWrite(t *testing.T) {
 			}
 			return boom // after a change: the group cannot simply go on
 		}},
-		{fn: func(tx *sql.Tx) error { return refuse(ErrNotFound) }},
+		{fn: func(tx *sql.Tx) error { return refuse(store.ErrNotFound) }},
 	}
 	for i := range group {
 		done[i] = make(chan error, 1)
@@ -43,8 +44,8 @@ func TestGroupCommitIsolatesAFailingWrite(t *testing.T) {
 	if err := <-done[1]; !errors.Is(err, boom) {
 		t.Errorf("the failing write: %v, want boom", err)
 	}
-	if err := <-done[2]; !errors.Is(err, ErrNotFound) {
-		t.Errorf("the refused write: %v, want ErrNotFound", err)
+	if err := <-done[2]; !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the refused write: %v, want store.ErrNotFound", err)
 	}
 	if ok, _ := db.RunExists(ctx, good); !ok {
 		t.Error("the good write was lost with the failing one")
@@ -57,7 +58,7 @@ func TestGroupCommitIsolatesAFailingWrite(t *testing.T) {
 func TestWritesAfterCloseAreRefused(t *testing.T) {
 	db, _ := openTestDB(t)
 	db.Close()
-	if _, err := db.CreateRun(context.Background(), stage.NewRunID(), stage.NewRunSecret(), "s", stage.Request{Method: "GET", URL: "/site/"}); !errors.Is(err, ErrClosed) {
-		t.Errorf("CreateRun after Close: %v, want ErrClosed", err)
+	if _, err := db.CreateRun(context.Background(), stage.NewRunID(), stage.NewRunSecret(), "s", stage.Request{Method: "GET", URL: "/site/"}); !errors.Is(err, store.ErrClosed) {
+		t.Errorf("CreateRun after Close: %v, want store.ErrClosed", err)
 	}
 }

@@ -1,0 +1,205 @@
+// Package pgtest runs a PostgreSQL server of the tests' own: a cluster in a
+// temporary directory, on a loopback port, started once per test binary and
+// stopped when it ends; each test gets an empty database of its own.
+//
+// PostgreSQL comes from Debian's packages (/usr/lib/postgresql/*/bin; `make
+// test` installs them as root). Its initdb refuses to run as root: as root
+// the cluster belongs to the postgres user. Where PostgreSQL is missing the
+// tests that need it are skipped, except when CI=true, where they fail.
+package pgtest
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+var (
+	once    sync.Once
+	cluster *Cluster
+	failed  error
+	dbs     atomic.Int64
+)
+
+// Cluster is a running PostgreSQL server.
+type Cluster struct {
+	Dir  string // its data directory, which also holds its socket
+	Port int
+	bin  string
+	as   string // the user it runs as, "" for this process's
+}
+
+// URL returns the address of database name on the cluster.
+func (c *Cluster) URL(name string) string {
+	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", c.Port, name)
+}
+
+// Start returns the test binary's cluster, starting it the first time.
+// Main must stop it: func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }.
+func Start(t testing.TB) *Cluster {
+	t.Helper()
+	once.Do(func() { cluster, failed = start() })
+	if failed != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("PostgreSQL is needed and CI=true: %v", failed)
+		}
+		t.Skipf("PostgreSQL is not available (%v); `make test` as root installs it", failed)
+	}
+	return cluster
+}
+
+// Database creates an empty database for t on the cluster and returns its
+// URL; it is dropped when t ends.
+func Database(t testing.TB) string {
+	t.Helper()
+	c := Start(t)
+	name := fmt.Sprintf("t%d_%d", os.Getpid(), dbs.Add(1))
+	ctx := context.Background()
+	admin, err := pgx.Connect(ctx, c.URL("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		admin, err := pgx.Connect(ctx, c.URL("postgres"))
+		if err != nil {
+			return
+		}
+		defer admin.Close(ctx)
+		admin.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+	})
+	return c.URL(name)
+}
+
+// Main runs the tests and then stops the cluster, if one was started.
+func Main(m *testing.M) int {
+	code := m.Run()
+	if cluster != nil {
+		cluster.Stop()
+	}
+	return code
+}
+
+// Stop stops the cluster at once and removes its files.
+func (c *Cluster) Stop() {
+	c.ctl("stop", "-m", "immediate").Run()
+	os.RemoveAll(c.Dir)
+}
+
+// ctl runs pg_ctl on the cluster.
+func (c *Cluster) ctl(args ...string) *exec.Cmd {
+	return c.command(filepath.Join(c.bin, "pg_ctl"), append([]string{"-D", c.Dir}, args...)...)
+}
+
+func (c *Cluster) command(name string, args ...string) *exec.Cmd {
+	if c.as == "" {
+		return exec.Command(name, args...)
+	}
+	quoted := make([]string, 0, len(args)+1)
+	for _, a := range append([]string{name}, args...) {
+		quoted = append(quoted, "'"+strings.ReplaceAll(a, "'", `'\''`)+"'")
+	}
+	return exec.Command("su", c.as, "-s", "/bin/sh", "-c", strings.Join(quoted, " "))
+}
+
+// Bin returns the directory of PostgreSQL's programs, the newest installed.
+func Bin() (string, error) {
+	found, _ := filepath.Glob("/usr/lib/postgresql/*/bin/initdb")
+	if len(found) == 0 {
+		if p, err := exec.LookPath("initdb"); err == nil {
+			return filepath.Dir(p), nil
+		}
+		return "", fmt.Errorf("no initdb in /usr/lib/postgresql/*/bin or PATH")
+	}
+	sort.Slice(found, func(i, j int) bool {
+		vi, _ := strconv.Atoi(filepath.Base(filepath.Dir(filepath.Dir(found[i]))))
+		vj, _ := strconv.Atoi(filepath.Base(filepath.Dir(filepath.Dir(found[j]))))
+		return vi > vj
+	})
+	return filepath.Dir(found[0]), nil
+}
+
+func start() (*Cluster, error) {
+	bin, err := Bin()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "reqlab-pg-")
+	if err != nil {
+		return nil, err
+	}
+	c := &Cluster{Dir: dir, bin: bin}
+	if os.Geteuid() == 0 {
+		u, err := user.Lookup("postgres")
+		if err != nil {
+			return nil, fmt.Errorf("running as root, and there is no postgres user to run PostgreSQL as: %w", err)
+		}
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		if err := os.Chown(dir, uid, gid); err != nil {
+			return nil, err
+		}
+		os.Chmod(dir, 0o700)
+		c.as = "postgres"
+	}
+	if out, err := c.command(filepath.Join(bin, "initdb"), "-D", dir, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync").CombinedOutput(); err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("initdb: %v: %s", err, out)
+	}
+	for try := 0; try < 5; try++ {
+		c.Port = freePort()
+		opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300", c.Port, dir)
+		out, err := c.ctl("-o", opts, "-l", filepath.Join(dir, "log"), "-w", "-t", "60", "start").CombinedOutput()
+		if err == nil {
+			return c, waitReady(c)
+		}
+		if try == 4 {
+			log, _ := os.ReadFile(filepath.Join(dir, "log"))
+			os.RemoveAll(dir)
+			return nil, fmt.Errorf("pg_ctl start: %v: %s\n%s", err, out, log)
+		}
+	}
+	panic("unreachable")
+}
+
+func waitReady(c *Cluster) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for {
+		conn, err := pgx.Connect(ctx, c.URL("postgres"))
+		if err == nil {
+			conn.Close(ctx)
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("PostgreSQL did not answer: %w", err)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func freePort() int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 54329
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}

@@ -1,0 +1,178 @@
+// Package store names what the lab keeps, in the lab's own terms: runs and
+// the batches of events each side reports about them, the lab's keys, and
+// the sample site's catalogue. Two engines keep it: SQLite, embedded, the
+// default (package sqlite), and PostgreSQL, which several lab servers share
+// (package postgres). Both pass the same tests (package storetest).
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"reqlab/app/stage"
+)
+
+// Store is one engine's keeping of the lab's data.
+type Store interface {
+	// CreateRun stores a new, open run of a lab session, whose request is
+	// as the client meant it, with its secret (see stage.NewRunSecret).
+	CreateRun(ctx context.Context, id, secret, session string, req stage.Request) (stage.Run, error)
+	// Append stores a batch, whole or not at all, and returns its events
+	// numbered with the run's next seqs. It fails with ErrNotFound for an
+	// unknown run, ErrRunClosed for a complete one, ErrStageEnded,
+	// ErrNotStarted or ErrTooManyEvents for events the run cannot take.
+	Append(ctx context.Context, b Batch) ([]stage.Event, error)
+	// Run returns a stored run with all its events, or ErrNotFound.
+	Run(ctx context.Context, id string) (stage.Run, error)
+	// Runs returns a session's latest runs, newest first.
+	Runs(ctx context.Context, session string, limit int) ([]stage.RunSummary, error)
+	// Events returns a run's events whose seq is above after, in seq order.
+	Events(ctx context.Context, runID string, after int64) ([]stage.Event, error)
+	// RunOpened returns an open run, and false where there is no such run,
+	// or it is complete or interrupted.
+	RunOpened(ctx context.Context, id string) (OpenRun, bool, error)
+	// RunExists reports whether a run is stored.
+	RunExists(ctx context.Context, id string) (bool, error)
+	// Prune deletes runs (and the sample courses sessions added) older than
+	// maxAge, each session's oldest runs beyond its newest perSession, and
+	// the oldest beyond the newest maxRuns in all, with their events. A
+	// zero limit is no limit. It returns how many runs it deleted.
+	Prune(ctx context.Context, maxAge time.Duration, perSession, maxRuns int) (int64, error)
+	// MarkInterrupted notes that the runs opened before the time given and
+	// still open were cut off: no server records them any more. It returns
+	// how many.
+	MarkInterrupted(ctx context.Context, openedBefore time.Time) (int64, error)
+
+	// Key returns the lab's key of that name, made of size random bytes the
+	// first time it is asked for and kept from then on: every server that
+	// shares the store gets the same.
+	Key(ctx context.Context, name string, size int) ([]byte, error)
+	// Ping checks that the store answers; CheckWrite that it commits a
+	// write, and why not.
+	Ping(ctx context.Context) error
+	CheckWrite(ctx context.Context) error
+	// Unavailable reports whether err says the store takes no writes for
+	// now (locked, read-only, unreachable, full, or no answer in time): a
+	// write may work later, the data was not at fault.
+	Unavailable(err error) bool
+	// Message returns the engine's own words for why a statement failed
+	// ("no such table: inscripciones"), without the wrapping added on the
+	// way up.
+	Message(err error) string
+	// Engine names the engine, as the lab tells students ("SQLite").
+	Engine() string
+	Close() error
+
+	Catalogue
+}
+
+// Catalogue is the sample site's data: a catalogue of courses per lab
+// session. Each call returns the statement as it ran (Query), which the lab
+// shows to students.
+type Catalogue interface {
+	// Courses returns a session's catalogue: the seed and its own courses.
+	// The session "" (a request from outside the lab) sees the seed alone.
+	Courses(ctx context.Context, session string) ([]Course, Query, error)
+	// CoursesOfLevel returns the courses of one level (básico, intermedio,
+	// avanzado) in a session's catalogue.
+	CoursesOfLevel(ctx context.Context, session, nivel string) ([]Course, Query, error)
+	// Course returns one course of a session's catalogue; nil where there
+	// is none (the query ran and found no row, which Query.Rows says).
+	Course(ctx context.Context, session string, id int64) (*Course, Query, error)
+	// Enrollments reads a table that does not exist, so it always fails
+	// inside the database. The sample site keeps this bug on purpose: it is
+	// the lab's real 500.
+	Enrollments(ctx context.Context) ([]Enrollment, Query, error)
+	// Levels counts the courses of each level in a session's catalogue.
+	Levels(ctx context.Context, session string) ([]Level, Query, error)
+	// InsertCourse adds a course to a session's catalogue and returns it
+	// with its new id. It fails with ErrFull past MaxCoursesPerSession for
+	// the session or MaxAddedCourses in all.
+	InsertCourse(ctx context.Context, session string, c Course) (Course, Query, error)
+	// ResetCourses takes a session's catalogue back to the seed, and
+	// returns how many courses it deleted.
+	ResetCourses(ctx context.Context, session string) (int64, error)
+}
+
+// Batch is what one side reports about a run at one time. Append stores it
+// whole or not at all.
+type Batch struct {
+	RunID string
+	Side  stage.Side
+	// Request, when set, replaces the stored request: the server sets it to
+	// the request exactly as it arrived.
+	Request *stage.Request
+	// Response, when set, is the answer. The server's is the truth; the
+	// client's is kept only where the server saw nothing (the cache answered).
+	Response *stage.Response
+	Events   []stage.Event
+	// Complete closes the run: no event is taken after it.
+	Complete bool
+}
+
+// OpenRun is what the sample site needs of a run its request belongs to.
+type OpenRun struct {
+	Opened  time.Time // when the run began
+	Network string    // the simulated network to answer under
+	Session string    // the lab session that sent it: whose sample data it sees
+	Fresh   bool      // its request came on a connection of its own: close it after answering
+	Cookies []string  // the names of the cookies the lab put in the jar for it
+	Secret  string    // what a request must carry to be recorded as the run's
+}
+
+// Course is one course of the sample site's catalogue. Its JSON is the sample
+// site's, in Spanish like the site.
+type Course struct {
+	ID          int64  `json:"id"`
+	Titulo      string `json:"titulo"`
+	Nivel       string `json:"nivel"`
+	Horas       int    `json:"horas"`
+	Descripcion string `json:"descripcion"`
+}
+
+// Enrollment would be one student's enrollment in a course. Its table was
+// never created.
+type Enrollment struct {
+	ID      int64  `json:"id"`
+	CursoID int64  `json:"curso_id"`
+	Alumno  string `json:"alumno"`
+}
+
+// Level counts the courses of one level.
+type Level struct {
+	Nivel  string `json:"nivel"`
+	Cursos int    `json:"cursos"`
+}
+
+// Query describes one statement as it ran: its text, the rows it returned and
+// how long it took from sending it to reading its last row.
+type Query struct {
+	SQL   string
+	Rows  int
+	Start time.Time
+	Dur   time.Duration
+}
+
+// The errors a store returns, the same from every engine.
+var (
+	ErrNotFound      = errors.New("not found")
+	ErrRunClosed     = errors.New("run is complete")
+	ErrTooManyEvents = errors.New("too many events for one run")
+	ErrStageEnded    = errors.New("stage already ended") // ended twice, or started once ended
+	ErrNotStarted    = errors.New("stage ended before it started")
+	ErrFull          = errors.New("the catalogue is full") // a session's catalogue, or all sessions' added courses
+	ErrClosed        = errors.New("store closed")
+)
+
+// The bounds every engine keeps.
+const (
+	// MaxEventsPerRun bounds one run's events: a request has fourteen
+	// stages, each started and ended; a page load no more.
+	MaxEventsPerRun = 500
+	// MaxCoursesPerSession and MaxAddedCourses bound the sample catalogue:
+	// what one session may add, and what all sessions together may hold (a
+	// class of 1,000 adding 20 each).
+	MaxCoursesPerSession = 20
+	MaxAddedCourses      = 20_000
+)
