@@ -134,7 +134,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	db, where, err := openStore(ctx, cfg.dbPath)
+	db, where, err := openStore(ctx, log, cfg.dbPath)
 	if err != nil {
 		return err
 	}
@@ -167,6 +167,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	h.Sessions = sessions
 	socket.Hub = h
 	recorder.SetPublisher(h)
+	if shared, ok := db.(store.Shared); ok {
+		// What the other servers store reaches this one's followers.
+		go func() {
+			stored := func(run string, seq int64) { recorder.Notified(ctx, run, seq) }
+			if err := shared.Listen(ctx, stored, recorder.CatchUp); err != nil {
+				log.Error("listen for other servers' events", "err", err)
+			}
+		}()
+	}
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
@@ -231,12 +240,13 @@ func connectionCap(want int, log *slog.Logger) int {
 // openStore opens the store dsn names: a postgres:// URL, PostgreSQL;
 // anything else, a SQLite file. It also returns where the store is, to say
 // so (a URL without its password).
-func openStore(ctx context.Context, dsn string) (store.Store, string, error) {
+func openStore(ctx context.Context, log *slog.Logger, dsn string) (store.Store, string, error) {
 	if postgres.IsURL(dsn) {
 		db, err := postgres.Open(ctx, dsn)
 		if err != nil {
 			return nil, "", err
 		}
+		db.Log = log
 		where := dsn
 		if u, err := url.Parse(dsn); err == nil {
 			where = u.Redacted()

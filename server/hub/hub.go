@@ -253,6 +253,13 @@ func (h *Hub) Publish(run string, msg []byte) {
 	}
 }
 
+// Following reports whether any connection follows run.
+func (h *Hub) Following(run string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.runs[run]) > 0
+}
+
 // Len returns the number of open connections.
 func (h *Hub) Len() int {
 	h.mu.Lock()

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net"
 	"sort"
 	"strings"
@@ -36,6 +37,8 @@ type DB struct {
 
 	// Now tells the time; tests replace it.
 	Now func() time.Time
+	// Log is where what goes wrong in the background is said.
+	Log *slog.Logger
 }
 
 var _ store.Store = (*DB)(nil)

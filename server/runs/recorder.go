@@ -17,17 +17,30 @@ import (
 	"reqlab/server/store"
 )
 
-// Publisher pushes a message to the followers of a run.
+// Publisher pushes a message to the followers of a run, on this server.
 type Publisher interface {
 	Publish(run string, msg []byte)
+	// Following reports whether any connection here follows run.
+	Following(run string) bool
 }
 
-// Recorder stores runs and their events and publishes each stored event.
-// One recorder records a database's runs: it keeps their open runs in memory.
+// Recorder stores runs and their events and publishes each stored event to
+// the run's followers on this server, in seq order. On a store that several
+// servers share (store.Shared) the events other servers store reach this
+// one's followers too: the store tells of each batch (Notified), and the
+// recorder reads the events after the last it published.
 type Recorder struct {
-	db  store.Store
-	log *slog.Logger
-	pub Publisher
+	db     store.Store
+	shared store.Shared // nil: this server is the store's only one
+	log    *slog.Logger
+	pub    Publisher
+
+	// sent holds, for each run this server published events of lately, the
+	// last seq it published: what follows is read from the store where it
+	// was not stored here. Touched under the run's lock (locks).
+	sentMu    sync.Mutex
+	sent      map[string]*cursor
+	sentSwept time.Time
 
 	// locks make "store, then publish" one step per run, so that the
 	// followers of a run get its events in seq order; runs that hash apart
@@ -42,6 +55,12 @@ type Recorder struct {
 	openMu    sync.Mutex
 	open      map[string]*openRun
 	lastSweep time.Time
+}
+
+// cursor is the last seq published of a run, and when.
+type cursor struct {
+	seq     int64
+	touched time.Time
 }
 
 // openRun is an open run as the sample site needs it, and its requests under
@@ -59,7 +78,9 @@ const openKept = 10 * time.Minute
 // NewRecorder returns a recorder over db. SetPublisher must be called before
 // events are recorded.
 func NewRecorder(db store.Store, log *slog.Logger) *Recorder {
-	return &Recorder{db: db, log: log, open: make(map[string]*openRun)}
+	r := &Recorder{db: db, log: log, open: make(map[string]*openRun), sent: make(map[string]*cursor)}
+	r.shared, _ = db.(store.Shared)
+	return r
 }
 
 // SetPublisher sets where stored events are pushed.
@@ -85,6 +106,7 @@ func (r *Recorder) Open(ctx context.Context, session string, req stage.Request) 
 		open.Cookies = append(open.Cookies, c.Name)
 	}
 	r.keepOpen(run.ID, open)
+	r.cursor(run.ID) // its opener follows it here, from the first seq
 	return run, secret, nil, nil
 }
 
@@ -126,10 +148,102 @@ func (r *Recorder) Record(ctx context.Context, b store.Batch) ([]stage.Event, er
 	if err != nil {
 		return nil, err
 	}
-	for i := range events {
-		r.pub.Publish(b.RunID, encode(wire.Message{Type: wire.Event, Run: b.RunID, Event: &events[i]}))
-	}
+	r.deliver(ctx, b.RunID, events)
 	return events, nil
+}
+
+// deliver publishes a run's events after the last published here, in seq
+// order: stored, those just stored here, where they follow on; else those
+// the store holds after the last published (some were stored by another
+// server). The caller holds the run's lock.
+func (r *Recorder) deliver(ctx context.Context, run string, stored []stage.Event) {
+	if len(stored) == 0 && r.shared == nil {
+		return
+	}
+	c := r.cursor(run)
+	switch {
+	case !r.pub.Following(run):
+		// No one here to tell; one who comes reads what is stored (Since).
+		if n := len(stored); n > 0 && stored[0].Seq == c.seq+1 {
+			c.seq = stored[n-1].Seq
+		}
+		return
+	case len(stored) > 0 && stored[0].Seq == c.seq+1:
+	case len(stored) > 0 && stored[len(stored)-1].Seq <= c.seq:
+		return // published already
+	default:
+		var err error
+		if stored, err = r.db.Events(ctx, run, c.seq); err != nil {
+			r.log.Error("read events stored by another server", "run", run, "err", err)
+			return
+		}
+	}
+	for i := range stored {
+		if stored[i].Seq <= c.seq {
+			continue
+		}
+		r.pub.Publish(run, encode(wire.Message{Type: wire.Event, Run: run, Event: &stored[i]}))
+		c.seq = stored[i].Seq
+	}
+}
+
+// cursor returns where publishing a run stands here, and lets go of those
+// not touched for a while.
+func (r *Recorder) cursor(run string) *cursor {
+	r.sentMu.Lock()
+	defer r.sentMu.Unlock()
+	now := time.Now()
+	c := r.sent[run]
+	if c == nil {
+		c = &cursor{}
+		r.sent[run] = c
+	}
+	c.touched = now
+	if now.Sub(r.sentSwept) > time.Minute {
+		r.sentSwept = now
+		for id, c := range r.sent {
+			if now.Sub(c.touched) > openKept {
+				delete(r.sent, id)
+			}
+		}
+	}
+	return c
+}
+
+// Notified is told that some server stored events of run up to seq: those
+// this server's followers lack are read from the store and published.
+func (r *Recorder) Notified(ctx context.Context, run string, seq int64) {
+	if !r.pub.Following(run) {
+		return
+	}
+	lock := &r.locks[lockIndex(run)]
+	lock.Lock()
+	defer lock.Unlock()
+	if r.cursor(run).seq >= seq {
+		return // stored here, or read already
+	}
+	r.deliver(ctx, run, nil)
+}
+
+// CatchUp publishes, for every run followed here, what the store holds
+// beyond what was published: news from other servers may have been missed
+// (the store's listener was down).
+func (r *Recorder) CatchUp(ctx context.Context) {
+	r.sentMu.Lock()
+	runs := make([]string, 0, len(r.sent))
+	for id := range r.sent {
+		runs = append(runs, id)
+	}
+	r.sentMu.Unlock()
+	for _, run := range runs {
+		if !r.pub.Following(run) {
+			continue
+		}
+		lock := &r.locks[lockIndex(run)]
+		lock.Lock()
+		r.deliver(ctx, run, nil)
+		lock.Unlock()
+	}
 }
 
 // Serving returns the open run id names and notes that the sample site is
@@ -138,7 +252,17 @@ func (r *Recorder) Record(ctx context.Context, b store.Batch) ([]stage.Event, er
 // stages, so without this the client's last report could close the run first
 // and the server's stages would be refused. It returns false where there is
 // no open run with that id.
+//
+// On a shared store the count is kept in the store, since the run's last
+// report may reach another server than its requests.
 func (r *Recorder) Serving(ctx context.Context, id string) (store.OpenRun, bool) {
+	if r.shared != nil {
+		run, ok, err := r.shared.Serving(ctx, id)
+		if err != nil {
+			r.log.Error("find run", "run", id, "err", err)
+		}
+		return run, ok
+	}
 	r.openMu.Lock()
 	e := r.open[id]
 	if e == nil {
@@ -163,6 +287,14 @@ func (r *Recorder) Serving(ctx context.Context, id string) (store.OpenRun, bool)
 
 // Served notes that a request Serving noted has its stages recorded.
 func (r *Recorder) Served(id string) {
+	if r.shared != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := r.shared.Served(ctx, id); err != nil {
+			r.log.Error("note request served", "run", id, "err", err)
+		}
+		return
+	}
 	r.openMu.Lock()
 	defer r.openMu.Unlock()
 	if e := r.open[id]; e != nil && e.serving > 0 {
@@ -176,6 +308,10 @@ func (r *Recorder) Served(id string) {
 // awaitServer waits, until ctx ends, for the run's sample-site requests that
 // are still being served and recorded.
 func (r *Recorder) awaitServer(ctx context.Context, id string) {
+	if r.shared != nil {
+		r.shared.AwaitServed(ctx, id)
+		return
+	}
 	r.openMu.Lock()
 	e := r.open[id]
 	if e == nil || e.serving == 0 {
@@ -212,8 +348,19 @@ func lockIndex(id string) int {
 }
 
 // Since returns a run's stored events after seq after.
+// The run is followed here from now on: later events are published from
+// the last of these.
 func (r *Recorder) Since(ctx context.Context, id string, after int64) ([]stage.Event, error) {
-	return r.db.Events(ctx, id, after)
+	lock := &r.locks[lockIndex(id)]
+	lock.Lock()
+	defer lock.Unlock()
+	events, err := r.db.Events(ctx, id, after)
+	if n := len(events); err == nil && n > 0 {
+		if c := r.cursor(id); events[n-1].Seq > c.seq {
+			c.seq = events[n-1].Seq
+		}
+	}
+	return events, err
 }
 
 // keepOpen keeps a run just opened, and lets go of those kept too long.

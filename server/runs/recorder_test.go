@@ -30,6 +30,8 @@ func (p *published) Publish(run string, msg []byte) {
 	p.mu.Unlock()
 }
 
+func (p *published) Following(run string) bool { return true }
+
 func newTestRecorder(t *testing.T) (*Recorder, *published) {
 	t.Helper()
 	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "runs.db"))

@@ -176,3 +176,21 @@ const (
 	MaxCoursesPerSession = 20
 	MaxAddedCourses      = 20_000
 )
+
+// Shared is a store that several lab servers share. Each server tells the
+// others, through the store, what it stored and which sample-site requests
+// it is serving; the events themselves are read from the store.
+type Shared interface {
+	// Listen calls stored with a run's id and last seq each time any
+	// server stores a batch of that run, until ctx ends. Whenever it has
+	// (re)connected and news may have been missed, it calls missed first:
+	// the caller then reads what it follows from the store.
+	Listen(ctx context.Context, stored func(run string, seq int64), missed func(ctx context.Context)) error
+	// Serving finds the open run a sample-site request belongs to, as
+	// RunOpened does, and notes in the store that one of its requests is
+	// being served, on whichever server; Served notes it done; AwaitServed
+	// waits until none is, or ctx ends.
+	Serving(ctx context.Context, id string) (OpenRun, bool, error)
+	Served(ctx context.Context, id string) error
+	AwaitServed(ctx context.Context, id string) error
+}

@@ -42,6 +42,39 @@ type Cluster struct {
 	as   string // the user it runs as, "" for this process's
 }
 
+// Private starts a cluster for t alone, which t may stop and start again
+// (Pause, Resume); it is removed when t ends.
+func Private(t testing.TB) *Cluster {
+	t.Helper()
+	Start(t) // skips or fails as the shared one would
+	c, err := start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Stop)
+	return c
+}
+
+// Pause stops the server (its sessions cut, its data kept); Resume starts it
+// again on the same port.
+func (c *Cluster) Pause() error {
+	if out, err := c.ctl("stop", "-m", "fast", "-w").CombinedOutput(); err != nil {
+		return fmt.Errorf("pg_ctl stop: %v: %s", err, out)
+	}
+	return nil
+}
+
+func (c *Cluster) Resume() error {
+	if out, err := c.ctl("-o", c.options(), "-l", filepath.Join(c.Dir, "log"), "-w", "-t", "60", "start").CombinedOutput(); err != nil {
+		return fmt.Errorf("pg_ctl start: %v: %s", err, out)
+	}
+	return waitReady(c)
+}
+
+func (c *Cluster) options() string {
+	return fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300", c.Port, c.Dir)
+}
+
 // URL returns the address of database name on the cluster.
 func (c *Cluster) URL(name string) string {
 	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", c.Port, name)
@@ -164,8 +197,7 @@ func start() (*Cluster, error) {
 	}
 	for try := 0; try < 5; try++ {
 		c.Port = freePort()
-		opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300", c.Port, dir)
-		out, err := c.ctl("-o", opts, "-l", filepath.Join(dir, "log"), "-w", "-t", "60", "start").CombinedOutput()
+		out, err := c.ctl("-o", c.options(), "-l", filepath.Join(dir, "log"), "-w", "-t", "60", "start").CombinedOutput()
 		if err == nil {
 			return c, waitReady(c)
 		}
