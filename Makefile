@@ -53,16 +53,18 @@ fuzz:
 
 # The speed and memory benchmarks, each printed beside its target (see
 # BENCHMARKS.md). Figures, not pass/fail: this machine is shared and noisy.
-bench: chromium $(WASM)
+bench: deps $(WASM)
 	@$(GO) test -count=1 -run '^TestWasmWithinBudget$$' -v ./server | grep -E 'budget|^(ok|FAIL)'
-	$(GO) test -run '^$$' -bench . -benchtime 2s ./server/sqlite ./server/site
+	$(GO) test -run '^$$' -bench . -benchtime 2s ./server/sqlite ./server/site ./server/postgres
+	$(GO) test -run '^$$' -bench CrossServerDelivery -benchtime 5x ./server/runs
 	$(GO) test -run '^$$' -bench EventDelivery -benchtime 5x ./server/hub
 	$(GO) test -run '^$$' -bench IdleConnMemory -benchtime 1x ./server/hub
 	$(GO) test -run '^$$' -bench FirstLoad -benchtime 5x ./server
 
-# The load test: 1,000 lab sessions sending runs for 60 s, on loopback.
-soak: $(WASM)
-	REQLAB_SOAK=1 $(GO) test -count=1 -run '^TestSoak$$' -timeout 5m -v ./server
+# The load tests: 1,000 lab sessions sending runs for 60 s to one server on
+# SQLite; 3,000 to three servers sharing PostgreSQL behind nginx. On loopback.
+soak: deps $(WASM)
+	REQLAB_SOAK=1 $(GO) test -count=1 -run '^TestSoak(BehindNginx)?$$' -timeout 10m -v ./server
 
 # Lighthouse's page audits of /, /lab/cache and /embed/cookies, mobile
 # defaults, median of three, each beside its target (not part of make test).

@@ -154,9 +154,9 @@ func buildBinary(t *testing.T, dir string) string {
 
 // startBinary starts the built server on a free port and waits until it
 // answers.
-func startBinary(t *testing.T, bin, dbPath string) (*exec.Cmd, string) {
+func startBinary(t *testing.T, bin, dbPath string, flags ...string) (*exec.Cmd, string) {
 	t.Helper()
-	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-db", dbPath, "-keep-days", "0", "-keep-runs", "0", "-keep-session-runs", "0")
+	cmd := exec.Command(bin, append([]string{"-addr", "127.0.0.1:0", "-db", dbPath, "-keep-days", "0", "-keep-runs", "0", "-keep-session-runs", "0"}, flags...)...)
 	out, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

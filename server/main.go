@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"os/signal"
@@ -50,12 +51,13 @@ type config struct {
 	addr           string
 	dbPath         string
 	webDir         string
-	frameAncestors []string      // origins that may frame /embed/; none: any
-	keepDays       int           // runs older are deleted; 0: kept for ever
-	keepRuns       int           // at most this many runs are kept; 0: no limit
-	keepPerSession int           // at most this many runs of one session are kept; 0: no limit
-	maxConns       int           // connections served at once; more wait to be accepted
-	readTimeout    time.Duration // to read a request, its headers and its body
+	frameAncestors []string       // origins that may frame /embed/; none: any
+	keepDays       int            // runs older are deleted; 0: kept for ever
+	keepRuns       int            // at most this many runs are kept; 0: no limit
+	keepPerSession int            // at most this many runs of one session are kept; 0: no limit
+	maxConns       int            // connections served at once; more wait to be accepted
+	readTimeout    time.Duration  // to read a request, its headers and its body
+	trustedProxies []netip.Prefix // balancers whose X-Forwarded-For names the client
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -81,8 +83,15 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		"connections served at once, websockets included; more wait to be accepted (REQLAB_MAX_CONNS)")
 	readTimeout := flags.String("read-timeout", env("REQLAB_READ_TIMEOUT", "30s"),
 		"time a client has to send a request, its headers and its body (REQLAB_READ_TIMEOUT)")
+	proxies := flags.String("trusted-proxies", env("REQLAB_TRUSTED_PROXIES", ""),
+		"addresses or CIDR ranges of the balancers in front of the lab, whose X-Forwarded-For names the client (REQLAB_TRUSTED_PROXIES)")
 	if err := flags.Parse(args); err != nil {
 		return config{}, err
+	}
+	if p, err := parsePrefixes(*proxies); err != nil {
+		return config{}, fmt.Errorf("-trusted-proxies: %w", err)
+	} else {
+		c.trustedProxies = p
 	}
 	if n, err := strconv.Atoi(*maxConns); err != nil || n < 16 {
 		return config{}, fmt.Errorf("-max-conns: %q is not a number of connections (16 at least)", *maxConns)
@@ -170,8 +179,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if shared, ok := db.(store.Shared); ok {
 		// What the other servers store reaches this one's followers.
 		go func() {
-			stored := func(run string, seq int64) { recorder.Notified(ctx, run, seq) }
-			if err := shared.Listen(ctx, stored, recorder.CatchUp); err != nil {
+			if err := shared.Listen(ctx, recorder.Notifications(ctx), recorder.CatchUp); err != nil {
 				log.Error("listen for other servers' events", "err", err)
 			}
 		}()
@@ -186,7 +194,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// file descriptor the lab's own database and websockets need.
 	ln = netutil.LimitListener(ln, maxConns)
 	srv := &http.Server{
-		Handler:           NewServer(log, db, h, sessions, site.New(db, recorder, log), pages, cfg.frameAncestors),
+		Handler:           behindProxies(cfg.trustedProxies, NewServer(log, db, h, sessions, site.New(db, recorder, log), pages, cfg.frameAncestors)),
 		ConnState:         site.ConnState,
 		ConnContext:       site.ConnContext,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -14,9 +15,11 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/jackc/pgx/v5"
 
 	"reqlab/app/stage"
 	"reqlab/app/wire"
+	"reqlab/server/internal/pgtest"
 )
 
 // TestSoak holds 1,000 lab sessions sending runs for 60 s, on loopback, each
@@ -28,9 +31,55 @@ func TestSoak(t *testing.T) {
 	if os.Getenv("REQLAB_SOAK") == "" {
 		t.Skip("a 60 s load test: run it with make soak")
 	}
-	const sessions = 1000
+	// Each student comes from an address of its own, as a balancer the lab
+	// trusts names it (loopback is all one address).
+	l := startLab(t, map[string]string{"REQLAB_TRUSTED_PROXIES": "127.0.0.1"})
+	db, err := sql.Open("sqlite3", "file:"+l.dbPath+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	soak(t, 1000, l.url, func(run string, seq int64) int64 {
+		var n int64
+		db.QueryRow(`SELECT count(*) FROM events WHERE run_id = ? AND seq <= ?`, run, seq).Scan(&n)
+		return n
+	})
+}
+
+// TestSoakBehindNginx holds 3,000 sessions for 60 s on three lab servers
+// sharing PostgreSQL behind nginx, as the README's deployment is.
+func TestSoakBehindNginx(t *testing.T) {
+	if os.Getenv("REQLAB_SOAK") == "" {
+		t.Skip("a 60 s load test: run it with make soak")
+	}
+	nginxBin(t)
+	dbURL := pgtest.Database(t)
+	bin := buildBinary(t, t.TempDir())
+	var servers []*labProcess
+	for range 3 {
+		servers = append(servers, startLabProcess(t, bin, dbURL, "-trusted-proxies", "127.0.0.1"))
+	}
+	front := startNginx(t, servers)
+	conn, err := pgx.Connect(context.Background(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	sessions := 3000
+	if n, err := strconv.Atoi(os.Getenv("REQLAB_SOAK_SESSIONS")); err == nil && n > 0 {
+		sessions = n // to find where a machine's limit is
+	}
+	soak(t, sessions, front, func(run string, seq int64) int64 {
+		var n int64
+		conn.QueryRow(context.Background(), `SELECT count(*) FROM events WHERE run_id = $1 AND seq <= $2`, run, seq).Scan(&n)
+		return n
+	})
+}
+
+// soak holds sessions sending runs to the lab at url for 60 s; stored says
+// how many of a run's events up to seq the store holds.
+func soak(t *testing.T, sessions int, url string, stored func(run string, seq int64) int64) {
 	duration := 60 * time.Second
-	l := startLab(t, nil)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: sessions}}
 
 	var runs, errs atomic.Int64
@@ -51,11 +100,13 @@ func TestSoak(t *testing.T) {
 	start := time.Now()
 	for i := 0; i < sessions; i++ {
 		wg.Add(1)
+		addr := fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255) // the student's own
 		go func() {
 			defer wg.Done()
 			time.Sleep(time.Duration(rand.Int64N(int64(6 * time.Second)))) // students arrive
 			session := stage.NewRunID()
-			ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(l.url, "http")+"/ws?session="+session, http.Header{"Origin": {l.url}})
+			ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(url, "http")+"/ws?session="+session,
+				http.Header{"Origin": {url}, "X-Forwarded-For": {addr}})
 			if err != nil {
 				fail("dial: %v", err)
 				return
@@ -72,8 +123,9 @@ func TestSoak(t *testing.T) {
 					fail("start: %+v", m)
 					return
 				}
-				req, _ := http.NewRequest("GET", l.url+"/site/api/cursos", nil)
+				req, _ := http.NewRequest("GET", url+"/site/api/cursos", nil)
 				req.Header.Set("traceparent", stage.Traceparent(m.Run, m.Secret))
+				req.Header.Set("X-Forwarded-For", addr)
 				res, err := client.Do(req)
 				if err != nil || res.StatusCode != 200 {
 					fail("fetch: %v", err)
@@ -101,16 +153,9 @@ func TestSoak(t *testing.T) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	db, err := sql.Open("sqlite3", "file:"+l.dbPath+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	lost := 0
 	for run, seq := range acked {
-		var n int64
-		db.QueryRow(`SELECT count(*) FROM events WHERE run_id = ? AND seq <= ?`, run, seq).Scan(&n)
-		if n != seq {
+		if stored(run, seq) != seq {
 			lost++
 		}
 	}

@@ -218,6 +218,9 @@ func (db *DB) Append(ctx context.Context, b store.Batch) ([]stage.Event, error) 
 		var state string
 		var interrupted bool
 		var status *int32
+		// The run's row is held first; what its events are is read after,
+		// in a statement of its own, so that it sees every batch committed
+		// while this one waited for the row.
 		err := tx.QueryRow(ctx, `SELECT state, interrupted_at IS NOT NULL, status FROM runs WHERE id = $1 FOR UPDATE`, b.RunID).Scan(&state, &interrupted, &status)
 		switch {
 		case errors.Is(err, pgx.ErrNoRows):
@@ -229,29 +232,31 @@ func (db *DB) Append(ctx context.Context, b store.Batch) ([]stage.Event, error) 
 		}
 		started, ended, serverEnded := map[stage.ID]bool{}, map[stage.ID]bool{}, map[stage.ID]bool{}
 		var last int64
-		rows, err := tx.Query(ctx, `SELECT seq, stage, side, phase FROM events WHERE run_id = $1`, b.RunID)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var seq int64
-			var id, side, phase string
-			if err := rows.Scan(&seq, &id, &side, &phase); err != nil {
-				rows.Close()
+		{
+			rows, err := tx.Query(ctx, `SELECT seq, stage, side, phase FROM events WHERE run_id = $1`, b.RunID)
+			if err != nil {
 				return err
 			}
-			last = max(last, seq)
-			if phase == string(stage.Start) {
-				started[stage.ID(id)] = true
-			} else {
-				ended[stage.ID(id)] = true
-				if side == string(stage.Server) {
-					serverEnded[stage.ID(id)] = true
+			for rows.Next() {
+				var seq int64
+				var id, side, phase string
+				if err := rows.Scan(&seq, &id, &side, &phase); err != nil {
+					rows.Close()
+					return err
+				}
+				last = max(last, seq)
+				if phase == string(stage.Start) {
+					started[stage.ID(id)] = true
+				} else {
+					ended[stage.ID(id)] = true
+					if side == string(stage.Server) {
+						serverEnded[stage.ID(id)] = true
+					}
 				}
 			}
-		}
-		if err := rows.Err(); err != nil {
-			return err
+			if err := rows.Err(); err != nil {
+				return err
+			}
 		}
 		if b.Complete && b.Side == stage.Client {
 			s := 0
@@ -284,13 +289,30 @@ func (db *DB) Append(ctx context.Context, b store.Batch) ([]stage.Event, error) 
 		}
 		out = make([]stage.Event, 0, len(keep))
 		batch := &pgx.Batch{}
-		for _, i := range keep {
-			e := b.Events[i]
-			last++
-			e.Seq = last
-			out = append(out, e)
-			batch.Queue(`INSERT INTO events (run_id, seq, stage, side, phase, t_ms, dur_ms, state, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-				b.RunID, e.Seq, string(e.Stage), string(e.Side), string(e.Phase), e.TMs, e.DurMs, string(e.State), e.Detail)
+		if len(keep) > 0 {
+			// One statement for the batch's events, a column an array.
+			var (
+				seqs                       = make([]int64, 0, len(keep))
+				stages, sides, phases, sts = make([]string, 0, len(keep)), make([]string, 0, len(keep)), make([]string, 0, len(keep)), make([]string, 0, len(keep))
+				tms                        = make([]float64, 0, len(keep))
+				durs                       = make([]*float64, 0, len(keep))
+				details                    = make([]string, 0, len(keep))
+			)
+			for _, i := range keep {
+				e := b.Events[i]
+				last++
+				e.Seq = last
+				out = append(out, e)
+				detail, err := json.Marshal(e.Detail)
+				if err != nil {
+					return err
+				}
+				seqs, stages, sides, phases = append(seqs, e.Seq), append(stages, string(e.Stage)), append(sides, string(e.Side)), append(phases, string(e.Phase))
+				tms, durs, sts, details = append(tms, e.TMs), append(durs, e.DurMs), append(sts, string(e.State)), append(details, string(detail))
+			}
+			batch.Queue(`INSERT INTO events (run_id, seq, stage, side, phase, t_ms, dur_ms, state, detail)
+				SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::float8[], $8::text[], $9::jsonb[])`,
+				b.RunID, seqs, stages, sides, phases, tms, durs, sts, details)
 		}
 		if b.Complete {
 			batch.Queue(`UPDATE runs SET state = 'complete' WHERE id = $1`, b.RunID)

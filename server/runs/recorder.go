@@ -225,6 +225,28 @@ func (r *Recorder) Notified(ctx context.Context, run string, seq int64) {
 	r.deliver(ctx, run, nil)
 }
 
+// Notifications returns what to call for each batch the store tells of:
+// Notified, for up to 32 runs at once (a run's own news is published in
+// order whatever the order they are handled in: each reads what follows the
+// last published), until ctx ends.
+func (r *Recorder) Notifications(ctx context.Context) func(run string, seq int64) {
+	busy := make(chan struct{}, 32)
+	return func(run string, seq int64) {
+		if !r.pub.Following(run) {
+			return
+		}
+		select {
+		case busy <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		go func() {
+			defer func() { <-busy }()
+			r.Notified(ctx, run, seq)
+		}()
+	}
+}
+
 // CatchUp publishes, for every run followed here, what the store holds
 // beyond what was published: news from other servers may have been missed
 // (the store's listener was down).
