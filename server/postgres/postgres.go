@@ -211,123 +211,156 @@ func jsonList[T any](v []T) []T {
 const Channel = "reqlab_events"
 
 // Append stores a batch in one transaction that holds the run's row: the
-// batches of one run, from any server, are numbered one after another.
+// batches of one run, from any server, are numbered one after another. It
+// takes two round trips: the transaction begun, the row held and the run's
+// events read, in one pipeline; then the batch written, notified and
+// committed, in another. (A refusal costs a third, the rollback.)
 func (db *DB) Append(ctx context.Context, b store.Batch) ([]stage.Event, error) {
-	var out []stage.Event
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		var state string
-		var interrupted bool
-		var status *int32
-		// The run's row is held first; what its events are is read after,
-		// in a statement of its own, so that it sees every batch committed
-		// while this one waited for the row.
-		err := tx.QueryRow(ctx, `SELECT state, interrupted_at IS NOT NULL, status FROM runs WHERE id = $1 FOR UPDATE`, b.RunID).Scan(&state, &interrupted, &status)
+	conn, err := db.pool.Acquire(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("append: %w", err)
+	}
+	// A connection left inside the transaction (an error half-way) is
+	// closed by the pool rather than reused.
+	defer conn.Release()
+	out, err := db.appendOn(ctx, conn.Conn(), b)
+	switch {
+	case err == nil:
+		return out, nil
+	case isRefusal(err):
+		if _, rerr := conn.Exec(ctx, "ROLLBACK"); rerr != nil {
+			return nil, fmt.Errorf("append: %w", rerr)
+		}
+		return nil, err
+	default:
+		return nil, fmt.Errorf("append: %w", err)
+	}
+}
+
+func (db *DB) appendOn(ctx context.Context, conn *pgx.Conn, b store.Batch) ([]stage.Event, error) {
+	// The run's row is held first; its events are read after, by a
+	// statement of their own, which sees every batch committed while this
+	// one waited for the row.
+	first := &pgx.Batch{}
+	first.Queue("BEGIN")
+	first.Queue(`SELECT state, interrupted_at IS NOT NULL, status FROM runs WHERE id = $1 FOR UPDATE`, b.RunID)
+	first.Queue(`SELECT seq, stage, side, phase FROM events WHERE run_id = $1`, b.RunID)
+	res := conn.SendBatch(ctx, first)
+	var (
+		state       string
+		interrupted bool
+		status      *int32
+		last        int64
+	)
+	started, ended, serverEnded := map[stage.ID]bool{}, map[stage.ID]bool{}, map[stage.ID]bool{}
+	err := func() error {
+		if _, err := res.Exec(); err != nil {
+			return err
+		}
+		err := res.QueryRow().Scan(&state, &interrupted, &status)
 		switch {
 		case errors.Is(err, pgx.ErrNoRows):
-			return store.ErrNotFound
+			state = "" // no such run: said once the pipeline is read
 		case err != nil:
 			return err
-		case state != string(stage.RunOpen) || interrupted:
-			return store.ErrRunClosed
 		}
-		started, ended, serverEnded := map[stage.ID]bool{}, map[stage.ID]bool{}, map[stage.ID]bool{}
-		var last int64
-		{
-			rows, err := tx.Query(ctx, `SELECT seq, stage, side, phase FROM events WHERE run_id = $1`, b.RunID)
-			if err != nil {
-				return err
-			}
-			for rows.Next() {
-				var seq int64
-				var id, side, phase string
-				if err := rows.Scan(&seq, &id, &side, &phase); err != nil {
-					rows.Close()
-					return err
-				}
-				last = max(last, seq)
-				if phase == string(stage.Start) {
-					started[stage.ID(id)] = true
-				} else {
-					ended[stage.ID(id)] = true
-					if side == string(stage.Server) {
-						serverEnded[stage.ID(id)] = true
-					}
-				}
-			}
-			if err := rows.Err(); err != nil {
-				return err
-			}
-		}
-		if b.Complete && b.Side == stage.Client {
-			s := 0
-			if status != nil {
-				s = int(*status)
-			}
-			b = store.Explained(b, s, serverEnded)
-		}
-		if last+int64(len(b.Events)) > store.MaxEventsPerRun {
-			return store.ErrTooManyEvents
-		}
-		keep, err := store.Marks(started, ended, b.Events)
+		rows, err := res.Query()
 		if err != nil {
 			return err
 		}
-		if r := b.Request; r != nil {
-			if _, err := tx.Exec(ctx, `UPDATE runs SET method = $1, url = $2, request_headers = $3, request_body = $4 WHERE id = $5`,
-				r.Method, r.URL, jsonList(r.Headers), r.Body, b.RunID); err != nil {
+		defer rows.Close()
+		for rows.Next() {
+			var seq int64
+			var id, side, phase string
+			if err := rows.Scan(&seq, &id, &side, &phase); err != nil {
 				return err
 			}
-		}
-		if r := b.Response; r != nil {
-			q := `UPDATE runs SET status = $1, response_headers = $2, response_body = $3, response_body_truncated = $4 WHERE id = $5`
-			if b.Side == stage.Client {
-				q += ` AND status IS NULL` // the server's answer, where there is one, stands
-			}
-			if _, err := tx.Exec(ctx, q, r.Status, jsonList(r.Headers), r.Body, r.BodyTruncated, b.RunID); err != nil {
-				return err
-			}
-		}
-		out = make([]stage.Event, 0, len(keep))
-		batch := &pgx.Batch{}
-		if len(keep) > 0 {
-			// One statement for the batch's events, a column an array.
-			var (
-				seqs                       = make([]int64, 0, len(keep))
-				stages, sides, phases, sts = make([]string, 0, len(keep)), make([]string, 0, len(keep)), make([]string, 0, len(keep)), make([]string, 0, len(keep))
-				tms                        = make([]float64, 0, len(keep))
-				durs                       = make([]*float64, 0, len(keep))
-				details                    = make([]string, 0, len(keep))
-			)
-			for _, i := range keep {
-				e := b.Events[i]
-				last++
-				e.Seq = last
-				out = append(out, e)
-				detail, err := json.Marshal(e.Detail)
-				if err != nil {
-					return err
+			last = max(last, seq)
+			if phase == string(stage.Start) {
+				started[stage.ID(id)] = true
+			} else {
+				ended[stage.ID(id)] = true
+				if side == string(stage.Server) {
+					serverEnded[stage.ID(id)] = true
 				}
-				seqs, stages, sides, phases = append(seqs, e.Seq), append(stages, string(e.Stage)), append(sides, string(e.Side)), append(phases, string(e.Phase))
-				tms, durs, sts, details = append(tms, e.TMs), append(durs, e.DurMs), append(sts, string(e.State)), append(details, string(detail))
 			}
-			batch.Queue(`INSERT INTO events (run_id, seq, stage, side, phase, t_ms, dur_ms, state, detail)
-				SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::float8[], $8::text[], $9::jsonb[])`,
-				b.RunID, seqs, stages, sides, phases, tms, durs, sts, details)
 		}
-		if b.Complete {
-			batch.Queue(`UPDATE runs SET state = 'complete' WHERE id = $1`, b.RunID)
+		return rows.Err()
+	}()
+	if cerr := res.Close(); err == nil {
+		err = cerr
+	}
+	switch {
+	case err != nil:
+		return nil, err
+	case state == "":
+		return nil, store.ErrNotFound
+	case state != string(stage.RunOpen) || interrupted:
+		return nil, store.ErrRunClosed
+	}
+	if b.Complete && b.Side == stage.Client {
+		s := 0
+		if status != nil {
+			s = int(*status)
 		}
-		if len(out) > 0 || b.Complete {
-			// Delivered at commit, to every server listening.
-			batch.Queue(`SELECT pg_notify($1, $2)`, Channel, fmt.Sprintf("%s %d", b.RunID, last))
-		}
-		return tx.SendBatch(ctx, batch).Close()
-	})
+		b = store.Explained(b, s, serverEnded)
+	}
+	if last+int64(len(b.Events)) > store.MaxEventsPerRun {
+		return nil, store.ErrTooManyEvents
+	}
+	keep, err := store.Marks(started, ended, b.Events)
 	if err != nil {
-		if isRefusal(err) {
-			return nil, err
+		return nil, err
+	}
+
+	second := &pgx.Batch{}
+	if r := b.Request; r != nil {
+		second.Queue(`UPDATE runs SET method = $1, url = $2, request_headers = $3, request_body = $4 WHERE id = $5`,
+			r.Method, r.URL, jsonList(r.Headers), r.Body, b.RunID)
+	}
+	if r := b.Response; r != nil {
+		q := `UPDATE runs SET status = $1, response_headers = $2, response_body = $3, response_body_truncated = $4 WHERE id = $5`
+		if b.Side == stage.Client {
+			q += ` AND status IS NULL` // the server's answer, where there is one, stands
 		}
-		return nil, fmt.Errorf("append: %w", err)
+		second.Queue(q, r.Status, jsonList(r.Headers), r.Body, r.BodyTruncated, b.RunID)
+	}
+	out := make([]stage.Event, 0, len(keep))
+	if len(keep) > 0 {
+		// One statement for the batch's events, a column an array.
+		var (
+			seqs                       = make([]int64, 0, len(keep))
+			stages, sides, phases, sts = make([]string, 0, len(keep)), make([]string, 0, len(keep)), make([]string, 0, len(keep)), make([]string, 0, len(keep))
+			tms                        = make([]float64, 0, len(keep))
+			durs                       = make([]*float64, 0, len(keep))
+			details                    = make([]string, 0, len(keep))
+		)
+		for _, i := range keep {
+			e := b.Events[i]
+			last++
+			e.Seq = last
+			out = append(out, e)
+			detail, err := json.Marshal(e.Detail)
+			if err != nil {
+				return nil, err
+			}
+			seqs, stages, sides, phases = append(seqs, e.Seq), append(stages, string(e.Stage)), append(sides, string(e.Side)), append(phases, string(e.Phase))
+			tms, durs, sts, details = append(tms, e.TMs), append(durs, e.DurMs), append(sts, string(e.State)), append(details, string(detail))
+		}
+		second.Queue(`INSERT INTO events (run_id, seq, stage, side, phase, t_ms, dur_ms, state, detail)
+			SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::float8[], $8::text[], $9::jsonb[])`,
+			b.RunID, seqs, stages, sides, phases, tms, durs, sts, details)
+	}
+	if b.Complete {
+		second.Queue(`UPDATE runs SET state = 'complete' WHERE id = $1`, b.RunID)
+	}
+	if len(out) > 0 || b.Complete {
+		// Delivered at commit, to every server listening.
+		second.Queue(`SELECT pg_notify($1, $2)`, Channel, fmt.Sprintf("%s %d", b.RunID, last))
+	}
+	second.Queue("COMMIT")
+	if err := conn.SendBatch(ctx, second).Close(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
