@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -27,6 +28,7 @@ import (
 	"reqlab/app/wire"
 	"reqlab/server/hub"
 	"reqlab/server/limit"
+	"reqlab/server/lti"
 	"reqlab/server/postgres"
 	"reqlab/server/runs"
 	"reqlab/server/session"
@@ -58,6 +60,8 @@ type config struct {
 	maxConns       int            // connections served at once; more wait to be accepted
 	readTimeout    time.Duration  // to read a request, its headers and its body
 	trustedProxies []netip.Prefix // balancers whose X-Forwarded-For names the client
+	ltiPlatforms   []lti.Platform // course platforms that launch the lab; none: no LTI
+	ltiKeepDays    int            // launches (who, in which course) older are forgotten
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -83,10 +87,26 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		"connections served at once, websockets included; more wait to be accepted (REQLAB_MAX_CONNS)")
 	readTimeout := flags.String("read-timeout", env("REQLAB_READ_TIMEOUT", "30s"),
 		"time a client has to send a request, its headers and its body (REQLAB_READ_TIMEOUT)")
+	platforms := flags.String("lti-platforms", env("REQLAB_LTI_PLATFORMS", ""),
+		"JSON file of the course platforms that launch the lab by LTI 1.3; none: no LTI (REQLAB_LTI_PLATFORMS)")
+	ltiKeepDays := flags.String("lti-keep-days", env("REQLAB_LTI_KEEP_DAYS", "180"),
+		"forget launches (the platform's user id, name and roles, the course) after this many days (REQLAB_LTI_KEEP_DAYS)")
 	proxies := flags.String("trusted-proxies", env("REQLAB_TRUSTED_PROXIES", ""),
 		"addresses or CIDR ranges of the balancers in front of the lab, whose X-Forwarded-For names the client (REQLAB_TRUSTED_PROXIES)")
 	if err := flags.Parse(args); err != nil {
 		return config{}, err
+	}
+	if *platforms != "" {
+		ps, err := lti.LoadPlatforms(*platforms)
+		if err != nil {
+			return config{}, fmt.Errorf("-lti-platforms: %w", err)
+		}
+		c.ltiPlatforms = ps
+	}
+	if d, err := strconv.Atoi(*ltiKeepDays); err != nil || d < 1 {
+		return config{}, fmt.Errorf("-lti-keep-days: %q is not a number of days (1 at least)", *ltiKeepDays)
+	} else {
+		c.ltiKeepDays = d
 	}
 	if p, err := parsePrefixes(*proxies); err != nil {
 		return config{}, fmt.Errorf("-trusted-proxies: %w", err)
@@ -139,6 +159,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if cfg.webDir != "" {
 		files = os.DirFS(cfg.webDir)
 	}
+	if len(cfg.frameAncestors) > 0 {
+		// The platforms frame the lessons they launch.
+		for _, o := range lti.Origins(cfg.ltiPlatforms) {
+			if !slices.Contains(cfg.frameAncestors, o) {
+				cfg.frameAncestors = append(cfg.frameAncestors, o)
+			}
+		}
+	}
 	pages, err := newPages(files, cfg.frameAncestors)
 	if err != nil {
 		return err
@@ -172,6 +200,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	sessions := session.New(key)
+	var tool *lti.Tool
+	if len(cfg.ltiPlatforms) > 0 {
+		if tool, err = lti.New(ctx, db, sessions, cfg.ltiPlatforms, log, nil); err != nil {
+			return err
+		}
+		go forgetLaunches(ctx, log, db, time.Duration(cfg.ltiKeepDays)*24*time.Hour)
+	}
 	h := hub.New(log, socket, wire.MaxMessageBytes)
 	h.Sessions = sessions
 	socket.Hub = h
@@ -194,7 +229,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// file descriptor the lab's own database and websockets need.
 	ln = netutil.LimitListener(ln, maxConns)
 	srv := &http.Server{
-		Handler:           behindProxies(cfg.trustedProxies, NewServer(log, db, h, sessions, site.New(db, recorder, log), pages, cfg.frameAncestors)),
+		Handler:           behindProxies(cfg.trustedProxies, NewServer(log, db, h, sessions, site.New(db, recorder, log), pages, cfg.frameAncestors, tool)),
 		ConnState:         site.ConnState,
 		ConnContext:       site.ConnContext,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -298,6 +333,25 @@ func prune(ctx context.Context, log *slog.Logger, db store.Store, shared bool, m
 			log.Error("prune runs", "err", err)
 		case n > 0:
 			log.Info("pruned old runs", "runs", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// forgetLaunches forgets, at start and then daily, the launches older than
+// keep: who a platform's user was, in which course.
+func forgetLaunches(ctx context.Context, log *slog.Logger, db store.Store, keep time.Duration) {
+	t := time.NewTicker(24 * time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := db.ForgetLaunches(ctx, time.Now().Add(-keep)); err != nil && ctx.Err() == nil {
+			log.Error("forget old launches", "err", err)
+		} else if n > 0 {
+			log.Info("forgot old launches", "launches", n)
 		}
 		select {
 		case <-ctx.Done():

@@ -8,6 +8,7 @@ import (
 
 	"reqlab/app/stage"
 	"reqlab/server/limit"
+	"reqlab/server/lti"
 	"reqlab/server/session"
 
 	"reqlab/server/hub"
@@ -16,8 +17,15 @@ import (
 
 // NewServer returns the lab's whole HTTP handler: every URL it answers is
 // listed here.
-func NewServer(log *slog.Logger, db store.Store, h *hub.Hub, sessions *session.Issuer, sampleSite http.Handler, pages http.Handler, frameAncestors []string) http.Handler {
+func NewServer(log *slog.Logger, db store.Store, h *hub.Hub, sessions *session.Issuer, sampleSite http.Handler, pages http.Handler, frameAncestors []string, tool *lti.Tool) http.Handler {
 	mux := http.NewServeMux()
+	if tool != nil {
+		// Course platforms launch the lab (LTI 1.3); without platforms
+		// registered, /lti/ is not found like any other unknown path.
+		tool.Register(mux)
+	} else {
+		mux.Handle("/lti/", http.NotFoundHandler())
+	}
 	mux.Handle("GET /healthz", handleHealthz(db))
 	mux.Handle("GET /ws", h)
 	// The API and the sample site are metered per lab session where the

@@ -98,15 +98,7 @@ func (db *DB) CheckWrite(ctx context.Context) error {
 func (db *DB) Key(ctx context.Context, name string, size int) ([]byte, error) {
 	fresh := make([]byte, size)
 	rand.Read(fresh)
-	var key []byte
-	err := db.pool.QueryRow(ctx, `WITH made AS (
-			INSERT INTO keys (name, value, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING RETURNING value)
-		SELECT value FROM made UNION ALL SELECT value FROM keys WHERE name = $1 LIMIT 1`,
-		name, fresh, db.Now().UTC()).Scan(&key)
-	if err != nil {
-		return nil, fmt.Errorf("key %s: %w", name, err)
-	}
-	return key, nil
+	return db.KeepKey(ctx, name, fresh)
 }
 
 // The advisory locks the servers take: to migrate (the others wait, then

@@ -113,18 +113,7 @@ func (db *DB) Ping(ctx context.Context) error {
 func (db *DB) Key(ctx context.Context, name string, size int) ([]byte, error) {
 	fresh := make([]byte, size)
 	rand.Read(fresh)
-	var key []byte
-	err := db.do(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.Exec(`INSERT INTO keys (name, value, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING`,
-			name, fresh, db.Now().UTC().Format(time.RFC3339Nano)); err != nil {
-			return err
-		}
-		return tx.QueryRow(`SELECT value FROM keys WHERE name = ?`, name).Scan(&key)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("key %s: %w", name, err)
-	}
-	return key, nil
+	return db.KeepKey(ctx, name, fresh)
 }
 
 // CheckWrite commits a one-row write through the writer, as every write of

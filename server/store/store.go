@@ -48,6 +48,10 @@ type Store interface {
 	// first time it is asked for and kept from then on: every server that
 	// shares the store gets the same.
 	Key(ctx context.Context, name string, size int) ([]byte, error)
+	// KeepKey keeps value as the key of that name unless one is kept
+	// already, and returns the one kept: for keys that are not random bytes
+	// (an RSA key), made by the caller.
+	KeepKey(ctx context.Context, name string, value []byte) ([]byte, error)
 	// Ping checks that the store answers; CheckWrite that it commits a
 	// write, and why not.
 	Ping(ctx context.Context) error
@@ -65,6 +69,38 @@ type Store interface {
 	Close() error
 
 	Catalogue
+	Launches
+}
+
+// Launches is what the lab keeps of course platforms' launches (LTI 1.3):
+// the nonces used, and for each launch the platform's user id, the name it
+// sent and the roles, the course and the lesson. Nothing else of a person.
+type Launches interface {
+	// UseNonce notes a nonce of a platform used, and reports false where
+	// it was used before: a launch is taken once.
+	UseNonce(ctx context.Context, issuer, nonce string) (bool, error)
+	// RecordLaunch keeps a launch that passed every check, with its nonce
+	// (as UseNonce): in one transaction, so that a refused replay keeps
+	// nothing. It reports false where the nonce was used before.
+	RecordLaunch(ctx context.Context, l Launch) (bool, error)
+	// ForgetLaunches deletes the launches, and the nonces, older than the
+	// time given, and returns how many launches.
+	ForgetLaunches(ctx context.Context, before time.Time) (int64, error)
+}
+
+// Launch is one launch from a course platform, as the lab keeps it.
+type Launch struct {
+	Issuer, Subject string   // the platform and its id of the user
+	Name            string   // the name the platform sent, if any
+	Roles           []string // the roles it sent
+	Deployment      string
+	Context         string // the course's id on the platform, if any
+	ContextTitle    string
+	ResourceLink    string // the link's id on the platform
+	Lesson          string // the lesson it opened ("" for the lab's home)
+	Session         string // the lab session the user works in
+	Nonce           string
+	At              time.Time
 }
 
 // Catalogue is the sample site's data: a catalogue of courses per lab

@@ -41,6 +41,7 @@ func Run(t *testing.T, e Engine) {
 		{"EachSessionHasItsOwnCatalogue", ownCatalogue},
 		{"KeysAreMadeOnceAndKept", keys},
 		{"HealthChecks", health},
+		{"LaunchesAreTakenOnce", launches},
 	} {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, e) })
 	}
@@ -482,5 +483,43 @@ func health(t *testing.T, e Engine) {
 	}
 	if db.Engine() == "" {
 		t.Error("the engine has no name")
+	}
+}
+
+func launches(t *testing.T, e Engine) {
+	db := e.Open(t)
+	ctx := context.Background()
+	at := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
+	l := store.Launch{Issuer: "https://moodle.example", Subject: "u1", Name: "Ana", Roles: []string{"http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"},
+		Deployment: "d1", Context: "c1", ContextTitle: "Redes", ResourceLink: "r1", Lesson: "cookies", Session: stage.NewRunID(), Nonce: "n1", At: at}
+	if ok, err := db.RecordLaunch(ctx, l); err != nil || !ok {
+		t.Fatalf("RecordLaunch = %v, %v", ok, err)
+	}
+	if ok, err := db.RecordLaunch(ctx, l); err != nil || ok {
+		t.Errorf("the same nonce again = %v, %v; want refused", ok, err)
+	}
+	other := l
+	other.Issuer = "https://canvas.example"
+	if ok, err := db.RecordLaunch(ctx, other); err != nil || !ok {
+		t.Errorf("another platform's same nonce = %v, %v; want taken", ok, err)
+	}
+	if ok, err := db.UseNonce(ctx, l.Issuer, "n2"); err != nil || !ok {
+		t.Errorf("UseNonce(new) = %v, %v", ok, err)
+	}
+	if ok, _ := db.UseNonce(ctx, l.Issuer, "n2"); ok {
+		t.Error("UseNonce took a nonce twice")
+	}
+	e.SetNow(db, func() time.Time { return at })
+	if n, err := db.ForgetLaunches(ctx, at.Add(time.Hour)); err != nil || n != 2 {
+		t.Errorf("ForgetLaunches = %d, %v; want the two", n, err)
+	}
+
+	made := []byte("a key made by its user")
+	kept, err := db.KeepKey(ctx, "lti", made)
+	if err != nil || string(kept) != string(made) {
+		t.Fatalf("KeepKey = %q, %v", kept, err)
+	}
+	if again, _ := db.KeepKey(ctx, "lti", []byte("another")); string(again) != string(made) {
+		t.Errorf("KeepKey replaced the kept key with %q", again)
 	}
 }

@@ -1,0 +1,293 @@
+package lti
+
+import (
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+
+	"reqlab/app/lesson"
+	"reqlab/server/site"
+	"reqlab/server/store"
+)
+
+// The message types of LTI 1.3 launches.
+const (
+	messageResourceLink = "LtiResourceLinkRequest"
+	messageDeepLinking  = "LtiDeepLinkingRequest"
+)
+
+// launchClaims are the LTI claims beside the registered ones.
+type launchClaims struct {
+	Nonce        string   `json:"nonce"`
+	AZP          string   `json:"azp"`
+	Name         string   `json:"name"`
+	Locale       string   `json:"locale"`
+	MessageType  string   `json:"https://purl.imsglobal.org/spec/lti/claim/message_type"`
+	Version      string   `json:"https://purl.imsglobal.org/spec/lti/claim/version"`
+	DeploymentID string   `json:"https://purl.imsglobal.org/spec/lti/claim/deployment_id"`
+	TargetLink   string   `json:"https://purl.imsglobal.org/spec/lti/claim/target_link_uri"`
+	Roles        []string `json:"https://purl.imsglobal.org/spec/lti/claim/roles"`
+	ResourceLink struct {
+		ID string `json:"id"`
+	} `json:"https://purl.imsglobal.org/spec/lti/claim/resource_link"`
+	Context struct {
+		ID    string `json:"id"`
+		Title string `json:"title"`
+	} `json:"https://purl.imsglobal.org/spec/lti/claim/context"`
+}
+
+// leeway is the clock difference allowed between platform and lab.
+const leeway = time.Minute
+
+// login answers a platform's third-party initiated login: it remembers, in
+// a cookie of this browser, a new state and nonce, and sends the browser to
+// the platform to authenticate the user.
+func (t *Tool) login(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		t.refuse(w, r, http.StatusBadRequest, "la petición de inicio no se puede leer", "the login request cannot be read")
+		return
+	}
+	iss, hint, target := r.Form.Get("iss"), r.Form.Get("login_hint"), r.Form.Get("target_link_uri")
+	if iss == "" || hint == "" || target == "" {
+		t.refuse(w, r, http.StatusBadRequest, "faltan iss, login_hint o target_link_uri en el inicio de sesión", "the login lacks iss, login_hint or target_link_uri")
+		return
+	}
+	p, ok := t.platform(iss, r.Form.Get("client_id"))
+	if !ok {
+		t.refuse(w, r, http.StatusBadRequest, "esta plataforma no está registrada en el laboratorio", "this platform is not registered with the lab")
+		return
+	}
+	if d := r.Form.Get("lti_deployment_id"); d != "" && !slices.Contains(p.DeploymentIDs, d) {
+		t.refuse(w, r, http.StatusForbidden, "este despliegue de la plataforma no está registrado", "this deployment of the platform is not registered")
+		return
+	}
+	if !t.ownURL(r, target) {
+		t.refuse(w, r, http.StatusBadRequest, "el enlace no lleva a este laboratorio", "the link does not lead to this lab")
+		return
+	}
+	state, nonce := randomHex(16), randomHex(16)
+	http.SetCookie(w, &http.Cookie{
+		Name: stateCookie(state), Value: t.seal(pending{Issuer: p.Issuer, ClientID: p.ClientID, Nonce: nonce, Expires: t.Now().Add(stateTTL).Unix()}),
+		Path: "/lti/", MaxAge: int(stateTTL / time.Second), HttpOnly: true, Secure: true, SameSite: http.SameSiteNoneMode,
+		// Kept apart for the site that frames the lab (CHIPS): browsers
+		// that block third-party cookies still keep this one, since the
+		// login and the launch happen in the same frame of the same site.
+		Partitioned: true,
+	})
+	q := url.Values{
+		"scope": {"openid"}, "response_type": {"id_token"}, "response_mode": {"form_post"}, "prompt": {"none"},
+		"client_id": {p.ClientID}, "redirect_uri": {origin(r) + "/lti/launch"}, "login_hint": {hint},
+		"state": {state}, "nonce": {nonce},
+	}
+	if m := r.Form.Get("lti_message_hint"); m != "" {
+		q.Set("lti_message_hint", m)
+	}
+	sep := "?"
+	if strings.Contains(p.AuthURL, "?") {
+		sep = "&"
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, p.AuthURL+sep+q.Encode(), http.StatusFound)
+}
+
+// launch checks the platform's id_token and opens the lesson the link names
+// as its user. Every refusal is a page in the user's language with a 4xx
+// status, and keeps nothing.
+func (t *Tool) launch(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		t.refuse(w, r, http.StatusBadRequest, "la respuesta de la plataforma no se puede leer", "the platform's answer cannot be read")
+		return
+	}
+	if e := r.PostForm.Get("error"); e != "" {
+		t.refuse(w, r, http.StatusBadRequest, "la plataforma no pudo identificar al usuario ("+e+")", "the platform could not authenticate the user ("+e+")")
+		return
+	}
+	state, raw := r.PostForm.Get("state"), r.PostForm.Get("id_token")
+	var p pending
+	if c, err := r.Cookie(stateCookie(state)); state == "" || err != nil {
+		t.refuse(w, r, http.StatusBadRequest, "falta el estado del inicio de sesión en este navegador: vuelve a abrir la actividad desde la plataforma", "this browser holds no state for the login: open the activity again from the platform")
+		return
+	} else if p, _ = t.open(c.Value); p.Nonce == "" {
+		t.refuse(w, r, http.StatusBadRequest, "el estado del inicio de sesión no es válido o caducó: vuelve a abrir la actividad", "the login's state is not valid or has expired: open the activity again")
+		return
+	}
+	platform, ok := t.platform(p.Issuer, p.ClientID)
+	if !ok {
+		t.refuse(w, r, http.StatusBadRequest, "esta plataforma ya no está registrada", "this platform is no longer registered")
+		return
+	}
+	tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
+	if err != nil || len(tok.Headers) != 1 {
+		t.refuse(w, r, http.StatusBadRequest, "el id_token no es un JWT firmado con RS256", "the id_token is not a JWT signed with RS256")
+		return
+	}
+	key, err := t.keySets.key(r.Context(), platform.JWKSURL, tok.Headers[0].KeyID, t.Now())
+	if err != nil {
+		t.log.Warn("LTI launch: no key", "issuer", platform.Issuer, "kid", tok.Headers[0].KeyID, "err", err)
+		t.refuse(w, r, http.StatusUnauthorized, "la clave con que firmó la plataforma no está entre las suyas", "the key the platform signed with is not among its keys")
+		return
+	}
+	var std jwt.Claims
+	var c launchClaims
+	if err := tok.Claims(key.Key, &std, &c); err != nil {
+		t.refuse(w, r, http.StatusUnauthorized, "la firma del id_token no es válida", "the id_token's signature is not valid")
+		return
+	}
+	err = std.ValidateWithLeeway(jwt.Expected{Issuer: platform.Issuer, AnyAudience: jwt.Audience{platform.ClientID}, Time: t.Now()}, leeway)
+	switch {
+	case errors.Is(err, jwt.ErrInvalidIssuer):
+		t.refuse(w, r, http.StatusUnauthorized, "el id_token no es de esta plataforma (iss)", "the id_token is not this platform's (iss)")
+		return
+	case errors.Is(err, jwt.ErrInvalidAudience):
+		t.refuse(w, r, http.StatusUnauthorized, "el id_token no es para este laboratorio (aud)", "the id_token is not meant for this lab (aud)")
+		return
+	case err != nil || std.Expiry == nil || std.IssuedAt == nil:
+		t.refuse(w, r, http.StatusUnauthorized, "el id_token caducó o no dice cuándo se emitió (exp, iat)", "the id_token has expired or does not say when it was issued (exp, iat)")
+		return
+	case len(std.Audience) > 1 && c.AZP == "" || c.AZP != "" && c.AZP != platform.ClientID:
+		t.refuse(w, r, http.StatusUnauthorized, "el id_token no es para este laboratorio (azp)", "the id_token is not meant for this lab (azp)")
+		return
+	case c.Nonce == "" || c.Nonce != p.Nonce:
+		t.refuse(w, r, http.StatusUnauthorized, "el nonce del id_token no es el de este inicio de sesión", "the id_token's nonce is not this login's")
+		return
+	case !slices.Contains(platform.DeploymentIDs, c.DeploymentID):
+		t.refuse(w, r, http.StatusForbidden, "este despliegue de la plataforma no está registrado", "this deployment of the platform is not registered")
+		return
+	case c.Version != "1.3.0":
+		t.refuse(w, r, http.StatusBadRequest, "el laboratorio habla LTI 1.3.0 y el id_token dice otra versión", "the lab speaks LTI 1.3.0 and the id_token names another version")
+		return
+	case std.Subject == "":
+		t.refuse(w, r, http.StatusBadRequest, "el id_token no dice quién es el usuario (sub)", "the id_token does not say who the user is (sub)")
+		return
+	}
+	switch c.MessageType {
+	case messageResourceLink:
+	case messageDeepLinking:
+		t.refuse(w, r, http.StatusNotImplemented, "elegir lecciones desde la plataforma (deep linking) aún no está disponible: enlaza una lección por su dirección", "picking lessons from the platform (deep linking) is not available yet: link a lesson by its address")
+		return
+	default:
+		t.refuse(w, r, http.StatusBadRequest, "el laboratorio no acepta ese tipo de mensaje LTI", "the lab does not take that kind of LTI message")
+		return
+	}
+	slug := lessonOf(c.TargetLink)
+	if !t.ownURL(r, c.TargetLink) {
+		t.refuse(w, r, http.StatusBadRequest, "el enlace no lleva a este laboratorio", "the link does not lead to this lab")
+		return
+	}
+	sessionID := SessionOf(platform.Issuer, std.Subject)
+	fresh, err := t.store.RecordLaunch(r.Context(), store.Launch{
+		Issuer: platform.Issuer, Subject: std.Subject, Name: c.Name, Roles: c.Roles, Deployment: c.DeploymentID,
+		Context: c.Context.ID, ContextTitle: c.Context.Title, ResourceLink: c.ResourceLink.ID, Lesson: slug,
+		Session: sessionID, Nonce: c.Nonce, At: t.Now(),
+	})
+	switch {
+	case err != nil:
+		t.log.Error("LTI launch: record", "err", err)
+		t.refuse(w, r, http.StatusServiceUnavailable, "el laboratorio no pudo guardar el inicio: inténtalo de nuevo", "the lab could not keep the launch: try again")
+		return
+	case !fresh:
+		t.refuse(w, r, http.StatusUnauthorized, "este id_token ya se usó: vuelve a abrir la actividad desde la plataforma", "this id_token was used already: open the activity again from the platform")
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: stateCookie(state), Path: "/lti/", MaxAge: -1, HttpOnly: true, Secure: true, SameSite: http.SameSiteNoneMode, Partitioned: true})
+	lang := "es"
+	if strings.HasPrefix(strings.ToLower(c.Locale), "en") {
+		lang = "en"
+	}
+	target := "/embed/" + slug + "?lang=" + lang
+	if slug == "" {
+		target = "/?lang=" + lang
+	}
+	t.enter(w, t.sessions.Issue(sessionID), target, lang)
+}
+
+// lessonOf returns the lesson a link names: /lab/{slug} or /embed/{slug} on
+// the lab; "" for the lab's home.
+func lessonOf(link string) string {
+	u, err := url.Parse(link)
+	if err != nil {
+		return ""
+	}
+	for _, prefix := range []string{"/lab/", "/embed/"} {
+		if slug, ok := strings.CutPrefix(u.Path, prefix); ok {
+			if _, found := lesson.Find(slug); found {
+				return slug
+			}
+		}
+	}
+	return ""
+}
+
+// ownURL reports whether u is a URL of this lab, as the request reached it.
+func (t *Tool) ownURL(r *http.Request, u string) bool {
+	parsed, err := url.Parse(u)
+	return err == nil && parsed.Host == r.Host && (parsed.Scheme == "https" || parsed.Scheme == "http")
+}
+
+// origin is the lab's origin as the browser reached it.
+func origin(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+// enter answers a launch: a page that keeps the user's lab session where the
+// lab's pages look for it, then opens the lesson, in the same frame.
+var enterPage = template.Must(template.New("enter").Parse(`<!doctype html>
+<html lang="{{.Lang}}"><head><meta charset="utf-8"><title>reqlab</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<script nonce="{{.Nonce}}">
+try { localStorage.setItem("reqlab.session", {{.Token}}); } catch (e) {}
+location.replace({{.Target}});
+</script></head>
+<body><p><a href="{{.Target}}">{{if eq .Lang "en"}}Open the lesson{{else}}Abrir la lección{{end}}</a></p></body></html>
+`))
+
+func (t *Tool) enter(w http.ResponseWriter, token, target, lang string) {
+	nonce := randomHex(16)
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'nonce-"+nonce+"'; base-uri 'none'; form-action 'none'; frame-ancestors "+t.ancestors())
+	enterPage.Execute(w, map[string]string{"Lang": lang, "Nonce": nonce, "Token": token, "Target": target})
+}
+
+// ancestors is who may frame the tool's own pages: the lab and the
+// platforms.
+func (t *Tool) ancestors() string {
+	return strings.Join(append([]string{"'self'"}, t.Origins()...), " ")
+}
+
+// refuse answers a refused login or launch: a page in the user's language,
+// with its status.
+var refusalPage = template.Must(template.New("refusal").Parse(`<!doctype html>
+<html lang="{{.Lang}}"><head><meta charset="utf-8"><title>{{.Title}}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{font:1rem/1.5 system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}h1{font-size:1.25rem}</style>
+</head><body><main><h1 data-field="error">{{.Title}}</h1><p>{{.Message}}</p><p>{{.Status}}</p></main></body></html>
+`))
+
+func (t *Tool) refuse(w http.ResponseWriter, r *http.Request, status int, es, en string) {
+	t.log.Info("LTI request refused", "path", r.URL.Path, "status", status, "why", en)
+	lang, title, msg := "es", "El laboratorio no pudo abrir la actividad", es
+	if site.FirstLanguageIsEnglish(r.Header.Get("Accept-Language")) {
+		lang, title, msg = "en", "The lab could not open the activity", en
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors "+t.ancestors())
+	w.WriteHeader(status)
+	refusalPage.Execute(w, map[string]string{"Lang": lang, "Title": title, "Message": msg, "Status": fmt.Sprintf("%d %s", status, http.StatusText(status))})
+}

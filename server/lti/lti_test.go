@@ -1,0 +1,378 @@
+package lti
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	// The test platform signs with another library than the lab's
+	// go-jose, as a real platform would.
+	gojwt "github.com/golang-jwt/jwt/v5"
+
+	"reqlab/server/session"
+	"reqlab/server/sqlite"
+)
+
+// testPlatform is a course platform written for the tests: its own key,
+// published as a key set, and the id_tokens it signs.
+type testPlatform struct {
+	key  *rsa.PrivateKey
+	kid  string
+	srv  *httptest.Server
+	iss  string
+	auth url.Values // the last authentication request the lab sent here
+}
+
+func newTestPlatform(t *testing.T) *testPlatform {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &testPlatform{key: key, kid: "platform-key-1"}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /jwks", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"keys": []map[string]string{{
+			"kty": "RSA", "kid": p.kid, "alg": "RS256", "use": "sig",
+			"n": base64.RawURLEncoding.EncodeToString(p.key.N.Bytes()),
+			"e": base64.RawURLEncoding.EncodeToString(big.NewInt(int64(p.key.E)).Bytes()),
+		}}})
+	})
+	mux.HandleFunc("GET /auth", func(w http.ResponseWriter, r *http.Request) { p.auth = r.URL.Query() })
+	p.srv = httptest.NewServer(mux)
+	t.Cleanup(p.srv.Close)
+	p.iss = p.srv.URL
+	return p
+}
+
+func (p *testPlatform) registration() Platform {
+	return Platform{Issuer: p.iss, ClientID: "reqlab-client", DeploymentIDs: []string{"dep-1"},
+		AuthURL: p.srv.URL + "/auth", TokenURL: p.srv.URL + "/token", JWKSURL: p.srv.URL + "/jwks"}
+}
+
+// sign signs claims with key under kid, as the platform does.
+func sign(t *testing.T, claims gojwt.MapClaims, key *rsa.PrivateKey, kid string) string {
+	t.Helper()
+	tok := gojwt.NewWithClaims(gojwt.SigningMethodRS256, claims)
+	tok.Header["kid"] = kid
+	s, err := tok.SignedString(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// testLab is the tool on a server of its own, over a SQLite store.
+type testLab struct {
+	tool     *Tool
+	srv      *httptest.Server
+	store    *sqlite.DB
+	sessions *session.Issuer
+}
+
+func newTestLab(t *testing.T, platforms ...Platform) *testLab {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "lti.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	sessions := session.New([]byte("0123456789abcdef0123456789abcdef"))
+	tool, err := New(context.Background(), db, sessions, platforms, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	tool.Register(mux)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return &testLab{tool: tool, srv: srv, store: db, sessions: sessions}
+}
+
+var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+// login starts a launch as the platform's page does, and returns the state,
+// the nonce the lab asked the platform to sign, and the browser's cookie.
+func (l *testLab) login(t *testing.T, p *testPlatform) (state, nonce string, cookie *http.Cookie) {
+	t.Helper()
+	q := url.Values{"iss": {p.iss}, "login_hint": {"user-7"}, "target_link_uri": {l.srv.URL + "/lab/cookies"},
+		"lti_message_hint": {"link-3"}, "client_id": {"reqlab-client"}}
+	res, err := noRedirects.Get(l.srv.URL + "/lti/login?" + q.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusFound {
+		t.Fatalf("login: %s", res.Status)
+	}
+	loc, _ := url.Parse(res.Header.Get("Location"))
+	got := loc.Query()
+	for name, want := range map[string]string{"scope": "openid", "response_type": "id_token", "response_mode": "form_post",
+		"prompt": "none", "client_id": "reqlab-client", "redirect_uri": l.srv.URL + "/lti/launch", "login_hint": "user-7", "lti_message_hint": "link-3"} {
+		if got.Get(name) != want {
+			t.Errorf("authentication request %s = %q, want %q", name, got.Get(name), want)
+		}
+	}
+	if !strings.HasPrefix(loc.String(), p.srv.URL+"/auth?") {
+		t.Errorf("sent to %s, want the platform's auth_url", loc)
+	}
+	state, nonce = got.Get("state"), got.Get("nonce")
+	if len(state) < 32 || len(nonce) < 32 {
+		t.Fatalf("state %q, nonce %q: want long random values", state, nonce)
+	}
+	for _, c := range res.Cookies() {
+		if c.Name == "lti_state_"+state {
+			cookie = c
+		}
+	}
+	if cookie == nil || !cookie.Secure || !cookie.HttpOnly || cookie.SameSite != http.SameSiteNoneMode || !cookie.Partitioned {
+		t.Fatalf("state cookie %+v: want Secure, HttpOnly, SameSite=None, Partitioned", cookie)
+	}
+	return state, nonce, cookie
+}
+
+// claims are a valid resource link launch's.
+func (l *testLab) claims(p *testPlatform, nonce string) gojwt.MapClaims {
+	now := time.Now()
+	return gojwt.MapClaims{
+		"iss": p.iss, "aud": "reqlab-client", "sub": "user-7", "exp": now.Add(5 * time.Minute).Unix(), "iat": now.Unix(),
+		"nonce": nonce, "name": "Ana Pérez", "locale": "en-US", "email": "ana@example.edu",
+		"https://purl.imsglobal.org/spec/lti/claim/message_type":    "LtiResourceLinkRequest",
+		"https://purl.imsglobal.org/spec/lti/claim/version":         "1.3.0",
+		"https://purl.imsglobal.org/spec/lti/claim/deployment_id":   "dep-1",
+		"https://purl.imsglobal.org/spec/lti/claim/target_link_uri": l.srv.URL + "/lab/cookies",
+		"https://purl.imsglobal.org/spec/lti/claim/resource_link":   map[string]string{"id": "link-3"},
+		"https://purl.imsglobal.org/spec/lti/claim/roles":           []string{"http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"},
+		"https://purl.imsglobal.org/spec/lti/claim/context":         map[string]string{"id": "course-1", "title": "Redes"},
+	}
+}
+
+// launch posts an id_token as the platform's auto-submitting form does.
+func (l *testLab) launch(t *testing.T, state, token string, cookie *http.Cookie, lang string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", l.srv.URL+"/lti/launch", strings.NewReader(url.Values{"state": {state}, "id_token": {token}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept-Language", lang)
+	if cookie != nil {
+		req.AddCookie(cookie)
+	}
+	res, err := noRedirects.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+func TestALaunchOpensTheLessonAsItsUser(t *testing.T) {
+	p := newTestPlatform(t)
+	l := newTestLab(t, p.registration())
+	state, nonce, cookie := l.login(t, p)
+	code, body := l.launch(t, state, sign(t, l.claims(p, nonce), p.key, p.kid), cookie, "es-ES")
+	if code != 200 {
+		t.Fatalf("launch: %d\n%s", code, body)
+	}
+	if !strings.Contains(body, `"/embed/cookies?lang=en"`) {
+		t.Errorf("the launch does not open the cookie lesson in the user's language:\n%s", body)
+	}
+	token := l.sessions.Issue(SessionOf(p.iss, "user-7"))
+	if !strings.Contains(body, `"`+token+`"`) {
+		t.Errorf("the launch does not hand the page the user's lab session")
+	}
+	if strings.Contains(body, "ana@example.edu") {
+		t.Error("the e-mail address the platform sent reached the page")
+	}
+	// The nonce is spent: the launch was kept.
+	if fresh, _ := l.store.UseNonce(context.Background(), p.iss, nonce); fresh {
+		t.Error("the launch was not kept")
+	}
+	if SessionOf(p.iss, "user-7") == SessionOf(p.iss, "user-8") || SessionOf(p.iss, "user-7") == SessionOf("https://other.example", "user-7") {
+		t.Error("two users share a lab session")
+	}
+}
+
+// Each refusal, one by one: a page in the user's language, a 4xx status,
+// and nothing kept.
+func TestLaunchRefusals(t *testing.T) {
+	p := newTestPlatform(t)
+	l := newTestLab(t, p.registration())
+	other, _ := rsa.GenerateKey(rand.Reader, 2048)
+	for _, tt := range []struct {
+		name             string
+		change           func(c gojwt.MapClaims)
+		key              *rsa.PrivateKey
+		kid              string
+		noCookie, replay bool
+		status           int
+		says             string
+	}{
+		{name: "a bad signature", key: other, status: 401, says: "firma"},
+		{name: "an unknown kid", key: other, kid: "no-such-key", status: 401, says: "clave"},
+		{name: "a wrong aud", change: func(c gojwt.MapClaims) { c["aud"] = "someone-else" }, status: 401, says: "aud"},
+		{name: "another issuer", change: func(c gojwt.MapClaims) { c["iss"] = "https://evil.example" }, status: 401, says: "iss"},
+		{name: "an expired token", change: func(c gojwt.MapClaims) { c["exp"] = time.Now().Add(-2 * time.Minute).Unix() }, status: 401, says: "caducó"},
+		{name: "no iat", change: func(c gojwt.MapClaims) { delete(c, "iat") }, status: 401, says: "iat"},
+		{name: "azp of another", change: func(c gojwt.MapClaims) { c["aud"] = []string{"reqlab-client", "x"}; c["azp"] = "x" }, status: 401, says: "azp"},
+		{name: "another nonce", change: func(c gojwt.MapClaims) { c["nonce"] = "not-the-one" }, status: 401, says: "nonce"},
+		{name: "a replayed nonce", replay: true, status: 401, says: "ya se usó"},
+		{name: "an unknown deployment", change: func(c gojwt.MapClaims) { c["https://purl.imsglobal.org/spec/lti/claim/deployment_id"] = "dep-9" }, status: 403, says: "despliegue"},
+		{name: "another version", change: func(c gojwt.MapClaims) { c["https://purl.imsglobal.org/spec/lti/claim/version"] = "1.1" }, status: 400, says: "1.3.0"},
+		{name: "another message", change: func(c gojwt.MapClaims) {
+			c["https://purl.imsglobal.org/spec/lti/claim/message_type"] = "LtiSubmissionReviewRequest"
+		}, status: 400, says: "tipo de mensaje"},
+		{name: "a link elsewhere", change: func(c gojwt.MapClaims) {
+			c["https://purl.imsglobal.org/spec/lti/claim/target_link_uri"] = "https://evil.example/lab/cookies"
+		}, status: 400, says: "no lleva"},
+		{name: "a missing state", noCookie: true, status: 400, says: "estado"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			state, nonce, cookie := l.login(t, p)
+			c := l.claims(p, nonce)
+			if tt.change != nil {
+				tt.change(c)
+			}
+			key, kid := p.key, p.kid
+			if tt.key != nil {
+				key = tt.key
+			}
+			if tt.kid != "" {
+				kid = tt.kid
+			}
+			token := sign(t, c, key, kid)
+			if tt.noCookie {
+				cookie = nil
+			}
+			if tt.replay {
+				if code, body := l.launch(t, state, token, cookie, "es"); code != 200 {
+					t.Fatalf("first launch: %d %s", code, body)
+				}
+			}
+			code, body := l.launch(t, state, token, cookie, "es-ES,es;q=0.9")
+			if code != tt.status || !strings.Contains(body, `lang="es"`) || !strings.Contains(body, `data-field="error"`) || !strings.Contains(body, tt.says) {
+				t.Errorf("%d, want %d and a Spanish page saying %q:\n%s", code, tt.status, tt.says, body)
+			}
+			if strings.Contains(body, "reqlab.session") {
+				t.Error("a refused launch handed out a session")
+			}
+			if !tt.replay {
+				if fresh, _ := l.store.UseNonce(context.Background(), p.iss, nonce); !fresh {
+					t.Error("a refused launch kept its nonce")
+				}
+			}
+		})
+	}
+	// In English for an English browser.
+	code, body := l.launch(t, "", "x", nil, "en-US")
+	if code != 400 || !strings.Contains(body, `lang="en"`) || !strings.Contains(body, "open the activity again") {
+		t.Errorf("English refusal: %d\n%s", code, body)
+	}
+}
+
+// The platform's keys are fetched again when a token names a key the lab
+// has not seen: the platform rotated.
+func TestAPlatformsNewKeyIsFetched(t *testing.T) {
+	p := newTestPlatform(t)
+	l := newTestLab(t, p.registration())
+	state, nonce, cookie := l.login(t, p)
+	if code, _ := l.launch(t, state, sign(t, l.claims(p, nonce), p.key, p.kid), cookie, "es"); code != 200 {
+		t.Fatal("first launch refused")
+	}
+	p.key, _ = rsa.GenerateKey(rand.Reader, 2048)
+	p.kid = "platform-key-2"
+	l.tool.Now = func() time.Time { return time.Now().Add(11 * time.Second) } // past the refetch pause
+	state, nonce, cookie = l.login(t, p)
+	if code, body := l.launch(t, state, sign(t, l.claims(p, nonce), p.key, p.kid), cookie, "es"); code != 200 {
+		t.Fatalf("a launch signed with the platform's new key: %d\n%s", code, body)
+	}
+}
+
+func TestLoginRefusesWhatItCannotUse(t *testing.T) {
+	p := newTestPlatform(t)
+	l := newTestLab(t, p.registration())
+	for _, tt := range []struct {
+		name string
+		q    url.Values
+		code int
+	}{
+		{"no issuer", url.Values{"login_hint": {"u"}, "target_link_uri": {l.srv.URL + "/"}}, 400},
+		{"an unknown platform", url.Values{"iss": {"https://evil.example"}, "login_hint": {"u"}, "target_link_uri": {l.srv.URL + "/"}}, 400},
+		{"an unknown deployment", url.Values{"iss": {p.iss}, "login_hint": {"u"}, "target_link_uri": {l.srv.URL + "/"}, "lti_deployment_id": {"dep-9"}}, 403},
+		{"a link elsewhere", url.Values{"iss": {p.iss}, "login_hint": {"u"}, "target_link_uri": {"https://evil.example/"}}, 400},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := noRedirects.Get(l.srv.URL + "/lti/login?" + tt.q.Encode())
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != tt.code || len(res.Cookies()) != 0 {
+				t.Errorf("%s with %d cookies, want %d and none", res.Status, len(res.Cookies()), tt.code)
+			}
+		})
+	}
+}
+
+// The tool's key is made once and kept: a restart, or another server on the
+// same store, publishes the same.
+func TestTheToolsKeyIsKept(t *testing.T) {
+	p := newTestPlatform(t)
+	l := newTestLab(t, p.registration())
+	var set struct {
+		Keys []struct{ Kty, Kid, Alg, Use, N, E string } `json:"keys"`
+	}
+	res, err := http.Get(l.srv.URL + "/lti/jwks")
+	if err != nil {
+		t.Fatal(err)
+	}
+	json.NewDecoder(res.Body).Decode(&set)
+	res.Body.Close()
+	if len(set.Keys) != 1 || set.Keys[0].Kty != "RSA" || set.Keys[0].Alg != "RS256" || set.Keys[0].Kid == "" || set.Keys[0].N == "" {
+		t.Fatalf("key set %+v", set)
+	}
+	again, err := New(context.Background(), l.store, l.sessions, []Platform{p.registration()}, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.kid != set.Keys[0].Kid {
+		t.Errorf("a second start publishes kid %s, the first %s", again.kid, set.Keys[0].Kid)
+	}
+}
+
+func TestLoadPlatforms(t *testing.T) {
+	dir := t.TempDir()
+	write := func(s string) string {
+		path := filepath.Join(dir, "p.json")
+		os.WriteFile(path, []byte(s), 0o644)
+		return path
+	}
+	good := `[{"issuer":"https://moodle.example","client_id":"c","deployment_ids":["1"],"auth_url":"https://moodle.example/auth","token_url":"https://moodle.example/token","jwks_url":"https://moodle.example/jwks"}]`
+	if ps, err := LoadPlatforms(write(good)); err != nil || len(ps) != 1 || ps[0].Origin() != "https://moodle.example" {
+		t.Errorf("LoadPlatforms(good) = %+v, %v", ps, err)
+	}
+	for name, bad := range map[string]string{
+		"not JSON":       `{`,
+		"none":           `[]`,
+		"no deployments": strings.Replace(good, `["1"]`, `[]`, 1),
+		"plain http":     strings.Replace(good, "https://moodle.example/auth", "http://moodle.example/auth", 1),
+		"twice":          strings.Replace(good, "]", ","+good[1:], 1),
+	} {
+		if _, err := LoadPlatforms(write(bad)); err == nil {
+			t.Errorf("%s: taken", name)
+		}
+	}
+}

@@ -1,0 +1,277 @@
+package lti
+
+import (
+	"context"
+	"crypto"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+
+	"reqlab/server/session"
+	"reqlab/server/store"
+)
+
+// Store is what the tool keeps: its own key, the nonces used and the
+// launches.
+type Store interface {
+	Key(ctx context.Context, name string, size int) ([]byte, error)
+	KeepKey(ctx context.Context, name string, value []byte) ([]byte, error)
+	store.Launches
+}
+
+// Tool is the lab as an LTI 1.3 tool.
+type Tool struct {
+	platforms []Platform
+	store     Store
+	sessions  *session.Issuer
+	log       *slog.Logger
+
+	key      *rsa.PrivateKey
+	kid      string
+	stateKey []byte // signs the state cookie
+
+	keySets *keySets
+
+	// Now tells the time; tests replace it.
+	Now func() time.Time
+}
+
+// The names under which the tool's keys are kept in the store. Rotating the
+// signing key: delete the row named signingKeyName from the table keys and
+// restart every server (the platforms fetch /lti/jwks again on an unknown
+// kid); a launch in flight at that moment is refused and simply done again.
+const (
+	signingKeyName = "lti-rsa-2048"
+	stateKeyName   = "lti-state"
+)
+
+// New returns the tool for platforms, its RSA key made on first start and
+// kept in st (every server sharing st uses the same).
+func New(ctx context.Context, st Store, sessions *session.Issuer, platforms []Platform, log *slog.Logger, client *http.Client) (*Tool, error) {
+	fresh, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, err
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(fresh)
+	if err != nil {
+		return nil, err
+	}
+	kept, err := st.KeepKey(ctx, signingKeyName, der)
+	if err != nil {
+		return nil, err
+	}
+	parsed, err := x509.ParsePKCS8PrivateKey(kept)
+	if err != nil {
+		return nil, fmt.Errorf("the kept LTI key: %w", err)
+	}
+	key, ok := parsed.(*rsa.PrivateKey)
+	if !ok {
+		return nil, errors.New("the kept LTI key is not an RSA key")
+	}
+	pub := jose.JSONWebKey{Key: &key.PublicKey}
+	thumb, err := pub.Thumbprint(crypto.SHA256)
+	if err != nil {
+		return nil, err
+	}
+	stateKey, err := st.Key(ctx, stateKeyName, 32)
+	if err != nil {
+		return nil, err
+	}
+	if client == nil {
+		client = &http.Client{Timeout: 10 * time.Second}
+	}
+	return &Tool{platforms: platforms, store: st, sessions: sessions, log: log,
+		key: key, kid: base64.RawURLEncoding.EncodeToString(thumb), stateKey: stateKey,
+		keySets: &keySets{client: client, sets: map[string]*keySet{}}, Now: time.Now}, nil
+}
+
+// Origins returns the origins the platforms frame the lab from.
+func (t *Tool) Origins() []string { return Origins(t.platforms) }
+
+// Origins returns the origins platforms frame the lab from: their issuers'
+// and their login pages'.
+func Origins(platforms []Platform) []string {
+	var out []string
+	for _, p := range platforms {
+		for _, u := range []string{p.Issuer, p.AuthURL} {
+			if o := (Platform{Issuer: u}).Origin(); o != "" && !slices.Contains(out, o) {
+				out = append(out, o)
+			}
+		}
+	}
+	return out
+}
+
+// Register adds the tool's routes to mux.
+func (t *Tool) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /lti/jwks", t.jwks)
+	mux.HandleFunc("GET /lti/login", t.login)
+	mux.HandleFunc("POST /lti/login", t.login)
+	mux.HandleFunc("POST /lti/launch", t.launch)
+}
+
+// jwks publishes the tool's public key, by which platforms check what it
+// signs (deep linking responses, grade service assertions).
+func (t *Tool) jwks(w http.ResponseWriter, r *http.Request) {
+	set := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &t.key.PublicKey, KeyID: t.kid, Algorithm: string(jose.RS256), Use: "sig"}}}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	json.NewEncoder(w).Encode(set)
+}
+
+// platform finds a registration by issuer and, where given, client id; an
+// issuer registered with several clients must name one.
+func (t *Tool) platform(issuer, clientID string) (Platform, bool) {
+	var found []Platform
+	for _, p := range t.platforms {
+		if p.Issuer == issuer && (clientID == "" || p.ClientID == clientID) {
+			found = append(found, p)
+		}
+	}
+	if len(found) != 1 {
+		return Platform{}, false
+	}
+	return found[0], true
+}
+
+// SessionOf is the lab session of a platform's user: the same on every
+// launch and device, and no one else's.
+func SessionOf(issuer, subject string) string {
+	sum := sha256.Sum256([]byte(issuer + "\x00" + subject))
+	return hex.EncodeToString(sum[:16])
+}
+
+// The state of a login, kept in a cookie of the browser that started it
+// until the platform sends it back with the launch: bound to that browser.
+
+const stateTTL = 10 * time.Minute
+
+type pending struct {
+	Issuer   string `json:"iss"`
+	ClientID string `json:"client_id"`
+	Nonce    string `json:"nonce"`
+	Expires  int64  `json:"exp"`
+}
+
+func stateCookie(state string) string { return "lti_state_" + state }
+
+// seal signs a pending login for its cookie.
+func (t *Tool) seal(p pending) string {
+	b, _ := json.Marshal(p)
+	body := base64.RawURLEncoding.EncodeToString(b)
+	return body + "." + base64.RawURLEncoding.EncodeToString(t.mac(body))
+}
+
+// open checks a cookie's signature and time, and returns its login.
+func (t *Tool) open(v string) (pending, bool) {
+	body, sig, ok := strings.Cut(v, ".")
+	if !ok {
+		return pending{}, false
+	}
+	got, err := base64.RawURLEncoding.DecodeString(sig)
+	if err != nil || !hmac.Equal(got, t.mac(body)) {
+		return pending{}, false
+	}
+	b, err := base64.RawURLEncoding.DecodeString(body)
+	var p pending
+	if err != nil || json.Unmarshal(b, &p) != nil || t.Now().Unix() > p.Expires {
+		return pending{}, false
+	}
+	return p, true
+}
+
+func (t *Tool) mac(s string) []byte {
+	m := hmac.New(sha256.New, t.stateKey)
+	m.Write([]byte(s))
+	return m.Sum(nil)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// keySets caches each platform's JSON Web Key Set, fetched again when a
+// token names a key it lacks (the platform rotated), at most every 10 s.
+type keySets struct {
+	client *http.Client
+	mu     sync.Mutex
+	sets   map[string]*keySet
+}
+
+type keySet struct {
+	keys    jose.JSONWebKeySet
+	fetched time.Time
+}
+
+const keySetTTL = time.Hour
+
+// key returns the platform's key of that kid.
+func (k *keySets) key(ctx context.Context, jwksURL, kid string, now time.Time) (*jose.JSONWebKey, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	s := k.sets[jwksURL]
+	if s != nil && now.Sub(s.fetched) < keySetTTL {
+		if found := s.keys.Key(kid); len(found) > 0 {
+			return &found[0], nil
+		}
+		if now.Sub(s.fetched) < 10*time.Second {
+			return nil, errUnknownKey
+		}
+	}
+	fresh, err := k.fetch(ctx, jwksURL)
+	if err != nil {
+		if s != nil { // keep using what was fetched before
+			if found := s.keys.Key(kid); len(found) > 0 {
+				return &found[0], nil
+			}
+		}
+		return nil, err
+	}
+	k.sets[jwksURL] = &keySet{keys: fresh, fetched: now}
+	if found := fresh.Keys; len(found) > 0 {
+		if f := fresh.Key(kid); len(f) > 0 {
+			return &f[0], nil
+		}
+	}
+	return nil, errUnknownKey
+}
+
+var errUnknownKey = errors.New("the platform's key set has no key of that kid")
+
+func (k *keySets) fetch(ctx context.Context, jwksURL string) (jose.JSONWebKeySet, error) {
+	var set jose.JSONWebKeySet
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, jwksURL, nil)
+	if err != nil {
+		return set, err
+	}
+	req.Header.Set("Accept", "application/json")
+	res, err := k.client.Do(req)
+	if err != nil {
+		return set, fmt.Errorf("fetch the platform's keys: %w", err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return set, fmt.Errorf("fetch the platform's keys: %s", res.Status)
+	}
+	if err := json.NewDecoder(http.MaxBytesReader(nil, res.Body, 1<<20)).Decode(&set); err != nil {
+		return set, fmt.Errorf("the platform's keys: %w", err)
+	}
+	return set, nil
+}

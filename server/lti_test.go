@@ -1,0 +1,173 @@
+package main
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	gojwt "github.com/golang-jwt/jwt/v5"
+
+	"reqlab/server/lti"
+)
+
+// Without platforms registered, no LTI route answers but 404.
+func TestLTIOnlyWithPlatforms(t *testing.T) {
+	l := startLab(t, nil)
+	for _, r := range []struct{ method, path string }{{"GET", "/lti/jwks"}, {"GET", "/lti/login"}, {"POST", "/lti/login"}, {"POST", "/lti/launch"}} {
+		req, _ := http.NewRequest(r.method, l.url+r.path, nil)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != 404 {
+			t.Errorf("%s %s: %d, want 404", r.method, r.path, res.StatusCode)
+		}
+	}
+}
+
+// browserPlatform is a course platform on its own loopback origin, with a
+// course page that frames the lab's activity, as Moodle or Canvas do.
+type browserPlatform struct {
+	srv *httptest.Server
+	key *rsa.PrivateKey
+}
+
+var autoPost = template.Must(template.New("post").Parse(`<!doctype html><html><body>
+<form method="post" action="{{.Action}}"><input type="hidden" name="id_token" value="{{.Token}}"><input type="hidden" name="state" value="{{.State}}"></form>
+<script>document.forms[0].submit()</script></body></html>`))
+
+func newBrowserPlatform(t *testing.T, labOrigin string) *browserPlatform {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &browserPlatform{key: key}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /jwks", func(w http.ResponseWriter, r *http.Request) {
+		json.NewEncoder(w).Encode(map[string]any{"keys": []map[string]string{{"kty": "RSA", "kid": "k1", "alg": "RS256", "use": "sig",
+			"n": base64.RawURLEncoding.EncodeToString(key.N.Bytes()), "e": base64.RawURLEncoding.EncodeToString(big.NewInt(int64(key.E)).Bytes())}}})
+	})
+	mux.HandleFunc("GET /course", func(w http.ResponseWriter, r *http.Request) {
+		q := url.Values{"iss": {p.srv.URL}, "login_hint": {"student-1"}, "target_link_uri": {labOrigin + "/lab/cookies"}, "client_id": {"lab"}}
+		fmt.Fprintf(w, `<!doctype html><html><body><h1>Redes</h1><iframe id="activity" width="900" height="700" src="%s/lti/login?%s"></iframe></body></html>`, labOrigin, q.Encode())
+	})
+	// The platform's authentication: the user is logged in; the answer
+	// goes back to the lab by an auto-submitting form, in the frame.
+	mux.HandleFunc("GET /auth", func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		now := time.Now()
+		tok := gojwt.NewWithClaims(gojwt.SigningMethodRS256, gojwt.MapClaims{
+			"iss": p.srv.URL, "aud": q.Get("client_id"), "sub": q.Get("login_hint"), "exp": now.Add(5 * time.Minute).Unix(), "iat": now.Unix(),
+			"nonce": q.Get("nonce"), "name": "Ana", "locale": "en",
+			"https://purl.imsglobal.org/spec/lti/claim/message_type":    "LtiResourceLinkRequest",
+			"https://purl.imsglobal.org/spec/lti/claim/version":         "1.3.0",
+			"https://purl.imsglobal.org/spec/lti/claim/deployment_id":   "dep-1",
+			"https://purl.imsglobal.org/spec/lti/claim/target_link_uri": labOrigin + "/lab/cookies",
+			"https://purl.imsglobal.org/spec/lti/claim/resource_link":   map[string]string{"id": "link-1"},
+			"https://purl.imsglobal.org/spec/lti/claim/roles":           []string{"http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"},
+			"https://purl.imsglobal.org/spec/lti/claim/context":         map[string]string{"id": "course-1", "title": "Redes"},
+		})
+		tok.Header["kid"] = "k1"
+		signed, err := tok.SignedString(key)
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		autoPost.Execute(w, map[string]string{"Action": q.Get("redirect_uri"), "Token": signed, "State": q.Get("state")})
+	})
+	p.srv = httptest.NewServer(mux)
+	t.Cleanup(p.srv.Close)
+	return p
+}
+
+// A platform's course page frames the lab on another origin: the login,
+// the platform's answer and the launch happen in the frame (the state
+// cookie crossing sites, SameSite=None; Secure), which opens the lesson;
+// the lab keeps the launch, with the platform's user id and no more.
+func TestBrowserLaunchFromAPlatform(t *testing.T) {
+	// The lab is reached as localhost, a secure context for the cookie; the
+	// platform as 127.0.0.1, another site.
+	dir := t.TempDir()
+	file := filepath.Join(dir, "platforms.json")
+	l := startLabWithPlatforms(t, file, func(labOrigin string) *browserPlatform { return newBrowserPlatform(t, labOrigin) })
+	_, port, _ := strings.Cut(strings.TrimPrefix(l.url, "http://"), ":")
+	labOrigin := "http://localhost:" + port
+
+	ctx := newBrowserLang(t, "en-US")
+	if _, err := chromedp.Run(ctx, chromedp.Navigate(l.platform.srv.URL+"/course")); err != nil {
+		t.Fatal(err)
+	}
+	want := labOrigin + "/embed/cookies?lang=en"
+	var got string
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		// The frame is another site's: the browser runs it as a target of
+		// its own (site isolation).
+		targets, err := chromedp.Targets(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, info := range targets {
+			if info.Type == "iframe" {
+				got = info.URL
+			}
+		}
+		if got == want {
+			break
+		}
+	}
+	db, err := sql.Open("sqlite3", "file:"+l.dbPath+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if got != want {
+		var n int
+		db.QueryRow(`SELECT count(*) FROM lti_launches`).Scan(&n)
+		t.Fatalf("the frame is at %q, want the lesson %q (%d launches kept)", got, want, n)
+	}
+	var subject, name, lesson, session, roles string
+	if err := db.QueryRow(`SELECT subject, name, lesson, session, roles FROM lti_launches`).Scan(&subject, &name, &lesson, &session, &roles); err != nil {
+		t.Fatal(err)
+	}
+	if subject != "student-1" || name != "Ana" || lesson != "cookies" || session != lti.SessionOf(l.platform.srv.URL, "student-1") || !strings.Contains(roles, "Learner") {
+		t.Errorf("launch kept as %q %q %q %q %q", subject, name, lesson, session, roles)
+	}
+}
+
+// platformLab is a lab with one platform registered.
+type platformLab struct {
+	*lab
+	platform *browserPlatform
+}
+
+// startLabWithPlatforms starts a platform and a lab that knows it: the
+// platform must know the lab's origin, and the lab the platform's file.
+func startLabWithPlatforms(t *testing.T, file string, start func(labOrigin string) *browserPlatform) *platformLab {
+	t.Helper()
+	port := freeTCPPort(t)
+	labOrigin := fmt.Sprintf("http://localhost:%d", port)
+	p := start(labOrigin)
+	reg := []lti.Platform{{Issuer: p.srv.URL, ClientID: "lab", DeploymentIDs: []string{"dep-1"},
+		AuthURL: p.srv.URL + "/auth", TokenURL: p.srv.URL + "/token", JWKSURL: p.srv.URL + "/jwks"}}
+	b, _ := json.Marshal(reg)
+	if err := os.WriteFile(file, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l := startLab(t, map[string]string{"REQLAB_ADDR": fmt.Sprintf("127.0.0.1:%d", port), "REQLAB_LTI_PLATFORMS": file})
+	return &platformLab{lab: l, platform: p}
+}

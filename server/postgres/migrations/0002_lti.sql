@@ -1,0 +1,28 @@
+-- Launches from course platforms (LTI 1.3): the nonces they used, each once,
+-- and each launch with the platform's user id, the name it sent and the
+-- roles, the course and the lesson; nothing else of a person, and only for
+-- as long as the lab is set to keep it.
+CREATE TABLE lti_nonces (
+	issuer  TEXT NOT NULL,
+	nonce   TEXT NOT NULL,
+	used_at TIMESTAMPTZ NOT NULL,
+	PRIMARY KEY (issuer, nonce)
+);
+
+CREATE TABLE lti_launches (
+	id            BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	issuer        TEXT NOT NULL,
+	subject       TEXT NOT NULL,
+	name          TEXT NOT NULL DEFAULT '',
+	roles         JSONB NOT NULL DEFAULT '[]',
+	deployment    TEXT NOT NULL,
+	context       TEXT NOT NULL DEFAULT '',
+	context_title TEXT NOT NULL DEFAULT '',
+	resource_link TEXT NOT NULL DEFAULT '',
+	lesson        TEXT NOT NULL DEFAULT '',
+	session       TEXT NOT NULL,
+	launched_at   TIMESTAMPTZ NOT NULL
+);
+
+CREATE INDEX lti_launches_context ON lti_launches (issuer, context, launched_at);
+CREATE INDEX lti_launches_at ON lti_launches (launched_at);
