@@ -42,6 +42,7 @@ type launchClaims struct {
 		ID    string `json:"id"`
 		Title string `json:"title"`
 	} `json:"https://purl.imsglobal.org/spec/lti/claim/context"`
+	DeepLinking deepLinkSettings `json:"https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"`
 }
 
 // leeway is the clock difference allowed between platform and lab.
@@ -172,7 +173,13 @@ func (t *Tool) launch(w http.ResponseWriter, r *http.Request) {
 	switch c.MessageType {
 	case messageResourceLink:
 	case messageDeepLinking:
-		t.refuse(w, r, http.StatusNotImplemented, "elegir lecciones desde la plataforma (deep linking) aún no está disponible: enlaza una lección por su dirección", "picking lessons from the platform (deep linking) is not available yet: link a lesson by its address")
+		// The nonce is spent here; the teacher's pick comes back signed.
+		if fresh, err := t.store.UseNonce(r.Context(), platform.Issuer, c.Nonce); err != nil || !fresh {
+			t.refuse(w, r, http.StatusUnauthorized, "este id_token ya se usó: vuelve a abrir la actividad desde la plataforma", "this id_token was used already: open the activity again from the platform")
+			return
+		}
+		http.SetCookie(w, &http.Cookie{Name: stateCookie(state), Path: "/lti/", MaxAge: -1, HttpOnly: true, Secure: true, SameSite: http.SameSiteNoneMode, Partitioned: true})
+		t.pickLessons(w, r, platform, c.DeploymentID, c.Locale, c.DeepLinking)
 		return
 	default:
 		t.refuse(w, r, http.StatusBadRequest, "el laboratorio no acepta ese tipo de mensaje LTI", "the lab does not take that kind of LTI message")
@@ -199,10 +206,7 @@ func (t *Tool) launch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: stateCookie(state), Path: "/lti/", MaxAge: -1, HttpOnly: true, Secure: true, SameSite: http.SameSiteNoneMode, Partitioned: true})
-	lang := "es"
-	if strings.HasPrefix(strings.ToLower(c.Locale), "en") {
-		lang = "en"
-	}
+	lang := langOf(c.Locale)
 	target := "/embed/" + slug + "?lang=" + lang
 	if slug == "" {
 		target = "/?lang=" + lang

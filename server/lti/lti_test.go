@@ -6,6 +6,7 @@ import (
 	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"math/big"
@@ -375,4 +376,96 @@ func TestLoadPlatforms(t *testing.T) {
 			t.Errorf("%s: taken", name)
 		}
 	}
+}
+
+// A teacher's deep linking request opens the page where they pick lessons;
+// the pick goes back to the platform as a signed LtiDeepLinkingResponse,
+// which the platform checks against the lab's published key.
+func TestDeepLinkingPicksLessons(t *testing.T) {
+	p := newTestPlatform(t)
+	l := newTestLab(t, p.registration())
+	state, nonce, cookie := l.login(t, p)
+	c := l.claims(p, nonce)
+	c["https://purl.imsglobal.org/spec/lti/claim/message_type"] = "LtiDeepLinkingRequest"
+	c["https://purl.imsglobal.org/spec/lti/claim/roles"] = []string{"http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"}
+	c["https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"] = map[string]any{
+		"deep_link_return_url": p.srv.URL + "/deep-link-return", "accept_types": []string{"ltiResourceLink"},
+		"accept_multiple": true, "data": "opaque-123",
+	}
+	code, page := l.launch(t, state, sign(t, c, p.key, p.kid), cookie, "en")
+	if code != 200 || !strings.Contains(page, `data-field="pick-form"`) || !strings.Contains(page, `value="cookies"`) || !strings.Contains(page, "Pick lessons") {
+		t.Fatalf("deep linking page: %d\n%s", code, page)
+	}
+	picking := between(page, `name="picking" value="`, `"`)
+	if picking == "" {
+		t.Fatal("no picking on the page")
+	}
+	post := func(form url.Values) (int, string) {
+		res, err := http.PostForm(l.srv.URL+"/lti/deep-link", form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	code, back := post(url.Values{"picking": {picking}, "lesson": {"cookies", "cache"}, "lang": {"en"}, "autoplay": {"1"}})
+	if code != 200 || !strings.Contains(back, `action="`+p.srv.URL+`/deep-link-return"`) {
+		t.Fatalf("the pick: %d\n%s", code, back)
+	}
+	signed := between(back, `name="JWT" value="`, `"`)
+
+	// The platform's side: the lab's key from /lti/jwks, the token checked
+	// with golang-jwt.
+	var set struct {
+		Keys []struct{ Kid, N, E string } `json:"keys"`
+	}
+	res, _ := http.Get(l.srv.URL + "/lti/jwks")
+	json.NewDecoder(res.Body).Decode(&set)
+	res.Body.Close()
+	n, _ := base64.RawURLEncoding.DecodeString(set.Keys[0].N)
+	e, _ := base64.RawURLEncoding.DecodeString(set.Keys[0].E)
+	pub := &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(new(big.Int).SetBytes(e).Int64())}
+	claims := gojwt.MapClaims{}
+	tok, err := gojwt.ParseWithClaims(signed, claims, func(tok *gojwt.Token) (any, error) {
+		if tok.Header["kid"] != set.Keys[0].Kid {
+			return nil, fmt.Errorf("kid %v", tok.Header["kid"])
+		}
+		return pub, nil
+	}, gojwt.WithValidMethods([]string{"RS256"}), gojwt.WithIssuer("reqlab-client"), gojwt.WithAudience(p.iss), gojwt.WithExpirationRequired(), gojwt.WithIssuedAt())
+	if err != nil || !tok.Valid {
+		t.Fatalf("the platform refuses the lab's answer: %v", err)
+	}
+	if claims["https://purl.imsglobal.org/spec/lti/claim/message_type"] != "LtiDeepLinkingResponse" ||
+		claims["https://purl.imsglobal.org/spec/lti/claim/version"] != "1.3.0" ||
+		claims["https://purl.imsglobal.org/spec/lti/claim/deployment_id"] != "dep-1" ||
+		claims["https://purl.imsglobal.org/spec/lti-dl/claim/data"] != "opaque-123" || claims["nonce"] == "" {
+		t.Errorf("claims %v", claims)
+	}
+	items, _ := claims["https://purl.imsglobal.org/spec/lti-dl/claim/content_items"].([]any)
+	if len(items) != 2 {
+		t.Fatalf("content items %v, want the two lessons", items)
+	}
+	first, _ := items[0].(map[string]any)
+	if first["type"] != "ltiResourceLink" || first["url"] != l.srv.URL+"/lab/cookies?autoplay=1&lang=en" || !strings.Contains(first["title"].(string), "Cookies") {
+		t.Errorf("first item %v", first)
+	}
+
+	// A pick that no page of the lab made is refused.
+	if code, _ := post(url.Values{"picking": {picking + "x"}, "lesson": {"cookies"}}); code != 400 {
+		t.Errorf("a tampered pick: %d, want 400", code)
+	}
+	if code, _ := post(url.Values{"picking": {picking}, "lesson": {"no-such-lesson"}}); code != 400 {
+		t.Errorf("an unknown lesson: %d, want 400", code)
+	}
+}
+
+// between returns the text of s between the first from and the next to.
+func between(s, from, to string) string {
+	_, after, ok := strings.Cut(s, from)
+	if !ok {
+		return ""
+	}
+	v, _, _ := strings.Cut(after, to)
+	return v
 }

@@ -4,7 +4,9 @@
 // public key (GET /lti/jwks), answers the platform's login initiation (GET
 // or POST /lti/login) with an OpenID Connect authentication request, and
 // takes the platform's signed id_token at POST /lti/launch, which it checks
-// in full before opening the lesson the link names, as that user.
+// in full before opening the lesson the link names, as that user — or, for
+// a teacher's deep linking request, the page where they pick lessons, which
+// POST /lti/deep-link answers with a signed list of links.
 //
 // Tokens are read and signed with go-jose (v4): JWS with RS256 and JSON Web
 // Key sets, which LTI needs and no more.

@@ -123,6 +123,7 @@ func (t *Tool) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /lti/login", t.login)
 	mux.HandleFunc("POST /lti/login", t.login)
 	mux.HandleFunc("POST /lti/launch", t.launch)
+	mux.HandleFunc("POST /lti/deep-link", t.deepLink)
 }
 
 // jwks publishes the tool's public key, by which platforms check what it
@@ -194,6 +195,8 @@ func (t *Tool) open(v string) (pending, bool) {
 	}
 	return p, true
 }
+
+func hmacEqual(a, b []byte) bool { return hmac.Equal(a, b) }
 
 func (t *Tool) mac(s string) []byte {
 	m := hmac.New(sha256.New, t.stateKey)
