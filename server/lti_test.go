@@ -15,12 +15,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 	gojwt "github.com/golang-jwt/jwt/v5"
 
+	"reqlab/app/lesson"
 	"reqlab/server/lti"
 )
 
@@ -45,6 +47,9 @@ func TestLTIOnlyWithPlatforms(t *testing.T) {
 type browserPlatform struct {
 	srv *httptest.Server
 	key *rsa.PrivateKey
+
+	mu     sync.Mutex
+	scores []map[string]any // what its line item took
 }
 
 var autoPost = template.Must(template.New("post").Parse(`<!doctype html><html><body>
@@ -81,6 +86,8 @@ func newBrowserPlatform(t *testing.T, labOrigin string) *browserPlatform {
 			"https://purl.imsglobal.org/spec/lti/claim/resource_link":   map[string]string{"id": "link-1"},
 			"https://purl.imsglobal.org/spec/lti/claim/roles":           []string{"http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"},
 			"https://purl.imsglobal.org/spec/lti/claim/context":         map[string]string{"id": "course-1", "title": "Redes"},
+			"https://purl.imsglobal.org/spec/lti-ags/claim/endpoint": map[string]any{
+				"scope": []string{"https://purl.imsglobal.org/spec/lti-ags/scope/score"}, "lineitem": p.srv.URL + "/lineitems/1"},
 		})
 		tok.Header["kid"] = "k1"
 		signed, err := tok.SignedString(key)
@@ -89,6 +96,20 @@ func newBrowserPlatform(t *testing.T, labOrigin string) *browserPlatform {
 			return
 		}
 		autoPost.Execute(w, map[string]string{"Action": q.Get("redirect_uri"), "Token": signed, "State": q.Get("state")})
+	})
+	mux.HandleFunc("POST /token", func(w http.ResponseWriter, r *http.Request) {
+		if r.FormValue("client_assertion") == "" || r.FormValue("grant_type") != "client_credentials" {
+			http.Error(w, "no assertion", 400)
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]any{"access_token": "t", "expires_in": 3600})
+	})
+	mux.HandleFunc("POST /lineitems/1/scores", func(w http.ResponseWriter, r *http.Request) {
+		var s map[string]any
+		json.NewDecoder(r.Body).Decode(&s)
+		p.mu.Lock()
+		p.scores = append(p.scores, s)
+		p.mu.Unlock()
 	})
 	p.srv = httptest.NewServer(mux)
 	t.Cleanup(p.srv.Close)
@@ -170,4 +191,42 @@ func startLabWithPlatforms(t *testing.T, file string, start func(labOrigin strin
 	}
 	l := startLab(t, map[string]string{"REQLAB_ADDR": fmt.Sprintf("127.0.0.1:%d", port), "REQLAB_LTI_PLATFORMS": file})
 	return &platformLab{lab: l, platform: p}
+}
+
+// A student the platform opens the lab for in a window of its own runs the
+// lesson's experiment and answers its question right: the grade reaches the
+// platform's line item.
+func TestBrowserGradeFromALaunchedLesson(t *testing.T) {
+	l := startLabWithPlatforms(t, filepath.Join(t.TempDir(), "platforms.json"), func(labOrigin string) *browserPlatform { return newBrowserPlatform(t, labOrigin) })
+	_, port, _ := strings.Cut(strings.TrimPrefix(l.url, "http://"), ":")
+	labOrigin := "http://localhost:" + port
+	q := url.Values{"iss": {l.platform.srv.URL}, "login_hint": {"student-2"}, "target_link_uri": {labOrigin + "/lab/cookies"}, "client_id": {"lab"}}
+
+	ctx := newBrowserLang(t, "en-US")
+	openLab(t, ctx, labOrigin+"/lti/login?"+q.Encode())
+	if u := eval[string](t, ctx, `location.href`); u != labOrigin+"/embed/cookies?lang=en" {
+		t.Fatalf("the launch opened %s", u)
+	}
+	runStep(t, ctx, l.lab, 1)
+	ls, _ := lesson.Find("cookies")
+	click(t, ctx, fmt.Sprintf(`#answer-%d`, ls.Question.Correct))
+	click(t, ctx, `[data-action="check-answer"]`)
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		l.platform.mu.Lock()
+		n := len(l.platform.scores)
+		l.platform.mu.Unlock()
+		if n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no score reached the platform")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	l.platform.mu.Lock()
+	defer l.platform.mu.Unlock()
+	if s := l.platform.scores[0]; s["userId"] != "student-2" || s["scoreGiven"] != 1.0 || s["activityProgress"] != "Completed" {
+		t.Errorf("score %v", s)
+	}
 }

@@ -206,6 +206,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return err
 		}
 		go forgetLaunches(ctx, log, db, time.Duration(cfg.ltiKeepDays)*24*time.Hour)
+		go tool.SendScores(ctx)
+		socket.Completed = func(ctx context.Context, session, lesson string) {
+			if _, err := tool.LessonDone(ctx, session, lesson); err != nil {
+				log.Error("LTI grades: keep a score", "err", err)
+			}
+		}
 	}
 	h := hub.New(log, socket, wire.MaxMessageBytes)
 	h.Sessions = sessions

@@ -11,6 +11,7 @@ import (
 	"reqlab/app/lesson"
 	"reqlab/app/stage"
 	"reqlab/app/ui/el"
+	"reqlab/app/wire"
 )
 
 // Lab is the lab's page and the root component of its routes. It holds the
@@ -141,6 +142,10 @@ func (c *Lab) OnMount(ctx app.Context) {
 				c.markDone(ans.lesson)
 			}
 			c.post(map[string]any{"type": "reqlab:lesson-complete", "lesson": ans.lesson, "correct": ans.correct})
+			// The server checks it too: a student launched from a course
+			// platform gets their grade there once the lesson is complete.
+			choice := ans.choice
+			ctx.Async(func() { c.call(wire.Message{Type: wire.Answer, Lesson: ans.lesson, Choice: &choice}) })
 		}
 	})
 	ctx.Handle(actionPlayback, func(ctx app.Context, a app.Action) {

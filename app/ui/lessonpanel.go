@@ -20,6 +20,7 @@ const (
 // answered is the check question answered.
 type answered struct {
 	lesson  string
+	choice  int
 	correct bool
 }
 
@@ -142,7 +143,7 @@ func (c *Question) Render() app.UI {
 				return
 			}
 			c.answered = true
-			ctx.NewActionWithValue(actionAnswered, answered{lesson: ls.Slug, correct: c.answer == q.Correct})
+			ctx.NewActionWithValue(actionAnswered, answered{lesson: ls.Slug, choice: c.answer, correct: c.answer == q.Correct})
 		}).
 		Body(
 			el.FieldSet().Body(

@@ -34,6 +34,7 @@ const (
 	Start     Type = "start"     // Ref, Request: open a run; the answer is Started
 	Subscribe Type = "subscribe" // Run, After: send the run's events after seq After, then live
 	Report    Type = "report"    // Ref, Run, Events, Final, Response: the client's measurements
+	Answer    Type = "answer"    // Ref, Lesson, Choice: the lesson's check question answered; the answer is Ack
 )
 
 // Messages from the server.
@@ -70,6 +71,10 @@ type Message struct {
 	// Secret, with Started, is the run's secret: the opener puts it in its
 	// request's traceparent, and the run records only a request that does.
 	Secret string `json:"secret,omitempty"`
+	// Lesson and Choice, with Answer, are the lesson whose check question
+	// was answered and the option picked (from 0).
+	Lesson string `json:"lesson,omitempty"`
+	Choice *int   `json:"choice,omitempty"`
 }
 
 // Error codes.
@@ -125,6 +130,13 @@ func Decode(b []byte) (Message, error) {
 		}
 		if r := m.Response; r != nil && (r.Status < 100 || r.Status > 999) {
 			return bad("response status must be from 100 to 999")
+		}
+	case Answer:
+		if m.Lesson == "" || len(m.Lesson) > 64 {
+			return bad("answer needs the lesson's name")
+		}
+		if m.Choice == nil || *m.Choice < 0 || *m.Choice > 99 {
+			return bad("answer needs the option picked, from 0")
 		}
 	case "":
 		return bad("the message has no type")

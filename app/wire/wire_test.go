@@ -28,6 +28,10 @@ func TestDecode(t *testing.T) {
 		{"report of too many events", `{"type":"report","run":"` + run + `","events":[` + strings.TrimSuffix(strings.Repeat(event+",", MaxEventsPerReport+1), ",") + `]}`, "at most"},
 		{"report of a bad status", `{"type":"report","run":"` + run + `","response":{"status":7}}`, "status"},
 		{"a field of the wrong type", `{"type":"subscribe","run":5}`, "not valid JSON"},
+		{"answer", `{"type":"answer","ref":3,"lesson":"cookies","choice":0}`, ""},
+		{"answer with no lesson", `{"type":"answer","choice":1}`, "lesson"},
+		{"answer with no choice", `{"type":"answer","lesson":"cookies"}`, "option"},
+		{"answer with a negative choice", `{"type":"answer","lesson":"cookies","choice":-1}`, "option"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -194,7 +194,11 @@ func (t *Tool) sign(std jwt.Claims, extra map[string]any) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return jwt.Signed(signer).Claims(std).Claims(extra).Serialize()
+	b := jwt.Signed(signer).Claims(std)
+	if extra != nil {
+		b = b.Claims(extra)
+	}
+	return b.Serialize()
 }
 
 var postBackPage = template.Must(template.New("post").Parse(`<!doctype html>

@@ -43,6 +43,7 @@ type launchClaims struct {
 		Title string `json:"title"`
 	} `json:"https://purl.imsglobal.org/spec/lti/claim/context"`
 	DeepLinking deepLinkSettings `json:"https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"`
+	Grades      agsEndpoint      `json:"https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"`
 }
 
 // leeway is the clock difference allowed between platform and lab.
@@ -191,8 +192,12 @@ func (t *Tool) launch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sessionID := SessionOf(platform.Issuer, std.Subject)
+	lineItem := ""
+	if slices.Contains(c.Grades.Scope, scoreScope) && secureURL(c.Grades.LineItem) == nil {
+		lineItem = c.Grades.LineItem // the lesson's grade goes there
+	}
 	fresh, err := t.store.RecordLaunch(r.Context(), store.Launch{
-		Issuer: platform.Issuer, Subject: std.Subject, Name: c.Name, Roles: c.Roles, Deployment: c.DeploymentID,
+		Issuer: platform.Issuer, Subject: std.Subject, ClientID: platform.ClientID, LineItem: lineItem, Name: c.Name, Roles: c.Roles, Deployment: c.DeploymentID,
 		Context: c.Context.ID, ContextTitle: c.Context.Title, ResourceLink: c.ResourceLink.ID, Lesson: slug,
 		Session: sessionID, Nonce: c.Nonce, At: t.Now(),
 	})

@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -30,11 +31,12 @@ import (
 // testPlatform is a course platform written for the tests: its own key,
 // published as a key set, and the id_tokens it signs.
 type testPlatform struct {
-	key  *rsa.PrivateKey
-	kid  string
-	srv  *httptest.Server
-	iss  string
-	auth url.Values // the last authentication request the lab sent here
+	extra http.Handler // more of the platform's endpoints, where a test adds them
+	key   *rsa.PrivateKey
+	kid   string
+	srv   *httptest.Server
+	iss   string
+	auth  url.Values // the last authentication request the lab sent here
 }
 
 func newTestPlatform(t *testing.T) *testPlatform {
@@ -54,6 +56,13 @@ func newTestPlatform(t *testing.T) *testPlatform {
 		}}})
 	})
 	mux.HandleFunc("GET /auth", func(w http.ResponseWriter, r *http.Request) { p.auth = r.URL.Query() })
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if p.extra == nil {
+			http.NotFound(w, r)
+			return
+		}
+		p.extra.ServeHTTP(w, r)
+	})
 	p.srv = httptest.NewServer(mux)
 	t.Cleanup(p.srv.Close)
 	p.iss = p.srv.URL
@@ -468,4 +477,136 @@ func between(s, from, to string) string {
 	}
 	v, _, _ := strings.Cut(after, to)
 	return v
+}
+
+// gradebook is the test platform's side of grades: its token endpoint,
+// which checks the lab's signed assertion against the lab's published key,
+// and a line item that records the scores it takes (refusing the first
+// fails of them, as a platform in an outage would).
+type gradebook struct {
+	mu     sync.Mutex
+	scores []map[string]any
+	tokens int
+	fails  int
+}
+
+func (g *gradebook) serve(t *testing.T, p *testPlatform, labURL func() string) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /token", func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		if r.Form.Get("grant_type") != "client_credentials" || r.Form.Get("scope") != scoreScope ||
+			r.Form.Get("client_assertion_type") != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" {
+			http.Error(w, "bad grant", 400)
+			return
+		}
+		pub := labKey(t, labURL())
+		_, err := gojwt.Parse(r.Form.Get("client_assertion"), func(*gojwt.Token) (any, error) { return pub, nil },
+			gojwt.WithValidMethods([]string{"RS256"}), gojwt.WithIssuer("reqlab-client"), gojwt.WithSubject("reqlab-client"),
+			gojwt.WithAudience(p.srv.URL+"/token"), gojwt.WithExpirationRequired())
+		if err != nil {
+			http.Error(w, err.Error(), 401)
+			return
+		}
+		g.mu.Lock()
+		g.tokens++
+		g.mu.Unlock()
+		json.NewEncoder(w).Encode(map[string]any{"access_token": "tok-1", "token_type": "Bearer", "expires_in": 3600, "scope": scoreScope})
+	})
+	mux.HandleFunc("POST /lineitems/7/scores", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer tok-1" || r.Header.Get("Content-Type") != "application/vnd.ims.lis.v1.score+json" {
+			http.Error(w, "no", 401)
+			return
+		}
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		if g.fails > 0 {
+			g.fails--
+			http.Error(w, "down for maintenance", 503)
+			return
+		}
+		var s map[string]any
+		json.NewDecoder(r.Body).Decode(&s)
+		g.scores = append(g.scores, s)
+		w.WriteHeader(200)
+	})
+	p.extra = mux
+}
+
+// labKey reads the lab's published key, as a platform does.
+func labKey(t *testing.T, labURL string) *rsa.PublicKey {
+	var set struct {
+		Keys []struct{ N, E string } `json:"keys"`
+	}
+	res, err := http.Get(labURL + "/lti/jwks")
+	if err != nil {
+		t.Error(err)
+		return nil
+	}
+	json.NewDecoder(res.Body).Decode(&set)
+	res.Body.Close()
+	n, _ := base64.RawURLEncoding.DecodeString(set.Keys[0].N)
+	e, _ := base64.RawURLEncoding.DecodeString(set.Keys[0].E)
+	return &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(new(big.Int).SetBytes(e).Int64())}
+}
+
+// A launched student's completed lesson becomes a score on the platform's
+// line item: kept first, then sent, tried again with growing pauses while
+// the platform refuses, and never sent twice.
+func TestAGradeReachesThePlatform(t *testing.T) {
+	p := newTestPlatform(t)
+	var l *testLab
+	g := &gradebook{fails: 2}
+	g.serve(t, p, func() string { return l.srv.URL })
+	reg := p.registration()
+	reg.TokenURL = p.srv.URL + "/token"
+	l = newTestLab(t, reg)
+	l.tool.RetryBase = 20 * time.Millisecond
+
+	state, nonce, cookie := l.login(t, p)
+	c := l.claims(p, nonce)
+	c["https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"] = map[string]any{
+		"scope": []string{"https://purl.imsglobal.org/spec/lti-ags/scope/lineitem", scoreScope}, "lineitem": p.srv.URL + "/lineitems/7",
+	}
+	if code, body := l.launch(t, state, sign(t, c, p.key, p.kid), cookie, "es"); code != 200 {
+		t.Fatalf("launch: %d %s", code, body)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	session := SessionOf(p.iss, "user-7")
+	if n, err := l.tool.LessonDone(ctx, session, "cookies"); err != nil || n != 1 {
+		t.Fatalf("LessonDone = %d, %v; want one score queued", n, err)
+	}
+	if n, _ := l.tool.LessonDone(ctx, session, "cookies"); n != 0 {
+		t.Errorf("the same lesson again queued %d more", n)
+	}
+	if n, _ := l.tool.LessonDone(ctx, SessionOf(p.iss, "user-8"), "cookies"); n != 0 {
+		t.Errorf("a session never launched queued %d", n)
+	}
+	go l.tool.SendScores(ctx)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		g.mu.Lock()
+		got := len(g.scores)
+		g.mu.Unlock()
+		if got > 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.scores) != 1 || g.fails != 0 {
+		t.Fatalf("%d scores taken (%d refusals left), want the one after two refusals", len(g.scores), g.fails)
+	}
+	s := g.scores[0]
+	if s["userId"] != "user-7" || s["scoreGiven"] != 1.0 || s["scoreMaximum"] != 1.0 || s["activityProgress"] != "Completed" ||
+		s["gradingProgress"] != "FullyGraded" || s["timestamp"] == "" {
+		t.Errorf("score %v", s)
+	}
+	if g.tokens != 1 {
+		t.Errorf("%d tokens asked for, want one, cached", g.tokens)
+	}
+	if due, _ := l.store.DueScores(ctx, time.Now().Add(24*time.Hour), 10); len(due) != 0 {
+		t.Errorf("%d scores still due after the platform took it", len(due))
+	}
 }

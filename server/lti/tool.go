@@ -46,9 +46,14 @@ type Tool struct {
 	stateKey []byte // signs the state cookie
 
 	keySets *keySets
+	tokens  *tokens       // the platforms' access tokens for grades
+	woken   chan struct{} // a score was queued
 
 	// Now tells the time; tests replace it.
 	Now func() time.Time
+	// RetryBase is the first pause after a score the platform did not
+	// take; each try doubles it, up to an hour.
+	RetryBase time.Duration
 }
 
 // The names under which the tool's keys are kept in the store. Rotating the
@@ -97,7 +102,8 @@ func New(ctx context.Context, st Store, sessions *session.Issuer, platforms []Pl
 	}
 	return &Tool{platforms: platforms, store: st, sessions: sessions, log: log,
 		key: key, kid: base64.RawURLEncoding.EncodeToString(thumb), stateKey: stateKey,
-		keySets: &keySets{client: client, sets: map[string]*keySet{}}, Now: time.Now}, nil
+		keySets: &keySets{client: client, sets: map[string]*keySet{}}, tokens: &tokens{have: map[string]cachedToken{}},
+		woken: make(chan struct{}, 1), Now: time.Now, RetryBase: 10 * time.Second}, nil
 }
 
 // Origins returns the origins the platforms frame the lab from.

@@ -43,9 +43,10 @@ func (db *DB) RecordLaunch(ctx context.Context, l store.Launch) (bool, error) {
 		if fresh = err == nil && tag.RowsAffected() == 1; !fresh {
 			return err
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO lti_launches (issuer, subject, name, roles, deployment, context, context_title, resource_link, lesson, session, launched_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-			l.Issuer, l.Subject, l.Name, jsonList(l.Roles), l.Deployment, l.Context, l.ContextTitle, l.ResourceLink, l.Lesson, l.Session, l.At.UTC())
+		_, err = tx.Exec(ctx, `INSERT INTO lti_launches (issuer, subject, name, roles, deployment, context, context_title, resource_link, lesson, session, launched_at, client_id, line_item)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+			l.Issuer, l.Subject, l.Name, jsonList(l.Roles), l.Deployment, l.Context, l.ContextTitle, l.ResourceLink, l.Lesson, l.Session, l.At.UTC(),
+			l.ClientID, l.LineItem)
 		return err
 	})
 	if err != nil {
@@ -70,4 +71,68 @@ func (db *DB) ForgetLaunches(ctx context.Context, before time.Time) (int64, erro
 		return 0, fmt.Errorf("forget launches: %w", err)
 	}
 	return n, nil
+}
+
+// LineItems returns a session's launches of a lesson with a line item, one
+// per line item.
+func (db *DB) LineItems(ctx context.Context, session, lesson string) ([]store.Launch, error) {
+	rows, err := db.pool.Query(ctx, `SELECT DISTINCT issuer, client_id, subject, line_item FROM lti_launches
+		WHERE session = $1 AND lesson = $2 AND line_item <> ''`, session, lesson)
+	if err != nil {
+		return nil, fmt.Errorf("line items: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Launch
+	for rows.Next() {
+		l := store.Launch{Session: session, Lesson: lesson}
+		if err := rows.Scan(&l.Issuer, &l.ClientID, &l.Subject, &l.LineItem); err != nil {
+			return nil, fmt.Errorf("line items: %w", err)
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+// QueueScore keeps a score to send, once per line item and user.
+func (db *DB) QueueScore(ctx context.Context, s store.Score) (bool, error) {
+	tag, err := db.pool.Exec(ctx, `INSERT INTO lti_scores (issuer, client_id, line_item, user_id, lesson, given, maximum, done_at, next_try)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT DO NOTHING`, s.Issuer, s.ClientID, s.LineItem, s.UserID, s.Lesson, s.Given, s.Max, s.At.UTC())
+	if err != nil {
+		return false, fmt.Errorf("queue score: %w", err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// DueScores returns scores not taken whose next try is due. Servers sharing
+// the store may each pick a score at once: the platform then takes it twice,
+// which for a score is the same.
+func (db *DB) DueScores(ctx context.Context, now time.Time, limit int) ([]store.Score, error) {
+	rows, err := db.pool.Query(ctx, `SELECT id, issuer, client_id, line_item, user_id, lesson, given, maximum, done_at, attempts
+		FROM lti_scores WHERE taken_at IS NULL AND next_try <= $1 ORDER BY next_try LIMIT $2`, now.UTC(), limit)
+	if err != nil {
+		return nil, fmt.Errorf("due scores: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Score
+	for rows.Next() {
+		var s store.Score
+		if err := rows.Scan(&s.ID, &s.Issuer, &s.ClientID, &s.LineItem, &s.UserID, &s.Lesson, &s.Given, &s.Max, &s.At, &s.Attempts); err != nil {
+			return nil, fmt.Errorf("due scores: %w", err)
+		}
+		s.At = s.At.UTC()
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// ScoreTaken notes a score taken.
+func (db *DB) ScoreTaken(ctx context.Context, id int64, at time.Time) error {
+	_, err := db.pool.Exec(ctx, `UPDATE lti_scores SET taken_at = $1, attempts = attempts + 1 WHERE id = $2`, at.UTC(), id)
+	return err
+}
+
+// ScoreRetry notes a failed try and the next.
+func (db *DB) ScoreRetry(ctx context.Context, id int64, next time.Time) error {
+	_, err := db.pool.Exec(ctx, `UPDATE lti_scores SET attempts = attempts + 1, next_try = $1 WHERE id = $2`, next.UTC(), id)
+	return err
 }

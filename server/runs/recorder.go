@@ -9,9 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
+	"reqlab/app/lesson"
 	"reqlab/app/stage"
 	"reqlab/app/wire"
 	"reqlab/server/store"
@@ -410,6 +412,27 @@ func (r *Recorder) forgetOpen(id string) {
 		}
 		delete(r.open, id)
 	}
+}
+
+// Ran reports whether a session ran a lesson's experiment: a complete run of
+// one of its steps' requests (its method and path; the query is the
+// lab's, the traceparent of a page).
+func (r *Recorder) Ran(ctx context.Context, session string, ls lesson.Lesson) bool {
+	runs, err := r.db.Runs(ctx, session, 200)
+	if err != nil {
+		r.log.Error("read a session's runs", "err", err)
+		return false
+	}
+	for _, run := range runs {
+		path, _, _ := strings.Cut(run.URL, "?")
+		for _, st := range ls.Steps {
+			want, _, _ := strings.Cut(st.Request.URL, "?")
+			if run.State == stage.RunComplete && run.Method == st.Request.Method && path == want {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Exists reports whether a run is stored.

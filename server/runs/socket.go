@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"reqlab/app/lesson"
 	"reqlab/app/stage"
 	"reqlab/app/wire"
 	"reqlab/server/hub"
@@ -24,6 +25,8 @@ type Socket struct {
 	Log      *slog.Logger
 	// Runs meters the runs each lab session opens, and all sessions'.
 	Runs *limit.Limiter
+	// Completed, where set, is told of each lesson a session completes.
+	Completed func(ctx context.Context, session, lesson string)
 }
 
 // Hello is the first message on every connection: the protocol's version and
@@ -49,7 +52,25 @@ func (s *Socket) HandleMessage(ctx context.Context, c *hub.Conn, raw []byte) {
 		s.subscribe(ctx, c, m)
 	case wire.Report:
 		s.report(ctx, c, m)
+	case wire.Answer:
+		s.answer(ctx, c, m)
 	}
+}
+
+// answer takes a lesson's check question answered. A lesson is complete for
+// a session when its question is answered right and its experiment was run
+// (a run of one of its steps' requests, complete): Completed is then told,
+// which sends a launched student's grade to their course platform.
+func (s *Socket) answer(ctx context.Context, c *hub.Conn, m wire.Message) {
+	ls, ok := lesson.Find(m.Lesson)
+	if !ok {
+		c.Send(encode(wire.Message{Type: wire.Error, Ref: m.Ref, Code: wire.CodeBadMessage, Message: "no such lesson"}))
+		return
+	}
+	if *m.Choice == ls.Question.Correct && s.Completed != nil && s.Recorder.Ran(ctx, c.Session(), ls) {
+		s.Completed(ctx, c.Session(), ls.Slug)
+	}
+	c.Send(encode(wire.Message{Type: wire.Ack, Ref: m.Ref}))
 }
 
 func (s *Socket) start(ctx context.Context, c *hub.Conn, m wire.Message) {

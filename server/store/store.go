@@ -86,11 +86,41 @@ type Launches interface {
 	// ForgetLaunches deletes the launches, and the nonces, older than the
 	// time given, and returns how many launches.
 	ForgetLaunches(ctx context.Context, before time.Time) (int64, error)
+
+	// LineItems returns a session's launches of a lesson that carry a line
+	// item to report its grade to, one per line item.
+	LineItems(ctx context.Context, session, lesson string) ([]Launch, error)
+	// QueueScore keeps a score to send, once per line item and user, and
+	// reports false where one is kept already.
+	QueueScore(ctx context.Context, s Score) (bool, error)
+	// DueScores returns up to limit scores the platforms have not taken
+	// whose next try is due at now.
+	DueScores(ctx context.Context, now time.Time, limit int) ([]Score, error)
+	// ScoreTaken notes a score taken by its platform; ScoreRetry notes a
+	// try that failed and when to try again.
+	ScoreTaken(ctx context.Context, id int64, at time.Time) error
+	ScoreRetry(ctx context.Context, id int64, next time.Time) error
+}
+
+// Score is a grade the lab owes a platform: kept before it is sent, and
+// sent until the platform takes it.
+type Score struct {
+	ID         int64
+	Issuer     string
+	ClientID   string
+	LineItem   string // the line item's URL (Assignment and Grade Services)
+	UserID     string // the platform's id of the student
+	Lesson     string
+	Given, Max float64
+	At         time.Time // when the student completed the lesson
+	Attempts   int       // tries so far
 }
 
 // Launch is one launch from a course platform, as the lab keeps it.
 type Launch struct {
 	Issuer, Subject string   // the platform and its id of the user
+	ClientID        string   // the lab's client id on the platform
+	LineItem        string   // where the lesson's grade goes, if the platform gave one
 	Name            string   // the name the platform sent, if any
 	Roles           []string // the roles it sent
 	Deployment      string

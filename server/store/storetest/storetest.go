@@ -514,6 +514,44 @@ func launches(t *testing.T, e Engine) {
 		t.Errorf("ForgetLaunches = %d, %v; want the two", n, err)
 	}
 
+	// Grades: a launch with a line item, a score kept once per line item
+	// and user, due until taken, tried again later.
+	graded := l
+	graded.Nonce, graded.LineItem, graded.ClientID, graded.Session, graded.Lesson = "n3", "https://moodle.example/lineitems/4", "c1", stage.NewRunID(), "cache"
+	if ok, err := db.RecordLaunch(ctx, graded); err != nil || !ok {
+		t.Fatalf("RecordLaunch with a line item = %v, %v", ok, err)
+	}
+	items, err := db.LineItems(ctx, graded.Session, "cache")
+	if err != nil || len(items) != 1 || items[0].LineItem != graded.LineItem || items[0].Subject != "u1" || items[0].ClientID != "c1" {
+		t.Fatalf("LineItems = %+v, %v", items, err)
+	}
+	if items, _ := db.LineItems(ctx, graded.Session, "cookies"); len(items) != 0 {
+		t.Errorf("line items of a lesson not launched: %+v", items)
+	}
+	score := store.Score{Issuer: l.Issuer, ClientID: "c1", LineItem: graded.LineItem, UserID: "u1", Lesson: "cache", Given: 1, Max: 1, At: at}
+	if ok, err := db.QueueScore(ctx, score); err != nil || !ok {
+		t.Fatalf("QueueScore = %v, %v", ok, err)
+	}
+	if ok, _ := db.QueueScore(ctx, score); ok {
+		t.Error("a score was kept twice")
+	}
+	due, err := db.DueScores(ctx, at.Add(time.Second), 10)
+	if err != nil || len(due) != 1 || due[0].UserID != "u1" || due[0].Given != 1 || !due[0].At.Equal(at) {
+		t.Fatalf("DueScores = %+v, %v", due, err)
+	}
+	db.ScoreRetry(ctx, due[0].ID, at.Add(time.Minute))
+	if due, _ := db.DueScores(ctx, at.Add(time.Second), 10); len(due) != 0 {
+		t.Errorf("a score to try again in a minute is due now: %+v", due)
+	}
+	due, _ = db.DueScores(ctx, at.Add(2*time.Minute), 10)
+	if len(due) != 1 || due[0].Attempts != 1 {
+		t.Fatalf("after its pause: %+v", due)
+	}
+	db.ScoreTaken(ctx, due[0].ID, at.Add(2*time.Minute))
+	if due, _ := db.DueScores(ctx, at.Add(time.Hour), 10); len(due) != 0 {
+		t.Errorf("a score taken is still due: %+v", due)
+	}
+
 	made := []byte("a key made by its user")
 	kept, err := db.KeepKey(ctx, "lti", made)
 	if err != nil || string(kept) != string(made) {
