@@ -69,7 +69,8 @@ func newBrowserPlatform(t *testing.T, labOrigin string) *browserPlatform {
 	})
 	mux.HandleFunc("GET /course", func(w http.ResponseWriter, r *http.Request) {
 		q := url.Values{"iss": {p.srv.URL}, "login_hint": {"student-1"}, "target_link_uri": {labOrigin + "/lab/cookies"}, "client_id": {"lab"}}
-		fmt.Fprintf(w, `<!doctype html><html><body><h1>Redes</h1><iframe id="activity" width="900" height="700" src="%s/lti/login?%s"></iframe></body></html>`, labOrigin, q.Encode())
+		fmt.Fprintf(w, `<!doctype html><html><body><h1>Redes</h1><iframe id="activity" width="900" height="700" src="%s/lti/login?%s"></iframe>
+<script>window.got = []; addEventListener("message", e => window.got.push(e.data));</script></body></html>`, labOrigin, q.Encode())
 	})
 	// The platform's authentication: the user is logged in; the answer
 	// goes back to the lab by an auto-submitting form, in the frame.
@@ -86,6 +87,7 @@ func newBrowserPlatform(t *testing.T, labOrigin string) *browserPlatform {
 			"https://purl.imsglobal.org/spec/lti/claim/resource_link":   map[string]string{"id": "link-1"},
 			"https://purl.imsglobal.org/spec/lti/claim/roles":           []string{"http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"},
 			"https://purl.imsglobal.org/spec/lti/claim/context":         map[string]string{"id": "course-1", "title": "Redes"},
+			"https://purl.imsglobal.org/spec/lti/claim/custom":          map[string]any{"post_message_token": "canvas-token-1"},
 			"https://purl.imsglobal.org/spec/lti-ags/claim/endpoint": map[string]any{
 				"scope": []string{"https://purl.imsglobal.org/spec/lti-ags/scope/score"}, "lineitem": p.srv.URL + "/lineitems/1"},
 		})
@@ -151,6 +153,10 @@ func TestBrowserLaunchFromAPlatform(t *testing.T) {
 			break
 		}
 	}
+	// The frame asks the platform for its height in the platform's forms,
+	// with the token the launch carried.
+	waitFor(t, ctx, "a resize with the launch's token", `window.got.some(d => typeof d === "string" && JSON.parse(d).token === "canvas-token-1") &&
+		window.got.some(d => d && d.subject === "lti.frameResize" && d.token === "canvas-token-1" && d.height >= 1 && d.height <= 10000)`)
 	db, err := sql.Open("sqlite3", "file:"+l.dbPath+"?mode=ro")
 	if err != nil {
 		t.Fatal(err)

@@ -69,8 +69,8 @@ func (h *Host) allowed(origin string) bool {
 	return false
 }
 
-// Post sends a message to the framing page.
-func (h *Host) Post(msg map[string]any) {
+// Post sends a message to the framing page: an object (a map), or a string.
+func (h *Host) Post(msg any) {
 	parent := app.Window().Get("parent")
 	if len(h.origins) == 0 {
 		parent.Call("postMessage", msg, "*")

@@ -44,6 +44,7 @@ type launchClaims struct {
 	} `json:"https://purl.imsglobal.org/spec/lti/claim/context"`
 	DeepLinking deepLinkSettings `json:"https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"`
 	Grades      agsEndpoint      `json:"https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"`
+	Custom      map[string]any   `json:"https://purl.imsglobal.org/spec/lti/claim/custom"`
 }
 
 // leeway is the clock difference allowed between platform and lab.
@@ -216,7 +217,13 @@ func (t *Tool) launch(w http.ResponseWriter, r *http.Request) {
 	if slug == "" {
 		target = "/?lang=" + lang
 	}
-	t.enter(w, t.sessions.Issue(sessionID), target, lang)
+	// Canvas's token for the frame's messages, where the administrator set
+	// the custom field post_message_token=$com.instructure.PostMessageToken.
+	token, _ := c.Custom["post_message_token"].(string)
+	if len(token) > 512 || strings.HasPrefix(token, "$") {
+		token = "" // too long, or the variable not substituted
+	}
+	t.enter(w, t.sessions.Issue(sessionID), target, lang, token)
 }
 
 // lessonOf returns the lesson a link names: /lab/{slug} or /embed/{slug} on
@@ -258,18 +265,19 @@ var enterPage = template.Must(template.New("enter").Parse(`<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <script nonce="{{.Nonce}}">
 try { localStorage.setItem("reqlab.session", {{.Token}}); } catch (e) {}
+try { {{if .PostMessageToken}}sessionStorage.setItem("reqlab.postMessageToken", {{.PostMessageToken}}){{else}}sessionStorage.removeItem("reqlab.postMessageToken"){{end}}; } catch (e) {}
 location.replace({{.Target}});
 </script></head>
 <body><p><a href="{{.Target}}">{{if eq .Lang "en"}}Open the lesson{{else}}Abrir la lección{{end}}</a></p></body></html>
 `))
 
-func (t *Tool) enter(w http.ResponseWriter, token, target, lang string) {
+func (t *Tool) enter(w http.ResponseWriter, token, target, lang, postMessageToken string) {
 	nonce := randomHex(16)
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'nonce-"+nonce+"'; base-uri 'none'; form-action 'none'; frame-ancestors "+t.ancestors())
-	enterPage.Execute(w, map[string]string{"Lang": lang, "Nonce": nonce, "Token": token, "Target": target})
+	enterPage.Execute(w, map[string]string{"Lang": lang, "Nonce": nonce, "Token": token, "Target": target, "PostMessageToken": postMessageToken})
 }
 
 // ancestors is who may frame the tool's own pages: the lab and the
