@@ -52,6 +52,9 @@ type browserPlatform struct {
 	scores []map[string]any // what its line item took
 }
 
+// names are the people of the test platform's course.
+var names = map[string]string{"student-1": "Ana", "student-2": "Ana", "student-3": "Luis", "teacher-1": "Marta"}
+
 var autoPost = template.Must(template.New("post").Parse(`<!doctype html><html><body>
 <form method="post" action="{{.Action}}"><input type="hidden" name="id_token" value="{{.Token}}"><input type="hidden" name="state" value="{{.State}}"></form>
 <script>document.forms[0].submit()</script></body></html>`))
@@ -77,15 +80,19 @@ func newBrowserPlatform(t *testing.T, labOrigin string) *browserPlatform {
 	mux.HandleFunc("GET /auth", func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		now := time.Now()
+		role := "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
+		if strings.HasPrefix(q.Get("login_hint"), "teacher") {
+			role = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
+		}
 		tok := gojwt.NewWithClaims(gojwt.SigningMethodRS256, gojwt.MapClaims{
 			"iss": p.srv.URL, "aud": q.Get("client_id"), "sub": q.Get("login_hint"), "exp": now.Add(5 * time.Minute).Unix(), "iat": now.Unix(),
-			"nonce": q.Get("nonce"), "name": "Ana", "locale": "en",
+			"nonce": q.Get("nonce"), "name": names[q.Get("login_hint")], "locale": "en",
 			"https://purl.imsglobal.org/spec/lti/claim/message_type":    "LtiResourceLinkRequest",
 			"https://purl.imsglobal.org/spec/lti/claim/version":         "1.3.0",
 			"https://purl.imsglobal.org/spec/lti/claim/deployment_id":   "dep-1",
 			"https://purl.imsglobal.org/spec/lti/claim/target_link_uri": labOrigin + "/lab/cookies",
 			"https://purl.imsglobal.org/spec/lti/claim/resource_link":   map[string]string{"id": "link-1"},
-			"https://purl.imsglobal.org/spec/lti/claim/roles":           []string{"http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"},
+			"https://purl.imsglobal.org/spec/lti/claim/roles":           []string{role},
 			"https://purl.imsglobal.org/spec/lti/claim/context":         map[string]string{"id": "course-1", "title": "Redes"},
 			"https://purl.imsglobal.org/spec/lti/claim/custom":          map[string]any{"post_message_token": "canvas-token-1"},
 			"https://purl.imsglobal.org/spec/lti-ags/claim/endpoint": map[string]any{
@@ -234,5 +241,37 @@ func TestBrowserGradeFromALaunchedLesson(t *testing.T) {
 	defer l.platform.mu.Unlock()
 	if s := l.platform.scores[0]; s["userId"] != "student-2" || s["scoreGiven"] != 1.0 || s["activityProgress"] != "Completed" {
 		t.Errorf("score %v", s)
+	}
+}
+
+// The teacher's launch opens the class: the students' rows, and a run a
+// student sends appears on the teacher's page by itself, opening in
+// playback.
+func TestBrowserTeacherWatchesTheClass(t *testing.T) {
+	l := startLabWithPlatforms(t, filepath.Join(t.TempDir(), "platforms.json"), func(labOrigin string) *browserPlatform { return newBrowserPlatform(t, labOrigin) })
+	_, port, _ := strings.Cut(strings.TrimPrefix(l.url, "http://"), ":")
+	labOrigin := "http://localhost:" + port
+	launch := func(ctx contextT, who string) {
+		q := url.Values{"iss": {l.platform.srv.URL}, "login_hint": {who}, "target_link_uri": {labOrigin + "/lab/cookies"}, "client_id": {"lab"}}
+		if err := chromedpNavigate(ctx, labOrigin+"/lti/login?"+q.Encode()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	student := newBrowserLang(t, "en-US")
+	launch(student, "student-3")
+	waitFor(t, student, "the lesson", `!!document.querySelector('[data-lab][data-lab-ready="true"]')`)
+	runStep(t, student, l.lab, 1)
+
+	teacher := newBrowserLang(t, "en-US")
+	launch(teacher, "teacher-1")
+	waitFor(t, teacher, "the class with Luis's run", `(() => { const r = document.querySelector('[data-student="Luis"]'); return !!r && r.querySelectorAll('[data-run]').length === 1 })()`)
+	if eval[bool](t, teacher, `!!document.querySelector('[data-student="Marta"]')`) {
+		t.Error("the teacher is listed among the students")
+	}
+	runStep(t, student, l.lab, 2)
+	waitFor(t, teacher, "Luis's second run, by itself", `document.querySelector('[data-student="Luis"]').querySelectorAll('[data-run]').length === 2`)
+	href := eval[string](t, teacher, `document.querySelector('[data-student="Luis"] [data-run]').getAttribute("href")`)
+	if !strings.HasPrefix(href, "/runs/") || !strings.Contains(href, "speed=") {
+		t.Errorf("a run links to %q, want its playback", href)
 	}
 }

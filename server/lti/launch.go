@@ -217,6 +217,11 @@ func (t *Tool) launch(w http.ResponseWriter, r *http.Request) {
 	if slug == "" {
 		target = "/?lang=" + lang
 	}
+	if isInstructor(c.Roles) && c.Context.ID != "" {
+		// A teacher opens the class.
+		target = "/lti/class?t=" + url.QueryEscape(t.classToken(classPass{Issuer: platform.Issuer, Context: c.Context.ID,
+			Title: c.Context.Title, Lang: lang, Expires: t.Now().Add(classTTL).Unix()}))
+	}
 	// Canvas's token for the frame's messages, where the administrator set
 	// the custom field post_message_token=$com.instructure.PostMessageToken.
 	token, _ := c.Custom["post_message_token"].(string)

@@ -24,8 +24,10 @@ import (
 	// go-jose, as a real platform would.
 	gojwt "github.com/golang-jwt/jwt/v5"
 
+	"reqlab/app/stage"
 	"reqlab/server/session"
 	"reqlab/server/sqlite"
+	"reqlab/server/store"
 )
 
 // testPlatform is a course platform written for the tests: its own key,
@@ -608,5 +610,84 @@ func TestAGradeReachesThePlatform(t *testing.T) {
 	}
 	if due, _ := l.store.DueScores(ctx, time.Now().Add(24*time.Hour), 10); len(due) != 0 {
 		t.Errorf("%d scores still due after the platform took it", len(due))
+	}
+}
+
+// A teacher's launch opens the class: each student launched from that
+// course, with their answers and runs; a student's launch does not, and no
+// other link opens it.
+func TestATeacherSeesTheClass(t *testing.T) {
+	p := newTestPlatform(t)
+	l := newTestLab(t, p.registration())
+	ctx := context.Background()
+	launchAs := func(sub, name string, roles []string) string {
+		state, nonce, cookie := l.login(t, p)
+		c := l.claims(p, nonce)
+		c["sub"], c["name"], c["https://purl.imsglobal.org/spec/lti/claim/roles"] = sub, name, roles
+		code, body := l.launch(t, state, sign(t, c, p.key, p.kid), cookie, "en")
+		if code != 200 {
+			t.Fatalf("launch of %s: %d %s", sub, code, body)
+		}
+		return body
+	}
+	learner := []string{"http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"}
+	if body := launchAs("s1", "Bea", learner); strings.Contains(body, "/lti/class") {
+		t.Error("a student's launch opens the class")
+	}
+	launchAs("s2", "Abel", learner)
+	l.store.KeepAnswer(ctx, store.Answer{Session: SessionOf(p.iss, "s1"), Lesson: "cookies", Choice: 1, Correct: false, At: time.Now()})
+	l.store.KeepAnswer(ctx, store.Answer{Session: SessionOf(p.iss, "s1"), Lesson: "cookies", Choice: 0, Correct: true, At: time.Now()})
+	run := stage.NewRunID()
+	l.store.CreateRun(ctx, run, stage.NewRunSecret(), SessionOf(p.iss, "s1"), stage.Request{Method: "GET", URL: "/site/api/sesion"})
+
+	body := launchAs("t1", "Profe", []string{"http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"})
+	target := between(body, `location.replace("`, `")`)
+	target = strings.ReplaceAll(target, `\/`, "/")
+	target = strings.ReplaceAll(target, `\u0026`, "&")
+	if !strings.HasPrefix(target, "/lti/class?t=") {
+		t.Fatalf("a teacher's launch opens %q, want the class", target)
+	}
+	res, err := http.Get(l.srv.URL + target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(page), "Your class: Redes") || !strings.Contains(string(page), `src="/lti/class.js"`) {
+		t.Fatalf("class page %d\n%s", res.StatusCode, page)
+	}
+	tok, _ := url.QueryUnescape(strings.TrimPrefix(target, "/lti/class?t="))
+	var data struct {
+		Students []struct {
+			Name    string   `json:"name"`
+			Done    []string `json:"done"`
+			Answers []struct {
+				Lesson  string `json:"lesson"`
+				Correct bool   `json:"correct"`
+			} `json:"answers"`
+			Runs []struct {
+				ID string `json:"id"`
+			} `json:"runs"`
+		} `json:"students"`
+	}
+	res, err = http.Get(l.srv.URL + "/lti/class/data?t=" + url.QueryEscape(tok))
+	if err != nil {
+		t.Fatal(err)
+	}
+	json.NewDecoder(res.Body).Decode(&data)
+	res.Body.Close()
+	if len(data.Students) != 2 || data.Students[0].Name != "Abel" || data.Students[1].Name != "Bea" {
+		t.Fatalf("class %+v, want Abel and Bea (and not the teacher)", data.Students)
+	}
+	bea := data.Students[1]
+	if len(bea.Answers) != 2 || bea.Answers[1].Correct != true || len(bea.Done) != 1 || bea.Done[0] != "cookies" || len(bea.Runs) != 1 || bea.Runs[0].ID != run {
+		t.Errorf("Bea's row %+v", bea)
+	}
+	for _, bad := range []string{"", "x.y", tok + "x"} {
+		res, _ := http.Get(l.srv.URL + "/lti/class/data?t=" + url.QueryEscape(bad))
+		res.Body.Close()
+		if res.StatusCode != 403 {
+			t.Errorf("class data with %q: %d, want 403", bad, res.StatusCode)
+		}
 	}
 }

@@ -22,6 +22,7 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
+	"reqlab/app/stage"
 	"reqlab/server/session"
 	"reqlab/server/store"
 )
@@ -31,6 +32,7 @@ import (
 type Store interface {
 	Key(ctx context.Context, name string, size int) ([]byte, error)
 	KeepKey(ctx context.Context, name string, value []byte) ([]byte, error)
+	Runs(ctx context.Context, session string, limit int) ([]stage.RunSummary, error)
 	store.Launches
 }
 
@@ -130,6 +132,9 @@ func (t *Tool) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /lti/login", t.login)
 	mux.HandleFunc("POST /lti/launch", t.launch)
 	mux.HandleFunc("POST /lti/deep-link", t.deepLink)
+	mux.HandleFunc("GET /lti/class", t.classView)
+	mux.HandleFunc("GET /lti/class/data", t.classData)
+	mux.HandleFunc("GET /lti/class.js", t.classScript)
 }
 
 // jwks publishes the tool's public key, by which platforms check what it

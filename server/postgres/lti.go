@@ -136,3 +136,53 @@ func (db *DB) ScoreRetry(ctx context.Context, id int64, next time.Time) error {
 	_, err := db.pool.Exec(ctx, `UPDATE lti_scores SET attempts = attempts + 1, next_try = $1 WHERE id = $2`, next.UTC(), id)
 	return err
 }
+
+// KeepAnswer keeps an answer to a lesson's question.
+func (db *DB) KeepAnswer(ctx context.Context, a store.Answer) error {
+	_, err := db.pool.Exec(ctx, `INSERT INTO answers (session, lesson, choice, correct, answered_at) VALUES ($1, $2, $3, $4, $5)`,
+		a.Session, a.Lesson, a.Choice, a.Correct, a.At.UTC())
+	if err != nil {
+		return fmt.Errorf("keep answer: %w", err)
+	}
+	return nil
+}
+
+// Answers returns a session's answers, oldest first.
+func (db *DB) Answers(ctx context.Context, session string) ([]store.Answer, error) {
+	rows, err := db.pool.Query(ctx, `SELECT lesson, choice, correct, answered_at FROM answers WHERE session = $1 ORDER BY answered_at`, session)
+	if err != nil {
+		return nil, fmt.Errorf("answers: %w", err)
+	}
+	defer rows.Close()
+	out := []store.Answer{}
+	for rows.Next() {
+		a := store.Answer{Session: session}
+		if err := rows.Scan(&a.Lesson, &a.Choice, &a.Correct, &a.At); err != nil {
+			return nil, fmt.Errorf("answers: %w", err)
+		}
+		a.At = a.At.UTC()
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// Class returns a course's students: those launched with no instructor's
+// role, each once, with the name sent last.
+func (db *DB) Class(ctx context.Context, issuer, context string) ([]store.Student, error) {
+	rows, err := db.pool.Query(ctx, `SELECT DISTINCT ON (subject) subject, session, name FROM lti_launches
+		WHERE issuer = $1 AND context = $2 AND NOT roles::text LIKE '%#Instructor%' AND NOT roles::text LIKE '%#Administrator%'
+		ORDER BY subject, launched_at DESC`, issuer, context)
+	if err != nil {
+		return nil, fmt.Errorf("class: %w", err)
+	}
+	defer rows.Close()
+	out := []store.Student{}
+	for rows.Next() {
+		var s store.Student
+		if err := rows.Scan(&s.Subject, &s.Session, &s.Name); err != nil {
+			return nil, fmt.Errorf("class: %w", err)
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}

@@ -435,6 +435,11 @@ func (r *Recorder) Ran(ctx context.Context, session string, ls lesson.Lesson) bo
 	return false
 }
 
+// KeepAnswer keeps a session's answer to a lesson's question.
+func (r *Recorder) KeepAnswer(ctx context.Context, a store.Answer) error {
+	return r.db.KeepAnswer(ctx, a)
+}
+
 // Exists reports whether a run is stored.
 func (r *Recorder) Exists(ctx context.Context, id string) bool {
 	ok, err := r.db.RunExists(ctx, id)

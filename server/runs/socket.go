@@ -67,7 +67,17 @@ func (s *Socket) answer(ctx context.Context, c *hub.Conn, m wire.Message) {
 		c.Send(encode(wire.Message{Type: wire.Error, Ref: m.Ref, Code: wire.CodeBadMessage, Message: "no such lesson"}))
 		return
 	}
-	if *m.Choice == ls.Question.Correct && s.Completed != nil && s.Recorder.Ran(ctx, c.Session(), ls) {
+	correct := *m.Choice == ls.Question.Correct
+	if *m.Choice >= len(ls.Question.Options) {
+		c.Send(encode(wire.Message{Type: wire.Error, Ref: m.Ref, Code: wire.CodeBadMessage, Message: "no such option"}))
+		return
+	}
+	// Kept for the teacher's view of a class launched from a course platform.
+	if err := s.Recorder.KeepAnswer(ctx, store.Answer{Session: c.Session(), Lesson: ls.Slug, Choice: *m.Choice, Correct: correct, At: time.Now()}); err != nil {
+		s.fail(c, m.Ref, "answer", err)
+		return
+	}
+	if correct && s.Completed != nil && s.Recorder.Ran(ctx, c.Session(), ls) {
 		s.Completed(ctx, c.Session(), ls.Slug)
 	}
 	c.Send(encode(wire.Message{Type: wire.Ack, Ref: m.Ref}))

@@ -160,3 +160,57 @@ func (db *DB) ScoreRetry(ctx context.Context, id int64, next time.Time) error {
 	_, err := db.execCount(ctx, `UPDATE lti_scores SET attempts = attempts + 1, next_try = ? WHERE id = ?`, next.UTC().Format(time.RFC3339Nano), id)
 	return err
 }
+
+// KeepAnswer keeps an answer to a lesson's question.
+func (db *DB) KeepAnswer(ctx context.Context, a store.Answer) error {
+	_, err := db.execCount(ctx, `INSERT INTO answers (session, lesson, choice, correct, answered_at) VALUES (?, ?, ?, ?, ?)`,
+		a.Session, a.Lesson, a.Choice, a.Correct, a.At.UTC().Format(time.RFC3339Nano))
+	if err != nil {
+		return fmt.Errorf("keep answer: %w", err)
+	}
+	return nil
+}
+
+// Answers returns a session's answers, oldest first.
+func (db *DB) Answers(ctx context.Context, session string) ([]store.Answer, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT lesson, choice, correct, answered_at FROM answers WHERE session = ? ORDER BY answered_at`, session)
+	if err != nil {
+		return nil, fmt.Errorf("answers: %w", err)
+	}
+	defer rows.Close()
+	out := []store.Answer{}
+	for rows.Next() {
+		a := store.Answer{Session: session}
+		var at string
+		if err := rows.Scan(&a.Lesson, &a.Choice, &a.Correct, &at); err != nil {
+			return nil, fmt.Errorf("answers: %w", err)
+		}
+		if a.At, err = time.Parse(time.RFC3339Nano, at); err != nil {
+			return nil, fmt.Errorf("answers: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// Class returns a course's students: those launched with no instructor's
+// role, each once, with the name sent last.
+func (db *DB) Class(ctx context.Context, issuer, context string) ([]store.Student, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT subject, session,
+			(SELECT name FROM lti_launches n WHERE n.issuer = l.issuer AND n.subject = l.subject ORDER BY launched_at DESC LIMIT 1)
+		FROM lti_launches l WHERE issuer = ? AND context = ? AND roles NOT LIKE '%#Instructor%' AND roles NOT LIKE '%#Administrator%'
+		GROUP BY subject, session ORDER BY 3, subject`, issuer, context)
+	if err != nil {
+		return nil, fmt.Errorf("class: %w", err)
+	}
+	defer rows.Close()
+	out := []store.Student{}
+	for rows.Next() {
+		var s store.Student
+		if err := rows.Scan(&s.Subject, &s.Session, &s.Name); err != nil {
+			return nil, fmt.Errorf("class: %w", err)
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}

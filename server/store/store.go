@@ -100,6 +100,30 @@ type Launches interface {
 	// try that failed and when to try again.
 	ScoreTaken(ctx context.Context, id int64, at time.Time) error
 	ScoreRetry(ctx context.Context, id int64, next time.Time) error
+
+	// KeepAnswer keeps an answer a lab session gave to a lesson's question.
+	KeepAnswer(ctx context.Context, a Answer) error
+	// Answers returns a session's answers, oldest first.
+	Answers(ctx context.Context, session string) ([]Answer, error)
+	// Class returns the students a platform launched the lab for in a
+	// course: each once, with the name it last sent and their lab session.
+	Class(ctx context.Context, issuer, context string) ([]Student, error)
+}
+
+// Answer is one answer to a lesson's check question.
+type Answer struct {
+	Session string    `json:"-"`
+	Lesson  string    `json:"lesson"`
+	Choice  int       `json:"choice"`
+	Correct bool      `json:"correct"`
+	At      time.Time `json:"at"`
+}
+
+// Student is one student of a course, as the platform named them.
+type Student struct {
+	Subject string `json:"id"`
+	Name    string `json:"name"`
+	Session string `json:"-"`
 }
 
 // Score is a grade the lab owes a platform: kept before it is sent, and
