@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"database/sql"
@@ -174,12 +175,47 @@ func TestBrowserLaunchFromAPlatform(t *testing.T) {
 		db.QueryRow(`SELECT count(*) FROM lti_launches`).Scan(&n)
 		t.Fatalf("the frame is at %q, want the lesson %q (%d launches kept)", got, want, n)
 	}
-	var subject, name, lesson, session, roles string
-	if err := db.QueryRow(`SELECT subject, name, lesson, session, roles FROM lti_launches`).Scan(&subject, &name, &lesson, &session, &roles); err != nil {
+	var subject, name, slug, session, roles string
+	if err := db.QueryRow(`SELECT subject, name, lesson, session, roles FROM lti_launches`).Scan(&subject, &name, &slug, &session, &roles); err != nil {
 		t.Fatal(err)
 	}
-	if subject != "student-1" || name != "Ana" || lesson != "cookies" || session != lti.SessionOf(l.platform.srv.URL, "student-1") || !strings.Contains(roles, "Learner") {
-		t.Errorf("launch kept as %q %q %q %q %q", subject, name, lesson, session, roles)
+	if subject != "student-1" || name != "Ana" || slug != "cookies" || session != lti.SessionOf(l.platform.srv.URL, "student-1") || !strings.Contains(roles, "Learner") {
+		t.Errorf("launch kept as %q %q %q %q %q", subject, name, slug, session, roles)
+	}
+
+	// In the frame, the student runs the lesson's experiment and answers
+	// its question: the grade reaches the platform. (The frame is a target
+	// of its own: the test attaches to it.)
+	targets, err := chromedp.Targets(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var frame context.Context
+	for _, info := range targets {
+		if info.Type == "iframe" && info.URL == want {
+			var cancel context.CancelFunc
+			frame, cancel = chromedp.NewContext(ctx, chromedp.WithTargetID(info.TargetID))
+			t.Cleanup(cancel)
+		}
+	}
+	if frame == nil {
+		t.Fatal("no frame to attach to")
+	}
+	waitFor(t, frame, "the lesson in the frame", `!!document.querySelector('[data-lab][data-lab-ready="true"]')`)
+	runStep(t, frame, l.lab, 1)
+	ls, _ := lesson.Find("cookies")
+	click(t, frame, fmt.Sprintf(`#answer-%d`, ls.Question.Correct))
+	click(t, frame, `[data-action="check-answer"]`)
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		l.platform.mu.Lock()
+		n := len(l.platform.scores)
+		l.platform.mu.Unlock()
+		if n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no score reached the platform from the framed lesson")
+		}
 	}
 }
 
