@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	gojwt "github.com/golang-jwt/jwt/v5"
 
@@ -51,13 +53,19 @@ type browserPlatform struct {
 
 	mu     sync.Mutex
 	scores []map[string]any // what its line item took
+
+	// storage offers the frame the platform's storage (lti_storage_target);
+	// beforeAuth runs as the platform authenticates the user.
+	storage    bool
+	beforeAuth func()
 }
 
 // names are the people of the test platform's course.
 var names = map[string]string{"student-1": "Ana", "student-2": "Ana", "student-3": "Luis", "teacher-1": "Marta"}
 
 var autoPost = template.Must(template.New("post").Parse(`<!doctype html><html><body>
-<form method="post" action="{{.Action}}"><input type="hidden" name="id_token" value="{{.Token}}"><input type="hidden" name="state" value="{{.State}}"></form>
+<form method="post" action="{{.Action}}"><input type="hidden" name="id_token" value="{{.Token}}"><input type="hidden" name="state" value="{{.State}}">
+{{if .Storage}}<input type="hidden" name="lti_storage_target" value="_parent">{{end}}</form>
 <script>document.forms[0].submit()</script></body></html>`))
 
 func newBrowserPlatform(t *testing.T, labOrigin string) *browserPlatform {
@@ -73,8 +81,22 @@ func newBrowserPlatform(t *testing.T, labOrigin string) *browserPlatform {
 	})
 	mux.HandleFunc("GET /course", func(w http.ResponseWriter, r *http.Request) {
 		q := url.Values{"iss": {p.srv.URL}, "login_hint": {"student-1"}, "target_link_uri": {labOrigin + "/lab/cookies"}, "client_id": {"lab"}}
+		if p.storage {
+			q.Set("lti_storage_target", "_parent")
+		}
+		// The page keeps what the frame asks it to (1EdTech's platform
+		// storage), per origin.
 		fmt.Fprintf(w, `<!doctype html><html><body><h1>Redes</h1><iframe id="activity" width="900" height="700" src="%s/lti/login?%s"></iframe>
-<script>window.got = []; addEventListener("message", e => window.got.push(e.data));</script></body></html>`, labOrigin, q.Encode())
+<script>window.got = []; window.puts = 0; window.gets = 0; const kept = {};
+addEventListener("message", e => {
+  window.got.push(e.data);
+  const d = e.data;
+  if (!d || typeof d !== "object") return;
+  if (d.subject === "lti.put_data") { kept[e.origin + " " + d.key] = d.value; window.puts++;
+    e.source.postMessage({subject: "lti.put_data.response", message_id: d.message_id, key: d.key, value: d.value}, e.origin); }
+  if (d.subject === "lti.get_data") { window.gets++;
+    e.source.postMessage({subject: "lti.get_data.response", message_id: d.message_id, key: d.key, value: kept[e.origin + " " + d.key]}, e.origin); }
+});</script></body></html>`, labOrigin, q.Encode())
 	})
 	// The platform's authentication: the user is logged in; the answer
 	// goes back to the lab by an auto-submitting form, in the frame.
@@ -105,7 +127,10 @@ func newBrowserPlatform(t *testing.T, labOrigin string) *browserPlatform {
 			http.Error(w, err.Error(), 500)
 			return
 		}
-		autoPost.Execute(w, map[string]string{"Action": q.Get("redirect_uri"), "Token": signed, "State": q.Get("state")})
+		if p.beforeAuth != nil {
+			p.beforeAuth()
+		}
+		autoPost.Execute(w, map[string]any{"Action": q.Get("redirect_uri"), "Token": signed, "State": q.Get("state"), "Storage": p.storage})
 	})
 	mux.HandleFunc("POST /token", func(w http.ResponseWriter, r *http.Request) {
 		if r.FormValue("client_assertion") == "" || r.FormValue("grant_type") != "client_credentials" {
@@ -309,5 +334,47 @@ func TestBrowserTeacherWatchesTheClass(t *testing.T) {
 	href := eval[string](t, teacher, `document.querySelector('[data-student="Luis"] [data-run]').getAttribute("href")`)
 	if !strings.HasPrefix(href, "/runs/") || !strings.Contains(href, "speed=") {
 		t.Errorf("a run links to %q, want its playback", href)
+	}
+}
+
+// A browser that keeps no cookie for the lab's frame: the login's state is
+// kept by the platform (lti.put_data) and asked for at the launch
+// (lti.get_data), and the lesson opens.
+func TestBrowserStateKeptByThePlatform(t *testing.T) {
+	ctx := newBrowserLang(t, "en-US")
+	var platform *browserPlatform
+	l := startLabWithPlatforms(t, filepath.Join(t.TempDir(), "platforms.json"), func(labOrigin string) *browserPlatform {
+		platform = newBrowserPlatform(t, labOrigin)
+		platform.storage = true
+		// Whatever the browser kept, it is gone by the launch.
+		platform.beforeAuth = func() {
+			if _, err := chromedp.Call(ctx, network.ClearBrowserCookies, cdp.Empty{}); err != nil {
+				t.Error(err)
+			}
+		}
+		return platform
+	})
+	_, port, _ := strings.Cut(strings.TrimPrefix(l.url, "http://"), ":")
+	want := "http://localhost:" + port + "/embed/cookies?lang=en"
+	if err := chromedpNavigate(ctx, platform.srv.URL+"/course"); err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline) && got != want; time.Sleep(100 * time.Millisecond) {
+		targets, err := chromedp.Targets(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, info := range targets {
+			if info.Type == "iframe" {
+				got = info.URL
+			}
+		}
+	}
+	if got != want {
+		t.Fatalf("the frame is at %q, want the lesson %q", got, want)
+	}
+	if puts, gets := eval[float64](t, ctx, `window.puts`), eval[float64](t, ctx, `window.gets`); puts < 1 || gets < 1 {
+		t.Errorf("the platform kept the state %v times and was asked %v times, want both", puts, gets)
 	}
 }

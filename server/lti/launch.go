@@ -76,9 +76,14 @@ func (t *Tool) login(w http.ResponseWriter, r *http.Request) {
 		t.refuse(w, r, http.StatusBadRequest, "el enlace no lleva a este laboratorio", "the link does not lead to this lab")
 		return
 	}
+	storage := r.Form.Get("lti_storage_target")
+	if storage != "" && !storageTarget.MatchString(storage) {
+		storage = ""
+	}
 	state, nonce := randomHex(16), randomHex(16)
+	sealed := t.seal(pending{Issuer: p.Issuer, ClientID: p.ClientID, Nonce: nonce, Expires: t.Now().Add(stateTTL).Unix()})
 	http.SetCookie(w, &http.Cookie{
-		Name: stateCookie(state), Value: t.seal(pending{Issuer: p.Issuer, ClientID: p.ClientID, Nonce: nonce, Expires: t.Now().Add(stateTTL).Unix()}),
+		Name: stateCookie(state), Value: sealed,
 		Path: "/lti/", MaxAge: int(stateTTL / time.Second), HttpOnly: true, Secure: true, SameSite: http.SameSiteNoneMode,
 		// Kept apart for the site that frames the lab (CHIPS): browsers
 		// that block third-party cookies still keep this one, since the
@@ -97,8 +102,15 @@ func (t *Tool) login(w http.ResponseWriter, r *http.Request) {
 	if strings.Contains(p.AuthURL, "?") {
 		sep = "&"
 	}
+	next := p.AuthURL + sep + q.Encode()
+	if storage != "" {
+		// The platform keeps the state too, for a browser that keeps no
+		// cookie for the frame.
+		t.storagePage(w, putStatePage, map[string]string{"Target": storage, "Origin": originOf(p.AuthURL), "Key": stateCookie(state), "Value": sealed, "Next": next}, "'none'")
+		return
+	}
 	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, p.AuthURL+sep+q.Encode(), http.StatusFound)
+	http.Redirect(w, r, next, http.StatusFound)
 }
 
 // launch checks the platform's id_token and opens the lesson the link names
@@ -115,11 +127,25 @@ func (t *Tool) launch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	state, raw := r.PostForm.Get("state"), r.PostForm.Get("id_token")
+	kept := ""
+	if c, err := r.Cookie(stateCookie(state)); err == nil {
+		kept = c.Value
+	} else if s := r.PostForm.Get("stored_state"); s != "" && s != "-" {
+		kept = s // from the platform's storage (see storage.go)
+	} else if target := r.PostForm.Get("lti_storage_target"); state != "" && s == "" && storageTarget.MatchString(target) {
+		// No cookie came back: ask the platform's storage, where the login
+		// kept the state too.
+		if p, ok := t.platformOfToken(raw); ok {
+			t.storagePage(w, getStatePage, map[string]string{"Target": target, "Origin": originOf(p.AuthURL), "Key": stateCookie(state),
+				"IDToken": raw, "State": state}, "'self'")
+			return
+		}
+	}
 	var p pending
-	if c, err := r.Cookie(stateCookie(state)); state == "" || err != nil {
+	if state == "" || kept == "" {
 		t.refuse(w, r, http.StatusBadRequest, "falta el estado del inicio de sesión en este navegador: vuelve a abrir la actividad desde la plataforma", "this browser holds no state for the login: open the activity again from the platform")
 		return
-	} else if p, _ = t.open(c.Value); p.Nonce == "" {
+	} else if p, _ = t.open(kept); p.Nonce == "" {
 		t.refuse(w, r, http.StatusBadRequest, "el estado del inicio de sesión no es válido o caducó: vuelve a abrir la actividad", "the login's state is not valid or has expired: open the activity again")
 		return
 	}

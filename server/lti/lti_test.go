@@ -691,3 +691,54 @@ func TestATeacherSeesTheClass(t *testing.T) {
 		}
 	}
 }
+
+// Where the platform offers its storage, the login keeps the state there
+// too, and a launch whose cookie did not come back asks for it; a stored
+// state is checked as the cookie is.
+func TestStateKeptByThePlatform(t *testing.T) {
+	p := newTestPlatform(t)
+	l := newTestLab(t, p.registration())
+	q := url.Values{"iss": {p.iss}, "login_hint": {"user-7"}, "target_link_uri": {l.srv.URL + "/lab/cookies"}, "lti_storage_target": {"_parent"}}
+	res, err := noRedirects.Get(l.srv.URL + "/lti/login?" + q.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	var cookie *http.Cookie
+	for _, c := range res.Cookies() {
+		cookie = c
+	}
+	if res.StatusCode != 200 || cookie == nil || !strings.Contains(string(page), "lti.put_data") || !strings.Contains(string(page), cookie.Value) {
+		t.Fatalf("login with storage: %d, cookie %v\n%s", res.StatusCode, cookie, page)
+	}
+	next := strings.ReplaceAll(between(string(page), `location.replace("`, `")`), `\u0026`, "&")
+	loc, _ := url.Parse(strings.ReplaceAll(next, `\/`, "/"))
+	state, nonce := loc.Query().Get("state"), loc.Query().Get("nonce")
+	if state == "" || nonce == "" {
+		t.Fatalf("the page goes on to %q", next)
+	}
+	token := sign(t, l.claims(p, nonce), p.key, p.kid)
+	post := func(form url.Values) (int, string) {
+		res, err := http.PostForm(l.srv.URL+"/lti/launch", form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	code, body := post(url.Values{"id_token": {token}, "state": {state}, "lti_storage_target": {"_parent"}})
+	if code != 200 || !strings.Contains(body, "lti.get_data") {
+		t.Fatalf("a launch with no cookie: %d\n%s", code, body)
+	}
+	if code, _ := post(url.Values{"id_token": {token}, "state": {state}, "lti_storage_target": {"_parent"}, "stored_state": {cookie.Value + "x"}}); code != 400 {
+		t.Errorf("a forged stored state: %d, want 400", code)
+	}
+	if code, _ := post(url.Values{"id_token": {token}, "state": {state}, "lti_storage_target": {"_parent"}, "stored_state": {"-"}}); code != 400 {
+		t.Errorf("a state the platform did not have: %d, want 400", code)
+	}
+	if code, body := post(url.Values{"id_token": {token}, "state": {state}, "lti_storage_target": {"_parent"}, "stored_state": {cookie.Value}}); code != 200 || !strings.Contains(body, "reqlab.session") {
+		t.Errorf("the stored state: %d\n%s", code, body)
+	}
+}
