@@ -742,3 +742,55 @@ func TestStateKeptByThePlatform(t *testing.T) {
 		t.Errorf("the stored state: %d\n%s", code, body)
 	}
 }
+
+// A score the platform has not taken when the lab stops is sent by the lab
+// that starts next, from the store.
+func TestAGradeSurvivesARestart(t *testing.T) {
+	p := newTestPlatform(t)
+	var l *testLab
+	g := &gradebook{fails: 1 << 30} // the platform is down
+	g.serve(t, p, func() string { return l.srv.URL })
+	reg := p.registration()
+	reg.TokenURL = p.srv.URL + "/token"
+	l = newTestLab(t, reg)
+	l.tool.RetryBase = 10 * time.Millisecond
+	state, nonce, cookie := l.login(t, p)
+	c := l.claims(p, nonce)
+	c["https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"] = map[string]any{"scope": []string{scoreScope}, "lineitem": p.srv.URL + "/lineitems/7"}
+	if code, _ := l.launch(t, state, sign(t, c, p.key, p.kid), cookie, "es"); code != 200 {
+		t.Fatal("launch refused")
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	if n, err := l.tool.LessonDone(ctx, SessionOf(p.iss, "user-7"), "cookies"); err != nil || n != 1 {
+		t.Fatalf("LessonDone = %d, %v", n, err)
+	}
+	done := make(chan struct{})
+	go func() { l.tool.SendScores(ctx); close(done) }()
+	time.Sleep(200 * time.Millisecond)
+	stop() // the lab stops with the score untaken
+	<-done
+	g.mu.Lock()
+	g.fails = 0 // the platform is back
+	g.mu.Unlock()
+
+	again, err := New(context.Background(), l.store, l.sessions, []Platform{reg}, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again.RetryBase = 10 * time.Millisecond
+	again.Now = func() time.Time { return time.Now().Add(2 * time.Hour) } // past any pause
+	ctx2, stop2 := context.WithCancel(context.Background())
+	defer stop2()
+	go again.SendScores(ctx2)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		g.mu.Lock()
+		n := len(g.scores)
+		g.mu.Unlock()
+		if n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the restarted lab never sent the score")
+		}
+	}
+}
