@@ -169,23 +169,7 @@ func TestBrowserLaunchFromAPlatform(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := labOrigin + "/embed/cookies?lang=en"
-	var got string
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		// The frame is another site's: the browser runs it as a target of
-		// its own (site isolation).
-		targets, err := chromedp.Targets(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, info := range targets {
-			if info.Type == "iframe" {
-				got = info.URL
-			}
-		}
-		if got == want {
-			break
-		}
-	}
+	got := frameReaches(t, ctx, want)
 	// The frame asks the platform for its height in the platform's forms,
 	// with the token the launch carried.
 	waitFor(t, ctx, "a resize with the launch's token", `window.got.some(d => typeof d === "string" && JSON.parse(d).token === "canvas-token-1") &&
@@ -228,18 +212,32 @@ func TestBrowserLaunchFromAPlatform(t *testing.T) {
 	}
 	waitFor(t, frame, "the lesson in the frame", `!!document.querySelector('[data-lab][data-lab-ready="true"]')`)
 	runStep(t, frame, l.lab, 1)
-	ls, _ := lesson.Find("cookies")
-	click(t, frame, fmt.Sprintf(`#answer-%d`, ls.Question.Correct))
-	click(t, frame, `[data-action="check-answer"]`)
+	answerRight(t, frame, "cookies")
+	l.platform.awaitScore(t)
+}
+
+// answerRight answers a lesson's check question right.
+func answerRight(t *testing.T, ctx contextT, slug string) {
+	t.Helper()
+	ls, _ := lesson.Find(slug)
+	click(t, ctx, fmt.Sprintf(`#answer-%d`, ls.Question.Correct))
+	click(t, ctx, `[data-action="check-answer"]`)
+}
+
+// awaitScore waits for the platform's line item to take a score, and
+// returns the first.
+func (p *browserPlatform) awaitScore(t *testing.T) map[string]any {
+	t.Helper()
 	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		l.platform.mu.Lock()
-		n := len(l.platform.scores)
-		l.platform.mu.Unlock()
-		if n > 0 {
-			break
+		p.mu.Lock()
+		if len(p.scores) > 0 {
+			s := p.scores[0]
+			p.mu.Unlock()
+			return s
 		}
+		p.mu.Unlock()
 		if time.Now().After(deadline) {
-			t.Fatal("no score reached the platform from the framed lesson")
+			t.Fatal("no score reached the platform")
 		}
 	}
 }
@@ -282,25 +280,8 @@ func TestBrowserGradeFromALaunchedLesson(t *testing.T) {
 		t.Fatalf("the launch opened %s", u)
 	}
 	runStep(t, ctx, l.lab, 1)
-	ls, _ := lesson.Find("cookies")
-	click(t, ctx, fmt.Sprintf(`#answer-%d`, ls.Question.Correct))
-	click(t, ctx, `[data-action="check-answer"]`)
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		l.platform.mu.Lock()
-		n := len(l.platform.scores)
-		l.platform.mu.Unlock()
-		if n > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no score reached the platform")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	l.platform.mu.Lock()
-	defer l.platform.mu.Unlock()
-	if s := l.platform.scores[0]; s["userId"] != "student-2" || s["scoreGiven"] != 1.0 || s["activityProgress"] != "Completed" {
+	answerRight(t, ctx, "cookies")
+	if s := l.platform.awaitScore(t); s["userId"] != "student-2" || s["scoreGiven"] != 1.0 || s["activityProgress"] != "Completed" {
 		t.Errorf("score %v", s)
 	}
 }
@@ -359,6 +340,19 @@ func TestBrowserStateKeptByThePlatform(t *testing.T) {
 	if err := chromedpNavigate(ctx, platform.srv.URL+"/course"); err != nil {
 		t.Fatal(err)
 	}
+	if got := frameReaches(t, ctx, want); got != want {
+		t.Fatalf("the frame is at %q, want the lesson %q", got, want)
+	}
+	if puts, gets := eval[float64](t, ctx, `window.puts`), eval[float64](t, ctx, `window.gets`); puts < 1 || gets < 1 {
+		t.Errorf("the platform kept the state %v times and was asked %v times, want both", puts, gets)
+	}
+}
+
+// frameReaches waits, 20 s at most, for the page's frame to be at want, and
+// returns where it is. The frame is another site's: the browser runs it as
+// a target of its own (site isolation).
+func frameReaches(t *testing.T, ctx contextT, want string) string {
+	t.Helper()
 	var got string
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline) && got != want; time.Sleep(100 * time.Millisecond) {
 		targets, err := chromedp.Targets(ctx)
@@ -371,10 +365,5 @@ func TestBrowserStateKeptByThePlatform(t *testing.T) {
 			}
 		}
 	}
-	if got != want {
-		t.Fatalf("the frame is at %q, want the lesson %q", got, want)
-	}
-	if puts, gets := eval[float64](t, ctx, `window.puts`), eval[float64](t, ctx, `window.gets`); puts < 1 || gets < 1 {
-		t.Errorf("the platform kept the state %v times and was asked %v times, want both", puts, gets)
-	}
+	return got
 }

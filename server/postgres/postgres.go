@@ -514,6 +514,9 @@ func (db *DB) Prune(ctx context.Context, maxAge time.Duration, perSession, maxRu
 			if _, err := tx.Exec(ctx, `DELETE FROM cursos WHERE sesion <> '' AND creado_en < $1`, cutoff); err != nil {
 				return err
 			}
+			if _, err := tx.Exec(ctx, `DELETE FROM answers WHERE answered_at < $1`, cutoff); err != nil {
+				return err
+			}
 		}
 		if perSession > 0 {
 			if err := count(`DELETE FROM runs WHERE id IN (SELECT id FROM (

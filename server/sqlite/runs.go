@@ -463,8 +463,12 @@ func (db *DB) Prune(ctx context.Context, maxAge time.Duration, perSession, maxRu
 			}
 			n, _ := res.RowsAffected()
 			deleted += n
-			// The courses students added go with the runs of their time.
+			// The courses students added, and their answers, go with the
+			// runs of their time.
 			if _, err := tx.Exec(`DELETE FROM cursos WHERE sesion <> '' AND creado_en < ?`, cutoff); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(`DELETE FROM answers WHERE answered_at < ?`, cutoff); err != nil {
 				return err
 			}
 		}

@@ -364,6 +364,7 @@ func ownCatalogue(t *testing.T, e Engine) {
 	db := e.Open(t)
 	ctx := context.Background()
 	a, b := stage.NewRunID(), stage.NewRunID()
+	db.KeepAnswer(ctx, store.Answer{Session: b, Lesson: "cookies", Choice: 0, Correct: true, At: time.Now()})
 	added, q, err := db.InsertCourse(ctx, a, store.Course{Titulo: "Redes", Nivel: "básico", Horas: 4})
 	if err != nil || added.ID <= 6 || q.Rows != 1 {
 		t.Fatalf("InsertCourse = %+v, %+v, %v", added, q, err)
@@ -438,6 +439,9 @@ func ownCatalogue(t *testing.T, e Engine) {
 	}
 	if nb := count(b); nb != 6 {
 		t.Errorf("B's course of two days ago survives pruning: B sees %d", nb)
+	}
+	if as, _ := db.Answers(ctx, b); len(as) != 0 {
+		t.Errorf("B's answer of two days ago survives pruning: %+v", as)
 	}
 }
 
