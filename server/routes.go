@@ -22,7 +22,14 @@ func NewServer(log *slog.Logger, db store.Store, h *hub.Hub, sessions *session.I
 	if tool != nil {
 		// Course platforms launch the lab (LTI 1.3); without platforms
 		// registered, /lti/ is not found like any other unknown path.
-		tool.Register(mux)
+		mux.HandleFunc("GET /lti/jwks", tool.JWKS)
+		mux.HandleFunc("GET /lti/login", tool.Login)
+		mux.HandleFunc("POST /lti/login", tool.Login)
+		mux.HandleFunc("POST /lti/launch", tool.Launch)
+		mux.HandleFunc("POST /lti/deep-link", tool.DeepLink)
+		mux.HandleFunc("GET /lti/class", tool.Class)
+		mux.HandleFunc("GET /lti/class/data", tool.ClassData)
+		mux.HandleFunc("GET /lti/class.js", tool.ClassScript)
 	} else {
 		mux.Handle("/lti/", http.NotFoundHandler())
 	}

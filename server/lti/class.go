@@ -134,8 +134,8 @@ ul{margin:0;padding-left:1.1rem}.right{color:#1d6b2f}.wrong{color:#a11}a{color:#
 //go:embed class.js
 var classJS []byte
 
-// classView serves the teacher's page of a class.
-func (t *Tool) classView(w http.ResponseWriter, r *http.Request) {
+// Class serves the teacher's page of a class.
+func (t *Tool) Class(w http.ResponseWriter, r *http.Request) {
 	p, ok := t.classOf(r)
 	if !ok {
 		t.refuse(w, r, http.StatusForbidden, "este enlace a la clase no es válido o caducó: ábrela de nuevo desde la plataforma", "this link to the class is not valid or has expired: open it again from the platform")
@@ -156,8 +156,8 @@ func (t *Tool) classView(w http.ResponseWriter, r *http.Request) {
 	classPage.Execute(w, words)
 }
 
-// classData answers the page's asking for news: the class as JSON.
-func (t *Tool) classData(w http.ResponseWriter, r *http.Request) {
+// ClassData answers the page's asking for news: the class as JSON.
+func (t *Tool) ClassData(w http.ResponseWriter, r *http.Request) {
 	p, ok := t.classOf(r)
 	if !ok {
 		http.Error(w, `{"error":"not a teacher's link to this class"}`, http.StatusForbidden)
@@ -174,7 +174,8 @@ func (t *Tool) classData(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(map[string]any{"students": rows})
 }
 
-func (t *Tool) classScript(w http.ResponseWriter, r *http.Request) {
+// ClassScript serves the class page's script.
+func (t *Tool) ClassScript(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	w.Write(classJS)

@@ -120,9 +120,9 @@ func (t *Tool) pickLessons(w http.ResponseWriter, r *http.Request, p Platform, d
 	pickPage.Execute(w, data)
 }
 
-// deepLink answers the teacher's pick: a signed LtiDeepLinkingResponse of
+// DeepLink answers the teacher's pick: a signed LtiDeepLinkingResponse of
 // the lessons as links, posted back to the platform.
-func (t *Tool) deepLink(w http.ResponseWriter, r *http.Request) {
+func (t *Tool) DeepLink(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	if err := r.ParseForm(); err != nil {
 		t.refuse(w, r, http.StatusBadRequest, "la elección no se puede leer", "the pick cannot be read")

@@ -50,10 +50,10 @@ type launchClaims struct {
 // leeway is the clock difference allowed between platform and lab.
 const leeway = time.Minute
 
-// login answers a platform's third-party initiated login: it remembers, in
+// Login answers a platform's third-party initiated login: it remembers, in
 // a cookie of this browser, a new state and nonce, and sends the browser to
 // the platform to authenticate the user.
-func (t *Tool) login(w http.ResponseWriter, r *http.Request) {
+func (t *Tool) Login(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
 		t.refuse(w, r, http.StatusBadRequest, "la petición de inicio no se puede leer", "the login request cannot be read")
 		return
@@ -113,10 +113,10 @@ func (t *Tool) login(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, next, http.StatusFound)
 }
 
-// launch checks the platform's id_token and opens the lesson the link names
+// Launch checks the platform's id_token and opens the lesson the link names
 // as its user. Every refusal is a page in the user's language with a 4xx
 // status, and keeps nothing.
-func (t *Tool) launch(w http.ResponseWriter, r *http.Request) {
+func (t *Tool) Launch(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
 		t.refuse(w, r, http.StatusBadRequest, "la respuesta de la plataforma no se puede leer", "the platform's answer cannot be read")

@@ -125,21 +125,9 @@ func Origins(platforms []Platform) []string {
 	return out
 }
 
-// Register adds the tool's routes to mux.
-func (t *Tool) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /lti/jwks", t.jwks)
-	mux.HandleFunc("GET /lti/login", t.login)
-	mux.HandleFunc("POST /lti/login", t.login)
-	mux.HandleFunc("POST /lti/launch", t.launch)
-	mux.HandleFunc("POST /lti/deep-link", t.deepLink)
-	mux.HandleFunc("GET /lti/class", t.classView)
-	mux.HandleFunc("GET /lti/class/data", t.classData)
-	mux.HandleFunc("GET /lti/class.js", t.classScript)
-}
-
-// jwks publishes the tool's public key, by which platforms check what it
+// JWKS publishes the tool's public key, by which platforms check what it
 // signs (deep linking responses, grade service assertions).
-func (t *Tool) jwks(w http.ResponseWriter, r *http.Request) {
+func (t *Tool) JWKS(w http.ResponseWriter, r *http.Request) {
 	set := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &t.key.PublicKey, KeyID: t.kid, Algorithm: string(jose.RS256), Use: "sig"}}}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "public, max-age=3600")
