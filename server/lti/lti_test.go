@@ -414,15 +414,7 @@ func TestDeepLinkingPicksLessons(t *testing.T) {
 	if picking == "" {
 		t.Fatal("no picking on the page")
 	}
-	post := func(form url.Values) (int, string) {
-		res, err := http.PostForm(l.srv.URL+"/lti/deep-link", form)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		return res.StatusCode, string(b)
-	}
+	post := func(form url.Values) (int, string) { return postForm(t, l.srv.URL+"/lti/deep-link", form) }
 	code, back := post(url.Values{"picking": {picking}, "lesson": {"cookies", "cache"}, "lang": {"en"}, "autoplay": {"1"}})
 	if code != 200 || !strings.Contains(back, `action="`+p.srv.URL+`/deep-link-return"`) {
 		t.Fatalf("the pick: %d\n%s", code, back)
@@ -431,18 +423,10 @@ func TestDeepLinkingPicksLessons(t *testing.T) {
 
 	// The platform's side: the lab's key from /lti/jwks, the token checked
 	// with golang-jwt.
-	var set struct {
-		Keys []struct{ Kid, N, E string } `json:"keys"`
-	}
-	res, _ := http.Get(l.srv.URL + "/lti/jwks")
-	json.NewDecoder(res.Body).Decode(&set)
-	res.Body.Close()
-	n, _ := base64.RawURLEncoding.DecodeString(set.Keys[0].N)
-	e, _ := base64.RawURLEncoding.DecodeString(set.Keys[0].E)
-	pub := &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(new(big.Int).SetBytes(e).Int64())}
+	pub := labKey(t, l.srv.URL)
 	claims := gojwt.MapClaims{}
 	tok, err := gojwt.ParseWithClaims(signed, claims, func(tok *gojwt.Token) (any, error) {
-		if tok.Header["kid"] != set.Keys[0].Kid {
+		if tok.Header["kid"] != l.tool.kid {
 			return nil, fmt.Errorf("kid %v", tok.Header["kid"])
 		}
 		return pub, nil
@@ -729,15 +713,7 @@ func TestStateKeptByThePlatform(t *testing.T) {
 		t.Fatalf("the page goes on to %q", next)
 	}
 	token := sign(t, l.claims(p, nonce), p.key, p.kid)
-	post := func(form url.Values) (int, string) {
-		res, err := http.PostForm(l.srv.URL+"/lti/launch", form)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		return res.StatusCode, string(b)
-	}
+	post := func(form url.Values) (int, string) { return postForm(t, l.srv.URL+"/lti/launch", form) }
 	code, body := post(url.Values{"id_token": {token}, "state": {state}, "lti_storage_target": {"_parent"}})
 	if code != 200 || !strings.Contains(body, "lti.get_data") {
 		t.Fatalf("a launch with no cookie: %d\n%s", code, body)
@@ -793,4 +769,16 @@ func TestAGradeSurvivesARestart(t *testing.T) {
 	defer stop2()
 	go again.SendScores(ctx2)
 	g.await(t, 1) // sent by the lab that started next
+}
+
+// postForm posts a form as a browser would and returns the answer.
+func postForm(t *testing.T, to string, form url.Values) (int, string) {
+	t.Helper()
+	res, err := http.PostForm(to, form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
 }

@@ -6,47 +6,14 @@ import (
 	"time"
 
 	"reqlab/app/stage"
-	"reqlab/server/store"
+	"reqlab/server/store/storetest"
 )
 
-// fullRun is the batch a typical run stores: fourteen ended stages.
-func fullRun() []stage.Event {
-	var events []stage.Event
-	for _, id := range stage.All() {
-		side, _ := stage.SideOf(id)
-		events = append(events, stage.Event{Stage: id, Side: side, Phase: stage.End, TMs: 1, DurMs: stage.Ms(0.5), State: stage.Done,
-			Detail: stage.Detail{Reason: stage.ReasonCacheMiss}})
-	}
-	return stage.WithStarts(events)
-}
-
-// BenchmarkPersistRuns stores whole runs as a class sends them, many at
-// once: each opened, then given its fourteen events in one batch. Target: at
-// least 10,000 runs a second.
+// BenchmarkPersistRuns stores whole runs as a class sends them (see
+// storetest.PersistRuns). Target: at least 10,000 runs a second.
 func BenchmarkPersistRuns(b *testing.B) {
 	db, _ := openTestDB(b)
-	ctx := context.Background()
-	events := fullRun()
-	req := stage.Request{Method: "GET", URL: "/site/api/cursos"}
-	b.SetParallelism(32) // 64 students at once on this 2-core machine
-	b.ResetTimer()
-	start := time.Now()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			id := stage.NewRunID()
-			if _, err := db.CreateRun(ctx, id, stage.NewRunSecret(), "s", req); err != nil {
-				b.Error(err)
-				return
-			}
-			if _, err := db.Append(ctx, store.Batch{RunID: id, Events: events, Complete: true}); err != nil {
-				b.Error(err)
-				return
-			}
-		}
-	})
-	perSecond := float64(b.N) / time.Since(start).Seconds()
-	b.ReportMetric(perSecond, "runs/s")
-	b.Logf("runs persisted: %.0f a second — target at least 10000", perSecond)
+	storetest.PersistRuns(b, db, "target at least 10000")
 }
 
 // BenchmarkReplayLoad reads back a stored run of 200 events, as playback and
