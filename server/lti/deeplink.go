@@ -1,8 +1,6 @@
 package lti
 
 import (
-	"encoding/base64"
-	"encoding/json"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -42,6 +40,8 @@ type picking struct {
 }
 
 const pickingTTL = time.Hour
+
+func (p *picking) expires() int64 { return p.Expires }
 
 var pickPage = template.Must(template.New("pick").Parse(`<!doctype html>
 <html lang="{{.Lang}}"><head><meta charset="utf-8"><title>{{.Title}}</title>
@@ -90,9 +90,7 @@ func (t *Tool) pickLessons(w http.ResponseWriter, r *http.Request, p Platform, d
 	lang := langOf(locale)
 	pk := picking{Issuer: p.Issuer, ClientID: p.ClientID, Deployment: deployment, ReturnURL: s.ReturnURL, Data: s.Data,
 		Multiple: s.AcceptMultiple == nil || *s.AcceptMultiple, Lang: lang, Expires: t.Now().Add(pickingTTL).Unix()}
-	b, _ := json.Marshal(pk)
-	body := base64.RawURLEncoding.EncodeToString(b)
-	signed := body + "." + base64.RawURLEncoding.EncodeToString(t.mac("picking:"+body))
+	signed := t.sealAs("picking", &pk)
 
 	var choices []choice
 	for i, slug := range lesson.Slugs() {
@@ -129,10 +127,7 @@ func (t *Tool) DeepLink(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var pk picking
-	body, sig, _ := strings.Cut(r.PostForm.Get("picking"), ".")
-	got, err := base64.RawURLEncoding.DecodeString(sig)
-	raw, err2 := base64.RawURLEncoding.DecodeString(body)
-	if err != nil || err2 != nil || !hmacEqual(got, t.mac("picking:"+body)) || json.Unmarshal(raw, &pk) != nil || t.Now().Unix() > pk.Expires {
+	if !t.openAs("picking", r.PostForm.Get("picking"), &pk) {
 		t.refuse(w, r, http.StatusBadRequest, "la elección no viene de una página del laboratorio o caducó: vuelve a empezar desde la plataforma", "the pick does not come from a page of the lab, or it expired: start again from the platform")
 		return
 	}

@@ -81,7 +81,7 @@ func (t *Tool) Login(w http.ResponseWriter, r *http.Request) {
 		storage = ""
 	}
 	state, nonce := randomHex(16), randomHex(16)
-	sealed := t.seal(pending{Issuer: p.Issuer, ClientID: p.ClientID, Nonce: nonce, Expires: t.Now().Add(stateTTL).Unix()})
+	sealed := t.sealAs("state", &pending{Issuer: p.Issuer, ClientID: p.ClientID, Nonce: nonce, Expires: t.Now().Add(stateTTL).Unix()})
 	http.SetCookie(w, &http.Cookie{
 		Name: stateCookie(state), Value: sealed,
 		Path: "/lti/", MaxAge: int(stateTTL / time.Second), HttpOnly: true, Secure: true, SameSite: http.SameSiteNoneMode,
@@ -145,7 +145,7 @@ func (t *Tool) Launch(w http.ResponseWriter, r *http.Request) {
 	if state == "" || kept == "" {
 		t.refuse(w, r, http.StatusBadRequest, "falta el estado del inicio de sesión en este navegador: vuelve a abrir la actividad desde la plataforma", "this browser holds no state for the login: open the activity again from the platform")
 		return
-	} else if p, _ = t.open(kept); p.Nonce == "" {
+	} else if !t.openAs("state", kept, &p) || p.Nonce == "" {
 		t.refuse(w, r, http.StatusBadRequest, "el estado del inicio de sesión no es válido o caducó: vuelve a abrir la actividad", "the login's state is not valid or has expired: open the activity again")
 		return
 	}
@@ -245,7 +245,7 @@ func (t *Tool) Launch(w http.ResponseWriter, r *http.Request) {
 	}
 	if isInstructor(c.Roles) && c.Context.ID != "" {
 		// A teacher opens the class.
-		target = "/lti/class?t=" + url.QueryEscape(t.classToken(classPass{Issuer: platform.Issuer, Context: c.Context.ID,
+		target = "/lti/class?t=" + url.QueryEscape(t.sealAs("class", &classPass{Issuer: platform.Issuer, Context: c.Context.ID,
 			Title: c.Context.Title, Lang: lang, Expires: t.Now().Add(classTTL).Unix()}))
 	}
 	// Canvas's token for the frame's messages, where the administrator set

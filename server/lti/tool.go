@@ -170,32 +170,37 @@ type pending struct {
 
 func stateCookie(state string) string { return "lti_state_" + state }
 
-// seal signs a pending login for its cookie.
-func (t *Tool) seal(p pending) string {
-	b, _ := json.Marshal(p)
+func (p *pending) expires() int64 { return p.Expires }
+
+// The tool hands out three kinds of signed values — a login's state, a
+// teacher's pick of lessons, a teacher's pass to a class — each a JSON value
+// signed with the tool's state key under its purpose, so that one kind is
+// never taken for another, and each with when it expires.
+
+// expiring is a value sealAs signs.
+type expiring interface{ expires() int64 }
+
+// sealAs signs v for purpose: its JSON, base64url, a dot, its HMAC.
+func (t *Tool) sealAs(purpose string, v expiring) string {
+	b, _ := json.Marshal(v)
 	body := base64.RawURLEncoding.EncodeToString(b)
-	return body + "." + base64.RawURLEncoding.EncodeToString(t.mac(body))
+	return body + "." + base64.RawURLEncoding.EncodeToString(t.mac(purpose+":"+body))
 }
 
-// open checks a cookie's signature and time, and returns its login.
-func (t *Tool) open(v string) (pending, bool) {
-	body, sig, ok := strings.Cut(v, ".")
+// openAs checks a value sealAs signed for purpose and that it has not
+// expired, and decodes it into v.
+func (t *Tool) openAs(purpose, sealed string, v expiring) bool {
+	body, sig, ok := strings.Cut(sealed, ".")
 	if !ok {
-		return pending{}, false
+		return false
 	}
 	got, err := base64.RawURLEncoding.DecodeString(sig)
-	if err != nil || !hmac.Equal(got, t.mac(body)) {
-		return pending{}, false
+	if err != nil || !hmac.Equal(got, t.mac(purpose+":"+body)) {
+		return false
 	}
 	b, err := base64.RawURLEncoding.DecodeString(body)
-	var p pending
-	if err != nil || json.Unmarshal(b, &p) != nil || t.Now().Unix() > p.Expires {
-		return pending{}, false
-	}
-	return p, true
+	return err == nil && json.Unmarshal(b, v) == nil && t.Now().Unix() <= v.expires()
 }
-
-func hmacEqual(a, b []byte) bool { return hmac.Equal(a, b) }
 
 func (t *Tool) mac(s string) []byte {
 	m := hmac.New(sha256.New, t.stateKey)
