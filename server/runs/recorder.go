@@ -118,17 +118,25 @@ func (r *Recorder) Unavailable(err error) bool { return r.db.Unavailable(err) }
 // Opener returns the lab session that opened a run still open, and false
 // where the run is not open (complete, or no such run).
 func (r *Recorder) Opener(ctx context.Context, id string) (string, bool) {
+	run, ok := r.Opened(ctx, id)
+	return run.Session, ok
+}
+
+// Opened returns an open run, from memory where it was opened here, else
+// from the store; false where there is none. Unlike Serving it notes
+// nothing.
+func (r *Recorder) Opened(ctx context.Context, id string) (store.OpenRun, bool) {
 	r.openMu.Lock()
 	e := r.open[id]
 	r.openMu.Unlock()
 	if e != nil {
-		return e.Session, true
+		return e.OpenRun, true
 	}
 	run, ok, err := r.db.RunOpened(ctx, id)
 	if err != nil {
 		r.log.Error("find run", "run", id, "err", err)
 	}
-	return run.Session, ok
+	return run, ok
 }
 
 // Record stores a batch and publishes its events, in seq order. A batch that

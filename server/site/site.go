@@ -39,6 +39,8 @@ type Recorder interface {
 	Serving(ctx context.Context, id string) (store.OpenRun, bool)
 	// Served notes a request's stages recorded.
 	Served(id string)
+	// Opened returns an open run, noting nothing.
+	Opened(ctx context.Context, id string) (store.OpenRun, bool)
 	Record(ctx context.Context, b store.Batch) ([]stage.Event, error)
 }
 
@@ -223,12 +225,8 @@ func (s *Site) freshLoad(r *http.Request) bool {
 	if !ok {
 		return false
 	}
-	run, ok := s.rec.Serving(r.Context(), id)
-	if !ok {
-		return false
-	}
-	s.rec.Served(id)
-	return run.Fresh && subtle.ConstantTimeCompare([]byte(secret), []byte(run.Secret)) == 1
+	run, ok := s.rec.Opened(r.Context(), id)
+	return ok && run.Fresh && subtle.ConstantTimeCompare([]byte(secret), []byte(run.Secret)) == 1
 }
 
 type sessionKey struct{}
