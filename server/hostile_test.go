@@ -203,15 +203,7 @@ func TestRunsAreWrittenOnlyByTheirOwner(t *testing.T) {
 // than left hanging; once the lock goes, both recover by themselves.
 func TestHealthFollowsTheWriter(t *testing.T) {
 	l := startLab(t, nil)
-	health := func() (int, string) {
-		res, err := http.Get(l.url + "/healthz")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		return res.StatusCode, string(b)
-	}
+	health := func() (int, string) { return healthOf(t, l.url) }
 	if code, body := health(); code != 200 {
 		t.Fatalf("/healthz before: %d %s", code, body)
 	}

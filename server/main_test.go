@@ -136,3 +136,15 @@ func (b *lockedBuilder) String() string {
 	defer b.mu.Unlock()
 	return b.b.String()
 }
+
+// healthOf asks a lab's /healthz and returns its status and words.
+func healthOf(t *testing.T, base string) (int, string) {
+	t.Helper()
+	res, err := http.Get(base + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -126,15 +124,7 @@ func TestAServerCatchesUpAfterItsListenerDrops(t *testing.T) {
 func TestHealthOnASharedStore(t *testing.T) {
 	pg := pgtest.Private(t)
 	l := startLab(t, map[string]string{"REQLAB_DB": pg.URL("postgres")})
-	health := func() (int, string) {
-		res, err := http.Get(l.url + "/healthz")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		return res.StatusCode, string(b)
-	}
+	health := func() (int, string) { return healthOf(t, l.url) }
 	until := func(want int) string {
 		deadline := time.Now().Add(15 * time.Second)
 		for {

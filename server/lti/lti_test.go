@@ -537,6 +537,30 @@ func (g *gradebook) await(t *testing.T, n int) {
 	}
 }
 
+// gradedLaunch launches user-7 from a platform with a gradebook that
+// refuses its first fails scores, into the cookie lesson's line item; the
+// lab tries again after retry.
+func gradedLaunch(t *testing.T, fails int, retry time.Duration) (*testLab, *testPlatform, *gradebook) {
+	t.Helper()
+	p := newTestPlatform(t)
+	var l *testLab
+	g := &gradebook{fails: fails}
+	g.serve(t, p, func() string { return l.srv.URL })
+	reg := p.registration()
+	reg.TokenURL = p.srv.URL + "/token"
+	l = newTestLab(t, reg)
+	l.tool.RetryBase = retry
+	state, nonce, cookie := l.login(t, p)
+	c := l.claims(p, nonce)
+	c["https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"] = map[string]any{
+		"scope": []string{"https://purl.imsglobal.org/spec/lti-ags/scope/lineitem", scoreScope}, "lineitem": p.srv.URL + "/lineitems/7",
+	}
+	if code, body := l.launch(t, state, sign(t, c, p.key, p.kid), cookie, "es"); code != 200 {
+		t.Fatalf("launch: %d %s", code, body)
+	}
+	return l, p, g
+}
+
 // labKey reads the lab's published key, as a platform does.
 func labKey(t *testing.T, labURL string) *rsa.PublicKey {
 	var set struct {
@@ -558,23 +582,7 @@ func labKey(t *testing.T, labURL string) *rsa.PublicKey {
 // line item: kept first, then sent, tried again with growing pauses while
 // the platform refuses, and never sent twice.
 func TestAGradeReachesThePlatform(t *testing.T) {
-	p := newTestPlatform(t)
-	var l *testLab
-	g := &gradebook{fails: 2}
-	g.serve(t, p, func() string { return l.srv.URL })
-	reg := p.registration()
-	reg.TokenURL = p.srv.URL + "/token"
-	l = newTestLab(t, reg)
-	l.tool.RetryBase = 20 * time.Millisecond
-
-	state, nonce, cookie := l.login(t, p)
-	c := l.claims(p, nonce)
-	c["https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"] = map[string]any{
-		"scope": []string{"https://purl.imsglobal.org/spec/lti-ags/scope/lineitem", scoreScope}, "lineitem": p.srv.URL + "/lineitems/7",
-	}
-	if code, body := l.launch(t, state, sign(t, c, p.key, p.kid), cookie, "es"); code != 200 {
-		t.Fatalf("launch: %d %s", code, body)
-	}
+	l, p, g := gradedLaunch(t, 2, 20*time.Millisecond)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	session := SessionOf(p.iss, "user-7")
@@ -732,20 +740,7 @@ func TestStateKeptByThePlatform(t *testing.T) {
 // A score the platform has not taken when the lab stops is sent by the lab
 // that starts next, from the store.
 func TestAGradeSurvivesARestart(t *testing.T) {
-	p := newTestPlatform(t)
-	var l *testLab
-	g := &gradebook{fails: 1 << 30} // the platform is down
-	g.serve(t, p, func() string { return l.srv.URL })
-	reg := p.registration()
-	reg.TokenURL = p.srv.URL + "/token"
-	l = newTestLab(t, reg)
-	l.tool.RetryBase = 10 * time.Millisecond
-	state, nonce, cookie := l.login(t, p)
-	c := l.claims(p, nonce)
-	c["https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"] = map[string]any{"scope": []string{scoreScope}, "lineitem": p.srv.URL + "/lineitems/7"}
-	if code, _ := l.launch(t, state, sign(t, c, p.key, p.kid), cookie, "es"); code != 200 {
-		t.Fatal("launch refused")
-	}
+	l, p, g := gradedLaunch(t, 1<<30, 10*time.Millisecond) // the platform is down
 	ctx, stop := context.WithCancel(context.Background())
 	if n, err := l.tool.LessonDone(ctx, SessionOf(p.iss, "user-7"), "cookies"); err != nil || n != 1 {
 		t.Fatalf("LessonDone = %d, %v", n, err)
@@ -759,7 +754,7 @@ func TestAGradeSurvivesARestart(t *testing.T) {
 	g.fails = 0 // the platform is back
 	g.mu.Unlock()
 
-	again, err := New(context.Background(), l.store, l.sessions, []Platform{reg}, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	again, err := New(context.Background(), l.store, l.sessions, l.tool.platforms, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
