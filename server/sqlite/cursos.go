@@ -74,6 +74,7 @@ func (db *DB) InsertCourse(ctx context.Context, session string, c store.Course) 
 		return c, store.Query{SQL: InsertSQL}, errors.New("insert course: no lab session")
 	}
 	q := store.Query{SQL: InsertSQL, Start: time.Now()}
+	var id int64 // read once do returns nil (see DB.do)
 	err := db.do(ctx, func(tx *sql.Tx) error {
 		var mine, all int
 		if err := tx.QueryRow(`SELECT count(*) FILTER (WHERE sesion = ?), count(*) FROM cursos WHERE sesion <> ''`, session).Scan(&mine, &all); err != nil {
@@ -86,17 +87,18 @@ func (db *DB) InsertCourse(ctx context.Context, session string, c store.Course) 
 		if err != nil {
 			return err
 		}
-		if c.ID, err = res.LastInsertId(); err != nil {
-			return err
-		}
-		q.Rows = 1
-		return nil
+		id, err = res.LastInsertId()
+		return err
 	})
 	q.Dur = time.Since(q.Start)
-	if err != nil && !errors.Is(err, store.ErrFull) {
-		err = fmt.Errorf("insert course: %w", err)
+	if err != nil {
+		if !errors.Is(err, store.ErrFull) {
+			err = fmt.Errorf("insert course: %w", err)
+		}
+		return c, q, err
 	}
-	return c, q, err
+	c.ID, q.Rows = id, 1
+	return c, q, nil
 }
 
 // ResetCourses takes a session's catalogue back to the seed: the courses it

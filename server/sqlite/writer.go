@@ -168,11 +168,16 @@ func (db *DB) execCount(ctx context.Context, query string, args ...any) (int64, 
 		n, err = res.RowsAffected()
 		return err
 	})
-	return n, err
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
 }
 
 // do runs fn in the writer's next transaction and waits for its outcome, or
-// for ctx to end (the write may then still happen).
+// for ctx to end (the write may then still happen). What fn sets is the
+// caller's to read only when do returns nil: after an error, fn may still be
+// running.
 func (db *DB) do(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	w := write{fn: fn, done: make(chan error, 1)}
 	db.closeMu.RLock()
