@@ -34,7 +34,9 @@ func (r *recorder) Serving(_ context.Context, id string) (store.OpenRun, bool) {
 
 func (r *recorder) Served(string) {}
 
-func (r *recorder) Opened(ctx context.Context, id string) (store.OpenRun, bool) { return r.Serving(ctx, id) }
+func (r *recorder) Opened(ctx context.Context, id string) (store.OpenRun, bool) {
+	return r.Serving(ctx, id)
+}
 
 // tp is the traceparent of a request of an open run, its secret included.
 func (r *recorder) tp(id string) string {
