@@ -45,8 +45,8 @@ type Sessions interface {
 // Hub keeps the open connections and the runs each follows.
 type Hub struct {
 	// Sessions, if set, issues each connection its session: the one its
-	// token names, else a new one. Without it a connection's session is
-	// the id it names, or a new one.
+	// token names, else a new one. Without it each connection has a new
+	// session of its own.
 	Sessions Sessions
 
 	log      *slog.Logger
@@ -134,23 +134,18 @@ func sameOrigin(r *http.Request) bool {
 
 // sessionOf returns the lab session a connection belongs to, and its token:
 // the browser keeps the token the lab issued and names it in the URL
-// (/ws?session=…). A connection without a valid one gets a session of its
-// own — except that a page of an older lab, which made up its own id (32 hex
-// digits), keeps it, now signed: its history stays its own.
+// (/ws?session=…). A connection without a valid one gets a new session,
+// minted here: nothing a client names is ever made a session (a bare id,
+// whoever's it is, is not signed on request), so no one acts as another.
+// Without Sessions every connection is a session of its own.
 func (h *Hub) sessionOf(r *http.Request) (id, token string) {
-	named := r.URL.Query().Get("session")
 	if h.Sessions == nil {
-		if stage.ValidRunID(named) {
-			return named, named
-		}
 		id := stage.NewRunID()
 		return id, id
 	}
+	named := r.URL.Query().Get("session")
 	if id, ok := h.Sessions.Verify(named); ok {
 		return id, named
-	}
-	if stage.ValidRunID(named) {
-		return named, h.Sessions.Issue(named)
 	}
 	id = stage.NewRunID()
 	return id, h.Sessions.Issue(id)

@@ -218,7 +218,7 @@ func (t *Tool) Launch(w http.ResponseWriter, r *http.Request) {
 		t.refuse(w, r, http.StatusBadRequest, "el enlace no lleva a este laboratorio", "the link does not lead to this lab")
 		return
 	}
-	sessionID := SessionOf(platform.Issuer, std.Subject)
+	sessionID := t.sessionOf(platform.Issuer, std.Subject)
 	lineItem := ""
 	if slices.Contains(c.Grades.Scope, scoreScope) && secureURL(c.Grades.LineItem) == nil {
 		lineItem = c.Grades.LineItem // the lesson's grade goes there

@@ -205,7 +205,7 @@ func TestALaunchOpensTheLessonAsItsUser(t *testing.T) {
 	if !strings.Contains(body, `"/embed/cookies?lang=en"`) {
 		t.Errorf("the launch does not open the cookie lesson in the user's language:\n%s", body)
 	}
-	token := l.sessions.Issue(SessionOf(p.iss, "user-7"))
+	token := l.sessions.Issue(l.tool.sessionOf(p.iss, "user-7"))
 	if !strings.Contains(body, `"`+token+`"`) {
 		t.Errorf("the launch does not hand the page the user's lab session")
 	}
@@ -216,7 +216,7 @@ func TestALaunchOpensTheLessonAsItsUser(t *testing.T) {
 	if fresh, _ := l.store.UseNonce(context.Background(), p.iss, nonce); fresh {
 		t.Error("the launch was not kept")
 	}
-	if SessionOf(p.iss, "user-7") == SessionOf(p.iss, "user-8") || SessionOf(p.iss, "user-7") == SessionOf("https://other.example", "user-7") {
+	if l.tool.sessionOf(p.iss, "user-7") == l.tool.sessionOf(p.iss, "user-8") || l.tool.sessionOf(p.iss, "user-7") == l.tool.sessionOf("https://other.example", "user-7") {
 		t.Error("two users share a lab session")
 	}
 }
@@ -585,14 +585,14 @@ func TestAGradeReachesThePlatform(t *testing.T) {
 	l, p, g := gradedLaunch(t, 2, 20*time.Millisecond)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	session := SessionOf(p.iss, "user-7")
+	session := l.tool.sessionOf(p.iss, "user-7")
 	if n, err := l.tool.LessonDone(ctx, session, "cookies"); err != nil || n != 1 {
 		t.Fatalf("LessonDone = %d, %v; want one score queued", n, err)
 	}
 	if n, _ := l.tool.LessonDone(ctx, session, "cookies"); n != 0 {
 		t.Errorf("the same lesson again queued %d more", n)
 	}
-	if n, _ := l.tool.LessonDone(ctx, SessionOf(p.iss, "user-8"), "cookies"); n != 0 {
+	if n, _ := l.tool.LessonDone(ctx, l.tool.sessionOf(p.iss, "user-8"), "cookies"); n != 0 {
 		t.Errorf("a session never launched queued %d", n)
 	}
 	go l.tool.SendScores(ctx)
@@ -637,10 +637,10 @@ func TestATeacherSeesTheClass(t *testing.T) {
 		t.Error("a student's launch opens the class")
 	}
 	launchAs("s2", "Abel", learner)
-	l.store.KeepAnswer(ctx, store.Answer{Session: SessionOf(p.iss, "s1"), Lesson: "cookies", Choice: 1, Correct: false, At: time.Now()})
-	l.store.KeepAnswer(ctx, store.Answer{Session: SessionOf(p.iss, "s1"), Lesson: "cookies", Choice: 0, Correct: true, At: time.Now()})
+	l.store.KeepAnswer(ctx, store.Answer{Session: l.tool.sessionOf(p.iss, "s1"), Lesson: "cookies", Choice: 1, Correct: false, At: time.Now()})
+	l.store.KeepAnswer(ctx, store.Answer{Session: l.tool.sessionOf(p.iss, "s1"), Lesson: "cookies", Choice: 0, Correct: true, At: time.Now()})
 	run := stage.NewRunID()
-	l.store.CreateRun(ctx, run, stage.NewRunSecret(), SessionOf(p.iss, "s1"), stage.Request{Method: "GET", URL: "/site/api/sesion"})
+	l.store.CreateRun(ctx, run, stage.NewRunSecret(), l.tool.sessionOf(p.iss, "s1"), stage.Request{Method: "GET", URL: "/site/api/sesion"})
 
 	body := launchAs("t1", "Profe", []string{"http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"})
 	target := between(body, `location.replace("`, `")`)
@@ -742,7 +742,7 @@ func TestStateKeptByThePlatform(t *testing.T) {
 func TestAGradeSurvivesARestart(t *testing.T) {
 	l, p, g := gradedLaunch(t, 1<<30, 10*time.Millisecond) // the platform is down
 	ctx, stop := context.WithCancel(context.Background())
-	if n, err := l.tool.LessonDone(ctx, SessionOf(p.iss, "user-7"), "cookies"); err != nil || n != 1 {
+	if n, err := l.tool.LessonDone(ctx, l.tool.sessionOf(p.iss, "user-7"), "cookies"); err != nil || n != 1 {
 		t.Fatalf("LessonDone = %d, %v", n, err)
 	}
 	done := make(chan struct{})

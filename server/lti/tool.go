@@ -46,6 +46,11 @@ type Tool struct {
 	key      *rsa.PrivateKey
 	kid      string
 	stateKey []byte // signs the state cookie
+	// sessionKey keys the lab sessions of platforms' users (SessionOf):
+	// made once and kept in the store, so that every server and every
+	// launch of a user finds the same session, and no one who knows the
+	// launch's data can work it out.
+	sessionKey []byte
 
 	keySets *keySets
 	tokens  *tokens       // the platforms' access tokens for grades
@@ -65,6 +70,7 @@ type Tool struct {
 const (
 	signingKeyName = "lti-rsa-2048"
 	stateKeyName   = "lti-state"
+	sessionKeyName = "lti-session"
 )
 
 // New returns the tool for platforms, its RSA key made on first start and
@@ -99,11 +105,15 @@ func New(ctx context.Context, st Store, sessions *session.Issuer, platforms []Pl
 	if err != nil {
 		return nil, err
 	}
+	sessionKey, err := st.Key(ctx, sessionKeyName, 32)
+	if err != nil {
+		return nil, err
+	}
 	if client == nil {
 		client = &http.Client{Timeout: 10 * time.Second}
 	}
 	return &Tool{platforms: platforms, store: st, sessions: sessions, log: log,
-		key: key, kid: base64.RawURLEncoding.EncodeToString(thumb), stateKey: stateKey,
+		key: key, kid: base64.RawURLEncoding.EncodeToString(thumb), stateKey: stateKey, sessionKey: sessionKey,
 		keySets: &keySets{client: client, sets: map[string]*keySet{}}, tokens: &tokens{have: map[string]cachedToken{}},
 		woken: make(chan struct{}, 1), Now: time.Now, RetryBase: 10 * time.Second}, nil
 }
@@ -149,11 +159,21 @@ func (t *Tool) platform(issuer, clientID string) (Platform, bool) {
 	return found[0], true
 }
 
-// SessionOf is the lab session of a platform's user: the same on every
-// launch and device, and no one else's.
-func SessionOf(issuer, subject string) string {
-	sum := sha256.Sum256([]byte(issuer + "\x00" + subject))
-	return hex.EncodeToString(sum[:16])
+// SessionOf is the lab session of a platform's user under key: the same on
+// every launch and device, and no one else's. It is an HMAC of the issuer and
+// the subject under the lab's kept key, never a hash of them alone: a
+// classmate knows both, and must not be able to work out the session (and
+// act in it, and send a grade for it).
+func SessionOf(key []byte, issuer, subject string) string {
+	h := hmac.New(sha256.New, key)
+	h.Write([]byte("reqlab lti session\x00" + issuer + "\x00" + subject))
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// sessionOf is the lab session of a platform's user (SessionOf under the
+// tool's kept key).
+func (t *Tool) sessionOf(issuer, subject string) string {
+	return SessionOf(t.sessionKey, issuer, subject)
 }
 
 // The state of a login, kept in a cookie of the browser that started it

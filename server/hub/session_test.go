@@ -1,0 +1,51 @@
+package hub
+
+import (
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"reqlab/app/stage"
+	"reqlab/server/session"
+)
+
+// A connection's session is one the server minted: a bare id is never taken
+// and signed, whoever's it is, and neither is a token signed under another
+// key; only a token the lab issued keeps its session.
+func TestOnlyMintedSessions(t *testing.T) {
+	sessions := session.New([]byte(strings.Repeat("k", 32)))
+	h := &Hub{Sessions: sessions}
+	victim, victimToken := sessions.New()
+	other := session.New([]byte(strings.Repeat("o", 32)))
+	for _, tt := range []struct {
+		name, named string
+		keeps       string // the session it must keep; "" for a new one
+	}{
+		{"its own token", victimToken, victim},
+		{"nothing", "", ""},
+		{"someone's bare id", victim, ""},
+		{"a bare id of its own making", stage.NewRunID(), ""},
+		{"a forged signature", victim + ".AAAAAAAAAAAAAAAAAAAAAA", ""},
+		{"a token signed under another key", other.Issue(victim), ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest("GET", "/ws?session="+url.QueryEscape(tt.named), nil)
+			id, token := h.sessionOf(r)
+			if got, ok := sessions.Verify(token); !ok || got != id {
+				t.Fatalf("the token handed out (%q) is not one the lab issued for %s", token, id)
+			}
+			switch {
+			case tt.keeps != "" && id != tt.keeps:
+				t.Errorf("session %s, want %s kept", id, tt.keeps)
+			case tt.keeps == "" && (id == victim || id == tt.named || strings.HasPrefix(tt.named, id)):
+				t.Errorf("naming %q gave session %s: a session the server did not mint", tt.named, id)
+			}
+		})
+	}
+	// Without an issuer, every connection is a new session too.
+	bare := &Hub{}
+	if id, _ := bare.sessionOf(httptest.NewRequest("GET", "/ws?session="+victim, nil)); id == victim {
+		t.Error("a hub without an issuer took the id a client named")
+	}
+}
