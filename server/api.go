@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -15,14 +16,24 @@ import (
 	"reqlab/server/store"
 )
 
-// sessionParam returns the session a request's ?session= token names, and
-// answers 400 where it is not a token the lab issued.
+// sessionParam returns the session a request's token names, and answers
+// 400 where it is not a token the lab issued.
 func sessionParam(w http.ResponseWriter, r *http.Request, log *slog.Logger, sessions *session.Issuer) (string, bool) {
-	id, ok := sessions.Verify(r.URL.Query().Get("session"))
+	id, ok := sessions.Verify(sessionToken(r))
 	if !ok {
 		writeError(w, log, http.StatusBadRequest, "session must be the token the lab issued to this browser (in its websocket's hello)", nil)
 	}
 	return id, ok
+}
+
+// sessionToken is the session token a request to the lab's API carries: in
+// its Authorization header (Bearer), which no log, history or Referer keeps,
+// else in ?session= (as pages of this lab send it today).
+func sessionToken(r *http.Request) string {
+	if token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		return strings.TrimSpace(token)
+	}
+	return r.URL.Query().Get("session")
 }
 
 func handleHealthz(db store.Store) http.Handler {

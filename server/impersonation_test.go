@@ -42,18 +42,30 @@ func TestNoStudentActsAsAnother(t *testing.T) {
 			t.Errorf("a report into the victim's open run: %+v, want not-yours", m)
 		}
 	}
-	for _, tt := range []struct{ method, path string }{
-		{"GET", "/api/runs?session=" + victimID},
-		{"DELETE", "/api/sample-data?session=" + victimID},
+	// The API takes a token in ?session= or, kept out of URLs, in an
+	// Authorization header; a bare id in neither.
+	for _, tt := range []struct {
+		method, path, bearer string
+		status               int
+	}{
+		{"GET", "/api/runs?session=" + victimID, "", http.StatusBadRequest},
+		{"DELETE", "/api/sample-data?session=" + victimID, "", http.StatusBadRequest},
+		{"GET", "/api/runs", victimID, http.StatusBadRequest},
+		{"DELETE", "/api/sample-data", victimID, http.StatusBadRequest},
+		{"GET", "/api/runs", victim.hello.Session, http.StatusOK},
+		{"GET", "/api/runs?session=" + victim.hello.Session, "", http.StatusOK},
 	} {
 		req, _ := http.NewRequest(tt.method, l.url+tt.path, nil)
+		if tt.bearer != "" {
+			req.Header.Set("Authorization", "Bearer "+tt.bearer)
+		}
 		res, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
 		res.Body.Close()
-		if res.StatusCode != http.StatusBadRequest {
-			t.Errorf("%s %s with the bare id: %d, want 400", tt.method, tt.path, res.StatusCode)
+		if res.StatusCode != tt.status {
+			t.Errorf("%s %s (bearer %q): %d, want %d", tt.method, tt.path, tt.bearer, res.StatusCode, tt.status)
 		}
 	}
 }

@@ -50,8 +50,8 @@ func NewServer(log *slog.Logger, db store.Store, h *hub.Hub, sessions *session.I
 }
 
 // rateLimit answers 429 with Retry-After to a request past its limit. The
-// key is the lab session the request names (?session=, a token the lab
-// issued), else
+// key is the lab session the request names (a token the lab issued, see
+// sessionToken), else
 // the run it belongs to (its traceparent), else none; under it, the client's
 // address, whose bucket is wide enough for a class behind one school
 // address; then everyone's.
@@ -59,7 +59,7 @@ func rateLimit(sessions *session.Issuer, l *limit.Limiter) func(http.Handler) ht
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			key := ""
-			if s, ok := sessions.Verify(r.URL.Query().Get("session")); ok {
+			if s, ok := sessions.Verify(sessionToken(r)); ok {
 				key = s
 			} else if id, ok := stage.RunIDFromTraceparent(r.Header.Get("Traceparent")); ok {
 				key = "run:" + id

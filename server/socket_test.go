@@ -168,8 +168,8 @@ func TestSocketStreamsARunAndResumesAfterADropOnPostgreSQL(t *testing.T) {
 }
 
 func streamsAndResumes(t *testing.T, l *lab) {
-	session := stage.NewRunID()
-	first := dialLabAs(t, l, session)
+	first := dialLab(t, l)
+	session := first.hello.Session // the token the lab issued: the page keeps it
 	run := first.start("/site/api/cursos")
 
 	if code := fetchTraced(t, l, "/site/api/cursos", run); code != 200 {

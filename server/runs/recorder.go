@@ -98,6 +98,9 @@ func (r *Recorder) Open(ctx context.Context, session string, req stage.Request) 
 	if req.Headers == nil {
 		req.Headers = []stage.Header{}
 	}
+	// The request as meant may name a traceparent (typed in a header, or
+	// in the URL): its parent-id is someone's secret, and is not kept.
+	req = redactRequest(req, "")
 	secret := stage.NewRunSecret()
 	run, err := r.db.CreateRun(ctx, stage.NewRunID(), secret, session, req)
 	if err != nil {
@@ -142,7 +145,19 @@ func (r *Recorder) Opened(ctx context.Context, id string) (store.OpenRun, bool) 
 // Record stores a batch and publishes its events, in seq order. A batch that
 // completes the run first waits, a few seconds at most, for the server's
 // stages of the run that are still being recorded.
+//
+// The run's secret (b.Secret, or looked up where the caller has none), and
+// any traceparent's parent-id, is taken out of all the batch carries first:
+// what is stored is what anyone with the run's link reads, its HAR and its
+// watchers' events.
 func (r *Recorder) Record(ctx context.Context, b store.Batch) ([]stage.Event, error) {
+	if b.Secret == "" {
+		if open, ok := r.Opened(ctx, b.RunID); ok {
+			b.Secret = open.Secret
+		}
+	}
+	b = redactBatch(b, b.Secret)
+	b.Secret = ""
 	if b.Complete {
 		wait, cancel := context.WithTimeout(ctx, 5*time.Second)
 		r.awaitServer(wait, b.RunID)

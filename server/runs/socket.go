@@ -138,7 +138,8 @@ func (s *Socket) subscribe(ctx context.Context, c *hub.Conn, m wire.Message) {
 func (s *Socket) report(ctx context.Context, c *hub.Conn, m wire.Message) {
 	// Only the lab session that opened a run reports into it: its id is
 	// public (links, postMessage), its reports are not anyone's to make.
-	if opener, open := s.Recorder.Opener(ctx, m.Run); open && opener != c.Session() {
+	run, open := s.Recorder.Opened(ctx, m.Run)
+	if open && run.Session != c.Session() {
 		c.Send(encode(wire.Message{Type: wire.Error, Ref: m.Ref, Run: m.Run, Code: wire.CodeNotYours,
 			Message: "this run was opened by another lab session"}))
 		return
@@ -149,6 +150,7 @@ func (s *Socket) report(ctx context.Context, c *hub.Conn, m wire.Message) {
 		Response: m.Response,
 		Events:   m.Events,
 		Complete: m.Final,
+		Secret:   run.Secret,
 	})
 	reply := wire.Message{Type: wire.Error, Ref: m.Ref, Run: m.Run}
 	switch {

@@ -148,7 +148,7 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				events := m.early(run.Opened)
 				go func() {
 					defer close(early)
-					s.record(r.Context(), store.Batch{RunID: runID, Side: stage.Server, Events: events})
+					s.record(r.Context(), store.Batch{RunID: runID, Side: stage.Server, Events: events, Secret: run.Secret})
 				}()
 			}
 		}
@@ -206,6 +206,7 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Request:  &m.request,
 		Response: &stage.Response{Status: rw.status, Headers: rw.headers, Body: rw.body.String(), BodyTruncated: rw.truncated},
 		Events:   append(events, m.answered(run.Opened, rw.status, rw.headerBytes)),
+		Secret:   run.Secret, // taken out of what is kept (see runs.Recorder.Record)
 	})
 }
 

@@ -199,6 +199,10 @@ type Batch struct {
 	Events   []stage.Event
 	// Complete closes the run: no event is taken after it.
 	Complete bool
+	// Secret is the run's secret, where the caller has it at hand: the
+	// recorder takes it out of all the batch carries before it is stored
+	// (see runs.Recorder.Record). No store keeps it from here.
+	Secret string
 }
 
 // OpenRun is what the sample site needs of a run its request belongs to.

@@ -1,0 +1,178 @@
+package main
+
+import (
+	"database/sql"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"reqlab/app/stage"
+	"reqlab/app/timing"
+	"reqlab/app/wire"
+	"reqlab/server/runs"
+)
+
+// No secret the lab minted is readable by anyone else (issue 24, point 2):
+// runs are made every way a page makes them — a fetch with its traceparent
+// header, a POST into the student's catalogue, a navigation with the
+// traceparent in its query, the page's own report naming that URL — and
+// then every stored run (its JSON, its HAR, the database's rows) and every
+// message a watcher of those runs received is searched for every run secret
+// and session token the lab handed out. None is found; the traceparents kept
+// still name their runs.
+func TestNoMintedSecretIsReadable(t *testing.T) {
+	l := startLab(t, nil)
+	owner := dialLab(t, l)
+	watcher := dialLab(t, l)
+	minted := []string{owner.hello.Session, watcher.hello.Session}
+
+	type made struct{ run, secret string }
+	var all []made
+	open := func(method, url string) made {
+		t.Helper()
+		owner.send(wire.Message{Type: wire.Start, Ref: 1, Request: &stage.Request{Method: method, URL: url,
+			Headers: []stage.Header{{Name: "Content-Type", Value: "application/json"}}}})
+		m := owner.reply()
+		if m.Type != wire.Started || !stage.ValidRunSecret(m.Secret) {
+			t.Fatalf("start %s %s: %+v", method, url, m)
+		}
+		// The watcher follows it from the first event, as a teacher with
+		// the run's link would.
+		watcher.send(wire.Message{Type: wire.Subscribe, Ref: 2, Run: m.Run})
+		minted = append(minted, m.Secret)
+		all = append(all, made{m.Run, m.Secret})
+		return made{m.Run, m.Secret}
+	}
+	send := func(r made, method, target string, header http.Header, body string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, l.url+target, strings.NewReader(body))
+		for k, v := range header {
+			req.Header[k] = v
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode >= 500 {
+			t.Fatalf("%s %s: %d", method, target, res.StatusCode)
+		}
+	}
+	report := func(r made, url string) {
+		t.Helper()
+		m := timing.Measured{Method: "GET", URL: url, HasEntry: true, Entry: timing.Entry{
+			FetchStart: 1, DomainLookupStart: 1, DomainLookupEnd: 1, ConnectStart: 1, ConnectEnd: 1,
+			RequestStart: 2, ResponseStart: 5, ResponseEnd: 6, TransferSize: 900, EncodedBodySize: 600, DecodedBodySize: 600,
+		}, Parse: timing.Span{Start: 6, End: 7}, Render: timing.Span{Start: 7, End: 20}, Rendered: 6}
+		tp := stage.Traceparent(r.run, r.secret)
+		owner.send(wire.Message{Type: wire.Report, Ref: 9, Run: r.run, Final: true, Events: m.Events(),
+			Response: &stage.Response{Status: 200, Headers: []stage.Header{{Name: "traceparent", Value: tp}}, Body: "seen: " + tp}})
+		if m := owner.reply(); m.Type != wire.Ack {
+			t.Fatalf("report into %s: %+v", r.run, m)
+		}
+	}
+
+	fetched := open("GET", "/site/api/cursos")
+	send(fetched, "GET", "/site/api/cursos", http.Header{"Traceparent": {stage.Traceparent(fetched.run, fetched.secret)}}, "")
+	report(fetched, "/site/api/cursos")
+
+	posted := open("POST", "/site/api/cursos")
+	send(posted, "POST", "/site/api/cursos", http.Header{"Traceparent": {stage.Traceparent(posted.run, posted.secret)},
+		"Content-Type": {"application/json"}}, `{"titulo":"Redes","nivel":"básico","horas":3}`)
+	report(posted, "/site/api/cursos")
+
+	page := open("GET", "/site/")
+	target := "/site/?traceparent=" + stage.Traceparent(page.run, page.secret)
+	send(page, "GET", target, http.Header{"Referer": {l.url + target}}, "")
+	report(page, target)
+
+	// Everything the watcher was sent: its runs' every event, up to their
+	// last.
+	var heard []string
+	for _, r := range all {
+		var stored stage.Run
+		getJSON(t, l.url+"/api/runs/"+r.run, &stored)
+		if stored.State != stage.RunComplete {
+			t.Fatalf("run %s is %s, want complete", r.run, stored.State)
+		}
+		got := 0
+		for got < len(stored.Events) {
+			watcher.ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+			_, msg, err := watcher.ws.ReadMessage()
+			if err != nil {
+				t.Fatalf("the watcher, %d of %d events of %s: %v", got, len(stored.Events), r.run, err)
+			}
+			heard = append(heard, string(msg))
+			var m wire.Message
+			json.Unmarshal(msg, &m)
+			if m.Type == wire.Event && m.Run == r.run {
+				got++
+			}
+		}
+		// The traceparent kept still names the run, as the server received
+		// it; only its parent-id is not the secret.
+		for _, h := range stored.Request.Headers {
+			if strings.EqualFold(h.Name, "traceparent") {
+				if id, span, ok := stage.ParseTraceparent(h.Value); !ok || id != r.run || span != runs.RedactedSpan {
+					t.Errorf("the run %s keeps traceparent %q, want its id with the parent-id redacted", r.run, h.Value)
+				}
+			}
+		}
+	}
+
+	readable := map[string]string{"what the watcher received": strings.Join(heard, "\n")}
+	for _, r := range all {
+		_, body := fetch(t, l.url+"/api/runs/"+r.run)
+		readable["GET /api/runs/"+r.run] = body
+		_, har := fetch(t, l.url+"/api/runs/"+r.run+"/har")
+		readable["GET /api/runs/"+r.run+"/har"] = har
+		if !strings.Contains(body, r.run) || !strings.Contains(har, r.run) {
+			t.Fatalf("the run's JSON or HAR does not name it: nothing was searched")
+		}
+	}
+	readable["the history"] = func() string { _, b := fetch(t, l.url+"/api/runs?session="+owner.hello.Session); return b }()
+	readable["the database"] = storedText(t, l.dbPath)
+
+	if len(heard) < 3*2*len(stage.ServerStages) {
+		t.Fatalf("the watcher heard %d messages: too few to be searched", len(heard))
+	}
+	for where, text := range readable {
+		for _, secret := range minted {
+			if strings.Contains(text, secret) {
+				t.Errorf("%s holds the minted secret %s", where, secret)
+			}
+		}
+	}
+}
+
+// storedText is every value of every row of the runs and events tables that
+// anyone may read through the lab (all but the secret a run is checked by).
+func storedText(t *testing.T, dbPath string) string {
+	t.Helper()
+	db, err := sql.Open("sqlite3", "file:"+dbPath+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var b strings.Builder
+	for _, q := range []string{
+		`SELECT id, session, method, url, request_headers, request_cookies, request_body, coalesce(response_headers, ''), response_body FROM runs`,
+		`SELECT run_id, stage, detail, '', '', '', '', '', '' FROM events`,
+	} {
+		rows, err := db.Query(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var v [9]string
+			if err := rows.Scan(&v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8]); err != nil {
+				t.Fatal(err)
+			}
+			b.WriteString(strings.Join(v[:], "\n"))
+		}
+		rows.Close()
+	}
+	return b.String()
+}
