@@ -23,6 +23,7 @@ import (
 // courses of one level.
 func (s *Site) courses(w http.ResponseWriter, r *http.Request) {
 	m := measureOf(w)
+	personal(w)
 	var (
 		courses []store.Course
 		q       store.Query
@@ -43,6 +44,7 @@ func (s *Site) courses(w http.ResponseWriter, r *http.Request) {
 
 func (s *Site) course(w http.ResponseWriter, r *http.Request) {
 	m := measureOf(w)
+	personal(w)
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id < 1 {
 		// The backend decides without its database: no such id can exist.
@@ -151,6 +153,16 @@ func (s *Site) encode(v any) []byte {
 	return append(body, '\n')
 }
 
+// personal marks an answer that depends on the student: their own
+// catalogue, found by the run their request's traceparent names (see
+// sessionOf). No cache keeps it (a school's shared proxy would hand it to the
+// next student), and one that did would key it by the traceparent.
+func personal(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Cache-Control", "no-store")
+	h.Add("Vary", "Traceparent")
+}
+
 // write sends a JSON body. An answer is not cached unless its route said
 // otherwise: live data changes, and the lessons on caching set their rules.
 func (s *Site) write(w http.ResponseWriter, r *http.Request, status int, body []byte) {
@@ -177,6 +189,7 @@ func send(w http.ResponseWriter, r *http.Request, status int, contentType string
 // take gets 400 or 415 and nothing is inserted.
 func (s *Site) createCourse(w http.ResponseWriter, r *http.Request) {
 	m := measureOf(w)
+	personal(w)
 	if mt, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";"); strings.TrimSpace(strings.ToLower(mt)) != "application/json" {
 		s.json(w, r, http.StatusUnsupportedMediaType, errorBody{Error: say(r, "envía el curso en JSON, con Content-Type: application/json", "send the course as JSON, with Content-Type: application/json")})
 		return
@@ -233,10 +246,12 @@ func (s *Site) createCourse(w http.ResponseWriter, r *http.Request) {
 
 // frontPage answers GET /site/api/portada, the site's front page data. The
 // browser may keep its answer for a minute: within it, asking again never
-// leaves the browser.
+// leaves the browser. It is the shared sample catalogue's, no student's (the
+// seed, whoever asks), so that any cache may keep it: public, as the cache
+// lesson shows.
 func (s *Site) frontPage(w http.ResponseWriter, r *http.Request) {
 	m := measureOf(w)
-	courses, q, err := s.db.Courses(r.Context(), sessionOf(r))
+	courses, q, err := s.db.Courses(r.Context(), "")
 	m.queried(q, err)
 	if err != nil {
 		s.fail(w, r, err)
@@ -256,10 +271,11 @@ func (s *Site) frontPage(w http.ResponseWriter, r *http.Request) {
 
 // levels answers GET /site/api/niveles with an ETag and no-cache: the browser
 // keeps the answer but asks each time whether it changed; when it did not,
-// the server answers 304 with no body and the browser uses its copy.
+// the server answers 304 with no body and the browser uses its copy. Like the
+// front page's, its data is the shared sample catalogue's, no student's.
 func (s *Site) levels(w http.ResponseWriter, r *http.Request) {
 	m := measureOf(w)
-	levels, q, err := s.db.Levels(r.Context(), sessionOf(r))
+	levels, q, err := s.db.Levels(r.Context(), "")
 	m.queried(q, err)
 	if err != nil {
 		s.fail(w, r, err)
@@ -289,6 +305,10 @@ const (
 // cookie that it sets, and that the browser sends back from then on.
 func (s *Site) visits(w http.ResponseWriter, r *http.Request) {
 	m := measureOf(w)
+	// The answer is this browser's cookies': no cache keeps it.
+	h := w.Header()
+	h.Set("Cache-Control", "no-store")
+	h.Add("Vary", "Cookie")
 	n := 0
 	if c, err := r.Cookie(visitsCookie); err == nil {
 		n, _ = strconv.Atoi(c.Value)

@@ -66,7 +66,8 @@ func levelImage(nivel string) string {
 }
 
 // page answers GET /site/: the sample site's HTML front page, built from the
-// catalogue. It is revalidated on every visit; its assets are cached.
+// student's catalogue. It is revalidated on every visit; its assets, the
+// same for everyone, are cached.
 func (s *Site) page(w http.ResponseWriter, r *http.Request) {
 	m := measureOf(w)
 	courses, q, err := s.db.Courses(r.Context(), sessionOf(r))
@@ -88,7 +89,11 @@ func (s *Site) page(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	w.Header().Set("Cache-Control", "no-cache")
+	// The page lists the student's own catalogue: only their browser may
+	// keep it, asking each time. (A navigation names its run in the query;
+	// a fetch of the page, in its traceparent header.)
+	w.Header().Set("Cache-Control", "private, no-cache")
+	w.Header().Add("Vary", "Traceparent")
 	send(w, r, http.StatusOK, "text/html; charset=utf-8", b.Bytes())
 }
 

@@ -521,7 +521,7 @@ func TestThePageAndItsAssets(t *testing.T) {
 	srv, rec := newTestSite(t)
 	id := rec.openRun()
 	res, html := get(t, srv.URL+"/site/?traceparent="+rec.tp(id), "")
-	if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") || res.Header.Get("Cache-Control") != "no-cache" {
+	if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") || res.Header.Get("Cache-Control") != "private, no-cache" {
 		t.Fatalf("the page: %d %s %s", res.StatusCode, res.Header.Get("Content-Type"), res.Header.Get("Cache-Control"))
 	}
 	if !strings.Contains(html, "Fundamentos de la web") {
