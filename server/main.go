@@ -59,6 +59,7 @@ type config struct {
 	keepPerSession int            // at most this many runs of one session are kept; 0: no limit
 	maxConns       int            // connections served at once; more wait to be accepted
 	readTimeout    time.Duration  // to read a request, its headers and its body
+	runTimeout     time.Duration  // an open run that hears nothing for this long ends as interrupted
 	trustedProxies []netip.Prefix // balancers whose X-Forwarded-For names the client
 	ltiPlatforms   []lti.Platform // course platforms that launch the lab; none: no LTI
 	ltiKeepDays    int            // launches (who, in which course) older are forgotten
@@ -87,6 +88,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		"connections served at once, websockets included; more wait to be accepted (REQLAB_MAX_CONNS)")
 	readTimeout := flags.String("read-timeout", env("REQLAB_READ_TIMEOUT", "30s"),
 		"time a client has to send a request, its headers and its body (REQLAB_READ_TIMEOUT)")
+	runTimeout := flags.String("run-timeout", env("REQLAB_RUN_TIMEOUT", "60s"),
+		"an open run that hears nothing from its page or its server for this long ends as interrupted, 60s at most (REQLAB_RUN_TIMEOUT)")
 	platforms := flags.String("lti-platforms", env("REQLAB_LTI_PLATFORMS", ""),
 		"JSON file of the course platforms that launch the lab by LTI 1.3; none: no LTI (REQLAB_LTI_PLATFORMS)")
 	ltiKeepDays := flags.String("lti-keep-days", env("REQLAB_LTI_KEEP_DAYS", "180"),
@@ -122,6 +125,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		return config{}, fmt.Errorf("-read-timeout: %q is not a duration such as 30s (100ms at least)", *readTimeout)
 	} else {
 		c.readTimeout = d
+	}
+	if d, err := time.ParseDuration(*runTimeout); err != nil || d < 100*time.Millisecond || d > time.Minute {
+		return config{}, fmt.Errorf("-run-timeout: %q is not a duration from 100ms to 60s", *runTimeout)
+	} else {
+		c.runTimeout = d
 	}
 	var err error
 	if c.keepDays, err = strconv.Atoi(*keepDays); err != nil || c.keepDays < 0 {
@@ -176,6 +184,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	defer db.Close()
+	prerenderRuns(db)
 
 	shared := postgres.IsURL(cfg.dbPath)
 	if !shared {
@@ -187,7 +196,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			log.Info("runs cut off when the server last stopped", "runs", n)
 		}
 	}
-	go prune(ctx, log, db, shared, time.Duration(cfg.keepDays)*24*time.Hour, cfg.keepPerSession, cfg.keepRuns)
+	go prune(ctx, log, db, time.Duration(cfg.keepDays)*24*time.Hour, cfg.keepPerSession, cfg.keepRuns)
+	go endSilentRuns(ctx, log, db, cfg.runTimeout)
 
 	recorder := runs.NewRecorder(db, log)
 	socket := &runs.Socket{Recorder: recorder, Log: log,
@@ -310,25 +320,36 @@ func openStore(ctx context.Context, log *slog.Logger, dsn string) (store.Store, 
 	return db, abs, nil
 }
 
-// staleAfter is how long a run may stay open on a shared store before it
-// counts as cut off: its page has not reported for that long, on any server.
-const staleAfter = 10 * time.Minute
+// endSilentRuns ends as interrupted, until ctx ends, every open run that
+// has heard nothing (no batch from its page or its server) for timeout: its
+// page was closed, or the server recording it went away. It looks six times
+// a timeout, for runs silent for five sixths of it, so that none stays open
+// longer than timeout after its last word. On a shared store every server
+// does so; the update is the same whoever makes it.
+func endSilentRuns(ctx context.Context, log *slog.Logger, db store.Store, timeout time.Duration) {
+	t := time.NewTicker(timeout / 6)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if n, err := db.MarkInterrupted(ctx, time.Now().Add(-timeout*5/6)); err != nil && ctx.Err() == nil {
+			log.Error("end silent runs", "err", err)
+		} else if n > 0 {
+			log.Info("runs that heard nothing, ended as interrupted", "runs", n, "after", timeout)
+		}
+	}
+}
 
 // prune keeps the store bounded: at start and then every hour it deletes
 // the runs past their age or past the count kept, until ctx ends. On a
-// shared store it also marks the runs open too long as cut off (on SQLite
-// that is done once, at start); its Prune runs on one server at a time.
-func prune(ctx context.Context, log *slog.Logger, db store.Store, shared bool, maxAge time.Duration, perSession, maxRuns int) {
+// shared store its Prune runs on one server at a time.
+func prune(ctx context.Context, log *slog.Logger, db store.Store, maxAge time.Duration, perSession, maxRuns int) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
-		if shared {
-			if n, err := db.MarkInterrupted(ctx, time.Now().Add(-staleAfter)); err != nil && ctx.Err() == nil {
-				log.Error("mark stale runs", "err", err)
-			} else if n > 0 {
-				log.Info("runs left open too long, marked cut off", "runs", n)
-			}
-		}
 		var n int64
 		var err error
 		if maxAge != 0 || perSession != 0 || maxRuns != 0 {

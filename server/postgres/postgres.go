@@ -345,6 +345,8 @@ func (db *DB) appendOn(ctx context.Context, conn *pgx.Conn, b store.Batch) ([]st
 	}
 	if b.Complete {
 		second.Queue(`UPDATE runs SET state = 'complete' WHERE id = $1`, b.RunID)
+	} else {
+		second.Queue(`UPDATE runs SET heard_at = $1 WHERE id = $2`, db.Now().UTC(), b.RunID)
 	}
 	if len(out) > 0 || b.Complete {
 		// Delivered at commit, to every server listening.
@@ -537,11 +539,13 @@ func (db *DB) Prune(ctx context.Context, maxAge time.Duration, perSession, maxRu
 	return deleted, nil
 }
 
-// MarkInterrupted notes that the runs opened before openedBefore and still
-// open were cut off.
-func (db *DB) MarkInterrupted(ctx context.Context, openedBefore time.Time) (int64, error) {
-	tag, err := db.pool.Exec(ctx, `UPDATE runs SET interrupted_at = $1 WHERE state = 'open' AND interrupted_at IS NULL AND created_at < $2`,
-		db.Now().UTC(), openedBefore.UTC())
+// MarkInterrupted notes that the runs still open that heard nothing since
+// before (no batch stored since, nor opened since) were cut off: their page,
+// or the server recording them, went away.
+func (db *DB) MarkInterrupted(ctx context.Context, before time.Time) (int64, error) {
+	tag, err := db.pool.Exec(ctx, `UPDATE runs SET interrupted_at = $1 WHERE state = 'open' AND interrupted_at IS NULL
+		AND created_at < $2 AND coalesce(heard_at, created_at) < $2`,
+		db.Now().UTC(), before.UTC())
 	if err != nil {
 		return 0, fmt.Errorf("mark interrupted runs: %w", err)
 	}

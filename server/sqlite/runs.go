@@ -24,9 +24,10 @@ const (
 	setResponseSQL  = `UPDATE runs SET status = ?, response_headers = ?, response_body = ?, response_body_truncated = ? WHERE id = ?`
 	fillResponseSQL = setResponseSQL + ` AND status IS NULL`
 	completeSQL     = `UPDATE runs SET state = 'complete' WHERE id = ?`
+	heardSQL        = `UPDATE runs SET heard_at = ? WHERE id = ?`
 )
 
-var writerQueries = []string{insertRunSQL, findRunSQL, endedSQL, setRequestSQL, setResponseSQL, fillResponseSQL, completeSQL}
+var writerQueries = []string{insertRunSQL, findRunSQL, endedSQL, setRequestSQL, setResponseSQL, fillResponseSQL, completeSQL, heardSQL}
 
 // insertEventsSQL is the statement that stores n events at once.
 func insertEventsSQL(n int) string {
@@ -208,6 +209,8 @@ func (db *DB) appendBatch(tx *sql.Tx, b store.Batch, enc encoded) ([]stage.Event
 		if _, err := db.exec(tx, completeSQL, b.RunID); err != nil {
 			return nil, fmt.Errorf("append: %w", err)
 		}
+	} else if _, err := db.exec(tx, heardSQL, db.Now().UTC().Format(time.RFC3339Nano), b.RunID); err != nil {
+		return nil, fmt.Errorf("append: %w", err)
 	}
 	return out, nil
 }
@@ -497,12 +500,14 @@ func (db *DB) Prune(ctx context.Context, maxAge time.Duration, perSession, maxRu
 	return deleted, nil
 }
 
-// MarkInterrupted notes that the runs opened before openedBefore and still
-// open were cut off: the server that was recording them stopped (at start,
-// all of them: the one server is this one). It returns how many.
-func (db *DB) MarkInterrupted(ctx context.Context, openedBefore time.Time) (int64, error) {
-	n, err := db.execCount(ctx, `UPDATE runs SET interrupted_at = ? WHERE state = 'open' AND interrupted_at IS NULL AND created_at < ?`,
-		db.Now().UTC().Format(time.RFC3339Nano), openedBefore.UTC().Format(time.RFC3339Nano))
+// MarkInterrupted notes that the runs still open that heard nothing since
+// before (no batch stored since, nor opened since) were cut off: their page
+// or the server recording them went away (at start, all of them: the one
+// server is this one). It returns how many.
+func (db *DB) MarkInterrupted(ctx context.Context, before time.Time) (int64, error) {
+	n, err := db.execCount(ctx, `UPDATE runs SET interrupted_at = ?1 WHERE state = 'open' AND interrupted_at IS NULL
+		AND created_at < ?2 AND coalesce(heard_at, created_at) < ?2`,
+		db.Now().UTC().Format(time.RFC3339Nano), before.UTC().Format(time.RFC3339Nano))
 	if err != nil {
 		return 0, fmt.Errorf("mark interrupted runs: %w", err)
 	}

@@ -39,10 +39,11 @@ type Store interface {
 	// the oldest beyond the newest maxRuns in all, with their events. A
 	// zero limit is no limit. It returns how many runs it deleted.
 	Prune(ctx context.Context, maxAge time.Duration, perSession, maxRuns int) (int64, error)
-	// MarkInterrupted notes that the runs opened before the time given and
-	// still open were cut off: no server records them any more. It returns
-	// how many.
-	MarkInterrupted(ctx context.Context, openedBefore time.Time) (int64, error)
+	// MarkInterrupted notes that the runs still open that heard nothing
+	// since the time given (opened before it, and no batch appended since)
+	// were cut off: their page, or the server recording them, went away.
+	// It returns how many.
+	MarkInterrupted(ctx context.Context, before time.Time) (int64, error)
 
 	// Key returns the lab's key of that name, made of size random bytes the
 	// first time it is asked for and kept from then on: every server that

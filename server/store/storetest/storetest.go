@@ -35,6 +35,7 @@ func Run(t *testing.T, e Engine) {
 		{"ARunHasBoundedEvents", boundedEvents},
 		{"ConcurrentBatchesAreNumberedInOrder", concurrentBatches},
 		{"OpenRunsAreMarkedInterrupted", markInterrupted},
+		{"SilentRunsAreMarkedInterrupted", silentInterrupted},
 		{"PruneKeepsTheStoreBounded", pruneBounded},
 		{"PruneCapsEachSession", pruneCapsEachSession},
 		{"SampleQueries", sampleQueries},
@@ -269,6 +270,50 @@ func markInterrupted(t *testing.T, e Engine) {
 	}
 	if run, _ := db.Run(ctx, open); run.State != stage.RunInterrupted || len(run.Events) != 0 {
 		t.Errorf("the interrupted run after a late report: %s, %d events", run.State, len(run.Events))
+	}
+}
+
+// An open run ends as interrupted once it has heard nothing for the time
+// the caller allows, counted from its last batch, not from its opening: a
+// run still reporting stays open however old it is.
+func silentInterrupted(t *testing.T, e Engine) {
+	db := e.Open(t)
+	ctx := context.Background()
+	t0 := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+	now := t0
+	e.SetNow(db, func() time.Time { return now })
+	talking, silent, quiet := stage.NewRunID(), stage.NewRunID(), stage.NewRunID()
+	for _, id := range []string{talking, silent, quiet} {
+		if _, err := db.CreateRun(ctx, id, stage.NewRunSecret(), "s", stage.Request{Method: "GET", URL: "/site/"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// silent reports once, at once; talking reports 50 s in; quiet never.
+	if _, err := db.Append(ctx, store.Batch{RunID: silent, Side: stage.Client, Events: []stage.Event{
+		{Stage: stage.Cache, Side: stage.Client, Phase: stage.Start, State: stage.Active}}}); err != nil {
+		t.Fatal(err)
+	}
+	now = t0.Add(50 * time.Second)
+	if _, err := db.Append(ctx, store.Batch{RunID: talking, Side: stage.Client, Events: []stage.Event{
+		{Stage: stage.Cache, Side: stage.Client, Phase: stage.Start, State: stage.Active}}}); err != nil {
+		t.Fatal(err)
+	}
+	// At 60 s, those silent for 30 s end: the two that last heard at 0 s.
+	now = t0.Add(60 * time.Second)
+	if n, err := db.MarkInterrupted(ctx, now.Add(-30*time.Second)); err != nil || n != 2 {
+		t.Fatalf("MarkInterrupted(silent since 30 s) = %d, %v; want 2", n, err)
+	}
+	for id, want := range map[string]stage.RunState{talking: stage.RunOpen, silent: stage.RunInterrupted, quiet: stage.RunInterrupted} {
+		if run, _ := db.Run(ctx, id); run.State != want {
+			t.Errorf("run %s is %s, want %s", id, run.State, want)
+		}
+	}
+	// It still reports, and ends complete.
+	if _, err := db.Append(ctx, store.Batch{RunID: talking, Side: stage.Client, Complete: true}); err != nil {
+		t.Errorf("the run that kept reporting: %v", err)
+	}
+	if n, _ := db.MarkInterrupted(ctx, now.Add(time.Hour)); n != 0 {
+		t.Errorf("MarkInterrupted after: %d more, want none open", n)
 	}
 }
 

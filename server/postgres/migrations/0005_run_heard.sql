@@ -1,0 +1,4 @@
+-- When a run last heard from its page or its server: a batch stored. An open
+-- run that hears nothing for a while was abandoned, and ends as interrupted
+-- (see DB.MarkInterrupted); NULL until its first batch (its opening counts).
+ALTER TABLE runs ADD COLUMN heard_at TIMESTAMPTZ;
