@@ -142,11 +142,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		return config{}, fmt.Errorf("-keep-session-runs: %q is not a number of runs", *keepPerSession)
 	}
 	for _, o := range strings.Fields(*ancestors) {
-		u, err := url.Parse(o)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" || u.RawQuery != "" {
-			return config{}, fmt.Errorf("-frame-ancestors: %q is not an origin such as https://campus.example.edu", o)
+		origin, ok := parseOrigin(o)
+		if !ok {
+			return config{}, fmt.Errorf("-frame-ancestors: %q is not an origin such as https://campus.example.edu (a list of origins, separated by spaces, and nothing else: it goes into the pages' Content-Security-Policy)", o)
 		}
-		c.frameAncestors = append(c.frameAncestors, u.Scheme+"://"+u.Host)
+		c.frameAncestors = append(c.frameAncestors, origin)
 	}
 	if flags.NArg() > 0 {
 		return config{}, fmt.Errorf("unexpected arguments: %v", flags.Args())
@@ -318,6 +318,46 @@ func openStore(ctx context.Context, log *slog.Logger, dsn string) (store.Store, 
 	}
 	abs, _ := filepath.Abs(dsn)
 	return db, abs, nil
+}
+
+// parseOrigin returns o as an origin for CSP's frame-ancestors — http or
+// https, a host name (its first label may be *, as CSP allows) or an IP
+// address, and a port — and false for anything else: whatever is taken goes
+// into a header, where a ";" or a "," would start another directive or
+// policy.
+func parseOrigin(o string) (string, bool) {
+	u, err := url.Parse(o)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Opaque != "" || u.User != nil ||
+		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(o, "#") {
+		return "", false
+	}
+	if port := u.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 || port[0] == '0' {
+			return "", false
+		}
+	}
+	host := u.Hostname()
+	if strings.HasPrefix(u.Host, "[") {
+		if a, err := netip.ParseAddr(host); err != nil || !a.Is6() {
+			return "", false
+		}
+		return u.Scheme + "://" + u.Host, true
+	}
+	labels := strings.Split(host, ".")
+	for i, label := range labels {
+		if i == 0 && label == "*" && len(labels) > 1 {
+			continue
+		}
+		if len(label) == 0 || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return "", false
+		}
+		for _, r := range label {
+			if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '-') {
+				return "", false
+			}
+		}
+	}
+	return u.Scheme + "://" + u.Host, true
 }
 
 // endSilentRuns ends as interrupted, until ctx ends, every open run that

@@ -69,3 +69,21 @@ func TestPersonalAnswersAreNotShared(t *testing.T) {
 		t.Errorf("the insert's answer: %d, Cache-Control %q, Vary %q", res.StatusCode, cc, res.Header.Get("Vary"))
 	}
 }
+
+// Cookies that are not the lab's are kept redacted, nameless ones too
+// (issue 24, point 8): "=value", and a bare "value", which is how browsers
+// send a cookie set with no name.
+func TestRedactCookies(t *testing.T) {
+	ours := func(name string) bool { return name == "visitas" || name == "" }
+	for _, tt := range []struct{ in, want string }{
+		{"visitas=3; sid=secreto", "visitas=3; sid=[redacted 7 bytes]"},
+		{"=secreto; visitas=3", "=[redacted 7 bytes]; visitas=3"},
+		{"secreto; visitas=3", "[redacted 7 bytes]; visitas=3"},
+		{"visitas=3;  =a=b ;", "visitas=3; =[redacted 3 bytes]; "},
+		{"visitas=", "visitas="},
+	} {
+		if got := redactCookies(tt.in, ours); got != tt.want {
+			t.Errorf("redactCookies(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

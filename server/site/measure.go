@@ -227,15 +227,21 @@ func (m *measure) keepRequest(r *http.Request, body []byte, ours func(cookie str
 }
 
 // redactCookies keeps the values of the cookies that are ours in a Cookie
-// header, and redacts the others'.
+// header, and redacts the others'. A nameless cookie — sent as "=value", or
+// as a bare "value", as browsers send one set with no name — is never ours:
+// its value is redacted too.
 func redactCookies(header string, ours func(string) bool) string {
 	pairs := strings.Split(header, ";")
 	for i, p := range pairs {
-		name, value, found := strings.Cut(strings.TrimSpace(p), "=")
-		if found && !ours(name) {
+		p = strings.TrimSpace(p)
+		name, value, found := strings.Cut(p, "=")
+		switch {
+		case !found && p != "":
+			pairs[i] = redacted(p) // a nameless cookie's value
+		case found && (name == "" || !ours(name)):
 			pairs[i] = name + "=" + redacted(value)
-		} else {
-			pairs[i] = strings.TrimSpace(p)
+		default:
+			pairs[i] = p
 		}
 	}
 	return strings.Join(pairs, "; ")
