@@ -57,6 +57,7 @@ type config struct {
 	keepDays       int            // runs older are deleted; 0: kept for ever
 	keepRuns       int            // at most this many runs are kept; 0: no limit
 	keepPerSession int            // at most this many runs of one session are kept; 0: no limit
+	keepBytes      int64          // the runs kept hold at most this many bytes; 0: no limit
 	maxConns       int            // connections served at once; more wait to be accepted
 	readTimeout    time.Duration  // to read a request, its headers and its body
 	runTimeout     time.Duration  // an open run that hears nothing for this long ends as interrupted
@@ -84,6 +85,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	keepRuns := flags.String("keep-runs", env("REQLAB_KEEP_RUNS", "100000"), "keep at most this many runs, the newest, 0 for no limit (REQLAB_KEEP_RUNS)")
 	keepPerSession := flags.String("keep-session-runs", env("REQLAB_KEEP_SESSION_RUNS", "1000"),
 		"keep at most this many runs of one browser, the newest, 0 for no limit (REQLAB_KEEP_SESSION_RUNS)")
+	keepBytes := flags.String("keep-bytes", env("REQLAB_KEEP_BYTES", "4GB"),
+		"keep the newest runs that hold at most this much (as 500MB or 4GB), 0 for no limit (REQLAB_KEEP_BYTES)")
 	maxConns := flags.String("max-conns", env("REQLAB_MAX_CONNS", "10000"),
 		"connections served at once, websockets included; more wait to be accepted (REQLAB_MAX_CONNS)")
 	readTimeout := flags.String("read-timeout", env("REQLAB_READ_TIMEOUT", "30s"),
@@ -141,6 +144,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if c.keepPerSession, err = strconv.Atoi(*keepPerSession); err != nil || c.keepPerSession < 0 {
 		return config{}, fmt.Errorf("-keep-session-runs: %q is not a number of runs", *keepPerSession)
 	}
+	if c.keepBytes, err = parseBytes(*keepBytes); err != nil || (c.keepBytes != 0 && c.keepBytes < store.MaxRunBytes) {
+		return config{}, fmt.Errorf("-keep-bytes: %q is not a size such as 500MB or 4GB (one run's %d KB at least), or 0", *keepBytes, store.MaxRunBytes>>10)
+	}
 	for _, o := range strings.Fields(*ancestors) {
 		origin, ok := parseOrigin(o)
 		if !ok {
@@ -196,7 +202,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			log.Info("runs cut off when the server last stopped", "runs", n)
 		}
 	}
-	go prune(ctx, log, db, time.Duration(cfg.keepDays)*24*time.Hour, cfg.keepPerSession, cfg.keepRuns)
+	go prune(ctx, log, db, time.Duration(cfg.keepDays)*24*time.Hour, cfg.keepPerSession, cfg.keepRuns, cfg.keepBytes)
 	go endSilentRuns(ctx, log, db, cfg.runTimeout)
 
 	recorder := runs.NewRecorder(db, log)
@@ -320,6 +326,26 @@ func openStore(ctx context.Context, log *slog.Logger, dsn string) (store.Store, 
 	return db, abs, nil
 }
 
+// parseBytes reads a size: a number of bytes, or of KB, MB or GB (of 1,024).
+func parseBytes(s string) (int64, error) {
+	s = strings.ToUpper(strings.TrimSpace(s))
+	unit := int64(1)
+	for _, u := range []struct {
+		suffix string
+		n      int64
+	}{{"KB", 1 << 10}, {"MB", 1 << 20}, {"GB", 1 << 30}, {"B", 1}} {
+		if n, ok := strings.CutSuffix(s, u.suffix); ok {
+			s, unit = strings.TrimSpace(n), u.n
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 || n > (1<<62)/unit {
+		return 0, fmt.Errorf("%q is not a size", s)
+	}
+	return n * unit, nil
+}
+
 // parseOrigin returns o as an origin for CSP's frame-ancestors — http or
 // https, a host name (its first label may be *, as CSP allows) or an IP
 // address, and a port — and false for anything else: whatever is taken goes
@@ -384,16 +410,24 @@ func endSilentRuns(ctx context.Context, log *slog.Logger, db store.Store, timeou
 }
 
 // prune keeps the store bounded: at start and then every hour it deletes
-// the runs past their age or past the count kept, until ctx ends. On a
-// shared store its Prune runs on one server at a time.
-func prune(ctx context.Context, log *slog.Logger, db store.Store, maxAge time.Duration, perSession, maxRuns int) {
-	t := time.NewTicker(time.Hour)
+// the runs past their age or past the counts kept, and every minute those
+// past the bytes kept (fat runs fill a store faster than many), until ctx
+// ends. On a shared store its Prune runs on one server at a time.
+func prune(ctx context.Context, log *slog.Logger, db store.Store, maxAge time.Duration, perSession, maxRuns int, maxBytes int64) {
+	t := time.NewTicker(time.Minute)
 	defer t.Stop()
+	var full time.Time // when all the limits were last applied
 	for {
 		var n int64
 		var err error
-		if maxAge != 0 || perSession != 0 || maxRuns != 0 {
-			n, err = db.Prune(ctx, maxAge, perSession, maxRuns)
+		switch {
+		case time.Since(full) >= time.Hour:
+			full = time.Now()
+			if maxAge != 0 || perSession != 0 || maxRuns != 0 || maxBytes != 0 {
+				n, err = db.Prune(ctx, maxAge, perSession, maxRuns, maxBytes)
+			}
+		case maxBytes != 0:
+			n, err = db.Prune(ctx, 0, 0, 0, maxBytes)
 		}
 		switch {
 		case err != nil && ctx.Err() == nil:

@@ -181,9 +181,13 @@ func (db *DB) Message(err error) string {
 // CreateRun stores a new, open run.
 func (db *DB) CreateRun(ctx context.Context, id, secret, session string, req stage.Request) (stage.Run, error) {
 	run := stage.Run{ID: id, CreatedAt: db.Now().UTC(), State: stage.RunOpen, Request: req, Events: []stage.Event{}}
-	_, err := db.pool.Exec(ctx, `INSERT INTO runs (id, created_at, session, method, url, request_headers, request_cookies, request_body, network, fresh_connection, secret)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-		id, run.CreatedAt, session, req.Method, req.URL, jsonList(req.Headers), jsonList(req.Cookies), req.Body, req.Network, req.FreshConnection, secret)
+	size := store.RequestBytes(req)
+	if size > store.MaxRunBytes {
+		return stage.Run{}, fmt.Errorf("create run: %w", store.ErrRunTooLarge)
+	}
+	_, err := db.pool.Exec(ctx, `INSERT INTO runs (id, created_at, session, method, url, request_headers, request_cookies, request_body, network, fresh_connection, secret, bytes, request_bytes)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)`,
+		id, run.CreatedAt, session, req.Method, req.URL, jsonList(req.Headers), jsonList(req.Cookies), req.Body, req.Network, req.FreshConnection, secret, size)
 	if err != nil {
 		return stage.Run{}, fmt.Errorf("create run: %w", err)
 	}
@@ -235,7 +239,7 @@ func (db *DB) appendOn(ctx context.Context, conn *pgx.Conn, b store.Batch) ([]st
 	// one waited for the row.
 	first := &pgx.Batch{}
 	first.Queue("BEGIN")
-	first.Queue(`SELECT state, interrupted_at IS NOT NULL, status FROM runs WHERE id = $1 FOR UPDATE`, b.RunID)
+	first.Queue(`SELECT state, interrupted_at IS NOT NULL, status, bytes, request_bytes FROM runs WHERE id = $1 FOR UPDATE`, b.RunID)
 	first.Queue(`SELECT seq, stage, side, phase FROM events WHERE run_id = $1`, b.RunID)
 	res := conn.SendBatch(ctx, first)
 	var (
@@ -243,13 +247,15 @@ func (db *DB) appendOn(ctx context.Context, conn *pgx.Conn, b store.Batch) ([]st
 		interrupted bool
 		status      *int32
 		last        int64
+		bytes       int64 // what the run keeps, and of that its request
+		reqBytes    int64
 	)
 	started, ended, serverEnded := map[stage.ID]bool{}, map[stage.ID]bool{}, map[stage.ID]bool{}
 	err := func() error {
 		if _, err := res.Exec(); err != nil {
 			return err
 		}
-		err := res.QueryRow().Scan(&state, &interrupted, &status)
+		err := res.QueryRow().Scan(&state, &interrupted, &status, &bytes, &reqBytes)
 		switch {
 		case errors.Is(err, pgx.ErrNoRows):
 			state = "" // no such run: said once the pipeline is read
@@ -304,6 +310,14 @@ func (db *DB) appendOn(ctx context.Context, conn *pgx.Conn, b store.Batch) ([]st
 	if err != nil {
 		return nil, err
 	}
+	kept := b
+	kept.Events = make([]stage.Event, 0, len(keep))
+	for _, i := range keep {
+		kept.Events = append(kept.Events, b.Events[i])
+	}
+	if bytes, reqBytes = store.Grown(kept, bytes, reqBytes); bytes > store.MaxRunBytes {
+		return nil, store.ErrRunTooLarge
+	}
 
 	second := &pgx.Batch{}
 	if r := b.Request; r != nil {
@@ -345,9 +359,8 @@ func (db *DB) appendOn(ctx context.Context, conn *pgx.Conn, b store.Batch) ([]st
 	}
 	if b.Complete {
 		second.Queue(`UPDATE runs SET state = 'complete' WHERE id = $1`, b.RunID)
-	} else {
-		second.Queue(`UPDATE runs SET heard_at = $1 WHERE id = $2`, db.Now().UTC(), b.RunID)
 	}
+	second.Queue(`UPDATE runs SET heard_at = $1, bytes = $2, request_bytes = $3 WHERE id = $4`, db.Now().UTC(), bytes, reqBytes, b.RunID)
 	if len(out) > 0 || b.Complete {
 		// Delivered at commit, to every server listening.
 		second.Queue(`SELECT pg_notify($1, $2)`, Channel, fmt.Sprintf("%s %d", b.RunID, last))
@@ -362,7 +375,7 @@ func (db *DB) appendOn(ctx context.Context, conn *pgx.Conn, b store.Batch) ([]st
 // isRefusal reports whether err is one of the store's refusals, which the
 // callers tell apart.
 func isRefusal(err error) bool {
-	for _, r := range []error{store.ErrNotFound, store.ErrRunClosed, store.ErrTooManyEvents, store.ErrStageEnded, store.ErrNotStarted, store.ErrFull} {
+	for _, r := range []error{store.ErrNotFound, store.ErrRunClosed, store.ErrTooManyEvents, store.ErrStageEnded, store.ErrNotStarted, store.ErrFull, store.ErrRunTooLarge} {
 		if errors.Is(err, r) {
 			return true
 		}
@@ -494,7 +507,7 @@ func (db *DB) RunExists(ctx context.Context, id string) (bool, error) {
 }
 
 // Prune deletes old runs and what went with them (see store.Store).
-func (db *DB) Prune(ctx context.Context, maxAge time.Duration, perSession, maxRuns int) (int64, error) {
+func (db *DB) Prune(ctx context.Context, maxAge time.Duration, perSession, maxRuns int, maxBytes int64) (int64, error) {
 	var deleted int64
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		// One server prunes at a time; the others find the lock taken and
@@ -528,6 +541,12 @@ func (db *DB) Prune(ctx context.Context, maxAge time.Duration, perSession, maxRu
 		}
 		if maxRuns > 0 {
 			if err := count(`DELETE FROM runs WHERE id IN (SELECT id FROM runs ORDER BY created_at DESC, id OFFSET $1)`, maxRuns); err != nil {
+				return err
+			}
+		}
+		if maxBytes > 0 {
+			if err := count(`DELETE FROM runs WHERE id IN (SELECT id FROM (
+				SELECT id, sum(bytes) OVER (ORDER BY created_at DESC, id ROWS UNBOUNDED PRECEDING) AS kept FROM runs) ranked WHERE kept > $1)`, maxBytes); err != nil {
 				return err
 			}
 		}

@@ -95,11 +95,11 @@ func TestPruneOnOneServerAtATime(t *testing.T) {
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(pruneLock)); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := db.Prune(ctx, time.Hour, 0, 0); err != nil || n != 0 {
+	if n, err := db.Prune(ctx, time.Hour, 0, 0, 0); err != nil || n != 0 {
 		t.Errorf("Prune while another server prunes = %d, %v; want 0, nil", n, err)
 	}
 	tx.Rollback(ctx)
-	if n, err := db.Prune(ctx, time.Hour, 0, 0); err != nil || n != 1 {
+	if n, err := db.Prune(ctx, time.Hour, 0, 0, 0); err != nil || n != 1 {
 		t.Errorf("Prune once it is free = %d, %v; want 1", n, err)
 	}
 }

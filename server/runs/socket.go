@@ -138,6 +138,10 @@ func (s *Socket) subscribe(ctx context.Context, c *hub.Conn, m wire.Message) {
 func (s *Socket) report(ctx context.Context, c *hub.Conn, m wire.Message) {
 	// Only the lab session that opened a run reports into it: its id is
 	// public (links, postMessage), its reports are not anyone's to make.
+	if err := checkReport(&m); err != nil {
+		c.Send(encode(wire.Message{Type: wire.Error, Ref: m.Ref, Run: m.Run, Code: wire.CodeBadEvent, Message: err.Error()}))
+		return
+	}
 	run, open := s.Recorder.Opened(ctx, m.Run)
 	if open && run.Session != c.Session() {
 		c.Send(encode(wire.Message{Type: wire.Error, Ref: m.Ref, Run: m.Run, Code: wire.CodeNotYours,
@@ -158,7 +162,7 @@ func (s *Socket) report(ctx context.Context, c *hub.Conn, m wire.Message) {
 		reply.Code, reply.Message = wire.CodeNotFound, "no such run"
 	case errors.Is(err, store.ErrRunClosed):
 		reply.Code, reply.Message = wire.CodeRunClosed, "the run is complete"
-	case errors.Is(err, store.ErrStageEnded), errors.Is(err, store.ErrNotStarted), errors.Is(err, store.ErrTooManyEvents):
+	case errors.Is(err, store.ErrStageEnded), errors.Is(err, store.ErrNotStarted), errors.Is(err, store.ErrTooManyEvents), errors.Is(err, store.ErrRunTooLarge):
 		reply.Code, reply.Message = wire.CodeBadEvent, err.Error()
 	case err != nil:
 		s.fail(c, m.Ref, "report", err)

@@ -246,6 +246,12 @@ func (s *Site) record(ctx context.Context, b store.Batch) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
 	_, err := s.rec.Record(ctx, b)
+	if errors.Is(err, store.ErrRunTooLarge) {
+		// The run's page filled it with reports of its own: its server
+		// stages are not kept, and nothing is wrong here.
+		s.log.Warn("record server stages: the run is full", "run", b.RunID)
+		return
+	}
 	if err != nil && !errors.Is(err, store.ErrStageEnded) && !errors.Is(err, store.ErrRunClosed) {
 		s.log.Error("record server stages", "run", b.RunID, "err", err)
 	}

@@ -84,7 +84,7 @@ func TestPruneLeavesNoOrphans(t *testing.T) {
 		db.Append(ctx, store.Batch{RunID: id, Events: stage.WithStarts([]stage.Event{{Stage: stage.Wait, Side: stage.Client, Phase: stage.End, State: stage.Done}})})
 	}
 	db.Now = func() time.Time { return now }
-	if n, err := db.Prune(ctx, 36*time.Hour, 0, 0); err != nil || n != 2 {
+	if n, err := db.Prune(ctx, 36*time.Hour, 0, 0, 0); err != nil || n != 2 {
 		t.Fatalf("Prune = %d, %v; want 2", n, err)
 	}
 	var orphans, fkRows int

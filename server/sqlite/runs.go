@@ -15,16 +15,16 @@ import (
 
 // The writer's usual statements, prepared once (see DB.stmt).
 const (
-	insertRunSQL = `INSERT INTO runs (id, created_at, session, method, url, request_headers, request_cookies, request_body, network, fresh_connection, secret)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	insertRunSQL = `INSERT INTO runs (id, created_at, session, method, url, request_headers, request_cookies, request_body, network, fresh_connection, secret, bytes, request_bytes)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	findRunSQL = `SELECT CASE WHEN state = 'open' AND interrupted_at IS NOT NULL THEN 'interrupted' ELSE state END,
-		(SELECT coalesce(max(seq), 0) FROM events WHERE run_id = runs.id) FROM runs WHERE id = ?`
+		(SELECT coalesce(max(seq), 0) FROM events WHERE run_id = runs.id), bytes, request_bytes FROM runs WHERE id = ?`
 	endedSQL        = `SELECT stage, phase FROM events WHERE run_id = ?`
 	setRequestSQL   = `UPDATE runs SET method = ?, url = ?, request_headers = ?, request_body = ? WHERE id = ?`
 	setResponseSQL  = `UPDATE runs SET status = ?, response_headers = ?, response_body = ?, response_body_truncated = ? WHERE id = ?`
 	fillResponseSQL = setResponseSQL + ` AND status IS NULL`
 	completeSQL     = `UPDATE runs SET state = 'complete' WHERE id = ?`
-	heardSQL        = `UPDATE runs SET heard_at = ? WHERE id = ?`
+	heardSQL        = `UPDATE runs SET heard_at = ?, bytes = ?, request_bytes = ? WHERE id = ?`
 )
 
 var writerQueries = []string{insertRunSQL, findRunSQL, endedSQL, setRequestSQL, setResponseSQL, fillResponseSQL, completeSQL, heardSQL}
@@ -60,9 +60,13 @@ func (db *DB) CreateRun(ctx context.Context, id, secret, session string, req sta
 	if err != nil {
 		return stage.Run{}, err
 	}
+	size := store.RequestBytes(req)
+	if size > store.MaxRunBytes {
+		return stage.Run{}, fmt.Errorf("create run: %w", store.ErrRunTooLarge)
+	}
 	err = db.do(ctx, func(tx *sql.Tx) error {
 		_, err := db.exec(tx, insertRunSQL,
-			id, run.CreatedAt.Format(time.RFC3339Nano), session, req.Method, req.URL, headers, cookies, req.Body, req.Network, req.FreshConnection, secret)
+			id, run.CreatedAt.Format(time.RFC3339Nano), session, req.Method, req.URL, headers, cookies, req.Body, req.Network, req.FreshConnection, secret, size, size)
 		return err
 	})
 	if err != nil {
@@ -163,8 +167,8 @@ func (db *DB) appendBatch(tx *sql.Tx, b store.Batch, enc encoded) ([]stage.Event
 		return nil, fmt.Errorf("append: %w", err)
 	}
 	var state string
-	var last int64
-	err = find.QueryRow(b.RunID).Scan(&state, &last)
+	var last, bytes, requestBytes int64
+	err = find.QueryRow(b.RunID).Scan(&state, &last, &bytes, &requestBytes)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, refuse(store.ErrNotFound)
@@ -185,6 +189,11 @@ func (db *DB) appendBatch(tx *sql.Tx, b store.Batch, enc encoded) ([]stage.Event
 			events, details = append(events, b.Events[i]), append(details, enc.details[i])
 		}
 		b.Events, enc.details = events, details
+	}
+
+	bytes, requestBytes = store.Grown(b, bytes, requestBytes)
+	if bytes > store.MaxRunBytes {
+		return nil, refuse(store.ErrRunTooLarge)
 	}
 
 	if r := b.Request; r != nil {
@@ -209,7 +218,8 @@ func (db *DB) appendBatch(tx *sql.Tx, b store.Batch, enc encoded) ([]stage.Event
 		if _, err := db.exec(tx, completeSQL, b.RunID); err != nil {
 			return nil, fmt.Errorf("append: %w", err)
 		}
-	} else if _, err := db.exec(tx, heardSQL, db.Now().UTC().Format(time.RFC3339Nano), b.RunID); err != nil {
+	}
+	if _, err := db.exec(tx, heardSQL, db.Now().UTC().Format(time.RFC3339Nano), bytes, requestBytes, b.RunID); err != nil {
 		return nil, fmt.Errorf("append: %w", err)
 	}
 	return out, nil
@@ -452,10 +462,11 @@ func marshalJSON[T any](v []T, empty string) (string, error) {
 
 // Prune deletes runs (and the sample courses sessions added) older than
 // maxAge, each session's oldest runs beyond its
-// newest perSession, and the oldest beyond the newest maxRuns in all, with
+// newest perSession, the oldest beyond the newest maxRuns in all and the
+// oldest beyond the newest that keep maxBytes together, with
 // their events, so that the database stays bounded. A zero limit is no
 // limit. It returns how many runs it deleted.
-func (db *DB) Prune(ctx context.Context, maxAge time.Duration, perSession, maxRuns int) (int64, error) {
+func (db *DB) Prune(ctx context.Context, maxAge time.Duration, perSession, maxRuns int, maxBytes int64) (int64, error) {
 	var deleted int64
 	err := db.do(ctx, func(tx *sql.Tx) error {
 		if maxAge > 0 {
@@ -486,6 +497,15 @@ func (db *DB) Prune(ctx context.Context, maxAge time.Duration, perSession, maxRu
 		}
 		if maxRuns > 0 {
 			res, err := tx.Exec(`DELETE FROM runs WHERE id IN (SELECT id FROM runs ORDER BY created_at DESC, id LIMIT -1 OFFSET ?)`, maxRuns)
+			if err != nil {
+				return err
+			}
+			n, _ := res.RowsAffected()
+			deleted += n
+		}
+		if maxBytes > 0 {
+			res, err := tx.Exec(`DELETE FROM runs WHERE id IN (SELECT id FROM (
+				SELECT id, sum(bytes) OVER (ORDER BY created_at DESC, id ROWS UNBOUNDED PRECEDING) AS kept FROM runs) WHERE kept > ?)`, maxBytes)
 			if err != nil {
 				return err
 			}

@@ -22,11 +22,11 @@ func TestGroupCommitIsolatesAFailingWrite(t *testing.T) {
 	done := make([]chan error, 3)
 	group := []write{
 		{fn: func(tx *sql.Tx) error {
-			_, err := db.exec(tx, insertRunSQL, good, "t", "s", "GET", "/site/", "[]", "[]", "", "", false, "")
+			_, err := db.exec(tx, insertRunSQL, good, "t", "s", "GET", "/site/", "[]", "[]", "", "", false, "", 0, 0)
 			return err
 		}},
 		{fn: func(tx *sql.Tx) error {
-			if _, err := db.exec(tx, insertRunSQL, bad, "t", "s", "GET", "/site/", "[]", "[]", "", "", false, ""); err != nil {
+			if _, err := db.exec(tx, insertRunSQL, bad, "t", "s", "GET", "/site/", "[]", "[]", "", "", false, "", 0, 0); err != nil {
 				return err
 			}
 			return boom // after a change: the group cannot simply go on

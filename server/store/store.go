@@ -21,7 +21,9 @@ type Store interface {
 	// Append stores a batch, whole or not at all, and returns its events
 	// numbered with the run's next seqs. It fails with ErrNotFound for an
 	// unknown run, ErrRunClosed for a complete one, ErrStageEnded,
-	// ErrNotStarted or ErrTooManyEvents for events the run cannot take.
+	// ErrNotStarted or ErrTooManyEvents for events the run cannot take, and
+	// ErrRunTooLarge for a batch that would take the run past MaxRunBytes
+	// (counted by Grown).
 	Append(ctx context.Context, b Batch) ([]stage.Event, error)
 	// Run returns a stored run with all its events, or ErrNotFound.
 	Run(ctx context.Context, id string) (stage.Run, error)
@@ -35,10 +37,11 @@ type Store interface {
 	// RunExists reports whether a run is stored.
 	RunExists(ctx context.Context, id string) (bool, error)
 	// Prune deletes runs (and the sample courses sessions added) older than
-	// maxAge, each session's oldest runs beyond its newest perSession, and
-	// the oldest beyond the newest maxRuns in all, with their events. A
-	// zero limit is no limit. It returns how many runs it deleted.
-	Prune(ctx context.Context, maxAge time.Duration, perSession, maxRuns int) (int64, error)
+	// maxAge, each session's oldest runs beyond its newest perSession, the
+	// oldest beyond the newest maxRuns in all, and the oldest beyond the
+	// newest that keep maxBytes together (as Grown counts them), with their
+	// events. A zero limit is no limit. It returns how many runs it deleted.
+	Prune(ctx context.Context, maxAge time.Duration, perSession, maxRuns int, maxBytes int64) (int64, error)
 	// MarkInterrupted notes that the runs still open that heard nothing
 	// since the time given (opened before it, and no batch appended since)
 	// were cut off: their page, or the server recording them, went away.

@@ -36,6 +36,8 @@ func Run(t *testing.T, e Engine) {
 		{"ConcurrentBatchesAreNumberedInOrder", concurrentBatches},
 		{"OpenRunsAreMarkedInterrupted", markInterrupted},
 		{"SilentRunsAreMarkedInterrupted", silentInterrupted},
+		{"ARunKeepsBoundedBytes", boundedBytes},
+		{"PruneKeepsBoundedBytes", pruneBytes},
 		{"PruneKeepsTheStoreBounded", pruneBounded},
 		{"PruneCapsEachSession", pruneCapsEachSession},
 		{"SampleQueries", sampleQueries},
@@ -317,6 +319,69 @@ func silentInterrupted(t *testing.T, e Engine) {
 	}
 }
 
+// A run keeps at most store.MaxRunBytes: a batch that would take it past is
+// refused whole; a request the server received replaces the one meant, and
+// counts once.
+func boundedBytes(t *testing.T, e Engine) {
+	db := e.Open(t)
+	ctx := context.Background()
+	id := stage.NewRunID()
+	if _, err := db.CreateRun(ctx, id, stage.NewRunSecret(), "s", stage.Request{Method: "POST", URL: "/site/api/cursos"}); err != nil {
+		t.Fatal(err)
+	}
+	body := func(kb int) string { return strings.Repeat("x", kb<<10) }
+	for i, tt := range []struct {
+		b    store.Batch
+		want error
+	}{
+		{store.Batch{Side: stage.Client, Response: &stage.Response{Status: 200, Body: body(store.MaxRunBytes >> 10)}}, store.ErrRunTooLarge},
+		{store.Batch{Side: stage.Server, Request: &stage.Request{Method: "POST", URL: "/site/api/cursos", Body: body(150)}}, nil},
+		{store.Batch{Side: stage.Server, Request: &stage.Request{Method: "POST", URL: "/site/api/cursos", Body: body(150)}}, nil},
+		{store.Batch{Side: stage.Server, Response: &stage.Response{Status: 201, Body: body(150)}}, store.ErrRunTooLarge},
+		{store.Batch{Side: stage.Server, Response: &stage.Response{Status: 201, Body: body(90)}}, nil},
+		{store.Batch{Side: stage.Client, Events: []stage.Event{{Stage: stage.Cache, Side: stage.Client, Phase: stage.Start, State: stage.Active,
+			Detail: stage.Detail{URL: body(4), Error: body(4), SQL: body(4), Route: body(4), Method: body(4), Protocol: body(4)}}}}, store.ErrRunTooLarge},
+	} {
+		tt.b.RunID = id
+		if _, err := db.Append(ctx, tt.b); !errors.Is(err, tt.want) {
+			t.Fatalf("batch %d: %v, want %v", i+1, err, tt.want)
+		}
+	}
+	run, err := db.Run(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Response == nil || run.Response.Status != 201 || len(run.Response.Body) != 90<<10 || len(run.Request.Body) != 150<<10 || len(run.Events) != 0 {
+		t.Errorf("the run keeps a %d KB request and %+v events: the refused batches changed it", len(run.Request.Body)>>10, len(run.Events))
+	}
+}
+
+// Prune keeps the newest runs that hold maxBytes together.
+func pruneBytes(t *testing.T, e Engine) {
+	db := e.Open(t)
+	ctx := context.Background()
+	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	e.SetNow(db, func() time.Time { return now })
+	var ids []string
+	for i := 0; i < 5; i++ {
+		now = now.Add(time.Minute)
+		id := stage.NewRunID()
+		ids = append(ids, id)
+		db.CreateRun(ctx, id, stage.NewRunSecret(), "s", stage.Request{Method: "GET", URL: "/site/"})
+		if _, err := db.Append(ctx, store.Batch{RunID: id, Side: stage.Server, Response: &stage.Response{Status: 200, Body: strings.Repeat("x", 50<<10)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := db.Prune(ctx, 0, 0, 0, 120<<10); err != nil || n != 3 {
+		t.Fatalf("Prune(120 KB) = %d, %v; want the 3 oldest of five 50 KB runs", n, err)
+	}
+	for i, id := range ids {
+		if _, err := db.Run(ctx, id); (err == nil) != (i >= 3) {
+			t.Errorf("run %d of 5: %v", i+1, err)
+		}
+	}
+}
+
 func pruneBounded(t *testing.T, e Engine) {
 	db := e.Open(t)
 	ctx := context.Background()
@@ -332,11 +397,11 @@ func pruneBounded(t *testing.T, e Engine) {
 	}
 	e.SetNow(db, func() time.Time { return now })
 
-	n, err := db.Prune(ctx, 3*24*time.Hour+time.Minute, 0, 0) // older than 3 days: the first two
+	n, err := db.Prune(ctx, 3*24*time.Hour+time.Minute, 0, 0, 0) // older than 3 days: the first two
 	if err != nil || n != 2 {
 		t.Fatalf("Prune by age = %d, %v; want 2", n, err)
 	}
-	if n, _ = db.Prune(ctx, 0, 0, 3); n != 1 { // keep the newest 3 of the 4 left
+	if n, _ = db.Prune(ctx, 0, 0, 3, 0); n != 1 { // keep the newest 3 of the 4 left
 		t.Fatalf("Prune by count deleted %d, want 1", n)
 	}
 	for i, id := range ids {
@@ -366,7 +431,7 @@ func pruneCapsEachSession(t *testing.T, e Engine) {
 		ana = append(ana, add("ana", i))
 	}
 	luis := add("luis", 0)
-	if n, err := db.Prune(ctx, 0, 2, 0); err != nil || n != 3 {
+	if n, err := db.Prune(ctx, 0, 2, 0, 0); err != nil || n != 3 {
 		t.Fatalf("Prune per session = %d, %v; want ana's 3 oldest", n, err)
 	}
 	for i, id := range ana {
@@ -479,7 +544,7 @@ func ownCatalogue(t *testing.T, e Engine) {
 	}
 
 	e.SetNow(db, func() time.Time { return time.Now().Add(48 * time.Hour) })
-	if _, err := db.Prune(ctx, 24*time.Hour, 0, 0); err != nil {
+	if _, err := db.Prune(ctx, 24*time.Hour, 0, 0, 0); err != nil {
 		t.Fatal(err)
 	}
 	if nb := count(b); nb != 6 {
