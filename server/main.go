@@ -210,7 +210,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		// A student may open 30 runs at once, then 2 a second; one address
 		// (a class behind its school's), 600 at once, then 60 a second; the
 		// whole lab, 1,000 at once, then 200 a second.
-		Runs: limit.New(limit.Rate{PerSecond: 2, Burst: 30}, limit.Rate{PerSecond: 60, Burst: 600}, limit.Rate{PerSecond: 200, Burst: 1000})}
+		Runs: limit.New(limit.Rate{PerSecond: 2, Burst: 30}, limit.Rate{PerSecond: 60, Burst: 600}, limit.Rate{PerSecond: 200, Burst: 1000}),
+		// A page sends a few reports a run and subscribes when it
+		// reconnects: 20 a second, 100 at once, per student; 400 a second
+		// from one address; 5,000 a second in all. An answer is a student
+		// thinking: 1 a second, 10 at once.
+		Messages: limit.New(limit.Rate{PerSecond: 20, Burst: 100}, limit.Rate{PerSecond: 400, Burst: 4000}, limit.Rate{PerSecond: 5000, Burst: 10000}),
+		Answers:  limit.New(limit.Rate{PerSecond: 1, Burst: 10}, limit.Rate{PerSecond: 40, Burst: 400}, limit.Rate{PerSecond: 500, Burst: 1000})}
 	key, err := db.Key(ctx, "session", 32)
 	if err != nil {
 		return err

@@ -3,10 +3,12 @@ package hub
 import (
 	"context"
 	"errors"
+	"net"
 	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
+	"golang.org/x/time/rate"
 )
 
 // Conn is one client's websocket. It has one reader goroutine for its whole
@@ -21,13 +23,18 @@ type Conn struct {
 
 	mu      sync.Mutex
 	queue   [][]byte // messages waiting, at most sendBuffer
+	held    int      // the bytes of the messages queued or being written, at most sendBufferBytes
 	writing bool     // a writer goroutine is draining queue: the only writer of messages
 	closed  bool
 
-	runs    map[string]struct{} // guarded by hub.mu
-	session string
-	token   string // the session's token, as issued to the client
-	addr    string // the client's address, without its port
+	catchUp *rate.Limiter // the bytes sent at the client's asking (SendPaced)
+	pings   *rate.Limiter // the client's pings answered
+
+	runs     map[string]struct{} // guarded by hub.mu
+	followed []string            // runs, in the order followed; guarded by hub.mu
+	session  string
+	token    string // the session's token, as issued to the client
+	addr     string // the client's address, without its port
 }
 
 // Token returns the token of the connection's session, for the client to
@@ -40,15 +47,16 @@ func (c *Conn) Session() string { return c.session }
 // Addr returns the client's address (without its port).
 func (c *Conn) Addr() string { return c.addr }
 
-// Send queues msg for the client. A client that lets sendBuffer messages
-// pile up is too slow: it is cut off, and Send reports false.
+// Send queues msg for the client. A client that lets sendBuffer messages, or
+// sendBufferBytes, pile up is too slow: it is cut off, and Send reports
+// false.
 func (c *Conn) Send(msg []byte) bool {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
 		return false
 	}
-	if len(c.queue) >= sendBuffer {
+	if len(c.queue) >= sendBuffer || c.held > 0 && c.held+len(msg) > sendBufferBytes {
 		c.mu.Unlock()
 		// Its socket is full too, so no close frame would get through, and
 		// the writer may be stuck in a write: cut the connection now.
@@ -56,6 +64,7 @@ func (c *Conn) Send(msg []byte) bool {
 		return false
 	}
 	c.queue = append(c.queue, msg)
+	c.held += len(msg)
 	start := !c.writing
 	c.writing = true
 	c.mu.Unlock()
@@ -67,18 +76,23 @@ func (c *Conn) Send(msg []byte) bool {
 
 // SendPaced queues msgs for the client a share of the queue at a time,
 // waiting while the client reads what is queued: a catch-up on a long run
-// must not cut off the very subscriber it is for. It gives up when ctx ends
-// or the connection closes, and reports whether all were queued.
+// must not cut off the very subscriber it is for. What it sends is metered
+// too, catchUpRate bytes a second: it is sent because the client asked, and
+// asking costs the client little. It gives up when ctx ends or the
+// connection closes, and reports whether all were queued.
 func (c *Conn) SendPaced(ctx context.Context, msgs [][]byte) bool {
 	for _, m := range msgs {
+		if err := c.catchUp.WaitN(ctx, min(len(m), catchUpBurst)); err != nil {
+			return false
+		}
 		for {
 			c.mu.Lock()
-			n, closed := len(c.queue), c.closed
+			n, held, closed := len(c.queue), c.held, c.closed
 			c.mu.Unlock()
 			if closed {
 				return false
 			}
-			if n < sendBuffer/2 {
+			if n < sendBuffer/2 && held < sendBufferBytes/2 {
 				break
 			}
 			select {
@@ -106,10 +120,16 @@ func (c *Conn) write() {
 			return
 		}
 		c.mu.Unlock()
-		if err := c.send(batch); err != nil {
-			c.mu.Lock()
+		err := c.send(batch)
+		c.mu.Lock()
+		for _, m := range batch {
+			c.held -= len(m)
+		}
+		if err != nil {
 			c.writing = false
-			c.mu.Unlock()
+		}
+		c.mu.Unlock()
+		if err != nil {
 			c.cut()
 			return
 		}
@@ -159,7 +179,7 @@ func (c *Conn) markClosed() bool {
 	if c.closed {
 		return false
 	}
-	c.closed, c.queue = true, nil
+	c.closed, c.queue, c.held = true, nil, 0
 	return true
 }
 
@@ -174,6 +194,22 @@ func (c *Conn) readPump(ctx context.Context) {
 	c.ws.SetReadDeadline(time.Now().Add(c.hub.pongWait))
 	c.ws.SetPongHandler(func(string) error {
 		return c.ws.SetReadDeadline(time.Now().Add(c.hub.pongWait))
+	})
+	// A client's pings are answered as gorilla would, within pings; past
+	// it they go unanswered (each answer is a write of the server's).
+	c.ws.SetPingHandler(func(data string) error {
+		if !c.pings.Allow() {
+			return nil
+		}
+		err := c.ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(writeWait))
+		if err == websocket.ErrCloseSent {
+			return nil
+		}
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			return nil
+		}
+		return err
 	})
 	for {
 		kind, msg, err := c.ws.ReadMessage()

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"golang.org/x/time/rate"
 
 	"reqlab/app/stage"
 )
@@ -25,6 +26,22 @@ const (
 	writeWait  = 10 * time.Second // a write that takes longer drops the client
 	idleWait   = 60 * time.Second // silence longer than this (not even a pong) closes the connection
 	sendBuffer = 256              // messages queued for one client before it counts as slow
+	// sendBufferBytes bounds, in bytes, what one client's messages hold of
+	// the server's memory, queued or being written: a client that does not
+	// read is cut off before it holds more.
+	sendBufferBytes = 512 << 10
+	// catchUpRate meters, in bytes a second, what a connection is sent on
+	// its own asking (a run's stored events, SendPaced): asking costs a
+	// client a few bytes, and must not make the server send without end.
+	catchUpRate  = 256 << 10
+	catchUpBurst = 512 << 10
+	// maxFollowed bounds the runs one connection follows: past it, the one
+	// it began following first is let go (a page cares for its latest).
+	maxFollowed = 64
+	// pingsPerSecond meters the pings a client sends: each is answered
+	// with a pong, within pingBurst; past it they go unanswered.
+	pingsPerSecond = 1
+	pingBurst      = 5
 )
 
 // Handler answers the messages that clients send.
@@ -168,7 +185,8 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return // the upgrader has answered the client already
 	}
-	c := &Conn{hub: h, ws: ws, out: hj.conn, addr: ClientAddr(r)}
+	c := &Conn{hub: h, ws: ws, out: hj.conn, addr: ClientAddr(r),
+		catchUp: rate.NewLimiter(catchUpRate, catchUpBurst), pings: rate.NewLimiter(pingsPerSecond, pingBurst)}
 	c.session, c.token = h.sessionOf(r)
 	if !h.add(c) {
 		ws.WriteControl(websocket.CloseMessage,
@@ -203,6 +221,7 @@ func (h *Hub) remove(c *Conn) {
 		return
 	}
 	delete(h.conns, c)
+	c.followed = nil
 	for run := range c.runs {
 		if followers := h.runs[run]; followers != nil {
 			delete(followers, c)
@@ -215,13 +234,30 @@ func (h *Hub) remove(c *Conn) {
 }
 
 // Follow makes c receive every event published for run from now on. It is
-// done when it returns, so a caller can then read what was stored before.
+// done when it returns, so a caller can then read what was stored before. A
+// connection follows maxFollowed runs at most: past that, the one it began
+// following first is let go.
 func (h *Hub) Follow(c *Conn, run string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if _, ok := h.conns[c]; !ok {
 		return
 	}
+	if _, ok := c.runs[run]; ok {
+		return
+	}
+	if len(c.followed) >= maxFollowed {
+		oldest := c.followed[0]
+		c.followed = c.followed[1:]
+		delete(c.runs, oldest)
+		if followers := h.runs[oldest]; followers != nil {
+			delete(followers, c)
+			if len(followers) == 0 {
+				delete(h.runs, oldest)
+			}
+		}
+	}
+	c.followed = append(c.followed, run)
 	followers := h.runs[run]
 	if followers == nil {
 		followers = make(map[*Conn]struct{})

@@ -25,6 +25,11 @@ type Socket struct {
 	Log      *slog.Logger
 	// Runs meters the runs each lab session opens, and all sessions'.
 	Runs *limit.Limiter
+	// Messages meters the other messages each session sends (subscribes,
+	// reports, answers: each is work for the server and the store), and
+	// Answers the answers to lessons' questions on their own (each is a
+	// row kept). Nil: not metered.
+	Messages, Answers *limit.Limiter
 	// Completed, where set, is told of each lesson a session completes.
 	Completed func(ctx context.Context, session, lesson string)
 }
@@ -45,6 +50,9 @@ func (s *Socket) HandleMessage(ctx context.Context, c *hub.Conn, raw []byte) {
 		c.Send(encode(wire.Message{Type: wire.Error, Ref: d.Ref, Code: wire.CodeBadMessage, Message: d.Msg}))
 		return
 	}
+	if m.Type != wire.Start && !s.allow(c, m, s.Messages) || m.Type == wire.Answer && !s.allow(c, m, s.Answers) {
+		return
+	}
 	switch m.Type {
 	case wire.Start:
 		s.start(ctx, c, m)
@@ -55,6 +63,20 @@ func (s *Socket) HandleMessage(ctx context.Context, c *hub.Conn, raw []byte) {
 	case wire.Answer:
 		s.answer(ctx, c, m)
 	}
+}
+
+// allow takes a token of l for the connection's session and address, or
+// tells the client to wait and reports false.
+func (s *Socket) allow(c *hub.Conn, m wire.Message, l *limit.Limiter) bool {
+	if l == nil {
+		return true
+	}
+	ok, wait := l.Allow(c.Session(), c.Addr())
+	if !ok {
+		c.Send(encode(wire.Message{Type: wire.Error, Ref: m.Ref, Run: m.Run, Code: wire.CodeRateLimited,
+			Message: "too many messages too fast", RetryAfter: limit.Seconds(wait)}))
+	}
+	return ok
 }
 
 // answer takes a lesson's check question answered. A lesson is complete for
