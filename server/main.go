@@ -59,6 +59,7 @@ type config struct {
 	keepPerSession int            // at most this many runs of one session are kept; 0: no limit
 	keepBytes      int64          // the runs kept hold at most this many bytes; 0: no limit
 	maxConns       int            // connections served at once; more wait to be accepted
+	maxConnsPerIP  int            // websockets open from one address at once; 0: no limit
 	readTimeout    time.Duration  // to read a request, its headers and its body
 	runTimeout     time.Duration  // an open run that hears nothing for this long ends as interrupted
 	trustedProxies []netip.Prefix // balancers whose X-Forwarded-For names the client
@@ -89,6 +90,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		"keep the newest runs that hold at most this much (as 500MB or 4GB), 0 for no limit (REQLAB_KEEP_BYTES)")
 	maxConns := flags.String("max-conns", env("REQLAB_MAX_CONNS", "10000"),
 		"connections served at once, websockets included; more wait to be accepted (REQLAB_MAX_CONNS)")
+	maxConnsPerIP := flags.String("max-conns-per-addr", env("REQLAB_MAX_CONNS_PER_ADDR", "256"),
+		"websockets open at once from one client address (a class behind its school's shares one), 0 for no limit (REQLAB_MAX_CONNS_PER_ADDR)")
 	readTimeout := flags.String("read-timeout", env("REQLAB_READ_TIMEOUT", "30s"),
 		"time a client has to send a request, its headers and its body (REQLAB_READ_TIMEOUT)")
 	runTimeout := flags.String("run-timeout", env("REQLAB_RUN_TIMEOUT", "60s"),
@@ -123,6 +126,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		return config{}, fmt.Errorf("-max-conns: %q is not a number of connections (16 at least)", *maxConns)
 	} else {
 		c.maxConns = n
+	}
+	if n, err := strconv.Atoi(*maxConnsPerIP); err != nil || n < 0 || n > 0 && n < 64 {
+		return config{}, fmt.Errorf("-max-conns-per-addr: %q is not a number of connections (64 at least, or 0)", *maxConnsPerIP)
+	} else {
+		c.maxConnsPerIP = n
 	}
 	if d, err := time.ParseDuration(*readTimeout); err != nil || d < 100*time.Millisecond {
 		return config{}, fmt.Errorf("-read-timeout: %q is not a duration such as 30s (100ms at least)", *readTimeout)
@@ -237,6 +245,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	h := hub.New(log, socket, wire.MaxMessageBytes)
 	h.Sessions = sessions
+	h.MaxPerAddr = cfg.maxConnsPerIP
+	// New sessions, per address: 120 at once (a class arriving together,
+	// three times over), then one each 6 s. A mint is an HMAC: no limit
+	// for the whole lab.
+	h.Mints = limit.New(limit.Rate{}, limit.Rate{PerSecond: 1.0 / 6, Burst: 120}, limit.Rate{PerSecond: 1e6, Burst: 1e6})
 	socket.Hub = h
 	recorder.SetPublisher(h)
 	if shared, ok := db.(store.Shared); ok {

@@ -10,8 +10,10 @@ package hub
 import (
 	"context"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -59,12 +61,26 @@ type Sessions interface {
 	Issue(id string) string
 }
 
+// Meter takes a token for a request of key from addr, or says how long to
+// wait for one (see package limit).
+type Meter interface {
+	Allow(key, addr string) (ok bool, retryAfter time.Duration)
+}
+
 // Hub keeps the open connections and the runs each follows.
 type Hub struct {
 	// Sessions, if set, issues each connection its session: the one its
 	// token names, else a new one. Without it each connection has a new
 	// session of its own.
 	Sessions Sessions
+	// Mints, if set, meters the new sessions minted for each address: a
+	// class arriving at once gets theirs, a script minting sessions by the
+	// thousand (to pass the per-session limits) waits.
+	Mints Meter
+	// MaxPerAddr, if not 0, bounds the connections open from one address:
+	// far past a class behind its school's one address, short of a flood
+	// that would take every connection the lab has.
+	MaxPerAddr int
 
 	log      *slog.Logger
 	handler  Handler
@@ -74,6 +90,7 @@ type Hub struct {
 
 	mu      sync.Mutex
 	conns   map[*Conn]struct{}
+	perAddr map[string]int // connections open (or being opened) per address
 	runs    map[string]map[*Conn]struct{}
 	stopped bool
 	wg      sync.WaitGroup // the readers, and the pinger
@@ -106,9 +123,10 @@ func newHub(log *slog.Logger, handler Handler, readLimit int64, idle time.Durati
 			// page's frame-ancestors, never through this socket.
 			CheckOrigin: sameOrigin,
 		},
-		conns: make(map[*Conn]struct{}),
-		runs:  make(map[string]map[*Conn]struct{}),
-		stop:  make(chan struct{}),
+		conns:   make(map[*Conn]struct{}),
+		perAddr: make(map[string]int),
+		runs:    make(map[string]map[*Conn]struct{}),
+		stop:    make(chan struct{}),
 	}
 	h.wg.Add(1)
 	go h.pinger()
@@ -155,17 +173,19 @@ func sameOrigin(r *http.Request) bool {
 // minted here: nothing a client names is ever made a session (a bare id,
 // whoever's it is, is not signed on request), so no one acts as another.
 // Without Sessions every connection is a session of its own.
-func (h *Hub) sessionOf(r *http.Request) (id, token string) {
+//
+// minted says whether the session is a new one.
+func (h *Hub) sessionOf(r *http.Request) (id, token string, minted bool) {
 	if h.Sessions == nil {
 		id := stage.NewRunID()
-		return id, id
+		return id, id, true
 	}
 	named := r.URL.Query().Get("session")
 	if id, ok := h.Sessions.Verify(named); ok {
-		return id, named
+		return id, named, false
 	}
 	id = stage.NewRunID()
-	return id, h.Sessions.Issue(id)
+	return id, h.Sessions.Issue(id), true
 }
 
 // ClientAddr is the address a request came from, without its port: the key
@@ -179,16 +199,37 @@ func ClientAddr(r *http.Request) string {
 }
 
 // ServeHTTP upgrades a request to a websocket and serves it until it closes.
+// An address past MaxPerAddr connections, or past its new sessions (Mints),
+// gets 429 with Retry-After, and no websocket.
 func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	addr := ClientAddr(r)
+	if !h.reserve(addr) {
+		w.Header().Set("Retry-After", "10")
+		http.Error(w, "too many connections from this address", http.StatusTooManyRequests)
+		return
+	}
+	added := false
+	defer func() {
+		if !added {
+			h.release(addr)
+		}
+	}()
+	id, token, minted := h.sessionOf(r)
+	if minted && h.Mints != nil {
+		if ok, wait := h.Mints.Allow("", addr); !ok {
+			w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
+			http.Error(w, "too many new sessions from this address: try again in a moment", http.StatusTooManyRequests)
+			return
+		}
+	}
 	hj := &hijacker{ResponseWriter: w}
 	ws, err := h.upgrader.Upgrade(hj, r, nil)
 	if err != nil {
 		return // the upgrader has answered the client already
 	}
-	c := &Conn{hub: h, ws: ws, out: hj.conn, addr: ClientAddr(r),
+	c := &Conn{hub: h, ws: ws, out: hj.conn, addr: addr, session: id, token: token,
 		catchUp: rate.NewLimiter(catchUpRate, catchUpBurst), pings: rate.NewLimiter(pingsPerSecond, pingBurst)}
-	c.session, c.token = h.sessionOf(r)
-	if !h.add(c) {
+	if added = h.add(c); !added {
 		ws.WriteControl(websocket.CloseMessage,
 			websocket.FormatCloseMessage(websocket.CloseGoingAway, "server stopping"), time.Now().Add(time.Second))
 		ws.Close()
@@ -201,6 +242,31 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// net/http lets go of the request and its buffers: an idle connection
 	// then holds only what it needs.
 	go c.readPump(context.Background())
+}
+
+// reserve counts a connection from addr about to open, and reports false
+// (counting nothing) where addr has MaxPerAddr open already.
+func (h *Hub) reserve(addr string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.MaxPerAddr > 0 && h.perAddr[addr] >= h.MaxPerAddr {
+		return false
+	}
+	h.perAddr[addr]++
+	return true
+}
+
+// release uncounts a connection from addr, closed or never opened.
+func (h *Hub) release(addr string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.releaseLocked(addr)
+}
+
+func (h *Hub) releaseLocked(addr string) {
+	if h.perAddr[addr]--; h.perAddr[addr] <= 0 {
+		delete(h.perAddr, addr)
+	}
 }
 
 func (h *Hub) add(c *Conn) bool {
@@ -221,6 +287,7 @@ func (h *Hub) remove(c *Conn) {
 		return
 	}
 	delete(h.conns, c)
+	h.releaseLocked(c.addr)
 	c.followed = nil
 	for run := range c.runs {
 		if followers := h.runs[run]; followers != nil {

@@ -31,7 +31,10 @@ func TestOnlyMintedSessions(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := httptest.NewRequest("GET", "/ws?session="+url.QueryEscape(tt.named), nil)
-			id, token := h.sessionOf(r)
+			id, token, minted := h.sessionOf(r)
+			if minted != (tt.keeps == "") {
+				t.Errorf("minted %v, want %v", minted, tt.keeps == "")
+			}
 			if got, ok := sessions.Verify(token); !ok || got != id {
 				t.Fatalf("the token handed out (%q) is not one the lab issued for %s", token, id)
 			}
@@ -45,7 +48,7 @@ func TestOnlyMintedSessions(t *testing.T) {
 	}
 	// Without an issuer, every connection is a new session too.
 	bare := &Hub{}
-	if id, _ := bare.sessionOf(httptest.NewRequest("GET", "/ws?session="+victim, nil)); id == victim {
+	if id, _, _ := bare.sessionOf(httptest.NewRequest("GET", "/ws?session="+victim, nil)); id == victim {
 		t.Error("a hub without an issuer took the id a client named")
 	}
 }
