@@ -7,6 +7,16 @@
 // that one client cannot go below whatever sessions it names, wide enough
 // for a class.
 //
+// The address's bucket alone would let one client behind a class's address,
+// with many sessions of its own, empty it and hold back the class. So a
+// session known at its address for a while (fairAge) that has used less
+// than its fair share of the address's rate lately — the rate divided among
+// the sessions active there — passes even when the address's bucket is
+// empty: students sending at a human pace keep their runs, while sessions
+// sending as fast as they may are held to the bucket. (Its share is at most
+// the address's rate in all, so the floor is at most doubled, and the
+// global bucket holds it all.)
+//
 // Memory stays bounded whatever clients send: a bucket is made only for a
 // request that passes (a refused one leaves nothing behind), keys are what
 // the caller checked (well-formed session ids), and each map holds at most
@@ -41,6 +51,33 @@ type Limiter struct {
 	addrs  map[string]*rate.Limiter
 	global *rate.Limiter
 	swept  time.Time
+	// use is, per address, what each session passed there lately.
+	use   map[string]map[string]*usage
+	nUsed int // entries in use, at most maxKeys
+}
+
+// usage is a session's requests passed at an address, decayed with time
+// constant fairWindow (a steady rate r keeps it near r×fairWindow), and when
+// it was first and last seen there.
+type usage struct {
+	n           float64
+	first, last time.Time
+}
+
+// The fair share's terms: the decay of a session's usage, how long a
+// session is known at its address before it may pass on its share, the
+// usage above which it counts as active there, and how long an idle one is
+// remembered.
+const (
+	fairWindow = 10 * time.Second
+	fairAge    = 10 * time.Second
+	fairActive = 0.1
+	fairKept   = 10 * time.Minute
+)
+
+// decayed is u's usage at now.
+func (u *usage) decayed(now time.Time) float64 {
+	return u.n * math.Exp(-now.Sub(u.last).Seconds()/fairWindow.Seconds())
 }
 
 // New returns a limiter: perKey for each session, perAddr for each client
@@ -48,7 +85,7 @@ type Limiter struct {
 func New(perKey, perAddr, all Rate) *Limiter {
 	return &Limiter{perKey: perKey, perAddr: perAddr, now: time.Now, maxKeys: MaxKeys,
 		keys: make(map[string]*rate.Limiter), addrs: make(map[string]*rate.Limiter),
-		global: newBucket(all)}
+		global: newBucket(all), use: make(map[string]map[string]*usage)}
 }
 
 func newBucket(r Rate) *rate.Limiter {
@@ -72,19 +109,22 @@ func (l *Limiter) Allow(key, addr string) (ok bool, retryAfter time.Duration) {
 	if !aok || !kok {
 		return false, time.Second // too many clients at once: a new one waits for idle ones to go
 	}
-	for _, b := range []*rate.Limiter{a, k} {
-		if b == nil {
-			continue
+	if k != nil {
+		if wait := waitFor(k, now); wait > 0 {
+			return false, wait
 		}
-		if wait := waitFor(b, now); wait > 0 {
+	}
+	if a != nil {
+		if wait := waitFor(a, now); wait > 0 && !l.withinShare(key, addr, now) {
 			return false, wait
 		}
 	}
 	for _, b := range []*rate.Limiter{l.global, a, k} {
 		if b != nil {
-			b.AllowN(now, 1)
+			b.AllowN(now, 1) // an address's bucket may be empty: its share passed
 		}
 	}
+	l.used(key, addr, now)
 	if a != nil && l.addrs[addr] == nil {
 		l.addrs[addr] = a
 	}
@@ -92,6 +132,46 @@ func (l *Limiter) Allow(key, addr string) (ok bool, retryAfter time.Duration) {
 		l.keys[key] = k
 	}
 	return true, 0
+}
+
+// withinShare reports whether key, known at addr for fairAge at least, used
+// less than its fair share of addr's rate lately: the rate divided among
+// the sessions active there, this one among them.
+func (l *Limiter) withinShare(key, addr string, now time.Time) bool {
+	sessions := l.use[addr]
+	u := sessions[key]
+	if key == "" || u == nil || now.Sub(u.first) < fairAge {
+		return false
+	}
+	active := 0
+	for _, o := range sessions {
+		if o == u || o.decayed(now) > fairActive {
+			active++
+		}
+	}
+	return u.decayed(now)+1 <= l.perAddr.PerSecond*fairWindow.Seconds()/float64(active)
+}
+
+// used notes a request of key passed at addr.
+func (l *Limiter) used(key, addr string, now time.Time) {
+	if key == "" || addr == "" {
+		return
+	}
+	sessions := l.use[addr]
+	u := sessions[key]
+	if u == nil {
+		if l.nUsed >= l.maxKeys {
+			return // past the cap: it passes on the buckets alone
+		}
+		if sessions == nil {
+			sessions = make(map[string]*usage)
+			l.use[addr] = sessions
+		}
+		u = &usage{first: now, last: now}
+		sessions[key] = u
+		l.nUsed++
+	}
+	u.n, u.last = u.decayed(now)+1, now
 }
 
 // bucket returns the bucket of name in m, or a new one not yet kept (Allow
@@ -134,6 +214,17 @@ func (l *Limiter) sweep(now time.Time) {
 			if b.TokensAt(now) >= float64(b.Burst()) {
 				delete(m, name)
 			}
+		}
+	}
+	for addr, sessions := range l.use {
+		for key, u := range sessions {
+			if now.Sub(u.last) > fairKept {
+				delete(sessions, key)
+				l.nUsed--
+			}
+		}
+		if len(sessions) == 0 {
+			delete(l.use, addr)
 		}
 	}
 }

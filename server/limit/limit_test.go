@@ -97,3 +97,50 @@ func TestMemoryIsBounded(t *testing.T) {
 		t.Error("a new client is refused after the idle ones were forgotten")
 	}
 }
+
+// A class keeps its runs behind its school's one address while a classmate
+// floods from forty sessions of their own (issue 24, point 5): the
+// students, at a human pace (a run each 5 s), keep at least 99 % of them;
+// the flood is held near the address's rate (and its share) however many
+// sessions it spreads over.
+func TestAClassKeepsItsShareBesideAFlood(t *testing.T) {
+	now := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+	// The lab's own rates for runs (see main.go).
+	l := New(Rate{PerSecond: 2, Burst: 30}, Rate{PerSecond: 60, Burst: 600}, Rate{PerSecond: 200, Burst: 1000})
+	l.now = func() time.Time { return now }
+	const school, students, abuser = "10.0.0.1", 40, 40
+	tried, passed, flood := 0, 0, 0
+	const step = 100 * time.Millisecond
+	for tick := 0; tick < 1500; tick++ { // 150 s
+		at := time.Duration(tick) * step
+		if at >= 20*time.Second { // the flood, first at every turn: each of its sessions as fast as it may try
+			for a := 0; a < abuser; a++ {
+				if ok, _ := l.Allow(fmt.Sprintf("abuser-%d", a), school); ok {
+					flood++
+				}
+			}
+		}
+		for s := 0; s < students; s++ {
+			// each student's run every 5 s, the class spread over them
+			if tick%50 == s {
+				ok, _ := l.Allow(fmt.Sprintf("student-%d", s), school)
+				if at >= 30*time.Second { // counted once the flood is on
+					tried++
+					if ok {
+						passed++
+					}
+				}
+			}
+		}
+		now = now.Add(step)
+	}
+	share := float64(passed) / float64(tried)
+	floodRate := float64(flood) / 130
+	t.Logf("the class kept %d of %d runs (%.1f %%); the flood started %.0f runs a second from %d sessions", passed, tried, 100*share, floodRate, abuser)
+	if share < 0.99 {
+		t.Errorf("the class kept %.1f %% of its runs beside the flood, want 99 %% at least", 100*share)
+	}
+	if floodRate > 2*60+600.0/130+1 {
+		t.Errorf("the flood started %.0f runs a second from one address, past twice its rate", floodRate)
+	}
+}
