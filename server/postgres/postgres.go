@@ -357,10 +357,13 @@ func (db *DB) appendOn(ctx context.Context, conn *pgx.Conn, b store.Batch) ([]st
 			SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::float8[], $8::text[], $9::jsonb[])`,
 			b.RunID, seqs, stages, sides, phases, tms, durs, sts, details)
 	}
+	// When the run last heard, and what it keeps now: with its completion
+	// where it completes, in one statement.
+	next := string(stage.RunOpen)
 	if b.Complete {
-		second.Queue(`UPDATE runs SET state = 'complete' WHERE id = $1`, b.RunID)
+		next = "complete"
 	}
-	second.Queue(`UPDATE runs SET heard_at = $1, bytes = $2, request_bytes = $3 WHERE id = $4`, db.Now().UTC(), bytes, reqBytes, b.RunID)
+	second.Queue(`UPDATE runs SET state = $1, heard_at = $2, bytes = $3, request_bytes = $4 WHERE id = $5`, next, db.Now().UTC(), bytes, reqBytes, b.RunID)
 	if len(out) > 0 || b.Complete {
 		// Delivered at commit, to every server listening.
 		second.Queue(`SELECT pg_notify($1, $2)`, Channel, fmt.Sprintf("%s %d", b.RunID, last))

@@ -23,8 +23,8 @@ const (
 	setRequestSQL   = `UPDATE runs SET method = ?, url = ?, request_headers = ?, request_body = ? WHERE id = ?`
 	setResponseSQL  = `UPDATE runs SET status = ?, response_headers = ?, response_body = ?, response_body_truncated = ? WHERE id = ?`
 	fillResponseSQL = setResponseSQL + ` AND status IS NULL`
-	completeSQL     = `UPDATE runs SET state = 'complete' WHERE id = ?`
 	heardSQL        = `UPDATE runs SET heard_at = ?, bytes = ?, request_bytes = ? WHERE id = ?`
+	completeSQL     = `UPDATE runs SET state = 'complete', heard_at = ?, bytes = ?, request_bytes = ? WHERE id = ?`
 )
 
 var writerQueries = []string{insertRunSQL, findRunSQL, endedSQL, setRequestSQL, setResponseSQL, fillResponseSQL, completeSQL, heardSQL}
@@ -214,12 +214,13 @@ func (db *DB) appendBatch(tx *sql.Tx, b store.Batch, enc encoded) ([]stage.Event
 	if err != nil {
 		return nil, err
 	}
+	// When the run last heard, and what it keeps now: with its completion
+	// where it completes, in one statement.
+	q := heardSQL
 	if b.Complete {
-		if _, err := db.exec(tx, completeSQL, b.RunID); err != nil {
-			return nil, fmt.Errorf("append: %w", err)
-		}
+		q = completeSQL
 	}
-	if _, err := db.exec(tx, heardSQL, db.Now().UTC().Format(time.RFC3339Nano), bytes, requestBytes, b.RunID); err != nil {
+	if _, err := db.exec(tx, q, db.Now().UTC().Format(time.RFC3339Nano), bytes, requestBytes, b.RunID); err != nil {
 		return nil, fmt.Errorf("append: %w", err)
 	}
 	return out, nil
