@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -122,6 +123,10 @@ func newHub(log *slog.Logger, handler Handler, readLimit int64, idle time.Durati
 			// with Origin: null) gets 403. Embedding goes through the
 			// page's frame-ancestors, never through this socket.
 			CheckOrigin: sameOrigin,
+			// A page may name its session token as a subprotocol
+			// (sessionProtocol) rather than in the URL, offering Protocol
+			// beside it: the one the lab answers with.
+			Subprotocols: []string{Protocol},
 		},
 		conns:   make(map[*Conn]struct{}),
 		perAddr: make(map[string]int),
@@ -167,9 +172,29 @@ func sameOrigin(r *http.Request) bool {
 	return origin[0] == "http://"+r.Host || origin[0] == "https://"+r.Host
 }
 
+// Protocol is the websocket subprotocol the lab answers with, and
+// sessionProtocol the prefix under which a page may offer its session token
+// as another: new WebSocket(url, ["reqlab", "reqlab.session." + token])
+// keeps the token out of the URL, and so out of logs and histories.
+const (
+	Protocol        = "reqlab"
+	sessionProtocol = "reqlab.session."
+)
+
+// sessionToken is the session token a websocket request names: offered as a
+// subprotocol, else in ?session=.
+func sessionToken(r *http.Request) string {
+	for _, p := range websocket.Subprotocols(r) {
+		if token, ok := strings.CutPrefix(p, sessionProtocol); ok {
+			return token
+		}
+	}
+	return r.URL.Query().Get("session")
+}
+
 // sessionOf returns the lab session a connection belongs to, and its token:
-// the browser keeps the token the lab issued and names it in the URL
-// (/ws?session=…). A connection without a valid one gets a new session,
+// the browser keeps the token the lab issued and names it (sessionToken:
+// /ws?session=…, or as a subprotocol). A connection without a valid one gets a new session,
 // minted here: nothing a client names is ever made a session (a bare id,
 // whoever's it is, is not signed on request), so no one acts as another.
 // Without Sessions every connection is a session of its own.
@@ -180,7 +205,7 @@ func (h *Hub) sessionOf(r *http.Request) (id, token string, minted bool) {
 		id := stage.NewRunID()
 		return id, id, true
 	}
-	named := r.URL.Query().Get("session")
+	named := sessionToken(r)
 	if id, ok := h.Sessions.Verify(named); ok {
 		return id, named, false
 	}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gorilla/websocket"
+
 	"reqlab/app/stage"
 	"reqlab/server/session"
 )
@@ -50,5 +52,32 @@ func TestOnlyMintedSessions(t *testing.T) {
 	bare := &Hub{}
 	if id, _, _ := bare.sessionOf(httptest.NewRequest("GET", "/ws?session="+victim, nil)); id == victim {
 		t.Error("a hub without an issuer took the id a client named")
+	}
+}
+
+// A page may name its token as a subprotocol, keeping it out of the URL: the
+// lab answers with its own protocol and keeps the session.
+func TestSessionAsSubprotocol(t *testing.T) {
+	h, srv := newTestHub(t)
+	sessions := session.New([]byte(strings.Repeat("k", 32)))
+	h.Sessions = sessions
+	id, token := sessions.New()
+	d := websocket.Dialer{Subprotocols: []string{Protocol, sessionProtocol + token}}
+	ws, res, err := d.Dial("ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	if got := res.Header.Get("Sec-Websocket-Protocol"); got != Protocol {
+		t.Errorf("the lab answered protocol %q, want %q", got, Protocol)
+	}
+	r := httptest.NewRequest("GET", "/ws", nil)
+	r.Header.Set("Sec-Websocket-Protocol", Protocol+", "+sessionProtocol+token)
+	if got, _, minted := h.sessionOf(r); got != id || minted {
+		t.Errorf("a token offered as a subprotocol: session %s (minted %v), want %s", got, minted, id)
+	}
+	r.Header.Set("Sec-Websocket-Protocol", Protocol+", "+sessionProtocol+id)
+	if got, _, minted := h.sessionOf(r); got == id || !minted {
+		t.Errorf("a bare id offered as a subprotocol was taken")
 	}
 }
