@@ -59,7 +59,7 @@ bench: deps $(WASM)
 	$(GO) test -run '^$$' -bench CrossServerDelivery -benchtime 5x ./server/runs
 	$(GO) test -run '^$$' -bench EventDelivery -benchtime 5x ./server/hub
 	$(GO) test -run '^$$' -bench IdleConnMemory -benchtime 1x ./server/hub
-	$(GO) test -run '^$$' -bench FirstLoad -benchtime 5x ./server
+	$(GO) test -run '^$$' -bench 'First(Load|Run)' -benchtime 5x ./server
 
 # The load tests: 1,000 lab sessions sending runs for 60 s to one server on
 # SQLite; 3,000 to three servers sharing PostgreSQL behind nginx. On loopback.

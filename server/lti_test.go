@@ -214,7 +214,7 @@ func TestBrowserLaunchFromAPlatform(t *testing.T) {
 	if frame == nil {
 		t.Fatal("no frame to attach to")
 	}
-	waitFor(t, frame, "the lesson in the frame", `!!document.querySelector('[data-lab][data-lab-ready="true"]')`)
+	startClientIn(t, frame)
 	runStep(t, frame, l.lab, 1)
 	answerRight(t, frame, "cookies")
 	l.platform.awaitScore(t)
@@ -305,7 +305,7 @@ func TestBrowserTeacherWatchesTheClass(t *testing.T) {
 	}
 	student := newBrowserLang(t, "en-US")
 	launch(student, "student-3")
-	waitFor(t, student, "the lesson", `!!document.querySelector('[data-lab][data-lab-ready="true"]')`)
+	startClientIn(t, student)
 	runStep(t, student, l.lab, 1)
 
 	teacher := newBrowserLang(t, "en-US")

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -15,8 +17,10 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
+	"reqlab/app/stage"
 	"reqlab/app/ui"
 	"reqlab/server/site"
+	"reqlab/server/store"
 )
 
 // newPages returns go-app's handler for the lab's pages and client files,
@@ -57,7 +61,7 @@ func newPages(files fs.FS, frameAncestors []string) (http.Handler, error) {
 		// host page, and takes messages from them only.
 		Env: map[string]string{"REQLAB_FRAME_ANCESTORS": strings.Join(frameAncestors, " ")},
 	}
-	first, err := paintFirst(h, version)
+	first, err := lazyStart(h, files, version)
 	if err != nil {
 		return nil, err
 	}
@@ -104,16 +108,20 @@ func isPage(path string) bool {
 	return path == "/" || strings.HasPrefix(path, "/lab/") || strings.HasPrefix(path, "/embed/") || strings.HasPrefix(path, "/runs/")
 }
 
-// paintFirst serves go-app's app.js changed in two ways. The wasm client
-// (1.3 MB of brotli) starts downloading once the prerendered page has
-// painted, not while the page's own few kilobytes of style are still on
-// their way: on a slow link the two no longer share the bandwidth, so the
-// text shows sooner; the client starts a frame later, which nobody sees.
-// And the service worker, which stores every file of the lab for the next
-// visit (the wasm among them), is registered once the client has started:
-// registered first, it downloaded the wasm a second time beside the page's
-// own download, on a first visit over a slow link.
-func paintFirst(pages http.Handler, version string) (http.Handler, error) {
+// lazyStart serves go-app's app.js with the lab's own start (web/start.js)
+// in place of go-app's. go-app compiles and runs the wasm client at once, on
+// the page's main thread: on a phone that froze the page for about two
+// seconds (the compile, then go-app drawing the whole page anew). The lab's
+// start has a worker download and compile it once the prerendered page has
+// painted, and runs it on the person's first action, handing over what they
+// did meanwhile. The service worker, which keeps every file of the lab for
+// the next visit, is registered once the client runs: registered first, it
+// downloaded the wasm a second time beside the page's own download.
+func lazyStart(pages http.Handler, files fs.FS, version string) (http.Handler, error) {
+	start, err := fs.ReadFile(files, "start.js")
+	if err != nil {
+		return nil, fmt.Errorf("the page's start script web/start.js is missing: %w", err)
+	}
 	rec := httptest.NewRecorder()
 	pages.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/app.js", nil))
 	const calls = "\ngoappInitServiceWorker();\ngoappWatchForUpdate();\ngoappWatchForInstallable();\ngoappInitWebAssembly();\n"
@@ -121,7 +129,8 @@ func paintFirst(pages http.Handler, version string) (http.Handler, error) {
 	if rec.Code != http.StatusOK || !strings.Contains(js, calls) {
 		return nil, fmt.Errorf("go-app's app.js changed (status %d): where it starts the wasm client must be redone", rec.Code)
 	}
-	js = strings.Replace(js, calls, startClientJS, 1) + afterFirstPaintJS
+	call := fmt.Sprintf("\ngoappWatchForUpdate();\ngoappWatchForInstallable();\nif (goappCanLoadWebAssembly()) {\n  reqlabStart(%q);\n}\n", "/web/app.wasm?v="+version)
+	js = strings.Replace(js, calls, call, 1) + afterFirstPaintJS + "\n" + string(start)
 	body := strings.NewReader(js)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/app.js" {
@@ -130,20 +139,10 @@ func paintFirst(pages http.Handler, version string) (http.Handler, error) {
 		}
 		w.Header().Set("Content-Type", "application/javascript")
 		w.Header().Set("Cache-Control", "no-cache")
-		w.Header().Set("ETag", `"`+version+`-paint-first"`)
+		w.Header().Set("ETag", `"`+version+`-lazy-start"`)
 		http.ServeContent(w, r, "app.js", time.Time{}, body)
 	}), nil
 }
-
-// startClientJS replaces go-app's four calls at the top of app.js.
-const startClientJS = `
-goappWatchForUpdate();
-goappWatchForInstallable();
-goappAfterFirstPaint(async () => {
-  await goappInitWebAssembly();
-  goappInitServiceWorker();
-});
-`
 
 // afterFirstPaintJS calls f once the browser says it has put the page on
 // screen (its first "paint" timing entry, which comes when the frame is
@@ -281,4 +280,22 @@ func serviceWorker() (string, error) {
 		return "", fmt.Errorf("go-app's service worker changed: its bypass of the live paths must be redone")
 	}
 	return strings.Replace(app.DefaultAppWorkerJS, hook, bypass, 1), nil
+}
+
+// prerenderRuns lets the pages of stored runs (/runs/{id}) be drawn with the
+// run on them, read from db: the page shows the run whole before its client
+// runs.
+func prerenderRuns(db store.Store) {
+	ui.StoredRun = func(id string) (stage.Run, bool, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		run, err := db.Run(ctx, id)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			return stage.Run{}, false, nil
+		case err != nil:
+			return stage.Run{}, false, err
+		}
+		return run, true, nil
+	}
 }

@@ -5,8 +5,10 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"reqlab/server/site"
 )
@@ -67,15 +69,18 @@ func TestPagesSpeakTheBrowsersFirstLanguage(t *testing.T) {
 	}
 }
 
-// app.js starts the client once the page has painted and registers the
-// service worker once the client runs; the rest of go-app's script is kept.
-func TestAppJSStartsTheClientAfterThePaint(t *testing.T) {
+// app.js starts the lab's own start (web/start.js) in place of go-app's: the
+// client compiled once the page has painted, run on the first action, the
+// service worker registered once it runs; the rest of go-app's script is
+// kept.
+func TestAppJSStartsTheClientLazily(t *testing.T) {
 	l := startLab(t, nil)
 	res, js := fetch(t, l.url+"/app.js")
 	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "application/javascript" || res.Header.Get("Cache-Control") != "no-cache" {
 		t.Fatalf("app.js: %d, %q, %q", res.StatusCode, res.Header.Get("Content-Type"), res.Header.Get("Cache-Control"))
 	}
-	for _, want := range []string{"goappAfterFirstPaint(async () => {\n  await goappInitWebAssembly();\n  goappInitServiceWorker();", "function goappInitWebAssembly()", "function goappAfterFirstPaint(f)"} {
+	for _, want := range []string{`reqlabStart("/web/app.wasm?v=`, "function reqlabStart(wasmURL)", "goappAfterFirstPaint(compile)",
+		"function goappAfterFirstPaint(f)", "function goappInitServiceWorker()", `new Worker("/web/compile.js")`} {
 		if !strings.Contains(js, want) {
 			t.Errorf("app.js lacks %q", want)
 		}
@@ -96,16 +101,27 @@ func TestAppJSStartsTheClientAfterThePaint(t *testing.T) {
 }
 
 // In a real browser the wasm client is asked for only after the page was on
-// screen, and the service worker is still registered once the client runs.
+// screen, compiled by then with no action, run only on one, and the service
+// worker is still registered once the client runs.
 func TestBrowserPaintsBeforeTheClientDownloads(t *testing.T) {
 	l := startLab(t, nil)
 	ctx := newBrowser(t)
-	openLab(t, ctx, l.url+"/lab/cache")
+	if err := chromedp.Do(ctx, chromedp.Navigate(l.url+"/lab/cache")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the client compiled", `document.documentElement.dataset.labStart === "compiled"`)
+	time.Sleep(300 * time.Millisecond)
+	if s := startState(t, ctx); s != "compiled" || eval[bool](t, ctx, `!!document.querySelector("[data-lab-ready]")`) {
+		t.Fatalf("with no action the client is %q", s)
+	}
 	times := eval[[]float64](t, ctx, `[
-		performance.getEntriesByType("paint").find(e => e.name === "first-paint").startTime,
-		performance.getEntriesByType("resource").find(e => e.name.includes("/web/app.wasm")).startTime]`)
+		performance.timeOrigin + performance.getEntriesByType("paint").find(e => e.name === "first-paint").startTime,
+		performance.getEntriesByName("reqlab:client-compiled")[0].detail.downloads[0].startedAt]`)
 	if times[1] < times[0] {
-		t.Errorf("the wasm was asked for at %.0f ms, before the first paint at %.0f ms", times[1], times[0])
+		t.Errorf("the wasm was asked for %.0f ms before the first paint", times[0]-times[1])
+	}
+	if err := chromedp.Do(ctx, chromedp.KeyEvent(kb.Shift), chromedp.WaitVisible(`[data-lab][data-lab-ready="true"]`)); err != nil {
+		t.Fatal(err)
 	}
 	waitFor(t, ctx, "the service worker", `(window.__sw = window.__sw || navigator.serviceWorker.getRegistration().then(r => window.__swOK = !!r), window.__swOK === true)`)
 }

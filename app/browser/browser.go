@@ -113,3 +113,14 @@ func PrefersReducedMotion() bool {
 	mq := app.Window().Call("matchMedia", "(prefers-reduced-motion: reduce)")
 	return mq.Truthy() && mq.Get("matches").Bool()
 }
+
+// PrerenderedAttr reads attribute attr of the first element that selector
+// finds in the page as it is: before the client mounts, the page the server
+// drew. It reports whether there is such an element with that attribute.
+func PrerenderedAttr(selector, attr string) (string, bool) {
+	e := app.Window().Get("document").Call("querySelector", selector)
+	if !e.Truthy() || !e.Call("hasAttribute", attr).Bool() {
+		return "", false
+	}
+	return e.Call("getAttribute", attr).String(), true
+}

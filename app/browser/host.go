@@ -11,11 +11,8 @@ import (
 // any where none are); messages come in only from the framing page, from
 // those origins.
 type Host struct {
-	origins  []string
-	onMsg    app.Func
-	observer app.Value
-	onResize app.Func
-	height   int
+	origins []string
+	onMsg   app.Func
 }
 
 // Embedded reports whether the page runs in a frame.
@@ -25,9 +22,8 @@ func Embedded() bool {
 }
 
 // ConnectHost starts talking with the framing page: receive gets each
-// message from it that passes the origin check (its data, as a JS value);
-// resize is told every change of the page's height.
-func ConnectHost(receive func(data app.Value), resized func(height int)) *Host {
+// message from it that passes the origin check (its data, as a JS value).
+func ConnectHost(receive func(data app.Value)) *Host {
 	h := &Host{origins: strings.Fields(app.Getenv("REQLAB_FRAME_ANCESTORS"))}
 	h.onMsg = app.FuncOf(func(this app.Value, args []app.Value) any {
 		if len(args) == 0 {
@@ -42,18 +38,6 @@ func ConnectHost(receive func(data app.Value), resized func(height int)) *Host {
 	})
 	app.Window().Call("addEventListener", "message", h.onMsg)
 
-	h.onResize = app.FuncOf(func(this app.Value, args []app.Value) any {
-		height := app.Window().Get("document").Get("documentElement").Get("scrollHeight").Int()
-		if height != h.height {
-			h.height = height
-			resized(height)
-		}
-		return nil
-	})
-	if ro := app.Window().Get("ResizeObserver"); ro.Truthy() {
-		h.observer = ro.New(h.onResize)
-		h.observer.Call("observe", app.Window().Get("document").Get("body"))
-	}
 	return h
 }
 
@@ -84,11 +68,7 @@ func (h *Host) Post(msg any) {
 // Close stops listening to the host.
 func (h *Host) Close() {
 	app.Window().Call("removeEventListener", "message", h.onMsg)
-	if h.observer != nil && h.observer.Truthy() {
-		h.observer.Call("disconnect")
-	}
 	h.onMsg.Release()
-	h.onResize.Release()
 }
 
 // CopyText puts text on the clipboard, and reports whether it could.

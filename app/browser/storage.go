@@ -21,21 +21,6 @@ func Session() string {
 	return v.String()
 }
 
-// PostMessageToken returns the token a course platform gave this launch for
-// its window messages (Canvas's $com.instructure.PostMessageToken), which
-// the launch page kept for this tab; "" where there is none.
-func PostMessageToken() string {
-	store := app.Window().Get("sessionStorage")
-	if !store.Truthy() {
-		return ""
-	}
-	v := store.Call("getItem", "reqlab.postMessageToken")
-	if v.Type() != app.TypeString || len(v.String()) > 512 {
-		return ""
-	}
-	return v.String()
-}
-
 // KeepSession keeps the session token the server issued.
 func KeepSession(token string) {
 	app.Window().Get("localStorage").Call("setItem", "reqlab.session", token)

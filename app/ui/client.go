@@ -19,7 +19,11 @@ import (
 // send sends the request the form checked as a new run.
 func (c *Lab) send(ctx app.Context, req stage.Request) {
 	c.notice = ""
-	if c.sending || !c.socketOpen {
+	if c.sending || c.waiting != nil {
+		return
+	}
+	if !c.socketOpen {
+		c.waiting = func(ctx app.Context) { c.send(ctx, req) }
 		return
 	}
 	c.startRun(ctx, req)

@@ -95,13 +95,21 @@ func (c *Lab) onSocket(ctx app.Context, open bool) {
 		return
 	}
 	c.everOpen = true
+	if do := c.waiting; do != nil {
+		c.waiting = nil
+		do(ctx)
+	}
 	if !c.readySent {
 		c.readySent = true
 		lessonSlug := ""
 		if c.lesson != nil {
 			lessonSlug = c.lesson.Slug
 		}
-		c.post(map[string]any{"type": "reqlab:ready", "lesson": lessonSlug, "lang": string(c.lang)})
+		if _, said := browser.PrerenderedAttr("html", "data-lab-ready-sent"); !said {
+			// The page's start script says it on an embedded lesson's
+			// load, before the client runs: once is enough.
+			c.post(map[string]any{"type": "reqlab:ready", "lesson": lessonSlug, "lang": string(c.lang)})
+		}
 		if c.embedded && c.embedOpts.autoplay && c.lesson != nil && len(c.lesson.Steps) > 0 {
 			c.runStep(ctx, 0)
 		}

@@ -48,6 +48,7 @@ func (c *Lab) pathView() pathView {
 func (c *Lab) renderDiagram() app.UI {
 	l := c.lang
 	v := c.pathView()
+	status, outcome := c.outcome()
 	network := c.network
 	if c.stored != nil {
 		network = c.stored.Request.Network
@@ -63,7 +64,7 @@ func (c *Lab) renderDiagram() app.UI {
 			return el.P().Class("notice").Attr("role", "note").Attr("data-field", "interrupted").Text(l.T("run.interrupted"))
 		}),
 		c.renderPlayback(),
-		&Picture{Lang: l, TL: v.tl, N: v.n, Network: network, Glide: v.glide, Toward: v.toward},
+		&Picture{Lang: l, TL: v.tl, N: v.n, Network: network, Glide: v.glide, Toward: v.toward, Status: status, Outcome: outcome},
 		app.If(len(v.tl.Bars) > 0, func() app.UI {
 			return &Timeline{Lang: l, TL: v.tl, N: v.n, Glide: v.glide}
 		}),
@@ -87,7 +88,7 @@ func (c *Lab) renderRunMeta() app.UI {
 			return el.Span().Class("run-actions").Body(
 				app.A().Class("button").Href("/api/runs/"+c.run.id+"/har").Attr("download", "reqlab-"+c.run.id+".har").
 					Attr("data-action", "export-har").Text(l.T("run.har")),
-				app.Button().Type("button").Attr("data-action", "resend").Disabled(c.sending || !c.socketOpen).
+				app.Button().Type("button").Attr("data-action", "resend").Attr("disabled", el.Bool(c.sending || !c.socketOpen)).
 					Text(l.T("run.resend")).
 					OnClick(func(ctx app.Context, e app.Event) {
 						if req, ok := c.prepare(stored.Request); ok && !c.sending {

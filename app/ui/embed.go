@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"encoding/json"
 	"net/url"
 	"strings"
 
@@ -34,7 +33,9 @@ func embedOf(u *url.URL) (embedOptions, bool) {
 	return o, true
 }
 
-// connectHost starts talking with the page that frames the lab.
+// connectHost starts talking with the page that frames the lab. (The page's
+// start script, web/start.js, asks the host for the frame's height, from
+// before the client runs.)
 func (c *Lab) connectHost(ctx app.Context) {
 	if !c.embedded || !browser.Embedded() {
 		return
@@ -54,28 +55,8 @@ func (c *Lab) connectHost(ctx app.Context) {
 				step = v.Int()
 			}
 			ctx.Dispatch(func(ctx app.Context) { c.fromHost(ctx, kind, lang, step) })
-		},
-		func(height int) {
-			c.host.Post(map[string]any{"type": "reqlab:resize", "v": 1, "height": height})
-			// The course platforms' own forms, for those that listen to one
-			// only: the object, the same as a JSON string (many parse
-			// strings alone), and the older subject; with Canvas's token
-			// where the launch carried one.
-			msg := map[string]any{"subject": "lti.frameResize", "height": frameHeight(height)}
-			if tok := browser.PostMessageToken(); tok != "" {
-				msg["token"] = tok
-			}
-			c.host.Post(msg)
-			if s, err := json.Marshal(msg); err == nil {
-				c.host.Post(string(s))
-			}
-			c.host.Post(map[string]any{"subject": "org.imsglobal.lti.frameResize", "height": frameHeight(height)})
 		})
 }
-
-// frameHeight is the height asked of a course platform's frame: from 1 to
-// 10,000 pixels.
-func frameHeight(h int) int { return min(max(h, 1), 10_000) }
 
 // fromHost follows a message from the host page.
 func (c *Lab) fromHost(ctx app.Context, kind, lang string, step int) {

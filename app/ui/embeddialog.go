@@ -69,23 +69,23 @@ func (d *EmbedDialog) Render() app.UI {
 				el.H3().ID("embed-heading").Text(l.T("embed.heading")),
 				el.P().Class("hint").Text(l.T("embed.intro")),
 				el.Div().Class("embed-options").Body(
-					app.Label().Body(app.Input().Type("checkbox").Attr("data-field", "embed-autoplay").Checked(d.autoplay).
+					app.Label().Body(app.Input().Type("checkbox").Attr("data-field", "embed-autoplay").Attr("checked", el.Bool(d.autoplay)).
 						OnChange(func(ctx app.Context, e app.Event) { d.autoplay = ctx.JSSrc().Get("checked").Bool() }),
 						app.Text(" "+l.T("embed.autoplay"))),
-					app.Label().Body(app.Input().Type("checkbox").Attr("data-field", "embed-controls").Checked(d.controls).
+					app.Label().Body(app.Input().Type("checkbox").Attr("data-field", "embed-controls").Attr("checked", el.Bool(d.controls)).
 						OnChange(func(ctx app.Context, e app.Event) { d.controls = ctx.JSSrc().Get("checked").Bool() }),
 						app.Text(" "+l.T("embed.controls"))),
 					app.Label().Body(app.Text(l.T("embed.theme")+" "),
 						app.Select().Attr("data-field", "embed-theme").OnChange(d.ValueTo(&d.theme)).Body(
-							app.Option().Value("light").Selected(d.theme != "dark").Text(l.T("embed.light")),
-							app.Option().Value("dark").Selected(d.theme == "dark").Text(l.T("embed.dark")),
+							app.Option().Value("light").Attr("selected", el.Bool(d.theme != "dark")).Text(l.T("embed.light")),
+							app.Option().Value("dark").Attr("selected", el.Bool(d.theme == "dark")).Text(l.T("embed.dark")),
 						)),
 					app.Label().Body(app.Text(l.T("playback.speed")+" "),
 						app.Select().Attr("data-field", "embed-speed").
 							OnChange(func(ctx app.Context, e app.Event) { d.speed = speedOf(ctx.JSSrc().Get("value").String()) }).
 							Body(app.Range(speeds).Slice(func(i int) app.UI {
 								s := speeds[i]
-								return app.Option().Value(strconv.FormatFloat(s, 'f', -1, 64)).Selected(s == d.speed).Text(speedLabel(s))
+								return app.Option().Value(strconv.FormatFloat(s, 'f', -1, 64)).Attr("selected", el.Bool(s == d.speed)).Text(speedLabel(s))
 							}))),
 				),
 				app.Label().For("embed-snippet").Text(l.T("embed.snippet")),

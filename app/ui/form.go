@@ -26,9 +26,9 @@ type Form struct {
 	app.Compo
 
 	Lang Lang
-	// Busy disables sending (a run under way, or no connection); Sending
-	// says which.
-	Busy, Sending bool
+	// Busy disables sending: a run under way (Sending), or one asked for
+	// while the lab connects (Starting).
+	Busy, Sending, Starting bool
 	// Network is the simulated network picked: the lab's, as lessons keep it.
 	Network string
 	// Load replaces what the form holds whenever Rev changes: a lesson's
@@ -73,8 +73,11 @@ func (f *Form) Render() app.UI {
 	l := f.Lang
 	busy := f.Busy
 	label := l.T("request.send")
-	if f.Sending {
+	switch {
+	case f.Sending:
 		label = l.T("request.sending")
+	case f.Starting:
+		label = l.T("start.starting")
 	}
 	methodErr, urlErr, bodyErr := f.d.fieldError(stage.FieldMethod, 0), f.d.fieldError(stage.FieldURL, 0), f.d.fieldError(stage.FieldBody, 0)
 	if bodyErr == "" && f.d.body != "" && strings.Contains(f.d.contentType, "json") && !json.Valid([]byte(f.d.body)) {
@@ -104,7 +107,7 @@ func (f *Form) Render() app.UI {
 							OnChange(f.ValueTo(&f.d.method)).
 							Body(app.Range(stage.Methods).Slice(func(i int) app.UI {
 								m := stage.Methods[i]
-								return app.Option().Value(m).Selected(m == f.d.method).Text(m)
+								return app.Option().Value(m).Attr("selected", el.Bool(m == f.d.method)).Text(m)
 							})),
 						f.renderFieldError(stage.FieldMethod, 0, methodErr),
 					),
@@ -146,9 +149,9 @@ func (f *Form) Render() app.UI {
 							Title(l.T("request.content-type")).
 							OnChange(f.ValueTo(&f.d.contentType)).
 							Body(
-								app.Option().Value("").Selected(f.d.contentType == "").Text(l.T("request.no-content-type")),
+								app.Option().Value("").Attr("selected", el.Bool(f.d.contentType == "")).Text(l.T("request.no-content-type")),
 								app.Range(contentTypes).Slice(func(i int) app.UI {
-									return app.Option().Value(contentTypes[i]).Selected(f.d.contentType == contentTypes[i]).Text(contentTypes[i])
+									return app.Option().Value(contentTypes[i]).Attr("selected", el.Bool(f.d.contentType == contentTypes[i])).Text(contentTypes[i])
 								}),
 							),
 					),
@@ -169,11 +172,14 @@ func (f *Form) Render() app.UI {
 						ID("req-network").
 						Attr("data-field", "network").
 						OnChange(func(ctx app.Context, e app.Event) {
-							ctx.NewActionWithValue(actionNetwork, ctx.JSSrc().Get("value").String())
+							// The form sends with it at once (a Send may
+							// follow before the lab has taken the action).
+							f.Network = ctx.JSSrc().Get("value").String()
+							ctx.NewActionWithValue(actionNetwork, f.Network)
 						}).
 						Body(app.Range(stage.Networks).Slice(func(i int) app.UI {
 							id := stage.Networks[i].ID
-							return app.Option().Value(id).Selected(id == f.Network).Text(l.T("network." + networkKey(id)))
+							return app.Option().Value(id).Attr("selected", el.Bool(id == f.Network)).Text(l.T("network." + networkKey(id)))
 						})),
 				),
 				el.Div().Class("field fresh").Body(
@@ -182,7 +188,7 @@ func (f *Form) Render() app.UI {
 						ID("req-fresh").
 						Attr("data-field", "fresh").
 						Aria("describedby", "req-fresh-hint").
-						Checked(f.d.fresh).
+						Attr("checked", el.Bool(f.d.fresh)).
 						OnChange(func(ctx app.Context, e app.Event) { f.d.fresh = ctx.JSSrc().Get("checked").Bool() }),
 					app.Label().For("req-fresh").Text(l.T("request.fresh")),
 					el.P().Class("hint").ID("req-fresh-hint").Text(l.T("request.fresh-hint")),
@@ -191,7 +197,7 @@ func (f *Form) Render() app.UI {
 					Type("submit").
 					Class("send").
 					Attr("data-action", "send").
-					Disabled(busy).
+					Attr("disabled", el.Bool(busy)).
 					Text(label),
 			),
 		app.Details().Class("examples").Open(true).Body(
@@ -234,7 +240,7 @@ func (f *Form) renderRows(kind, legend string, rows []row, toggle bool) app.UI {
 						Attr("data-field", kind+"-on").
 						Title(l.T("request.row-on")).
 						Aria("label", l.Tf("request.row-on-n", n)).
-						Checked(r.on).
+						Attr("checked", el.Bool(r.on)).
 						OnChange(func(ctx app.Context, e app.Event) {
 							(*f.d.rowsOf(kind))[i].on = ctx.JSSrc().Get("checked").Bool()
 						})

@@ -118,7 +118,7 @@ func (r *Runs) renderHistory() app.UI {
 					// The handlers read the run from the element: go-app keeps the
 					// first handler of a row while the list shifts under it.
 					app.Input().Type("checkbox").ID("pick-"+h.ID).Attr("data-action", "compare-pick").Attr("data-run", h.ID).
-						Checked(r.isPicked(h.ID)).
+						Attr("checked", el.Bool(r.isPicked(h.ID))).
 						Aria("label", l.Tf("history.pick", h.Method, h.URL)).
 						OnChange(func(ctx app.Context, e app.Event) {
 							r.pick(runOf(ctx), ctx.JSSrc().Get("checked").Bool())
@@ -134,7 +134,7 @@ func (r *Runs) renderHistory() app.UI {
 			}))
 		}),
 		app.Button().Type("button").Class("compare").Attr("data-action", "compare").
-			Disabled(len(r.picked) != 2).Text(l.T("history.compare")).
+			Attr("disabled", el.Bool(len(r.picked) != 2)).Text(l.T("history.compare")).
 			OnClick(func(ctx app.Context, e app.Event) {
 				ids := append([]string(nil), r.picked...)
 				ctx.Async(func() { r.compare(ctx, ids) })

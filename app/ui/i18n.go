@@ -61,7 +61,9 @@ var messages = map[string]text{
 	"socket.connecting": {"Conectando con el servidor del laboratorio…", "Connecting to the lab's server…"},
 	"socket.open":       {"Conectado: los eventos llegan en vivo.", "Connected: events arrive live."},
 	"socket.closed":     {"Conexión perdida con el servidor del laboratorio; reintentando… Nada se pierde: los eventos se recuperan al volver.", "Lost the connection to the lab's server; retrying… Nothing is lost: events are recovered on return."},
-	"socket.prerender":  {"El laboratorio se está cargando: el formulario funcionará en un momento.", "The lab is loading: the form will work in a moment."},
+	"socket.prerender":  {"El laboratorio arranca en cuanto lo usas.", "The lab starts as soon as you use it."},
+	"start.starting":    {"Iniciando…", "Starting…"},
+	"start.failed":      {"El laboratorio no puede arrancar en este navegador: no ejecuta WebAssembly, o algo (un filtro de la red, una extensión) impidió descargarlo. Puedes leer la lección igualmente; para enviar peticiones, prueba con otro navegador actualizado o en otra red.", "The lab cannot start in this browser: it does not run WebAssembly, or something (a network filter, an extension) stopped it from downloading. You can still read the lesson; to send requests, try another up-to-date browser or another network."},
 
 	"request.heading":  {"La petición", "The request"},
 	"request.intro":    {"Tu navegador es el cliente. Elige qué pedir al sitio de ejemplo y pulsa Enviar.", "Your browser is the client. Choose what to ask the sample site for and press Send."},

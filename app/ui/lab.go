@@ -2,6 +2,7 @@ package ui
 
 import (
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -54,18 +55,34 @@ type Lab struct {
 	embedOpts embedOptions
 	host      *browser.Host // the page that frames the lab, if any
 	readySent bool
+
+	// waiting is what the student asked for before the lab's socket was
+	// open (a Send, a lesson's step, pressed as the client started): done
+	// once, as soon as it opens.
+	waiting func(app.Context)
 }
 
-// OnInit sets the form to the lab's first request.
+// OnInit sets the form to the lab's first request. In the browser it reads
+// the page's address (the language, the lesson, the stored run) before the
+// first picture, which must be the one the server drew.
 func (c *Lab) OnInit() {
 	c.formLoad = stage.Request{Method: "GET", URL: "/site/api/cursos", Headers: []stage.Header{}}
 	c.lang = ES
 	c.calls = &calls{waiting: make(map[int64]chan reply)}
+	if app.IsClient {
+		c.follow(app.Window().URL())
+		if lang, ok := browser.PrerenderedAttr("html", "lang"); ok && !app.Window().URL().Query().Has("lang") {
+			c.lang = langOf(lang) // the server's pick, from the browser's languages
+		}
+		c.adoptStoredRun()
+	}
 }
 
-// OnPreRender names the page in the language asked for, on the server.
+// OnPreRender names the page in the language asked for, on the server, and
+// draws a stored run's page with the run already on it.
 func (c *Lab) OnPreRender(ctx app.Context) {
 	c.setLang(ctx)
+	c.prerenderRun(ctx.Page().URL().Path)
 }
 
 // OnNav follows ?lang= on every navigation.
@@ -74,7 +91,19 @@ func (c *Lab) OnNav(ctx app.Context) {
 }
 
 func (c *Lab) setLang(ctx app.Context) {
-	u := ctx.Page().URL()
+	c.follow(ctx.Page().URL())
+	title := c.lang.T("title")
+	if c.lesson != nil {
+		title = c.lesson.Title.In(string(c.lang)) + " · " + title
+	}
+	ctx.Page().SetLang(string(c.lang))
+	ctx.Page().SetTitle("%s", title)
+	ctx.Page().SetDescription("%s", c.lang.T("description"))
+}
+
+// follow takes the language, the embedding and the lesson a page's address
+// names.
+func (c *Lab) follow(u *url.URL) {
 	c.lang = langOf(u.Query().Get("lang"))
 	c.embedOpts, c.embedded = embedOf(u)
 	if next := lessonOf(u.Path); next == nil || c.lesson == nil || next.Slug != c.lesson.Slug {
@@ -83,13 +112,6 @@ func (c *Lab) setLang(ctx app.Context) {
 			c.load(next.Steps[0].Request)
 		}
 	}
-	title := c.lang.T("title")
-	if c.lesson != nil {
-		title = c.lesson.Title.In(string(c.lang)) + " · " + title
-	}
-	ctx.Page().SetLang(string(c.lang))
-	ctx.Page().SetTitle("%s", title)
-	ctx.Page().SetDescription("%s", c.lang.T("description"))
 }
 
 // OnMount opens the websocket: the lab is ready once it is open.
@@ -165,10 +187,15 @@ func (c *Lab) OnMount(ctx app.Context) {
 		func(msg []byte) { c.onMessage(ctx, msg) },
 		func(open bool) { ctx.Dispatch(func(ctx app.Context) { c.onSocket(ctx, open) }) })
 	if id, ok := strings.CutPrefix(ctx.Page().URL().Path, "/runs/"); ok {
-		if !stage.ValidRunID(id) {
+		switch speed := speedOf(ctx.Page().URL().Query().Get("speed")); {
+		case !stage.ValidRunID(id):
 			c.missing = id // not even the form of a run's id
-		} else {
-			ctx.Async(func() { c.openRun(ctx, id, speedOf(ctx.Page().URL().Query().Get("speed"))) })
+		case c.play != nil && c.play.run.ID == id:
+			// The page came with the run on it: play it from the start.
+			c.play.speed = speed
+			c.startPlaying(ctx)
+		case c.missing != id:
+			ctx.Async(func() { c.openRun(ctx, id, speed) })
 		}
 	}
 }
@@ -207,9 +234,13 @@ func (c *Lab) Render() app.UI {
 	if c.run != nil {
 		root = root.Attr("data-run-id", c.run.id)
 	}
+	if state := c.runState(); state != "" {
+		root = root.Attr("data-run-state", state)
+	}
 	if c.embedded {
 		root = root.Attr("data-embed", "true").Attr("data-theme", c.embedOpts.theme)
 	}
+	busy := c.sending || c.waiting != nil
 	return root.Body(
 		el.Header().Class("lab-header").Body(
 			el.Div().Body(
@@ -226,14 +257,18 @@ func (c *Lab) Render() app.UI {
 		app.If(c.notice != "", func() app.UI {
 			return el.P().Class("notice").Attr("role", "alert").Text(c.notice)
 		}),
+		// Shown by the page's start script (start.js) where the client
+		// cannot start: the page says so in its own language.
+		el.P().Class("notice start-failed").Attr("role", "alert").Attr("data-field", "start-failed").
+			Attr("data-starting", l.T("start.starting")).Attr("hidden", true).Text(l.T("start.failed")),
 		app.If(!c.embedded, func() app.UI { return c.renderMenu() }),
 		el.Main().Class("lab-main").Body(
 			app.If(c.lesson != nil, func() app.UI {
-				return &LessonPanel{Lang: l, Lesson: c.lesson, Busy: c.sending || !c.mounted || !c.socketOpen,
+				return &LessonPanel{Lang: l, Lesson: c.lesson, Busy: busy,
 					StepShown: c.stepShown, CookieBlocked: c.cookieBlocked(), Page: c.page}
 			}),
 			app.If(!c.embedded || !c.embedOpts.hideControls, func() app.UI {
-				form := &Form{Lang: l, Busy: c.sending || !c.mounted || !c.socketOpen, Sending: c.sending,
+				form := &Form{Lang: l, Busy: busy, Sending: c.sending, Starting: c.waiting != nil,
 					Network: c.network, Load: c.formLoad, Rev: c.formRev, Refused: c.refused}
 				if c.lesson == nil {
 					return form
@@ -258,7 +293,48 @@ func (c *Lab) Render() app.UI {
 			}),
 		),
 		el.Div().Class("sr-only").Attr("aria-live", "polite").Attr("data-field", "live").Text(c.live),
+		c.renderStoredRun(),
 	)
+}
+
+// runState says whether the run on screen is under way ("running") or has
+// shown every stage ("done"), live or played back; "" with no run.
+func (c *Lab) runState() string {
+	switch {
+	case c.play != nil && c.play.pos < len(c.play.tl.Moments):
+		return "running"
+	case c.play != nil:
+		return "done"
+	case c.sending:
+		return "running"
+	case c.run != nil:
+		return "done"
+	}
+	return ""
+}
+
+// outcome is the status code of the run on screen and what it says: ""
+// before any run, 0 where no answer came; ok (1xx–3xx), client-error,
+// server-error or failed. A run under way has none yet.
+func (c *Lab) outcome() (status, outcome string) {
+	code := 0
+	switch {
+	case c.stored != nil && c.run != nil && c.stored.ID == c.run.id && c.stored.Response != nil:
+		code = c.stored.Response.Status
+	case c.resp != nil && c.run != nil:
+		code = c.resp.status
+	case c.run == nil || c.runState() != "done":
+		return "", ""
+	}
+	switch {
+	case code == 0:
+		return "0", "failed"
+	case code < 400:
+		return strconv.Itoa(code), "ok"
+	case code < 500:
+		return strconv.Itoa(code), "client-error"
+	}
+	return strconv.Itoa(code), "server-error"
 }
 
 func (c *Lab) socketState() string {

@@ -113,7 +113,11 @@ func (c *Lab) runStep(ctx app.Context, i int) {
 	st := c.lesson.Steps[i]
 	c.stepShown = i + 1
 	req, ok := c.prepare(st.Request)
-	if !ok || c.sending || !c.socketOpen {
+	if !ok || c.sending || c.waiting != nil {
+		return
+	}
+	if !c.socketOpen {
+		c.waiting = func(ctx app.Context) { c.runStep(ctx, i) }
 		return
 	}
 	if st.Page {

@@ -56,7 +56,7 @@ func (p *LessonPanel) Render() app.UI {
 			st := ls.Steps[i]
 			return el.Li().Body(
 				app.Button().Type("button").Class("step").Attr("data-action", "lesson-step").Attr("data-step", i+1).
-					Disabled(busy).
+					Attr("disabled", el.Bool(busy)).
 					Body(app.Text(st.Label.In(lang)), el.Code().Text(" "+st.Request.Method+" "+st.Request.URL)).
 					OnClick(func(ctx app.Context, e app.Event) {
 						ctx.NewActionWithValue(actionStep, i)
@@ -101,7 +101,7 @@ func (w *CookieWeight) Render() app.UI {
 				w.weight, _ = strconv.Atoi(ctx.JSSrc().Get("value").String())
 			}),
 		el.P().Class("hint").Attr("data-field", "cookie-weight-bytes").Text(l.Tf("lesson.weight-value", req.HeaderBytes())),
-		app.Button().Type("button").Attr("data-action", "send-weight").Disabled(busy).Text(l.T("lesson.weight-send")).
+		app.Button().Type("button").Attr("data-action", "send-weight").Attr("disabled", el.Bool(busy)).Text(l.T("lesson.weight-send")).
 			OnClick(func(ctx app.Context, e app.Event) {
 				ctx.NewActionWithValue(actionWeight, w.weight)
 			}),
@@ -152,7 +152,7 @@ func (c *Question) Render() app.UI {
 					id := "answer-" + strconv.Itoa(i)
 					return el.Div().Class("option").Body(
 						app.Input().Type("radio").ID(id).Name("answer").Value(strconv.Itoa(i)).
-							Attr("data-field", "answer").Checked(c.answer == i).
+							Attr("data-field", "answer").Attr("checked", el.Bool(c.answer == i)).
 							OnChange(func(ctx app.Context, e app.Event) { c.answer, c.answered = i, false }),
 						app.Label().For(id).Text(q.Options[i].In(lang)),
 					)

@@ -29,6 +29,9 @@ type Picture struct {
 	// Toward where that is ("" for the stage it is on).
 	Glide  time.Duration
 	Toward stage.ID
+	// Status is the status code of the run shown ("" before any run, "0"
+	// where no answer came) and Outcome what it says (Lab.outcome).
+	Status, Outcome string
 }
 
 // point is a spot in the drawing's coordinates (a 360 × 200 box).
@@ -92,7 +95,8 @@ func (p *Picture) Render() app.UI {
 	for _, v := range spent {
 		total += v
 	}
-	return el.Figure().Class("picture").Attr("data-diagram", "path").Body(
+	return el.Figure().Class("picture").Attr("data-diagram", "path").
+		Attr("data-status", p.Status).Attr("data-outcome", p.Outcome).Body(
 		el.SVG("svg").
 			Attr("viewBox", "0 0 360 200").
 			Attr("role", "img").

@@ -79,17 +79,7 @@ func (c *Lab) openRun(ctx app.Context, id string, speed float64) {
 		return
 	}
 	ctx.Dispatch(func(ctx app.Context) {
-		c.stopPlayback()
-		c.missing = ""
-		c.play = &playback{run: run, tl: timeline.Build(run.Events, 0), speed: speed}
-		c.stored = &run
-		c.resp = nil
-		if r := run.Response; r != nil {
-			view, _ := parseResponse(run.Request.Method, browser.Response{Status: r.Status, Headers: r.Headers, Body: r.Body})
-			c.resp = &view
-		}
-		c.load(run.Request)
-		c.showPlayback()
+		c.showRun(run, speed)
 		c.startPlaying(ctx)
 	})
 }
@@ -225,10 +215,10 @@ func (pc *PlaybackControls) Render() app.UI {
 	}
 	return el.Div().Class("playback").Attr("role", "group").Aria("label", l.T("playback.label")).Body(
 		toggle,
-		app.Button().Type("button").Attr("data-action", "step-back").Disabled(pc.Pos == 0).
+		app.Button().Type("button").Attr("data-action", "step-back").Attr("disabled", el.Bool(pc.Pos == 0)).
 			Aria("label", l.T("playback.back")).Body(icon("back"), app.Text(l.T("playback.back-short"))).
 			OnClick(func(ctx app.Context, e app.Event) { send(ctx, playbackControl{seek: pc.Pos - 1}) }),
-		app.Button().Type("button").Attr("data-action", "step-forward").Disabled(pc.Pos == pc.N).
+		app.Button().Type("button").Attr("data-action", "step-forward").Attr("disabled", el.Bool(pc.Pos == pc.N)).
 			Aria("label", l.T("playback.forward")).Body(app.Text(l.T("playback.forward-short")), icon("forward")).
 			OnClick(func(ctx app.Context, e app.Event) { send(ctx, playbackControl{seek: pc.Pos + 1}) }),
 		app.Label().For("playback-speed").Text(l.T("playback.speed")),
@@ -238,7 +228,7 @@ func (pc *PlaybackControls) Render() app.UI {
 			}).
 			Body(app.Range(speeds).Slice(func(i int) app.UI {
 				s := speeds[i]
-				return app.Option().Value(strconv.FormatFloat(s, 'f', -1, 64)).Selected(s == pc.Speed).Text(speedLabel(s))
+				return app.Option().Value(strconv.FormatFloat(s, 'f', -1, 64)).Attr("selected", el.Bool(s == pc.Speed)).Text(speedLabel(s))
 			})),
 		app.Label().For("playback-scrubber").Class("sr-only").Text(l.T("playback.scrubber")),
 		app.Input().Type("range").ID("playback-scrubber").Attr("data-field", "scrubber").

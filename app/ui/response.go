@@ -154,7 +154,7 @@ func (c *Response) Render() app.UI {
 				}).ElseIf(v.pretty == "", func() app.UI {
 					return el.P().Class("no-body").Attr("data-field", "response-body").Attr("data-empty", "true").Text(l.T(noBodyKey(v)))
 				}).Else(func() app.UI {
-					return el.Pre().Attr("data-field", "response-body").Attr("tabindex", 0).Body(el.Code().Text(v.pretty))
+					return el.Pre().Attr("data-field", "response-body").Attr("tabindex", 0).Text(v.pretty)
 				}),
 				app.If(!v.isJSON && v.pretty != "", func() app.UI {
 					return el.P().Class("hint").Text(l.T("response.raw"))
@@ -258,7 +258,7 @@ func (c *Response) renderReceived() app.UI {
 			el.P().Class("server-addr").Attr("data-field", "server-addr").Text(l.T("received.no-server")),
 			el.P().Text(l.T("received.none")),
 			el.P().Text(l.T("received.cached-headers")),
-			el.Pre().Attr("tabindex", 0).Attr("data-field", "response-headers").Body(el.Code().Text(b.String())),
+			el.Pre().Attr("tabindex", 0).Attr("data-field", "response-headers").Text(b.String()),
 		)
 	}
 	var req strings.Builder
@@ -280,11 +280,11 @@ func (c *Response) renderReceived() app.UI {
 		el.P().Class("server-addr").Attr("data-field", "server-addr").Text(serverAddr(l, receive.Detail)),
 		app.Details().Open(true).Body(
 			el.Summary().Text(l.Tf("received.heading", receive.Detail.HeaderBytes, receive.Detail.CookieBytes)),
-			el.Pre().Attr("tabindex", 0).Attr("data-field", "received-request").Body(el.Code().Text(req.String())),
+			el.Pre().Attr("tabindex", 0).Attr("data-field", "received-request").Text(req.String()),
 		),
 		app.Details().Open(true).Body(
 			el.Summary().Text(l.T("received.response")),
-			el.Pre().Attr("tabindex", 0).Attr("data-field", "response-headers").Body(el.Code().Text(resp.String())),
+			el.Pre().Attr("tabindex", 0).Attr("data-field", "response-headers").Text(resp.String()),
 		),
 	)
 }

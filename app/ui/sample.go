@@ -31,7 +31,7 @@ func (s *SampleData) Render() app.UI {
 			Type("button").
 			Class("secondary").
 			Attr("data-action", "reset-sample").
-			Disabled(s.Session == "" || s.busy).
+			Attr("disabled", el.Bool(s.Session == "" || s.busy)).
 			Text(l.T("sample.reset")).
 			OnClick(s.reset),
 		el.P().Class("sample-status").Attr("role", "status").Attr("data-field", "sample-status").Text(s.status),

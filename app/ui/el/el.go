@@ -107,3 +107,16 @@ const svgNS = "http://www.w3.org/2000/svg"
 // SVG is an element of an SVG drawing, tag being its SVG name (svg, g,
 // rect, circle, path, line, text, title…).
 func SVG(tag string) app.HTMLElem { return app.Elem(tag).XMLNS(svgNS) }
+
+// Bool is the value of a boolean attribute (checked, selected, disabled…),
+// set with Attr. The server writes the attribute only where it is true: a
+// browser reads its presence, so checked="false" is ticked and
+// selected="false" picked (go-app leaves out an attribute whose value is "").
+// The client sets the element's property either way, so that what the
+// student changed follows the lab's state back.
+func Bool(v bool) any {
+	if v || app.IsClient {
+		return v
+	}
+	return ""
+}
