@@ -69,6 +69,7 @@ type cursor struct {
 // way.
 type openRun struct {
 	store.OpenRun
+	secret  string        // the run's secret itself, known here where it was opened: taken out of what it keeps
 	serving int           // requests being served and recorded
 	served  chan struct{} // made by one who waits; closed when serving falls to 0
 }
@@ -101,16 +102,18 @@ func (r *Recorder) Open(ctx context.Context, session string, req stage.Request) 
 	// The request as meant may name a traceparent (typed in a header, or
 	// in the URL): its parent-id is someone's secret, and is not kept.
 	req = redactRequest(req, "")
+	// The store keeps the secret's digest, not the secret.
 	secret := stage.NewRunSecret()
-	run, err := r.db.CreateRun(ctx, stage.NewRunID(), secret, session, req)
+	digest := store.SecretDigest(secret)
+	run, err := r.db.CreateRun(ctx, stage.NewRunID(), digest, session, req)
 	if err != nil {
 		return stage.Run{}, "", nil, fmt.Errorf("open run: %w", err)
 	}
-	open := store.OpenRun{Opened: run.CreatedAt, Network: req.Network, Session: session, Fresh: req.FreshConnection, Secret: secret}
+	open := store.OpenRun{Opened: run.CreatedAt, Network: req.Network, Session: session, Fresh: req.FreshConnection, Secret: digest}
 	for _, c := range req.Cookies {
 		open.Cookies = append(open.Cookies, c.Name)
 	}
-	r.keepOpen(run.ID, open)
+	r.keepOpen(run.ID, open, secret)
 	r.cursor(run.ID) // its opener follows it here, from the first seq
 	return run, secret, nil, nil
 }
@@ -146,15 +149,17 @@ func (r *Recorder) Opened(ctx context.Context, id string) (store.OpenRun, bool) 
 // completes the run first waits, a few seconds at most, for the server's
 // stages of the run that are still being recorded.
 //
-// The run's secret (b.Secret, or looked up where the caller has none), and
-// any traceparent's parent-id, is taken out of all the batch carries first:
-// what is stored is what anyone with the run's link reads, its HAR and its
-// watchers' events.
+// The run's secret (b.Secret, or the one kept here where the run was opened
+// here), and any traceparent's parent-id, is taken out of all the batch
+// carries first: what is stored is what anyone with the run's link reads,
+// its HAR and its watchers' events.
 func (r *Recorder) Record(ctx context.Context, b store.Batch) ([]stage.Event, error) {
 	if b.Secret == "" {
-		if open, ok := r.Opened(ctx, b.RunID); ok {
-			b.Secret = open.Secret
+		r.openMu.Lock()
+		if e := r.open[b.RunID]; e != nil {
+			b.Secret = e.secret
 		}
+		r.openMu.Unlock()
 	}
 	b = redactBatch(b, b.Secret)
 	b.Secret = ""
@@ -410,11 +415,12 @@ func (r *Recorder) Since(ctx context.Context, id string, after int64) ([]stage.E
 	return events, err
 }
 
-// keepOpen keeps a run just opened, and lets go of those kept too long.
-func (r *Recorder) keepOpen(id string, run store.OpenRun) {
+// keepOpen keeps a run just opened, with its secret, and lets go of those
+// kept too long.
+func (r *Recorder) keepOpen(id string, run store.OpenRun, secret string) {
 	r.openMu.Lock()
 	defer r.openMu.Unlock()
-	r.open[id] = &openRun{OpenRun: run}
+	r.open[id] = &openRun{OpenRun: run, secret: secret}
 	if now := time.Now(); now.Sub(r.lastSweep) > time.Minute {
 		r.lastSweep = now
 		for id, e := range r.open {

@@ -176,7 +176,6 @@ func (s *Socket) report(ctx context.Context, c *hub.Conn, m wire.Message) {
 		Response: m.Response,
 		Events:   m.Events,
 		Complete: m.Final,
-		Secret:   run.Secret,
 	})
 	reply := wire.Message{Type: wire.Error, Ref: m.Ref, Run: m.Run}
 	switch {

@@ -126,7 +126,7 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			defer s.rec.Served(runID)
 			// The run's id is public; its secret was told to its opener
 			// alone. A request without it is served, not recorded.
-			if traced = subtle.ConstantTimeCompare([]byte(secret), []byte(run.Secret)) == 1; traced {
+			if traced = subtle.ConstantTimeCompare([]byte(store.SecretDigest(secret)), []byte(run.Secret)) == 1; traced {
 				rw.keep = true // the answer's body is kept with the run
 			} else {
 				run = store.OpenRun{}
@@ -148,7 +148,7 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				events := m.early(run.Opened)
 				go func() {
 					defer close(early)
-					s.record(r.Context(), store.Batch{RunID: runID, Side: stage.Server, Events: events, Secret: run.Secret})
+					s.record(r.Context(), store.Batch{RunID: runID, Side: stage.Server, Events: events, Secret: secret})
 				}()
 			}
 		}
@@ -206,7 +206,7 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Request:  &m.request,
 		Response: &stage.Response{Status: rw.status, Headers: rw.headers, Body: rw.body.String(), BodyTruncated: rw.truncated},
 		Events:   append(events, m.answered(run.Opened, rw.status, rw.headerBytes)),
-		Secret:   run.Secret, // taken out of what is kept (see runs.Recorder.Record)
+		Secret:   secret, // the one it carried, taken out of what is kept (see runs.Recorder.Record)
 	})
 }
 
@@ -227,7 +227,7 @@ func (s *Site) freshLoad(r *http.Request) bool {
 		return false
 	}
 	run, ok := s.rec.Opened(r.Context(), id)
-	return ok && run.Fresh && subtle.ConstantTimeCompare([]byte(secret), []byte(run.Secret)) == 1
+	return ok && run.Fresh && subtle.ConstantTimeCompare([]byte(store.SecretDigest(secret)), []byte(run.Secret)) == 1
 }
 
 type sessionKey struct{}

@@ -21,7 +21,8 @@ import (
 // recorder keeps the batches the site records, for runs it was told are open.
 type recorder struct {
 	mu      sync.Mutex
-	open    map[string]store.OpenRun
+	open    map[string]store.OpenRun // each with its secret's digest, as stores keep it
+	secrets map[string]string        // each run's secret, as its opener knows it
 	batches []store.Batch
 }
 
@@ -42,7 +43,7 @@ func (r *recorder) Opened(ctx context.Context, id string) (store.OpenRun, bool) 
 func (r *recorder) tp(id string) string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return stage.Traceparent(id, r.open[id].Secret)
+	return stage.Traceparent(id, r.secrets[id])
 }
 
 // openRun opens a run, as the lab does before its browser sends a request.
@@ -50,18 +51,20 @@ func (r *recorder) openRun() string { return r.openRunOn("") }
 
 // openRunOn opens a run sent over a simulated network ("" for none).
 func (r *recorder) openRunOn(network string) string {
-	id := stage.NewRunID()
+	id, secret := stage.NewRunID(), stage.NewRunSecret()
 	r.mu.Lock()
-	r.open[id] = store.OpenRun{Opened: time.Now().Add(-time.Millisecond), Network: network, Session: "session-of-" + id, Secret: stage.NewRunSecret()}
+	r.open[id] = store.OpenRun{Opened: time.Now().Add(-time.Millisecond), Network: network, Session: "session-of-" + id, Secret: store.SecretDigest(secret)}
+	r.secrets[id] = secret
 	r.mu.Unlock()
 	return id
 }
 
 // openRunOf opens a run of a lab session.
 func (r *recorder) openRunOf(session string) string {
-	id := stage.NewRunID()
+	id, secret := stage.NewRunID(), stage.NewRunSecret()
 	r.mu.Lock()
-	r.open[id] = store.OpenRun{Opened: time.Now().Add(-time.Millisecond), Session: session, Secret: stage.NewRunSecret()}
+	r.open[id] = store.OpenRun{Opened: time.Now().Add(-time.Millisecond), Session: session, Secret: store.SecretDigest(secret)}
+	r.secrets[id] = secret
 	r.mu.Unlock()
 	return id
 }
@@ -174,7 +177,7 @@ func newTestSite(t *testing.T) (*httptest.Server, *recorder) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	rec := &recorder{open: map[string]store.OpenRun{}}
+	rec := &recorder{open: map[string]store.OpenRun{}, secrets: map[string]string{}}
 	srv := httptest.NewUnstartedServer(New(db, rec, slog.New(slog.NewTextHandler(io.Discard, nil))))
 	srv.Listener = Listen(srv.Listener)
 	srv.Config.ConnState = ConnState
@@ -549,9 +552,10 @@ func TestThePageAndItsAssets(t *testing.T) {
 // only. What they weigh is still counted.
 func TestRunsKeepNoOtherAppsSecrets(t *testing.T) {
 	srv, rec := newTestSite(t)
-	id := stage.NewRunID()
+	id, secret := stage.NewRunID(), stage.NewRunSecret()
 	rec.mu.Lock()
-	rec.open[id] = store.OpenRun{Opened: time.Now(), Session: "s", Cookies: []string{"relleno1"}, Secret: stage.NewRunSecret()}
+	rec.open[id] = store.OpenRun{Opened: time.Now(), Session: "s", Cookies: []string{"relleno1"}, Secret: store.SecretDigest(secret)}
+	rec.secrets[id] = secret
 	rec.mu.Unlock()
 	cookie := "visitas=3; sid=s3cr3t-of-another-app; relleno1=xxxx"
 	request(t, "GET", srv.URL+"/site/api/sesion", "", map[string]string{

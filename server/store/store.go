@@ -7,6 +7,8 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"time"
 
@@ -216,7 +218,16 @@ type OpenRun struct {
 	Session string    // the lab session that sent it: whose sample data it sees
 	Fresh   bool      // its request came on a connection of its own: close it after answering
 	Cookies []string  // the names of the cookies the lab put in the jar for it
-	Secret  string    // what a request must carry to be recorded as the run's
+	Secret  string    // the digest (SecretDigest) of what a request must carry to be recorded as the run's
+}
+
+// SecretDigest is what is kept of a run's secret: a request carrying the
+// secret is the run's when its digest is the one kept (stores keep what
+// CreateRun is given: the runs package gives them this). The secret itself
+// is told to the run's opener, and kept nowhere.
+func SecretDigest(secret string) string {
+	sum := sha256.Sum256([]byte("reqlab run secret " + secret))
+	return hex.EncodeToString(sum[:])
 }
 
 // Course is one course of the sample site's catalogue. Its JSON is the sample
