@@ -66,7 +66,7 @@ bench: deps $(WASM)
 soak: deps $(WASM)
 	REQLAB_SOAK=1 $(GO) test -count=1 -run '^TestSoak(BehindNginx)?$$' -timeout 10m -v ./server
 
-# Lighthouse's page audits of /, /lab/cache and /embed/cookies, mobile
+# Lighthouse's page audits of /, every lesson, an embed and a run's page, mobile
 # defaults, median of three, each beside its target (not part of make test).
 # Lighthouse 12.2.3 comes from npm into build/ (13.x needs Node 22).
 LIGHTHOUSE := build/lighthouse/node_modules/.bin/lighthouse

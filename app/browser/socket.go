@@ -13,6 +13,7 @@ import (
 // an outbox.
 type Socket struct {
 	url       func() string
+	protocols func() []string
 	onMessage func([]byte)
 	onState   func(open bool)
 
@@ -28,12 +29,13 @@ type Socket struct {
 // maxOutbox bounds what waits for the socket to come back.
 const maxOutbox = 256
 
-// Dial opens a socket to the URL url returns, asked again at every
-// reconnection (it may name what the page learned since). onMessage gets
-// each text message; onState is told each time the socket opens or drops.
-// Both run on the page's event loop: they must not block.
-func Dial(url func() string, onMessage func([]byte), onState func(open bool)) *Socket {
-	s := &Socket{url: url, onMessage: onMessage, onState: onState}
+// Dial opens a socket to the URL url returns, offering the subprotocols
+// protocols returns, both asked again at every reconnection (they may name
+// what the page learned since). onMessage gets each text message; onState is
+// told each time the socket opens or drops. Both run on the page's event
+// loop: they must not block.
+func Dial(url func() string, protocols func() []string, onMessage func([]byte), onState func(open bool)) *Socket {
+	s := &Socket{url: url, protocols: protocols, onMessage: onMessage, onState: onState}
 	s.connect()
 	return s
 }
@@ -54,7 +56,11 @@ func (s *Socket) connect() {
 	if s.closed {
 		return
 	}
-	ws := app.Window().Get("WebSocket").New(s.url())
+	var protocols []any
+	for _, p := range s.protocols() {
+		protocols = append(protocols, p)
+	}
+	ws := app.Window().Get("WebSocket").New(s.url(), protocols)
 	var funcs []app.Func
 	on := func(event string, fn func(args []app.Value)) {
 		f := app.FuncOf(func(this app.Value, args []app.Value) any {

@@ -65,25 +65,33 @@ func SetCookies(cookies []stage.Cookie) {
 	}
 	for _, name := range before {
 		if !now[name] && !strings.ContainsAny(name, "=;") {
-			doc.Set("cookie", name+"=; path="+stage.SitePrefix+"; max-age=0")
+			// With the attributes it was set with: a partitioned cookie
+			// deleted without Partitioned stays.
+			doc.Set("cookie", name+"="+attrs+"; max-age=0")
 		}
 	}
 	b, _ := json.Marshal(names)
 	store.Call("setItem", "reqlab.cookies", string(b))
 }
 
-// DeleteJSON sends DELETE to a URL of the lab's own API and decodes its
-// JSON answer into v. It returns the status.
-func DeleteJSON(url string, v any) (int, error) { return apiJSON("DELETE", url, v) }
-
 // GetJSON fetches a URL of the lab's own API and decodes its JSON into v. It
 // returns the status.
-func GetJSON(url string, v any) (int, error) { return apiJSON("GET", url, v) }
+func GetJSON(url string, v any) (int, error) { return apiJSON("GET", url, "", v) }
+
+// AsSession asks the lab's own API with method, as the session whose token
+// is given, and decodes its JSON answer into v. It returns the status. The
+// token goes in the Authorization header, never in the URL, which logs,
+// histories and Referers keep.
+func AsSession(method, url, token string, v any) (int, error) { return apiJSON(method, url, token, v) }
 
 // apiJSON asks the lab's own API with method and decodes its JSON answer
 // into v. It returns the status.
-func apiJSON(method, url string, v any) (int, error) {
-	resp, err := Fetch(method, url, nil, "", false, nil)
+func apiJSON(method, url, token string, v any) (int, error) {
+	var headers []stage.Header
+	if token != "" {
+		headers = []stage.Header{{Name: "Authorization", Value: "Bearer " + token}}
+	}
+	resp, err := Fetch(method, url, headers, "", false, nil)
 	if err != nil {
 		return 0, err
 	}

@@ -54,7 +54,7 @@ func (r *Runs) refresh(ctx app.Context) {
 		var list struct {
 			Runs []stage.RunSummary `json:"runs"`
 		}
-		if code, err := browser.GetJSON("/api/runs?session="+session, &list); err != nil || code != 200 {
+		if code, err := browser.AsSession("GET", "/api/runs", session, &list); err != nil || code != 200 {
 			return
 		}
 		ctx.Dispatch(func(ctx app.Context) { r.history = list.Runs })

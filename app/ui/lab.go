@@ -181,9 +181,16 @@ func (c *Lab) OnMount(ctx app.Context) {
 		}
 	})
 	c.connectHost(ctx)
-	// The server issues the session (or signs the one kept) in the socket's
-	// hello; the page asks the API for nothing of it before then.
-	c.sock = browser.Dial(func() string { return browser.SocketURL("/ws?session=" + url.QueryEscape(browser.Session())) },
+	// The server issues the session in the socket's hello; the page asks
+	// the API for nothing of it before then. The token it kept goes as a
+	// subprotocol, never in the URL (which logs and histories keep).
+	c.sock = browser.Dial(func() string { return browser.SocketURL("/ws") },
+		func() []string {
+			if token := browser.Session(); token != "" {
+				return []string{"reqlab", "reqlab.session." + token}
+			}
+			return []string{"reqlab"}
+		},
 		func(msg []byte) { c.onMessage(ctx, msg) },
 		func(open bool) { ctx.Dispatch(func(ctx app.Context) { c.onSocket(ctx, open) }) })
 	if id, ok := strings.CutPrefix(ctx.Page().URL().Path, "/runs/"); ok {

@@ -49,7 +49,7 @@ func (s *SampleData) reset(ctx app.Context, e app.Event) {
 		var out struct {
 			Deleted int `json:"deleted"`
 		}
-		code, err := browser.DeleteJSON("/api/sample-data?session="+session, &out)
+		code, err := browser.AsSession("DELETE", "/api/sample-data", session, &out)
 		ctx.Dispatch(func(ctx app.Context) {
 			s.busy = false
 			switch {
