@@ -17,7 +17,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -114,7 +113,7 @@ func New(ctx context.Context, st Store, sessions *session.Issuer, platforms []Pl
 	}
 	return &Tool{platforms: platforms, store: st, sessions: sessions, log: log,
 		key: key, kid: base64.RawURLEncoding.EncodeToString(thumb), stateKey: stateKey, sessionKey: sessionKey,
-		keySets: &keySets{client: client, sets: map[string]*keySet{}}, tokens: &tokens{have: map[string]cachedToken{}},
+		keySets: newKeySets(client), tokens: &tokens{have: map[string]cachedToken{}},
 		woken: make(chan struct{}, 1), Now: time.Now, RetryBase: 10 * time.Second}, nil
 }
 
@@ -232,73 +231,4 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-// keySets caches each platform's JSON Web Key Set, fetched again when a
-// token names a key it lacks (the platform rotated), at most every 10 s.
-type keySets struct {
-	client *http.Client
-	mu     sync.Mutex
-	sets   map[string]*keySet
-}
-
-type keySet struct {
-	keys    jose.JSONWebKeySet
-	fetched time.Time
-}
-
-const keySetTTL = time.Hour
-
-// key returns the platform's key of that kid.
-func (k *keySets) key(ctx context.Context, jwksURL, kid string, now time.Time) (*jose.JSONWebKey, error) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	s := k.sets[jwksURL]
-	if s != nil && now.Sub(s.fetched) < keySetTTL {
-		if found := s.keys.Key(kid); len(found) > 0 {
-			return &found[0], nil
-		}
-		if now.Sub(s.fetched) < 10*time.Second {
-			return nil, errUnknownKey
-		}
-	}
-	fresh, err := k.fetch(ctx, jwksURL)
-	if err != nil {
-		if s != nil { // keep using what was fetched before
-			if found := s.keys.Key(kid); len(found) > 0 {
-				return &found[0], nil
-			}
-		}
-		return nil, err
-	}
-	k.sets[jwksURL] = &keySet{keys: fresh, fetched: now}
-	if found := fresh.Keys; len(found) > 0 {
-		if f := fresh.Key(kid); len(f) > 0 {
-			return &f[0], nil
-		}
-	}
-	return nil, errUnknownKey
-}
-
-var errUnknownKey = errors.New("the platform's key set has no key of that kid")
-
-func (k *keySets) fetch(ctx context.Context, jwksURL string) (jose.JSONWebKeySet, error) {
-	var set jose.JSONWebKeySet
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, jwksURL, nil)
-	if err != nil {
-		return set, err
-	}
-	req.Header.Set("Accept", "application/json")
-	res, err := k.client.Do(req)
-	if err != nil {
-		return set, fmt.Errorf("fetch the platform's keys: %w", err)
-	}
-	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		return set, fmt.Errorf("fetch the platform's keys: %s", res.Status)
-	}
-	if err := json.NewDecoder(http.MaxBytesReader(nil, res.Body, 1<<20)).Decode(&set); err != nil {
-		return set, fmt.Errorf("the platform's keys: %w", err)
-	}
-	return set, nil
 }
