@@ -16,12 +16,12 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
 
 	"reqlab/app/stage"
+	"reqlab/server/seal"
 	"reqlab/server/session"
 	"reqlab/server/store"
 )
@@ -44,7 +44,7 @@ type Tool struct {
 
 	key      *rsa.PrivateKey
 	kid      string
-	stateKey []byte // signs the state cookie
+	stateKey seal.Key // seals the values the tool hands out (sealAs)
 	// sessionKey keys the lab sessions of platforms' users (SessionOf):
 	// made once and kept in the store, so that every server and every
 	// launch of a user finds the same session, and no one who knows the
@@ -112,7 +112,7 @@ func New(ctx context.Context, st Store, sessions *session.Issuer, platforms []Pl
 		client = &http.Client{Timeout: 10 * time.Second}
 	}
 	return &Tool{platforms: platforms, store: st, sessions: sessions, log: log,
-		key: key, kid: base64.RawURLEncoding.EncodeToString(thumb), stateKey: stateKey, sessionKey: sessionKey,
+		key: key, kid: base64.RawURLEncoding.EncodeToString(thumb), stateKey: seal.New(stateKey), sessionKey: sessionKey,
 		keySets: newKeySets(client), tokens: &tokens{have: map[string]cachedToken{}},
 		woken: make(chan struct{}, 1), Now: time.Now, RetryBase: 10 * time.Second}, nil
 }
@@ -199,32 +199,22 @@ func (p *pending) expires() int64 { return p.Expires }
 // expiring is a value sealAs signs.
 type expiring interface{ expires() int64 }
 
-// sealAs signs v for purpose: its JSON, base64url, a dot, its HMAC.
+// sealAs signs v for purpose (server/seal: its JSON in base64url, sealed
+// under the tool's state key).
 func (t *Tool) sealAs(purpose string, v expiring) string {
 	b, _ := json.Marshal(v)
-	body := base64.RawURLEncoding.EncodeToString(b)
-	return body + "." + base64.RawURLEncoding.EncodeToString(t.mac(purpose+":"+body))
+	return t.stateKey.Seal(purpose+":", base64.RawURLEncoding.EncodeToString(b))
 }
 
 // openAs checks a value sealAs signed for purpose and that it has not
 // expired, and decodes it into v.
 func (t *Tool) openAs(purpose, sealed string, v expiring) bool {
-	body, sig, ok := strings.Cut(sealed, ".")
+	body, ok := t.stateKey.Open(purpose+":", sealed)
 	if !ok {
-		return false
-	}
-	got, err := base64.RawURLEncoding.DecodeString(sig)
-	if err != nil || !hmac.Equal(got, t.mac(purpose+":"+body)) {
 		return false
 	}
 	b, err := base64.RawURLEncoding.DecodeString(body)
 	return err == nil && json.Unmarshal(b, v) == nil && t.Now().Unix() <= v.expires()
-}
-
-func (t *Tool) mac(s string) []byte {
-	m := hmac.New(sha256.New, t.stateKey)
-	m.Write([]byte(s))
-	return m.Sum(nil)
 }
 
 func randomHex(n int) string {
