@@ -1,6 +1,14 @@
 package ui
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"maps"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"reqlab/app/stage"
@@ -54,12 +62,70 @@ func TestEveryMessageIsInBothLanguages(t *testing.T) {
 	}
 }
 
+// Every error code the server may send (each constant Code… of app/wire,
+// read from its source, so that a code added there is checked here without
+// anyone listing it) has a message in the page's languages.
 func TestEveryServerErrorHasAMessage(t *testing.T) {
-	for _, code := range []string{wire.CodeBadMessage, wire.CodeBadRequest, wire.CodeNotFound, wire.CodeRunClosed, wire.CodeBadEvent, wire.CodeInternal, wire.CodeRateLimited} {
+	codes := wireCodes(t)
+	if len(codes) < 9 {
+		t.Fatalf("app/wire declares %d error codes (%v): the test reads fewer than there are", len(codes), codes)
+	}
+	for name, code := range codes {
 		if _, ok := messages["error.code."+code]; !ok {
-			t.Errorf("the error %s has no message in the page's languages", code)
+			t.Errorf("the error %s (wire.%s) has no message in the page's languages", code, name)
 		}
 	}
+	// The reading found what the page itself names.
+	for _, code := range []string{wire.CodeBadMessage, wire.CodeInternal, wire.CodeNotYours, wire.CodeUnavailable} {
+		if !slices.Contains(slices.Collect(maps.Values(codes)), code) {
+			t.Errorf("wire's code %q is not among those read from app/wire's source", code)
+		}
+	}
+}
+
+// wireCodes returns app/wire's constants named Code…, by name, as its
+// source declares them.
+func wireCodes(t *testing.T) map[string]string {
+	t.Helper()
+	fset := token.NewFileSet()
+	files, err := filepath.Glob("../wire/*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes := map[string]string{}
+	for _, path := range files {
+		if strings.HasSuffix(path, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, path, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, decl := range f.Decls {
+			gen, ok := decl.(*ast.GenDecl)
+			if !ok || gen.Tok != token.CONST {
+				continue
+			}
+			for _, spec := range gen.Specs {
+				vs := spec.(*ast.ValueSpec)
+				for i, name := range vs.Names {
+					if !strings.HasPrefix(name.Name, "Code") || i >= len(vs.Values) {
+						continue
+					}
+					lit, ok := vs.Values[i].(*ast.BasicLit)
+					if !ok || lit.Kind != token.STRING {
+						t.Fatalf("%s: wire.%s is not a string literal", path, name.Name)
+					}
+					v, err := strconv.Unquote(lit.Value)
+					if err != nil {
+						t.Fatal(err)
+					}
+					codes[name.Name] = v
+				}
+			}
+		}
+	}
+	return codes
 }
 
 func TestMsUsesTheLanguagesDecimalMark(t *testing.T) {
