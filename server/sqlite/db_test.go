@@ -80,17 +80,33 @@ func TestPruneLeavesNoOrphans(t *testing.T) {
 		at := now.Add(time.Duration(i-3) * 24 * time.Hour)
 		db.Now = func() time.Time { return at }
 		id := stage.NewRunID()
-		db.CreateRun(ctx, id, stage.NewRunSecret(), "s", stage.Request{Method: "GET", URL: "/site/"})
-		db.Append(ctx, store.Batch{RunID: id, Events: stage.WithStarts([]stage.Event{{Stage: stage.Wait, Side: stage.Client, Phase: stage.End, State: stage.Done}})})
+		if _, err := db.CreateRun(ctx, id, stage.NewRunSecret(), "s", stage.Request{Method: "GET", URL: "/site/"}); err != nil {
+			t.Fatalf("CreateRun: %v", err)
+		}
+		if _, err := db.Append(ctx, store.Batch{RunID: id, Events: stage.WithStarts([]stage.Event{{Stage: stage.Wait, Side: stage.Client, Phase: stage.End, State: stage.Done}})}); err != nil {
+			t.Fatalf("Append: %v", err)
+		}
+	}
+	var before int // the events of the four runs
+	if err := db.read.QueryRow(`SELECT count(*) FROM events`).Scan(&before); err != nil || before == 0 || before%4 != 0 {
+		t.Fatalf("%d events stored before pruning (%v); want as many for each of the 4 runs", before, err)
 	}
 	db.Now = func() time.Time { return now }
 	if n, err := db.Prune(ctx, 36*time.Hour, 0, 0, 0); err != nil || n != 2 {
 		t.Fatalf("Prune = %d, %v; want 2", n, err)
 	}
 	var orphans, fkRows int
-	db.read.QueryRow(`SELECT count(*) FROM events WHERE run_id NOT IN (SELECT id FROM runs)`).Scan(&orphans)
-	db.read.QueryRow(`SELECT count(*) FROM pragma_foreign_key_check`).Scan(&fkRows)
+	if err := db.read.QueryRow(`SELECT count(*) FROM events WHERE run_id NOT IN (SELECT id FROM runs)`).Scan(&orphans); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.read.QueryRow(`SELECT count(*) FROM pragma_foreign_key_check`).Scan(&fkRows); err != nil {
+		t.Fatal(err)
+	}
 	if orphans != 0 || fkRows != 0 {
 		t.Errorf("%d events left of deleted runs (foreign_key_check: %d rows)", orphans, fkRows)
+	}
+	var after int
+	if err := db.read.QueryRow(`SELECT count(*) FROM events`).Scan(&after); err != nil || after != before/2 {
+		t.Errorf("%d events left after pruning (%v); want %d, those of the 2 runs kept", after, err, before/2)
 	}
 }
