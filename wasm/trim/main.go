@@ -15,12 +15,17 @@
 //	go run ./wasm/trim build
 //	GOOS=js GOARCH=wasm go build -modfile build/wasm.mod ./wasm
 //
-// When go-app is upgraded and its files no longer look as expected, trim
-// stops with an error rather than build a client that differs in secret.
+// The copy is pinned to the exact go-app files it was written from (pinned,
+// below: each file's SHA-256 in go-app v10.1.11). A go-app of another
+// version, or any change to one of those files, stops trim with an error
+// naming the file, rather than build a client that differs in secret: read
+// the new file, bring clientRouter and clientHalf in line with it, and
+// write its new hash here.
 package main
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,10 +33,24 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
 const goApp = "github.com/maxence-charriere/go-app/v10"
+
+// goAppVersion is the go-app that pinned was read from.
+const goAppVersion = "v10.1.11"
+
+// pinned are the SHA-256 of go-app's files that trim changes or copies from,
+// and of those that call what it writes in their place, as in goAppVersion.
+var pinned = map[string]string{
+	"pkg/app/http.go":     "0601189a9f611378e9b24ab4bdf42780a03cbf95c1bbebd4171b523ddbe9a32d", // marked !wasm; clientHalf copies Handler and the resolver
+	"pkg/app/resource.go": "6b52ab4ec2f4171d403384bffe159e9ec22699933e768ef5868f2851a1b84baa", // marked !wasm; clientHalf copies remoteLocation, webLocation
+	"pkg/app/route.go":    "3252c7f2876cba69c3fbb203b0b4d5770ddd4651cdaf3ad69e5c33bfd1ccf5bd", // marked !wasm; clientRouter copies its router
+	"pkg/app/app.go":      "77bd60c6d302bc553e3c4132a23c5fdd83d8443626803569246b03242c939f59", // calls makeRouter, routeWithRegexp, clientResourceResolver
+	"pkg/app/engine.go":   "8400019d85d00fb6a904a9214ab78e1874ead07bb7ec719c2c254955864db5b2", // calls createComponent
+}
 
 // serverFiles are go-app's files that only a server uses, each with an
 // import it must have (a sign that it is still the file trim expects).
@@ -140,8 +159,11 @@ func main() {
 }
 
 func run(out string) error {
-	src, err := moduleDir(goApp)
+	src, version, err := moduleDir(goApp)
 	if err != nil {
+		return err
+	}
+	if err := checkPinned(src, version); err != nil {
 		return err
 	}
 	dst := filepath.Join(out, "go-app")
@@ -165,19 +187,43 @@ func run(out string) error {
 	return writeModFile(out, dst)
 }
 
-// moduleDir is where the go command keeps the module the project requires.
-func moduleDir(path string) (string, error) {
+// moduleDir is where the go command keeps the module the project requires,
+// and its version.
+func moduleDir(path string) (dir, version string, err error) {
 	cmd := exec.Command("go", "mod", "download", "-json", path)
 	cmd.Stderr = os.Stderr
 	b, err := cmd.Output()
 	if err != nil {
-		return "", fmt.Errorf("go mod download %s: %w", path, err)
+		return "", "", fmt.Errorf("go mod download %s: %w", path, err)
 	}
-	var m struct{ Dir string }
+	var m struct{ Dir, Version string }
 	if err := json.Unmarshal(b, &m); err != nil || m.Dir == "" {
-		return "", fmt.Errorf("go mod download %s: no directory in %q", path, b)
+		return "", "", fmt.Errorf("go mod download %s: no directory in %q", path, b)
 	}
-	return m.Dir, nil
+	return m.Dir, m.Version, nil
+}
+
+// checkPinned stops at the first of go-app's files in src that is not the
+// one trim was written from.
+func checkPinned(src, version string) error {
+	if version != goAppVersion {
+		return fmt.Errorf("go-app is %s, and wasm/trim was written from %s: check its pinned files against the new version, bring clientRouter and clientHalf in line, and update goAppVersion and pinned", version, goAppVersion)
+	}
+	names := make([]string, 0, len(pinned))
+	for name := range pinned {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		b, err := os.ReadFile(filepath.Join(src, name))
+		if err != nil {
+			return fmt.Errorf("go-app %s: %w (wasm/trim pins it)", version, err)
+		}
+		if got := fmt.Sprintf("%x", sha256.Sum256(b)); got != pinned[name] {
+			return fmt.Errorf("go-app %s: %s is not the file wasm/trim copies (SHA-256 %s, pinned %s): bring clientRouter and clientHalf in line with it, then pin its new hash", version, name, got, pinned[name])
+		}
+	}
+	return nil
 }
 
 // copyModule copies the module's go.mod and Go files, not its docs.
