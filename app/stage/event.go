@@ -7,7 +7,7 @@ import (
 )
 
 // Event reports one stage opening or closing during a run. The JSON names are
-// public (see CONTRACT.md).
+// public (see docs/CONTRACT.md).
 type Event struct {
 	// Seq orders a run's events; the server assigns it, from 1.
 	Seq   int64 `json:"seq"`

@@ -5,7 +5,7 @@
 // It imports nothing heavy, so both the server and the wasm client use it.
 package stage
 
-// ID names one stage of a request's path. The ids are public (see CONTRACT.md).
+// ID names one stage of a request's path. The ids are public (see docs/CONTRACT.md).
 type ID string
 
 // The stages, client side first, each in path order.
