@@ -58,16 +58,7 @@ type Site struct {
 // New returns the sample site, serving under /site/.
 func New(db store.Store, rec Recorder, log *slog.Logger) *Site {
 	s := &Site{db: db, rec: rec, log: log, mux: http.NewServeMux()}
-	s.handle("GET /site/api/cursos", s.courses)
-	s.handle("POST /site/api/cursos", s.createCourse)
-	s.handle("GET /site/api/cursos/{id}", s.course)
-	s.handle("GET /site/api/inscripciones", s.enrollments)
-	s.handle("GET /site/api/portada", s.frontPage)
-	s.handle("GET /site/api/niveles", s.levels)
-	s.handle("GET /site/api/sesion", s.visits)
-	s.handle("GET /site/{$}", s.page)
-	s.handle("GET /site/static/{file...}", s.asset)
-	s.mux.HandleFunc("/site/", s.notFound) // notes no route chosen itself
+	s.mount() // its routes (routes.go)
 	return s
 }
 
