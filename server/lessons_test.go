@@ -388,7 +388,7 @@ func TestBrowserFreshConnectionAndItsAddress(t *testing.T) {
 			openLab(t, ctx, "http://"+tt.host+":"+port+"/lab/what-happens?lang="+tt.lang)
 			for try := 1; try <= 2; try++ { // the second fresh run opens another connection too
 				run := runStep(t, ctx, l, 1)
-				if !run.Request.FreshConnection || !strings.HasPrefix(run.Request.URL, "/site/?traceparent=") {
+				if !run.Request.FreshConnection || !strings.HasPrefix(run.Request.URL, "/site/?ticket=") {
 					t.Fatalf("the step asked for %s, fresh %v: want the site's page on a fresh connection", run.Request.URL, run.Request.FreshConnection)
 				}
 				final := finalStates(run)
@@ -449,7 +449,7 @@ func TestBrowserFreshConnectionAndItsAddress(t *testing.T) {
 			}
 			run := runStep(t, ctx, l, 2)
 			final := finalStates(run)
-			if run.Request.FreshConnection || !strings.HasPrefix(run.Request.URL, "/site/?traceparent=") {
+			if run.Request.FreshConnection || !strings.HasPrefix(run.Request.URL, "/site/?ticket=") {
 				t.Errorf("the second step asked for %s, fresh %v: want the page again, on the page's connection", run.Request.URL, run.Request.FreshConnection)
 			}
 			if c := final[stage.Connect]; c.State != stage.Skipped || c.Detail.Reason != stage.ReasonReused {

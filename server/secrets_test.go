@@ -16,20 +16,22 @@ import (
 
 // No secret the lab minted is readable by anyone else (issue 24, point 2):
 // runs are made every way a page makes them — a fetch with its traceparent
-// header, a POST into the student's catalogue, a navigation with the
-// traceparent in its query, the page's own report naming that URL — and
-// then every stored run (its JSON, its HAR, the database's rows) and every
-// message a watcher of those runs received is searched for every run secret
-// and session token the lab handed out. None is found, not even in the
-// database's own column for what a run is checked by; the traceparents kept
-// still name their runs.
+// header, a POST into the student's catalogue, a page's navigation on its
+// run's page-load ticket and that page's assets, the page's own report
+// naming the page's URL — and then every stored run (its JSON, its HAR, the
+// database's rows) and every message a watcher of those runs received is
+// searched for every run secret, page-load ticket and session token the lab
+// handed out. None is found, not even in the database's own column for what
+// a run is checked by; the traceparents kept still name their runs. No URL
+// the page load puts in the browser (the frame's address, its assets'
+// Referer) carries a run's secret or a session's token.
 func TestNoMintedSecretIsReadable(t *testing.T) {
 	l := startLab(t, nil)
 	owner := dialLab(t, l)
 	watcher := dialLab(t, l)
 	minted := []string{owner.hello.Session, watcher.hello.Session}
 
-	type made struct{ run, secret string }
+	type made struct{ run, secret, ticket string }
 	var all []made
 	open := func(method, url string) made {
 		t.Helper()
@@ -43,8 +45,11 @@ func TestNoMintedSecretIsReadable(t *testing.T) {
 		// the run's link would.
 		watcher.send(wire.Message{Type: wire.Subscribe, Ref: 2, Run: m.Run})
 		minted = append(minted, m.Secret)
-		all = append(all, made{m.Run, m.Secret})
-		return made{m.Run, m.Secret}
+		if m.Ticket != "" {
+			minted = append(minted, m.Ticket)
+		}
+		all = append(all, made{m.Run, m.Secret, m.Ticket})
+		return made{m.Run, m.Secret, m.Ticket}
 	}
 	send := func(r made, method, target string, header http.Header, body string) {
 		t.Helper()
@@ -84,10 +89,25 @@ func TestNoMintedSecretIsReadable(t *testing.T) {
 		"Content-Type": {"application/json"}}, `{"titulo":"Redes","nivel":"básico","horas":3}`)
 	report(posted, "/site/api/cursos")
 
+	// The page-load lesson's frame, as the lab's client points it: the
+	// page on its run's ticket, then its assets with the page as Referer.
 	page := open("GET", "/site/")
-	target := "/site/?traceparent=" + stage.Traceparent(page.run, page.secret)
-	send(page, "GET", target, http.Header{"Referer": {l.url + target}}, "")
-	report(page, target)
+	if page.ticket == "" {
+		t.Fatal("a GET's start answer carries no page-load ticket")
+	}
+	frame := "/site/?" + wire.TicketParam + "=" + page.ticket
+	send(page, "GET", frame, http.Header{"Referer": {l.url + "/lab/page-load"}}, "")
+	for _, asset := range []string{"/site/static/estilo.css", "/site/static/sitio.js"} {
+		send(page, "GET", asset, http.Header{"Referer": {l.url + frame}}, "")
+	}
+	report(page, "/site/")
+	// The frame's address, which is also its assets' Referer, names the run
+	// by its ticket alone.
+	for _, secret := range minted {
+		if secret != page.ticket && strings.Contains(frame, secret) {
+			t.Errorf("the frame's address and its assets' Referer %s hold the minted secret %s", frame, secret)
+		}
+	}
 
 	// Everything the watcher was sent: its runs' every event, up to their
 	// last.
@@ -111,6 +131,9 @@ func TestNoMintedSecretIsReadable(t *testing.T) {
 			if m.Type == wire.Event && m.Run == r.run {
 				got++
 			}
+		}
+		if r == page && stored.Request.URL != "/site/?ticket="+r.run+".spent" {
+			t.Errorf("the page's run keeps its address as %q, want its ticket spent", stored.Request.URL)
 		}
 		// The traceparent kept still names the run, as the server received
 		// it; only its parent-id is not the secret.

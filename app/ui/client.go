@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"net/url"
 	"strings"
 	"time"
 
@@ -64,25 +65,26 @@ func (c *Lab) runStored(ctx app.Context) {
 // open starts a run for req on the lab's server and shows it, its cache
 // stage under way, and puts the request's cookies in the browser's jar (and
 // no others of the lab's), as every request of the lab needs. It returns the
-// run and what the client measures of it so far, its origin; nil where the
-// server refused or did not answer. It blocks.
-func (c *Lab) open(ctx app.Context, req stage.Request) (*runView, timing.Measured) {
+// run and what the client measures of it so far, its origin, and, for a GET,
+// the run's page-load ticket (wire.Message.Ticket); nil where the server
+// refused or did not answer. It blocks.
+func (c *Lab) open(ctx app.Context, req stage.Request) (*runView, timing.Measured, string) {
 	origin := browser.Now()
 	m := timing.Measured{Method: req.Method, URL: req.URL, Host: browser.Hostname(), Origin: origin}
 	r := c.call(wire.Message{Type: wire.Start, Request: &req})
 	switch {
 	case r.timeout:
 		ctx.Dispatch(func(ctx app.Context) { c.notice = c.lang.T("error.timeout") })
-		return nil, m
+		return nil, m, ""
 	case r.msg.Type == wire.Error && len(r.msg.Fields) > 0:
 		ctx.Dispatch(func(ctx app.Context) {
 			c.load(req)
 			c.refused = r.msg.Fields
 		})
-		return nil, m
+		return nil, m, ""
 	case r.msg.Type != wire.Started:
 		ctx.Dispatch(func(ctx app.Context) { c.notice = c.serverError(r.msg) })
-		return nil, m
+		return nil, m, ""
 	}
 	run := newRunView(r.msg.Run)
 	run.origin, run.secret = origin, r.msg.Secret
@@ -94,7 +96,7 @@ func (c *Lab) open(ctx app.Context, req stage.Request) (*runView, timing.Measure
 	// so the diagram shows the run under way while the request is in flight.
 	c.tell(ctx, run, browser.Now()-origin, stage.Cache)
 	browser.SetCookies(req.Cookies)
-	return run, m
+	return run, m, r.msg.Ticket
 }
 
 // tickEvery is how often the picture and the timeline of a live run move on
@@ -138,7 +140,7 @@ func (c *Lab) finish(ctx app.Context, run *runView, m timing.Measured, resp *sta
 // measured. It returns the run's id once the server has stored it all, or "".
 // It blocks: it runs in ctx.Async.
 func (c *Lab) transmit(ctx app.Context, req stage.Request) string {
-	run, m := c.open(ctx, req)
+	run, m, _ := c.open(ctx, req)
 	if run == nil {
 		return ""
 	}
@@ -191,15 +193,17 @@ func (c *Lab) transmit(ctx app.Context, req stage.Request) string {
 }
 
 // transmitPage runs a page load: the browser navigates a frame to the sample
-// site's page (its traceparent in the query, as a navigation carries no
-// header of the lab's) and loads the page's assets; the lab reads the
-// browser's own timing of the document, its first paint and every asset.
+// site's page and loads the page's assets; the lab reads the browser's own
+// timing of the document, its first paint and every asset. A navigation
+// carries no header of the lab's, so the page's URL names its run by the
+// run's page-load ticket, good for this one page, never by the run's secret:
+// the URL is the frame's history, and every asset's Referer.
 func (c *Lab) transmitPage(ctx app.Context, req stage.Request) string {
-	run, m := c.open(ctx, req)
+	run, m, ticket := c.open(ctx, req)
 	if run == nil {
 		return ""
 	}
-	load, ok := browser.LoadFrame("site-frame", req.URL+"?traceparent="+stage.Traceparent(run.id, run.secret), req.FreshConnection)
+	load, ok := browser.LoadFrame("site-frame", req.URL+"?"+wire.TicketParam+"="+url.QueryEscape(ticket), req.FreshConnection)
 	m.NewConnection = req.FreshConnection
 	m.Secure = strings.HasPrefix(browser.AbsURL(req.URL), "https:")
 	if !ok {

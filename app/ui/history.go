@@ -8,6 +8,7 @@ import (
 	"reqlab/app/browser"
 	"reqlab/app/stage"
 	"reqlab/app/ui/el"
+	"reqlab/app/wire"
 )
 
 // actionOpenRun carries the id of a run to play back, to the lab.
@@ -142,9 +143,10 @@ func (r *Runs) renderHistory() app.UI {
 	)
 }
 
-// withoutTraceparent drops the traceparent a page's load carried in its
-// query (a navigation has no header of the lab's): it is the lab's plumbing,
-// not the address the student asked for.
+// withoutTraceparent drops what named a page load's run in its query (a
+// navigation has no header of the lab's): its ticket, or, in runs stored
+// before tickets, its traceparent. It is the lab's plumbing, not the address
+// the student asked for.
 func withoutTraceparent(u string) string {
 	path, query, ok := strings.Cut(u, "?")
 	if !ok {
@@ -152,7 +154,7 @@ func withoutTraceparent(u string) string {
 	}
 	var kept []string
 	for _, p := range strings.Split(query, "&") {
-		if !strings.HasPrefix(p, "traceparent=") {
+		if !strings.HasPrefix(p, "traceparent=") && !strings.HasPrefix(p, wire.TicketParam+"=") {
 			kept = append(kept, p)
 		}
 	}

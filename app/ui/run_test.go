@@ -93,6 +93,7 @@ func TestTimesDifferBeyondNoise(t *testing.T) {
 func TestWithoutTraceparent(t *testing.T) {
 	for in, want := range map[string]string{
 		"/site/?traceparent=00-ab-cd-01":       "/site/",
+		"/site/?ticket=0123.spent":             "/site/",
 		"/site/?a=1&traceparent=00-ab-cd-01":   "/site/?a=1",
 		"/site/api/cursos?nivel=basico":        "/site/api/cursos?nivel=basico",
 		"/site/":                               "/site/",

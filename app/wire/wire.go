@@ -23,6 +23,10 @@ const Version = 1
 // with every byte escaped in JSON.
 const MaxMessageBytes = 512 << 10
 
+// TicketParam is the query parameter of a page's URL that carries its run's
+// page-load ticket (Message.Ticket).
+const TicketParam = "ticket"
+
 // MaxEventsPerReport bounds the events in one report.
 const MaxEventsPerReport = 64
 
@@ -40,7 +44,7 @@ const (
 // Messages from the server.
 const (
 	Hello   Type = "hello"   // Version, Session
-	Started Type = "started" // Ref, Run, Secret: the run is open and followed by this connection
+	Started Type = "started" // Ref, Run, Secret, Ticket: the run is open and followed by this connection
 	Event   Type = "event"   // Run, Event: one event of a followed run
 	Ack     Type = "ack"     // Ref, Run, Seq: a report is stored, up to Seq
 	Error   Type = "error"   // Ref, Code, Message, Fields, RetryAfter
@@ -71,6 +75,11 @@ type Message struct {
 	// Secret, with Started, is the run's secret: the opener puts it in its
 	// request's traceparent, and the run records only a request that does.
 	Secret string `json:"secret,omitempty"`
+	// Ticket, with Started for a GET, is the run's page-load ticket: a
+	// navigation carries no header of the lab's, so a page loaded in a
+	// frame names its run by this ticket in its URL's query (TicketParam),
+	// never by the run's secret. It is good for one page, for a few seconds.
+	Ticket string `json:"ticket,omitempty"`
 	// Lesson and Choice, with Answer, are the lesson whose check question
 	// was answered and the option picked (from 0).
 	Lesson string `json:"lesson,omitempty"`

@@ -445,7 +445,7 @@ func (r *Recorder) forgetOpen(id string) {
 
 // Ran reports whether a session ran a lesson's experiment: a complete run of
 // one of its steps' requests (its method and path; the query is the
-// lab's, the traceparent of a page).
+// lab's, the ticket of a page).
 func (r *Recorder) Ran(ctx context.Context, session string, ls lesson.Lesson) bool {
 	runs, err := r.db.Runs(ctx, session, 200)
 	if err != nil {

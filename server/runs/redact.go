@@ -12,9 +12,10 @@ import (
 // traceparent — must never be readable by anyone but its opener: a run's
 // JSON, its HAR and the events its watchers receive are anyone's who has its
 // link. So it is taken out of everything a run stores, before it is stored
-// (and so before it is published): the request's headers and URL (a page's
-// navigation carries its traceparent in the query), the answer, and every
-// event's details.
+// (and so before it is published): the request's headers and URL (where a
+// student may type one; a page's navigation names its run by a page-load
+// ticket instead, see package site/ticket), the answer, and every event's
+// details.
 
 // RedactedSpan stands where a traceparent's parent-id was: 16 hex digits
 // still, so that the value reads as the traceparent it was (its trace-id, the

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"reqlab/app/lesson"
@@ -12,6 +13,7 @@ import (
 	"reqlab/app/wire"
 	"reqlab/server/hub"
 	"reqlab/server/limit"
+	"reqlab/server/site/ticket"
 	"reqlab/server/store"
 )
 
@@ -134,7 +136,13 @@ func (s *Socket) start(ctx context.Context, c *hub.Conn, m wire.Message) {
 		return
 	}
 	s.Hub.Follow(c, run.ID)
-	c.Send(encode(wire.Message{Type: wire.Started, Ref: m.Ref, Run: run.ID, Secret: secret}))
+	started := wire.Message{Type: wire.Started, Ref: m.Ref, Run: run.ID, Secret: secret}
+	if m.Request.Method == http.MethodGet {
+		// A GET may be a page the browser navigates to: its URL names the
+		// run by a ticket for that one page, not by the secret.
+		started.Ticket = ticket.Mint(run.ID, store.SecretDigest(secret), time.Now())
+	}
+	c.Send(encode(started))
 }
 
 // subscribe follows a run first and reads what is stored second, so that no

@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"reqlab/app/stage"
+	"reqlab/app/wire"
+	"reqlab/server/site/ticket"
 	"reqlab/server/store"
 )
 
@@ -53,6 +55,9 @@ type Site struct {
 	rec Recorder
 	log *slog.Logger
 	mux *http.ServeMux
+	// loads are the pages served here on a page-load ticket, lately: their
+	// assets are known by them.
+	loads pageLoads
 }
 
 // New returns the sample site, serving under /site/.
@@ -104,25 +109,40 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Is the request part of a run? The answer is needed before the response
 	// goes out, so that the run waits for these stages (see Recorder.Serving).
 	// A page that the browser navigates to cannot carry a header of the
-	// lab's: its traceparent comes in the query instead.
-	tp := r.Header.Get("Traceparent")
-	if tp == "" && r.Method == http.MethodGet && r.URL.RawQuery != "" {
-		tp = r.URL.Query().Get("traceparent")
+	// lab's: it names its run by a page-load ticket in the query instead
+	// (see package ticket), never by the run's secret.
+	runID, secret, traced := stage.ParseTraceparent(r.Header.Get("Traceparent"))
+	tk := ""
+	if !traced && r.Method == http.MethodGet && r.URL.RawQuery != "" {
+		if tk = r.URL.Query().Get(wire.TicketParam); tk != "" {
+			runID, traced = ticket.Run(tk)
+		}
 	}
-	runID, secret, traced := stage.ParseTraceparent(tp)
 	var run store.OpenRun
 	var early chan struct{} // closed once the early batch is recorded
 	if traced {
 		if run, traced = s.rec.Serving(r.Context(), runID); traced {
 			defer s.rec.Served(runID)
 			// The run's id is public; its secret was told to its opener
-			// alone. A request without it is served, not recorded.
-			if traced = subtle.ConstantTimeCompare([]byte(store.SecretDigest(secret)), []byte(run.Secret)) == 1; traced {
+			// alone, its ticket is good for one page. A request without
+			// either is served, not recorded.
+			if tk != "" {
+				now := time.Now()
+				traced = ticket.Valid(tk, run.Secret, now, true) && s.loads.spend(tk, pageLoad{run: runID, fresh: run.Fresh}, now)
+			} else {
+				traced = subtle.ConstantTimeCompare([]byte(store.SecretDigest(secret)), []byte(run.Secret)) == 1
+			}
+			if traced {
 				rw.keep = true // the answer's body is kept with the run
 			} else {
 				run = store.OpenRun{}
 			}
 		}
+	}
+	if traced && tk != "" {
+		// What the run keeps of the page's address names the run, not
+		// the tk it spent.
+		m.uri = strings.Replace(m.uri, tk, ticket.Spent(tk), 1)
 	}
 
 	if n, ok := stage.NetworkOf(run.Network); ok && n.ID != "" {
@@ -203,22 +223,30 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // freshLoad reports whether r is an asset of a page loaded on a connection of
 // its own (stage.Request.FreshConnection): a request that names no run but
-// comes from that page, as its Referer (the page's address, with the run's
-// traceparent) says. The browser loads such a page in a partition of its own
-// (see browser.LoadFrame); the connections its assets open there are closed
-// once answered, like the page's, so that the next fresh load finds none open
-// and opens its own.
+// comes from such a page, as its Referer (the page's address, with the
+// ticket it spent) and the record of that load say. The browser loads such a
+// page in a partition of its own (see browser.LoadFrame); the connections
+// its assets open there are closed once answered, like the page's, so that
+// the next fresh load finds none open and opens its own.
+//
+// Where the page was served by another server of a shared store, the record
+// is that server's: the ticket is then checked against its run (open, and
+// asking for a connection of its own), expired or not.
 func (s *Site) freshLoad(r *http.Request) bool {
 	ref, err := url.Parse(r.Referer())
 	if err != nil || ref.Host != r.Host || !strings.HasPrefix(ref.Path, "/site/") {
 		return false
 	}
-	id, secret, ok := stage.ParseTraceparent(ref.Query().Get("traceparent"))
+	tk := ref.Query().Get(wire.TicketParam)
+	id, ok := ticket.Run(tk)
 	if !ok {
 		return false
 	}
+	if load, ok := s.loads.find(tk, time.Now()); ok {
+		return load.fresh
+	}
 	run, ok := s.rec.Opened(r.Context(), id)
-	return ok && run.Fresh && subtle.ConstantTimeCompare([]byte(store.SecretDigest(secret)), []byte(run.Secret)) == 1
+	return ok && run.Fresh && ticket.Valid(tk, run.Secret, time.Now(), false)
 }
 
 type sessionKey struct{}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"reqlab/app/stage"
+	"reqlab/server/site/ticket"
 	"reqlab/server/sqlite"
 	"reqlab/server/store"
 )
@@ -44,6 +45,14 @@ func (r *recorder) tp(id string) string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return stage.Traceparent(id, r.secrets[id])
+}
+
+// pageTicket is the page-load ticket of an open run, minted at now, as the
+// lab's server hands it to the run's opener.
+func (r *recorder) pageTicket(id string, now time.Time) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return ticket.Mint(id, r.open[id].Secret, now)
 }
 
 // openRun opens a run, as the lab does before its browser sends a request.
@@ -523,7 +532,7 @@ func TestServerStagesGoOutAsTheyHappen(t *testing.T) {
 func TestThePageAndItsAssets(t *testing.T) {
 	srv, rec := newTestSite(t)
 	id := rec.openRun()
-	res, html := get(t, srv.URL+"/site/?traceparent="+rec.tp(id), "")
+	res, html := get(t, srv.URL+"/site/?ticket="+rec.pageTicket(id, time.Now()), "")
 	if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") || res.Header.Get("Cache-Control") != "private, no-cache" {
 		t.Fatalf("the page: %d %s %s", res.StatusCode, res.Header.Get("Content-Type"), res.Header.Get("Cache-Control"))
 	}
@@ -531,7 +540,7 @@ func TestThePageAndItsAssets(t *testing.T) {
 		t.Error("the page does not list the catalogue")
 	}
 	if b := rec.recorded(t, 1)[0]; b.RunID != id || b.Events[2].Detail.SQL == "" {
-		t.Errorf("a navigation with its traceparent in the query is not recorded: %+v", b)
+		t.Errorf("a navigation with its run's ticket in the query is not recorded: %+v", b)
 	}
 	for _, asset := range []string{"/site/static/estilo.css", "/site/static/sitio.js", "/site/static/img/portada.png", "/site/static/intro.webm"} {
 		if !strings.Contains(html, asset) {
@@ -573,5 +582,65 @@ func TestRunsKeepNoOtherAppsSecrets(t *testing.T) {
 	}
 	if n := b.Events[0].Detail.CookieBytes; n != int64(len("Cookie")+2+len(cookie)+2) {
 		t.Errorf("the cookies weigh %d bytes, want the real %d", n, len("Cookie")+2+len(cookie)+2)
+	}
+}
+
+// A page's navigation names its run by a page-load ticket, never by the
+// run's secret (issue 24, point 2): the ticket is good for one page, for
+// ticket.TTL, and what the run keeps of the page's address names the run
+// alone. A ticket spent, expired or forged, and a traceparent in the query,
+// are served and not recorded. The page's assets, which name no run, are
+// known by the record of the load their Referer names: on a connection of
+// its own, they are closed once answered too.
+func TestAPageLoadsTicketIsSpentOnce(t *testing.T) {
+	srv, rec := newTestSite(t)
+	id := rec.openRun()
+	rec.mu.Lock()
+	run := rec.open[id]
+	run.Fresh = true
+	rec.open[id] = run
+	rec.mu.Unlock()
+	tk := rec.pageTicket(id, time.Now())
+	if strings.Contains(tk, rec.tp(id)[36:52]) {
+		t.Fatalf("the ticket %s holds the run's secret", tk)
+	}
+	page := srv.URL + "/site/?ticket=" + tk
+	if res, _ := get(t, page, ""); res.StatusCode != 200 || !res.Close {
+		t.Fatalf("the page on its ticket: %d, closed %v", res.StatusCode, res.Close)
+	}
+	b := rec.recorded(t, 1)[0]
+	if b.RunID != id || b.Request.URL != "/site/?ticket="+id+".spent" || b.Events[0].Detail.URL != b.Request.URL {
+		t.Errorf("the page's run %s keeps %q (event: %q), want /site/?ticket=%s.spent", b.RunID, b.Request.URL, b.Events[0].Detail.URL, id)
+	}
+	// Its assets: the Referer names the load, spent.
+	res, _ := request(t, "GET", srv.URL+"/site/static/estilo.css", "", map[string]string{"Referer": page})
+	if res.StatusCode != 200 || !res.Close {
+		t.Errorf("an asset of a page loaded on a connection of its own: %d, closed %v; want closed", res.StatusCode, res.Close)
+	}
+
+	forged := []byte(rec.pageTicket(id, time.Now()))
+	forged[len(forged)-1] ^= 1
+	for what, url := range map[string]string{
+		"spent":                    page,
+		"expired":                  srv.URL + "/site/?ticket=" + rec.pageTicket(id, time.Now().Add(-ticket.TTL-2*time.Second)),
+		"forged":                   srv.URL + "/site/?ticket=" + string(forged),
+		"another run's secret's":   srv.URL + "/site/?ticket=" + ticket.Mint(id, store.SecretDigest(stage.NewRunSecret()), time.Now()),
+		"a traceparent, the query": srv.URL + "/site/?traceparent=" + rec.tp(id),
+	} {
+		if res, _ := get(t, url, ""); res.StatusCode != 200 {
+			t.Errorf("the page on a ticket %s: %d, want it served", what, res.StatusCode)
+		}
+	}
+	get(t, srv.URL+"/site/api/cursos", rec.tp(id)) // recorded
+	time.Sleep(100 * time.Millisecond)
+	if got := rec.recorded(t, 2); got[1].Request.URL != "/site/api/cursos" {
+		t.Errorf("recorded %q, want the page on a ticket spent, expired or forged not recorded", got[1].Request.URL)
+	}
+	// An asset of a page that was no fresh load is not closed.
+	other := rec.openRun()
+	otherPage := srv.URL + "/site/?ticket=" + rec.pageTicket(other, time.Now())
+	get(t, otherPage, "")
+	if res, _ := request(t, "GET", srv.URL+"/site/static/estilo.css", "", map[string]string{"Referer": otherPage}); res.Close {
+		t.Error("an asset of a page loaded on the page's own connections was closed")
 	}
 }
