@@ -236,9 +236,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return err
 		}
 		go forgetLaunches(ctx, log, db, time.Duration(cfg.ltiKeepDays)*24*time.Hour)
-		go tool.SendScores(ctx)
+		go tool.Grades.SendScores(ctx)
 		socket.Completed = func(ctx context.Context, session, lesson string) {
-			if _, err := tool.LessonDone(ctx, session, lesson); err != nil {
+			if _, err := tool.Grades.LessonDone(ctx, session, lesson); err != nil {
 				log.Error("LTI grades: keep a score", "err", err)
 			}
 		}

@@ -47,7 +47,7 @@ func (p *classPass) expires() int64 { return p.Expires }
 // classOf returns the class a request's pass (?t=) opens.
 func (t *Tool) classOf(r *http.Request) (classPass, bool) {
 	var p classPass
-	ok := t.openAs("class", r.URL.Query().Get("t"), &p)
+	ok := t.verify.openAs("class", r.URL.Query().Get("t"), &p)
 	return p, ok
 }
 
@@ -126,7 +126,7 @@ var classJS []byte
 func (t *Tool) Class(w http.ResponseWriter, r *http.Request) {
 	p, ok := t.classOf(r)
 	if !ok {
-		t.refuse(w, r, http.StatusForbidden, "este enlace a la clase no es válido o caducó: ábrela de nuevo desde la plataforma", "this link to the class is not valid or has expired: open it again from the platform")
+		t.pages.refuse(w, r, http.StatusForbidden, "este enlace a la clase no es válido o caducó: ábrela de nuevo desde la plataforma", "this link to the class is not valid or has expired: open it again from the platform")
 		return
 	}
 	words := map[string]string{"Title": "Tu clase: " + p.Title, "Intro": "Cada estudiante que abrió el laboratorio desde este curso, con lo que hizo. Se actualiza solo; abre una ejecución para verla paso a paso.",
@@ -140,7 +140,7 @@ func (t *Tool) Class(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors "+t.ancestors())
+	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors "+t.pages.ancestors())
 	classPage.Execute(w, words)
 }
 

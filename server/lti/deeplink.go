@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	jose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"reqlab/app/lesson"
@@ -80,17 +79,17 @@ type choice struct {
 // picks lessons.
 func (t *Tool) pickLessons(w http.ResponseWriter, r *http.Request, p Platform, deployment, locale string, s deepLinkSettings) {
 	if secureURL(s.ReturnURL) != nil {
-		t.refuse(w, r, http.StatusBadRequest, "la plataforma no dice adónde devolver las lecciones elegidas", "the platform does not say where to return the lessons picked")
+		t.pages.refuse(w, r, http.StatusBadRequest, "la plataforma no dice adónde devolver las lecciones elegidas", "the platform does not say where to return the lessons picked")
 		return
 	}
 	if len(s.AcceptTypes) > 0 && !slices.Contains(s.AcceptTypes, "ltiResourceLink") {
-		t.refuse(w, r, http.StatusBadRequest, "la plataforma no acepta enlaces a actividades LTI aquí", "the platform takes no links to LTI activities here")
+		t.pages.refuse(w, r, http.StatusBadRequest, "la plataforma no acepta enlaces a actividades LTI aquí", "the platform takes no links to LTI activities here")
 		return
 	}
 	lang := langOf(locale)
 	pk := picking{Issuer: p.Issuer, ClientID: p.ClientID, Deployment: deployment, ReturnURL: s.ReturnURL, Data: s.Data,
 		Multiple: s.AcceptMultiple == nil || *s.AcceptMultiple, Lang: lang, Expires: t.Now().Add(pickingTTL).Unix()}
-	signed := t.sealAs("picking", &pk)
+	signed := t.verify.sealAs("picking", &pk)
 
 	var choices []choice
 	for i, slug := range lesson.Slugs() {
@@ -114,7 +113,7 @@ func (t *Tool) pickLessons(w http.ResponseWriter, r *http.Request, p Platform, d
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors "+t.ancestors())
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors "+t.pages.ancestors())
 	pickPage.Execute(w, data)
 }
 
@@ -123,17 +122,17 @@ func (t *Tool) pickLessons(w http.ResponseWriter, r *http.Request, p Platform, d
 func (t *Tool) DeepLink(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	if err := r.ParseForm(); err != nil {
-		t.refuse(w, r, http.StatusBadRequest, "la elección no se puede leer", "the pick cannot be read")
+		t.pages.refuse(w, r, http.StatusBadRequest, "la elección no se puede leer", "the pick cannot be read")
 		return
 	}
 	var pk picking
-	if !t.openAs("picking", r.PostForm.Get("picking"), &pk) {
-		t.refuse(w, r, http.StatusBadRequest, "la elección no viene de una página del laboratorio o caducó: vuelve a empezar desde la plataforma", "the pick does not come from a page of the lab, or it expired: start again from the platform")
+	if !t.verify.openAs("picking", r.PostForm.Get("picking"), &pk) {
+		t.pages.refuse(w, r, http.StatusBadRequest, "la elección no viene de una página del laboratorio o caducó: vuelve a empezar desde la plataforma", "the pick does not come from a page of the lab, or it expired: start again from the platform")
 		return
 	}
-	p, ok := t.platform(pk.Issuer, pk.ClientID)
+	p, ok := t.verify.platform(pk.Issuer, pk.ClientID)
 	if !ok {
-		t.refuse(w, r, http.StatusBadRequest, "esta plataforma ya no está registrada", "this platform is no longer registered")
+		t.pages.refuse(w, r, http.StatusBadRequest, "esta plataforma ya no está registrada", "this platform is no longer registered")
 		return
 	}
 	lang := r.PostForm.Get("lang")
@@ -142,14 +141,14 @@ func (t *Tool) DeepLink(w http.ResponseWriter, r *http.Request) {
 	}
 	slugs := r.PostForm["lesson"]
 	if len(slugs) == 0 || !pk.Multiple && len(slugs) > 1 {
-		t.refuse(w, r, http.StatusBadRequest, "elige una lección", "pick a lesson")
+		t.pages.refuse(w, r, http.StatusBadRequest, "elige una lección", "pick a lesson")
 		return
 	}
 	var items []map[string]any
 	for _, slug := range slugs {
 		l, found := lesson.Find(slug)
 		if !found {
-			t.refuse(w, r, http.StatusBadRequest, "esa lección no existe", "there is no such lesson")
+			t.pages.refuse(w, r, http.StatusBadRequest, "esa lección no existe", "there is no such lesson")
 			return
 		}
 		q := url.Values{"lang": {lang}}
@@ -172,28 +171,14 @@ func (t *Tool) DeepLink(w http.ResponseWriter, r *http.Request) {
 		claims["https://purl.imsglobal.org/spec/lti-dl/claim/data"] = pk.Data
 	}
 	now := t.Now()
-	signed, err := t.sign(jwt.Claims{Issuer: p.ClientID, Audience: jwt.Audience{p.Issuer}, IssuedAt: jwt.NewNumericDate(now),
+	signed, err := t.signer.sign(jwt.Claims{Issuer: p.ClientID, Audience: jwt.Audience{p.Issuer}, IssuedAt: jwt.NewNumericDate(now),
 		Expiry: jwt.NewNumericDate(now.Add(5 * time.Minute))}, claims)
 	if err != nil {
 		t.log.Error("LTI deep linking: sign", "err", err)
-		t.refuse(w, r, http.StatusInternalServerError, "el laboratorio no pudo firmar la respuesta", "the lab could not sign the answer")
+		t.pages.refuse(w, r, http.StatusInternalServerError, "el laboratorio no pudo firmar la respuesta", "the lab could not sign the answer")
 		return
 	}
-	t.postBack(w, pk.ReturnURL, "JWT", signed, lang)
-}
-
-// sign signs claims with the tool's key, under its kid.
-func (t *Tool) sign(std jwt.Claims, extra map[string]any) (string, error) {
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: t.key, KeyID: t.kid}},
-		(&jose.SignerOptions{}).WithType("JWT"))
-	if err != nil {
-		return "", err
-	}
-	b := jwt.Signed(signer).Claims(std)
-	if extra != nil {
-		b = b.Claims(extra)
-	}
-	return b.Serialize()
+	t.pages.postBack(w, pk.ReturnURL, "JWT", signed, lang)
 }
 
 var postBackPage = template.Must(template.New("post").Parse(`<!doctype html>
@@ -205,13 +190,13 @@ var postBackPage = template.Must(template.New("post").Parse(`<!doctype html>
 
 // postBack sends the browser to the platform with one signed value, as a
 // form it submits by itself.
-func (t *Tool) postBack(w http.ResponseWriter, action, name, value, lang string) {
+func (pg *pages) postBack(w http.ResponseWriter, action, name, value, lang string) {
 	nonce := randomHex(16)
 	target, _ := url.Parse(action)
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'nonce-"+nonce+"'; form-action "+target.Scheme+"://"+target.Host+"; base-uri 'none'; frame-ancestors "+t.ancestors())
+	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'nonce-"+nonce+"'; form-action "+target.Scheme+"://"+target.Host+"; base-uri 'none'; frame-ancestors "+pg.ancestors())
 	postBackPage.Execute(w, map[string]string{"Lang": lang, "Action": action, "Name": name, "Value": value, "Nonce": nonce})
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -30,18 +31,35 @@ type agsEndpoint struct {
 	LineItem string   `json:"lineitem"`
 }
 
+// Grader sends grades: it queues a score in the store when a launched
+// student completes a lesson, and sends the scores due to their platforms.
+type Grader struct {
+	store  Store
+	verify *verifier // finds the platform a score goes to
+	signer *signer   // signs the assertion that asks for a token
+	client *http.Client
+	log    *slog.Logger
+	now    func() time.Time
+	tokens *tokens       // the platforms' access tokens for grades
+	woken  chan struct{} // a score was queued
+
+	// RetryBase is the first pause after a score the platform did not
+	// take; each try doubles it, up to an hour.
+	RetryBase time.Duration
+}
+
 // LessonDone notes that the student of a lab session completed a lesson (its
 // question answered right and its experiment run): a full score for each
 // line item their launches of it carry. It returns how many were queued.
-func (t *Tool) LessonDone(ctx context.Context, session, lesson string) (int, error) {
-	items, err := t.store.LineItems(ctx, session, lesson)
+func (g *Grader) LessonDone(ctx context.Context, session, lesson string) (int, error) {
+	items, err := g.store.LineItems(ctx, session, lesson)
 	if err != nil {
 		return 0, err
 	}
 	n := 0
 	for _, l := range items {
-		queued, err := t.store.QueueScore(ctx, store.Score{Issuer: l.Issuer, ClientID: l.ClientID, LineItem: l.LineItem,
-			UserID: l.Subject, Lesson: lesson, Given: 1, Max: 1, At: t.Now()})
+		queued, err := g.store.QueueScore(ctx, store.Score{Issuer: l.Issuer, ClientID: l.ClientID, LineItem: l.LineItem,
+			UserID: l.Subject, Lesson: lesson, Given: 1, Max: 1, At: g.now()})
 		if err != nil {
 			return n, err
 		}
@@ -50,23 +68,23 @@ func (t *Tool) LessonDone(ctx context.Context, session, lesson string) (int, err
 		}
 	}
 	if n > 0 {
-		t.wake()
+		g.wake()
 	}
 	return n, nil
 }
 
 // wake tells the sender there is a score to send.
-func (t *Tool) wake() {
+func (g *Grader) wake() {
 	select {
-	case t.woken <- struct{}{}:
+	case g.woken <- struct{}{}:
 	default:
 	}
 }
 
 // retryPause is the pause after a failed try: growing with the tries, from
 // RetryBase to an hour.
-func (t *Tool) retryPause(attempts int) time.Duration {
-	d := t.RetryBase
+func (g *Grader) retryPause(attempts int) time.Duration {
+	d := g.RetryBase
 	for i := 0; i < attempts && d < time.Hour; i++ {
 		d *= 2
 	}
@@ -76,43 +94,43 @@ func (t *Tool) retryPause(attempts int) time.Duration {
 // SendScores sends the scores due, until ctx ends: at once when one is
 // queued, and every RetryBase for those waiting their next try. Scores are
 // kept in the store, so a restart resumes them.
-func (t *Tool) SendScores(ctx context.Context) {
-	tick := time.NewTicker(min(t.RetryBase, 10*time.Second))
+func (g *Grader) SendScores(ctx context.Context) {
+	tick := time.NewTicker(min(g.RetryBase, 10*time.Second))
 	defer tick.Stop()
 	for {
-		due, err := t.store.DueScores(ctx, t.Now(), 50)
+		due, err := g.store.DueScores(ctx, g.now(), 50)
 		if err != nil && ctx.Err() == nil {
-			t.log.Error("LTI grades: read the scores due", "err", err)
+			g.log.Error("LTI grades: read the scores due", "err", err)
 		}
 		for _, s := range due {
-			if err := t.sendScore(ctx, s); err != nil {
-				next := t.Now().Add(t.retryPause(s.Attempts))
-				t.log.Warn("LTI grades: the platform did not take a score; trying again later", "issuer", s.Issuer, "tries", s.Attempts+1, "next", next, "err", err)
-				if err := t.store.ScoreRetry(ctx, s.ID, next); err != nil && ctx.Err() == nil {
-					t.log.Error("LTI grades: note the try", "err", err)
+			if err := g.sendScore(ctx, s); err != nil {
+				next := g.now().Add(g.retryPause(s.Attempts))
+				g.log.Warn("LTI grades: the platform did not take a score; trying again later", "issuer", s.Issuer, "tries", s.Attempts+1, "next", next, "err", err)
+				if err := g.store.ScoreRetry(ctx, s.ID, next); err != nil && ctx.Err() == nil {
+					g.log.Error("LTI grades: note the try", "err", err)
 				}
 				continue
 			}
-			if err := t.store.ScoreTaken(ctx, s.ID, t.Now()); err != nil && ctx.Err() == nil {
-				t.log.Error("LTI grades: note the score taken", "err", err)
+			if err := g.store.ScoreTaken(ctx, s.ID, g.now()); err != nil && ctx.Err() == nil {
+				g.log.Error("LTI grades: note the score taken", "err", err)
 			}
 		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.woken:
+		case <-g.woken:
 		case <-tick.C:
 		}
 	}
 }
 
 // sendScore posts one score to its line item.
-func (t *Tool) sendScore(ctx context.Context, s store.Score) error {
-	p, ok := t.platform(s.Issuer, s.ClientID)
+func (g *Grader) sendScore(ctx context.Context, s store.Score) error {
+	p, ok := g.verify.platform(s.Issuer, s.ClientID)
 	if !ok {
 		return fmt.Errorf("the platform %s is no longer registered", s.Issuer)
 	}
-	token, err := t.tokens.get(ctx, t, p)
+	token, err := g.tokens.get(ctx, g, p)
 	if err != nil {
 		return err
 	}
@@ -127,13 +145,13 @@ func (t *Tool) sendScore(ctx context.Context, s store.Score) error {
 	}
 	req.Header.Set("Content-Type", "application/vnd.ims.lis.v1.score+json")
 	req.Header.Set("Authorization", "Bearer "+token)
-	res, err := t.keySets.client.Do(req)
+	res, err := g.client.Do(req)
 	if err != nil {
 		return err
 	}
 	res.Body.Close()
 	if res.StatusCode == http.StatusUnauthorized {
-		t.tokens.forget(p) // expired early, or revoked: ask again next time
+		g.tokens.forget(p) // expired early, or revoked: ask again next time
 	}
 	if res.StatusCode < 200 || res.StatusCode > 299 {
 		return fmt.Errorf("the platform answered %s", res.Status)
@@ -172,16 +190,16 @@ func (c *tokens) forget(p Platform) {
 
 // get returns a token for the score scope, asking the platform's token
 // endpoint with a signed assertion where none is cached.
-func (c *tokens) get(ctx context.Context, t *Tool, p Platform) (string, error) {
+func (c *tokens) get(ctx context.Context, g *Grader, p Platform) (string, error) {
 	key := p.Issuer + "\x00" + p.ClientID
 	c.mu.Lock()
-	if tok, ok := c.have[key]; ok && t.Now().Before(tok.expires) {
+	if tok, ok := c.have[key]; ok && g.now().Before(tok.expires) {
 		c.mu.Unlock()
 		return tok.value, nil
 	}
 	c.mu.Unlock()
-	now := t.Now()
-	assertion, err := t.sign(jwt.Claims{Issuer: p.ClientID, Subject: p.ClientID, Audience: jwt.Audience{p.TokenURL},
+	now := g.now()
+	assertion, err := g.signer.sign(jwt.Claims{Issuer: p.ClientID, Subject: p.ClientID, Audience: jwt.Audience{p.TokenURL},
 		IssuedAt: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(now.Add(5 * time.Minute)), ID: randomHex(16)}, nil)
 	if err != nil {
 		return "", err
@@ -198,7 +216,7 @@ func (c *tokens) get(ctx context.Context, t *Tool, p Platform) (string, error) {
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
-	res, err := t.keySets.client.Do(req)
+	res, err := g.client.Do(req)
 	if err != nil {
 		return "", fmt.Errorf("ask for a token: %w", err)
 	}

@@ -1,7 +1,6 @@
 package lti
 
 import (
-	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -9,9 +8,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	jose "github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
 
 	"reqlab/app/lesson"
 	"reqlab/server/site"
@@ -55,25 +51,25 @@ const leeway = time.Minute
 // the platform to authenticate the user.
 func (t *Tool) Login(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
-		t.refuse(w, r, http.StatusBadRequest, "la petición de inicio no se puede leer", "the login request cannot be read")
+		t.pages.refuse(w, r, http.StatusBadRequest, "la petición de inicio no se puede leer", "the login request cannot be read")
 		return
 	}
 	iss, hint, target := r.Form.Get("iss"), r.Form.Get("login_hint"), r.Form.Get("target_link_uri")
 	if iss == "" || hint == "" || target == "" {
-		t.refuse(w, r, http.StatusBadRequest, "faltan iss, login_hint o target_link_uri en el inicio de sesión", "the login lacks iss, login_hint or target_link_uri")
+		t.pages.refuse(w, r, http.StatusBadRequest, "faltan iss, login_hint o target_link_uri en el inicio de sesión", "the login lacks iss, login_hint or target_link_uri")
 		return
 	}
-	p, ok := t.platform(iss, r.Form.Get("client_id"))
+	p, ok := t.verify.platform(iss, r.Form.Get("client_id"))
 	if !ok {
-		t.refuse(w, r, http.StatusBadRequest, "esta plataforma no está registrada en el laboratorio", "this platform is not registered with the lab")
+		t.pages.refuse(w, r, http.StatusBadRequest, "esta plataforma no está registrada en el laboratorio", "this platform is not registered with the lab")
 		return
 	}
 	if d := r.Form.Get("lti_deployment_id"); d != "" && !slices.Contains(p.DeploymentIDs, d) {
-		t.refuse(w, r, http.StatusForbidden, "este despliegue de la plataforma no está registrado", "this deployment of the platform is not registered")
+		t.pages.refuse(w, r, http.StatusForbidden, "este despliegue de la plataforma no está registrado", "this deployment of the platform is not registered")
 		return
 	}
 	if !t.ownURL(r, target) {
-		t.refuse(w, r, http.StatusBadRequest, "el enlace no lleva a este laboratorio", "the link does not lead to this lab")
+		t.pages.refuse(w, r, http.StatusBadRequest, "el enlace no lleva a este laboratorio", "the link does not lead to this lab")
 		return
 	}
 	storage := r.Form.Get("lti_storage_target")
@@ -81,7 +77,7 @@ func (t *Tool) Login(w http.ResponseWriter, r *http.Request) {
 		storage = ""
 	}
 	state, nonce := randomHex(16), randomHex(16)
-	sealed := t.sealAs("state", &pending{Issuer: p.Issuer, ClientID: p.ClientID, Nonce: nonce, Expires: t.Now().Add(stateTTL).Unix()})
+	sealed := t.verify.sealAs("state", &pending{Issuer: p.Issuer, ClientID: p.ClientID, Nonce: nonce, Expires: t.Now().Add(stateTTL).Unix()})
 	http.SetCookie(w, &http.Cookie{
 		Name: stateCookie(state), Value: sealed,
 		Path: "/lti/", MaxAge: int(stateTTL / time.Second), HttpOnly: true, Secure: true, SameSite: http.SameSiteNoneMode,
@@ -106,7 +102,7 @@ func (t *Tool) Login(w http.ResponseWriter, r *http.Request) {
 	if storage != "" {
 		// The platform keeps the state too, for a browser that keeps no
 		// cookie for the frame.
-		t.storagePage(w, putStatePage, map[string]string{"Target": storage, "Origin": originOf(p.AuthURL), "Key": stateCookie(state), "Value": sealed, "Next": next}, "'none'")
+		t.pages.storagePage(w, putStatePage, map[string]string{"Target": storage, "Origin": originOf(p.AuthURL), "Key": stateCookie(state), "Value": sealed, "Next": next}, "'none'")
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
@@ -119,11 +115,11 @@ func (t *Tool) Login(w http.ResponseWriter, r *http.Request) {
 func (t *Tool) Launch(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
-		t.refuse(w, r, http.StatusBadRequest, "la respuesta de la plataforma no se puede leer", "the platform's answer cannot be read")
+		t.pages.refuse(w, r, http.StatusBadRequest, "la respuesta de la plataforma no se puede leer", "the platform's answer cannot be read")
 		return
 	}
 	if e := r.PostForm.Get("error"); e != "" {
-		t.refuse(w, r, http.StatusBadRequest, "la plataforma no pudo identificar al usuario ("+e+")", "the platform could not authenticate the user ("+e+")")
+		t.pages.refuse(w, r, http.StatusBadRequest, "la plataforma no pudo identificar al usuario ("+e+")", "the platform could not authenticate the user ("+e+")")
 		return
 	}
 	state, raw := r.PostForm.Get("state"), r.PostForm.Get("id_token")
@@ -135,90 +131,47 @@ func (t *Tool) Launch(w http.ResponseWriter, r *http.Request) {
 	} else if target := r.PostForm.Get("lti_storage_target"); state != "" && s == "" && storageTarget.MatchString(target) {
 		// No cookie came back: ask the platform's storage, where the login
 		// kept the state too.
-		if p, ok := t.platformOfToken(raw); ok {
-			t.storagePage(w, getStatePage, map[string]string{"Target": target, "Origin": originOf(p.AuthURL), "Key": stateCookie(state),
+		if p, ok := t.verify.platformOfToken(raw); ok {
+			t.pages.storagePage(w, getStatePage, map[string]string{"Target": target, "Origin": originOf(p.AuthURL), "Key": stateCookie(state),
 				"IDToken": raw, "State": state}, "'self'")
 			return
 		}
 	}
 	var p pending
 	if state == "" || kept == "" {
-		t.refuse(w, r, http.StatusBadRequest, "falta el estado del inicio de sesión en este navegador: vuelve a abrir la actividad desde la plataforma", "this browser holds no state for the login: open the activity again from the platform")
+		t.pages.refuse(w, r, http.StatusBadRequest, "falta el estado del inicio de sesión en este navegador: vuelve a abrir la actividad desde la plataforma", "this browser holds no state for the login: open the activity again from the platform")
 		return
-	} else if !t.openAs("state", kept, &p) || p.Nonce == "" {
-		t.refuse(w, r, http.StatusBadRequest, "el estado del inicio de sesión no es válido o caducó: vuelve a abrir la actividad", "the login's state is not valid or has expired: open the activity again")
-		return
-	}
-	platform, ok := t.platform(p.Issuer, p.ClientID)
-	if !ok {
-		t.refuse(w, r, http.StatusBadRequest, "esta plataforma ya no está registrada", "this platform is no longer registered")
+	} else if !t.verify.openAs("state", kept, &p) || p.Nonce == "" {
+		t.pages.refuse(w, r, http.StatusBadRequest, "el estado del inicio de sesión no es válido o caducó: vuelve a abrir la actividad", "the login's state is not valid or has expired: open the activity again")
 		return
 	}
-	tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
-	if err != nil || len(tok.Headers) != 1 {
-		t.refuse(w, r, http.StatusBadRequest, "el id_token no es un JWT firmado con RS256", "the id_token is not a JWT signed with RS256")
+	l, refused := t.verify.idToken(r.Context(), raw, p)
+	if refused != nil {
+		t.pages.refuse(w, r, refused.status, refused.es, refused.en)
 		return
 	}
-	key, err := t.keySets.key(r.Context(), platform.JWKSURL, tok.Headers[0].KeyID, t.Now())
-	if err != nil {
-		t.log.Warn("LTI launch: no key", "issuer", platform.Issuer, "kid", tok.Headers[0].KeyID, "err", err)
-		t.refuse(w, r, http.StatusUnauthorized, "la clave con que firmó la plataforma no está entre las suyas", "the key the platform signed with is not among its keys")
-		return
-	}
-	var std jwt.Claims
-	var c launchClaims
-	if err := tok.Claims(key.Key, &std, &c); err != nil {
-		t.refuse(w, r, http.StatusUnauthorized, "la firma del id_token no es válida", "the id_token's signature is not valid")
-		return
-	}
-	err = std.ValidateWithLeeway(jwt.Expected{Issuer: platform.Issuer, AnyAudience: jwt.Audience{platform.ClientID}, Time: t.Now()}, leeway)
-	switch {
-	case errors.Is(err, jwt.ErrInvalidIssuer):
-		t.refuse(w, r, http.StatusUnauthorized, "el id_token no es de esta plataforma (iss)", "the id_token is not this platform's (iss)")
-		return
-	case errors.Is(err, jwt.ErrInvalidAudience):
-		t.refuse(w, r, http.StatusUnauthorized, "el id_token no es para este laboratorio (aud)", "the id_token is not meant for this lab (aud)")
-		return
-	case err != nil || std.Expiry == nil || std.IssuedAt == nil:
-		t.refuse(w, r, http.StatusUnauthorized, "el id_token caducó o no dice cuándo se emitió (exp, iat)", "the id_token has expired or does not say when it was issued (exp, iat)")
-		return
-	case len(std.Audience) > 1 && c.AZP == "" || c.AZP != "" && c.AZP != platform.ClientID:
-		t.refuse(w, r, http.StatusUnauthorized, "el id_token no es para este laboratorio (azp)", "the id_token is not meant for this lab (azp)")
-		return
-	case c.Nonce == "" || c.Nonce != p.Nonce:
-		t.refuse(w, r, http.StatusUnauthorized, "el nonce del id_token no es el de este inicio de sesión", "the id_token's nonce is not this login's")
-		return
-	case !slices.Contains(platform.DeploymentIDs, c.DeploymentID):
-		t.refuse(w, r, http.StatusForbidden, "este despliegue de la plataforma no está registrado", "this deployment of the platform is not registered")
-		return
-	case c.Version != "1.3.0":
-		t.refuse(w, r, http.StatusBadRequest, "el laboratorio habla LTI 1.3.0 y el id_token dice otra versión", "the lab speaks LTI 1.3.0 and the id_token names another version")
-		return
-	case std.Subject == "":
-		t.refuse(w, r, http.StatusBadRequest, "el id_token no dice quién es el usuario (sub)", "the id_token does not say who the user is (sub)")
-		return
-	}
+	platform, std, c := l.platform, l.std, l.claims
 	switch c.MessageType {
 	case messageResourceLink:
 	case messageDeepLinking:
 		// The nonce is spent here; the teacher's pick comes back signed.
 		if fresh, err := t.store.UseNonce(r.Context(), platform.Issuer, c.Nonce); err != nil || !fresh {
-			t.refuse(w, r, http.StatusUnauthorized, "este id_token ya se usó: vuelve a abrir la actividad desde la plataforma", "this id_token was used already: open the activity again from the platform")
+			t.pages.refuse(w, r, http.StatusUnauthorized, "este id_token ya se usó: vuelve a abrir la actividad desde la plataforma", "this id_token was used already: open the activity again from the platform")
 			return
 		}
 		http.SetCookie(w, &http.Cookie{Name: stateCookie(state), Path: "/lti/", MaxAge: -1, HttpOnly: true, Secure: true, SameSite: http.SameSiteNoneMode, Partitioned: true})
 		t.pickLessons(w, r, platform, c.DeploymentID, c.Locale, c.DeepLinking)
 		return
 	default:
-		t.refuse(w, r, http.StatusBadRequest, "el laboratorio no acepta ese tipo de mensaje LTI", "the lab does not take that kind of LTI message")
+		t.pages.refuse(w, r, http.StatusBadRequest, "el laboratorio no acepta ese tipo de mensaje LTI", "the lab does not take that kind of LTI message")
 		return
 	}
 	slug := lessonOf(c.TargetLink)
 	if !t.ownURL(r, c.TargetLink) {
-		t.refuse(w, r, http.StatusBadRequest, "el enlace no lleva a este laboratorio", "the link does not lead to this lab")
+		t.pages.refuse(w, r, http.StatusBadRequest, "el enlace no lleva a este laboratorio", "the link does not lead to this lab")
 		return
 	}
-	sessionID := t.sessionOf(platform.Issuer, std.Subject)
+	sessionID := t.verify.sessionOf(platform.Issuer, std.Subject)
 	lineItem := ""
 	if slices.Contains(c.Grades.Scope, scoreScope) && secureURL(c.Grades.LineItem) == nil {
 		lineItem = c.Grades.LineItem // the lesson's grade goes there
@@ -231,10 +184,10 @@ func (t *Tool) Launch(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case err != nil:
 		t.log.Error("LTI launch: record", "err", err)
-		t.refuse(w, r, http.StatusServiceUnavailable, "el laboratorio no pudo guardar el inicio: inténtalo de nuevo", "the lab could not keep the launch: try again")
+		t.pages.refuse(w, r, http.StatusServiceUnavailable, "el laboratorio no pudo guardar el inicio: inténtalo de nuevo", "the lab could not keep the launch: try again")
 		return
 	case !fresh:
-		t.refuse(w, r, http.StatusUnauthorized, "este id_token ya se usó: vuelve a abrir la actividad desde la plataforma", "this id_token was used already: open the activity again from the platform")
+		t.pages.refuse(w, r, http.StatusUnauthorized, "este id_token ya se usó: vuelve a abrir la actividad desde la plataforma", "this id_token was used already: open the activity again from the platform")
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: stateCookie(state), Path: "/lti/", MaxAge: -1, HttpOnly: true, Secure: true, SameSite: http.SameSiteNoneMode, Partitioned: true})
@@ -245,7 +198,7 @@ func (t *Tool) Launch(w http.ResponseWriter, r *http.Request) {
 	}
 	if isInstructor(c.Roles) && c.Context.ID != "" {
 		// A teacher opens the class.
-		target = "/lti/class?t=" + url.QueryEscape(t.sealAs("class", &classPass{Issuer: platform.Issuer, Context: c.Context.ID,
+		target = "/lti/class?t=" + url.QueryEscape(t.verify.sealAs("class", &classPass{Issuer: platform.Issuer, Context: c.Context.ID,
 			Title: c.Context.Title, Lang: lang, Expires: t.Now().Add(classTTL).Unix()}))
 	}
 	// Canvas's token for the frame's messages, where the administrator set
@@ -254,7 +207,7 @@ func (t *Tool) Launch(w http.ResponseWriter, r *http.Request) {
 	if len(token) > 512 || strings.HasPrefix(token, "$") {
 		token = "" // too long, or the variable not substituted
 	}
-	t.enter(w, t.sessions.Issue(sessionID), target, lang, token)
+	t.pages.enter(w, t.sessions.Issue(sessionID), target, lang, token)
 }
 
 // lessonOf returns the lesson a link names: /lab/{slug} or /embed/{slug} on
@@ -302,19 +255,19 @@ location.replace({{.Target}});
 <body><p><a href="{{.Target}}">{{if eq .Lang "en"}}Open the lesson{{else}}Abrir la lección{{end}}</a></p></body></html>
 `))
 
-func (t *Tool) enter(w http.ResponseWriter, token, target, lang, postMessageToken string) {
+func (pg *pages) enter(w http.ResponseWriter, token, target, lang, postMessageToken string) {
 	nonce := randomHex(16)
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'nonce-"+nonce+"'; base-uri 'none'; form-action 'none'; frame-ancestors "+t.ancestors())
+	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'nonce-"+nonce+"'; base-uri 'none'; form-action 'none'; frame-ancestors "+pg.ancestors())
 	enterPage.Execute(w, map[string]string{"Lang": lang, "Nonce": nonce, "Token": token, "Target": target, "PostMessageToken": postMessageToken})
 }
 
 // ancestors is who may frame the tool's own pages: the lab and the
 // platforms.
-func (t *Tool) ancestors() string {
-	return strings.Join(append([]string{"'self'"}, t.Origins()...), " ")
+func (pg *pages) ancestors() string {
+	return strings.Join(append([]string{"'self'"}, pg.origins...), " ")
 }
 
 // refuse answers a refused login or launch: a page in the user's language,
@@ -326,8 +279,8 @@ var refusalPage = template.Must(template.New("refusal").Parse(`<!doctype html>
 </head><body><main><h1 data-field="error">{{.Title}}</h1><p>{{.Message}}</p><p>{{.Status}}</p></main></body></html>
 `))
 
-func (t *Tool) refuse(w http.ResponseWriter, r *http.Request, status int, es, en string) {
-	t.log.Info("LTI request refused", "path", r.URL.Path, "status", status, "why", en)
+func (pg *pages) refuse(w http.ResponseWriter, r *http.Request, status int, es, en string) {
+	pg.log.Info("LTI request refused", "path", r.URL.Path, "status", status, "why", en)
 	lang, title, msg := "es", "El laboratorio no pudo abrir la actividad", es
 	if site.FirstLanguageIsEnglish(r.Header.Get("Accept-Language")) {
 		lang, title, msg = "en", "The lab could not open the activity", en
@@ -335,7 +288,7 @@ func (t *Tool) refuse(w http.ResponseWriter, r *http.Request, status int, es, en
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors "+t.ancestors())
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors "+pg.ancestors())
 	w.WriteHeader(status)
 	refusalPage.Execute(w, map[string]string{"Lang": lang, "Title": title, "Message": msg, "Status": fmt.Sprintf("%d %s", status, http.StatusText(status))})
 }

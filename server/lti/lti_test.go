@@ -205,7 +205,7 @@ func TestALaunchOpensTheLessonAsItsUser(t *testing.T) {
 	if !strings.Contains(body, `"/embed/cookies?lang=en"`) {
 		t.Errorf("the launch does not open the cookie lesson in the user's language:\n%s", body)
 	}
-	token := l.sessions.Issue(l.tool.sessionOf(p.iss, "user-7"))
+	token := l.sessions.Issue(l.tool.verify.sessionOf(p.iss, "user-7"))
 	if !strings.Contains(body, `"`+token+`"`) {
 		t.Errorf("the launch does not hand the page the user's lab session")
 	}
@@ -216,7 +216,7 @@ func TestALaunchOpensTheLessonAsItsUser(t *testing.T) {
 	if fresh, _ := l.store.UseNonce(context.Background(), p.iss, nonce); fresh {
 		t.Error("the launch was not kept")
 	}
-	if l.tool.sessionOf(p.iss, "user-7") == l.tool.sessionOf(p.iss, "user-8") || l.tool.sessionOf(p.iss, "user-7") == l.tool.sessionOf("https://other.example", "user-7") {
+	if l.tool.verify.sessionOf(p.iss, "user-7") == l.tool.verify.sessionOf(p.iss, "user-8") || l.tool.verify.sessionOf(p.iss, "user-7") == l.tool.verify.sessionOf("https://other.example", "user-7") {
 		t.Error("two users share a lab session")
 	}
 }
@@ -363,8 +363,8 @@ func TestTheToolsKeyIsKept(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again.kid != set.Keys[0].Kid {
-		t.Errorf("a second start publishes kid %s, the first %s", again.kid, set.Keys[0].Kid)
+	if again.signer.kid != set.Keys[0].Kid {
+		t.Errorf("a second start publishes kid %s, the first %s", again.signer.kid, set.Keys[0].Kid)
 	}
 }
 
@@ -426,7 +426,7 @@ func TestDeepLinkingPicksLessons(t *testing.T) {
 	pub := labKey(t, l.srv.URL)
 	claims := gojwt.MapClaims{}
 	tok, err := gojwt.ParseWithClaims(signed, claims, func(tok *gojwt.Token) (any, error) {
-		if tok.Header["kid"] != l.tool.kid {
+		if tok.Header["kid"] != l.tool.signer.kid {
 			return nil, fmt.Errorf("kid %v", tok.Header["kid"])
 		}
 		return pub, nil
@@ -549,7 +549,7 @@ func gradedLaunch(t *testing.T, fails int, retry time.Duration) (*testLab, *test
 	reg := p.registration()
 	reg.TokenURL = p.srv.URL + "/token"
 	l = newTestLab(t, reg)
-	l.tool.RetryBase = retry
+	l.tool.Grades.RetryBase = retry
 	state, nonce, cookie := l.login(t, p)
 	c := l.claims(p, nonce)
 	c["https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"] = map[string]any{
@@ -585,17 +585,17 @@ func TestAGradeReachesThePlatform(t *testing.T) {
 	l, p, g := gradedLaunch(t, 2, 20*time.Millisecond)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	session := l.tool.sessionOf(p.iss, "user-7")
-	if n, err := l.tool.LessonDone(ctx, session, "cookies"); err != nil || n != 1 {
+	session := l.tool.verify.sessionOf(p.iss, "user-7")
+	if n, err := l.tool.Grades.LessonDone(ctx, session, "cookies"); err != nil || n != 1 {
 		t.Fatalf("LessonDone = %d, %v; want one score queued", n, err)
 	}
-	if n, _ := l.tool.LessonDone(ctx, session, "cookies"); n != 0 {
+	if n, _ := l.tool.Grades.LessonDone(ctx, session, "cookies"); n != 0 {
 		t.Errorf("the same lesson again queued %d more", n)
 	}
-	if n, _ := l.tool.LessonDone(ctx, l.tool.sessionOf(p.iss, "user-8"), "cookies"); n != 0 {
+	if n, _ := l.tool.Grades.LessonDone(ctx, l.tool.verify.sessionOf(p.iss, "user-8"), "cookies"); n != 0 {
 		t.Errorf("a session never launched queued %d", n)
 	}
-	go l.tool.SendScores(ctx)
+	go l.tool.Grades.SendScores(ctx)
 	g.await(t, 1)
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -637,10 +637,10 @@ func TestATeacherSeesTheClass(t *testing.T) {
 		t.Error("a student's launch opens the class")
 	}
 	launchAs("s2", "Abel", learner)
-	l.store.KeepAnswer(ctx, store.Answer{Session: l.tool.sessionOf(p.iss, "s1"), Lesson: "cookies", Choice: 1, Correct: false, At: time.Now()})
-	l.store.KeepAnswer(ctx, store.Answer{Session: l.tool.sessionOf(p.iss, "s1"), Lesson: "cookies", Choice: 0, Correct: true, At: time.Now()})
+	l.store.KeepAnswer(ctx, store.Answer{Session: l.tool.verify.sessionOf(p.iss, "s1"), Lesson: "cookies", Choice: 1, Correct: false, At: time.Now()})
+	l.store.KeepAnswer(ctx, store.Answer{Session: l.tool.verify.sessionOf(p.iss, "s1"), Lesson: "cookies", Choice: 0, Correct: true, At: time.Now()})
 	run := stage.NewRunID()
-	l.store.CreateRun(ctx, run, stage.NewRunSecret(), l.tool.sessionOf(p.iss, "s1"), stage.Request{Method: "GET", URL: "/site/api/sesion"})
+	l.store.CreateRun(ctx, run, stage.NewRunSecret(), l.tool.verify.sessionOf(p.iss, "s1"), stage.Request{Method: "GET", URL: "/site/api/sesion"})
 
 	body := launchAs("t1", "Profe", []string{"http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"})
 	target := between(body, `location.replace("`, `")`)
@@ -742,11 +742,11 @@ func TestStateKeptByThePlatform(t *testing.T) {
 func TestAGradeSurvivesARestart(t *testing.T) {
 	l, p, g := gradedLaunch(t, 1<<30, 10*time.Millisecond) // the platform is down
 	ctx, stop := context.WithCancel(context.Background())
-	if n, err := l.tool.LessonDone(ctx, l.tool.sessionOf(p.iss, "user-7"), "cookies"); err != nil || n != 1 {
+	if n, err := l.tool.Grades.LessonDone(ctx, l.tool.verify.sessionOf(p.iss, "user-7"), "cookies"); err != nil || n != 1 {
 		t.Fatalf("LessonDone = %d, %v", n, err)
 	}
 	done := make(chan struct{})
-	go func() { l.tool.SendScores(ctx); close(done) }()
+	go func() { l.tool.Grades.SendScores(ctx); close(done) }()
 	time.Sleep(200 * time.Millisecond)
 	stop() // the lab stops with the score untaken
 	<-done
@@ -758,11 +758,11 @@ func TestAGradeSurvivesARestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	again.RetryBase = 10 * time.Millisecond
+	again.Grades.RetryBase = 10 * time.Millisecond
 	again.Now = func() time.Time { return time.Now().Add(2 * time.Hour) } // past any pause
 	ctx2, stop2 := context.WithCancel(context.Background())
 	defer stop2()
-	go again.SendScores(ctx2)
+	go again.Grades.SendScores(ctx2)
 	g.await(t, 1) // sent by the lab that started next
 }
 

@@ -5,9 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-
-	jose "github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
 )
 
 // Where a browser keeps no cookie for the lab's frame, the login's state is
@@ -65,13 +62,13 @@ var getStatePage = template.Must(template.New("get").Parse(`<!doctype html>
 `))
 
 // storagePage writes one of the storage pages.
-func (t *Tool) storagePage(w http.ResponseWriter, page *template.Template, data map[string]string, formAction string) {
+func (pg *pages) storagePage(w http.ResponseWriter, page *template.Template, data map[string]string, formAction string) {
 	nonce := randomHex(16)
 	data["Nonce"], data["MessageID"] = nonce, randomHex(8)
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'nonce-"+nonce+"'; form-action "+formAction+"; base-uri 'none'; frame-ancestors "+t.ancestors())
+	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'nonce-"+nonce+"'; form-action "+formAction+"; base-uri 'none'; frame-ancestors "+pg.ancestors())
 	page.Execute(w, data)
 }
 
@@ -82,24 +79,4 @@ func originOf(u string) string {
 		return ""
 	}
 	return p.Scheme + "://" + p.Host
-}
-
-// platformOfToken finds the platform that issued an id_token, from its
-// unverified iss and aud: only to know where to ask for the stored state;
-// the token is checked in full once the state is back.
-func (t *Tool) platformOfToken(raw string) (Platform, bool) {
-	tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
-	if err != nil {
-		return Platform{}, false
-	}
-	var c jwt.Claims
-	if err := tok.UnsafeClaimsWithoutVerification(&c); err != nil || len(c.Audience) == 0 {
-		return Platform{}, false
-	}
-	for _, aud := range c.Audience {
-		if p, ok := t.platform(c.Issuer, aud); ok {
-			return p, true
-		}
-	}
-	return Platform{}, false
 }

@@ -3,10 +3,8 @@ package lti
 import (
 	"context"
 	"crypto"
-	"crypto/hmac"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
@@ -19,6 +17,7 @@ import (
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
 
 	"reqlab/app/stage"
 	"reqlab/server/seal"
@@ -35,31 +34,27 @@ type Store interface {
 	store.Launches
 }
 
-// Tool is the lab as an LTI 1.3 tool.
+// Tool is the lab as an LTI 1.3 tool: its HTTP handlers (the login, the
+// launch, deep linking, the class view, its key set), which lean on its
+// parts: verify checks what platforms send and what the tool handed out
+// signed, signer signs what the tool sends, pages writes the tool's own
+// pages, and Grades sends the grades.
 type Tool struct {
 	platforms []Platform
 	store     Store
 	sessions  *session.Issuer
 	log       *slog.Logger
 
-	key      *rsa.PrivateKey
-	kid      string
-	stateKey seal.Key // seals the values the tool hands out (sealAs)
-	// sessionKey keys the lab sessions of platforms' users (SessionOf):
-	// made once and kept in the store, so that every server and every
-	// launch of a user finds the same session, and no one who knows the
-	// launch's data can work it out.
-	sessionKey []byte
+	verify *verifier
+	signer *signer
+	pages  *pages
 
-	keySets *keySets
-	tokens  *tokens       // the platforms' access tokens for grades
-	woken   chan struct{} // a score was queued
+	// Grades sends the scores of launched students' lessons to their
+	// platforms.
+	Grades *Grader
 
 	// Now tells the time; tests replace it.
 	Now func() time.Time
-	// RetryBase is the first pause after a score the platform did not
-	// take; each try doubles it, up to an hour.
-	RetryBase time.Duration
 }
 
 // The names under which the tool's keys are kept in the store. Rotating the
@@ -111,11 +106,18 @@ func New(ctx context.Context, st Store, sessions *session.Issuer, platforms []Pl
 	if client == nil {
 		client = &http.Client{Timeout: 10 * time.Second}
 	}
-	return &Tool{platforms: platforms, store: st, sessions: sessions, log: log,
-		key: key, kid: base64.RawURLEncoding.EncodeToString(thumb), stateKey: seal.New(stateKey), sessionKey: sessionKey,
-		keySets: newKeySets(client), tokens: &tokens{have: map[string]cachedToken{}},
-		woken: make(chan struct{}, 1), Now: time.Now, RetryBase: 10 * time.Second}, nil
+	t := &Tool{platforms: platforms, store: st, sessions: sessions, log: log, Now: time.Now,
+		signer: &signer{key: key, kid: base64.RawURLEncoding.EncodeToString(thumb)}}
+	t.pages = &pages{origins: Origins(platforms), log: log}
+	t.verify = &verifier{platforms: platforms, keySets: newKeySets(client), seals: seal.New(stateKey), sessionKey: sessionKey, now: t.now, log: log}
+	t.Grades = &Grader{store: st, verify: t.verify, signer: t.signer, client: client, log: log, now: t.now,
+		tokens: &tokens{have: map[string]cachedToken{}}, woken: make(chan struct{}, 1), RetryBase: 10 * time.Second}
+	return t, nil
 }
+
+// now tells the time by Now, as it is when asked (tests replace Now after
+// New).
+func (t *Tool) now() time.Time { return t.Now() }
 
 // Origins returns the origins the platforms frame the lab from.
 func (t *Tool) Origins() []string { return Origins(t.platforms) }
@@ -137,42 +139,42 @@ func Origins(platforms []Platform) []string {
 // JWKS publishes the tool's public key, by which platforms check what it
 // signs (deep linking responses, grade service assertions).
 func (t *Tool) JWKS(w http.ResponseWriter, r *http.Request) {
-	set := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &t.key.PublicKey, KeyID: t.kid, Algorithm: string(jose.RS256), Use: "sig"}}}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "public, max-age=3600")
-	json.NewEncoder(w).Encode(set)
+	json.NewEncoder(w).Encode(t.signer.publicSet())
 }
 
-// platform finds a registration by issuer and, where given, client id; an
-// issuer registered with several clients must name one.
-func (t *Tool) platform(issuer, clientID string) (Platform, bool) {
-	var found []Platform
-	for _, p := range t.platforms {
-		if p.Issuer == issuer && (clientID == "" || p.ClientID == clientID) {
-			found = append(found, p)
-		}
+// pages writes the tool's own pages (a refusal, the way into a lesson, a
+// form posted back to a platform, the storage pages), which only the lab
+// and the platforms may frame.
+type pages struct {
+	origins []string // the platforms' (Origins)
+	log     *slog.Logger
+}
+
+// signer signs what the tool sends platforms with its RSA key.
+type signer struct {
+	key *rsa.PrivateKey
+	kid string // the key's JWK thumbprint
+}
+
+// publicSet is the key set that publishes the signer's public key.
+func (s *signer) publicSet() jose.JSONWebKeySet {
+	return jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &s.key.PublicKey, KeyID: s.kid, Algorithm: string(jose.RS256), Use: "sig"}}}
+}
+
+// sign signs claims with the tool's key, under its kid.
+func (s *signer) sign(std jwt.Claims, extra map[string]any) (string, error) {
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: s.key, KeyID: s.kid}},
+		(&jose.SignerOptions{}).WithType("JWT"))
+	if err != nil {
+		return "", err
 	}
-	if len(found) != 1 {
-		return Platform{}, false
+	b := jwt.Signed(signer).Claims(std)
+	if extra != nil {
+		b = b.Claims(extra)
 	}
-	return found[0], true
-}
-
-// SessionOf is the lab session of a platform's user under key: the same on
-// every launch and device, and no one else's. It is an HMAC of the issuer and
-// the subject under the lab's kept key, never a hash of them alone: a
-// classmate knows both, and must not be able to work out the session (and
-// act in it, and send a grade for it).
-func SessionOf(key []byte, issuer, subject string) string {
-	h := hmac.New(sha256.New, key)
-	h.Write([]byte("reqlab lti session\x00" + issuer + "\x00" + subject))
-	return hex.EncodeToString(h.Sum(nil)[:16])
-}
-
-// sessionOf is the lab session of a platform's user (SessionOf under the
-// tool's kept key).
-func (t *Tool) sessionOf(issuer, subject string) string {
-	return SessionOf(t.sessionKey, issuer, subject)
+	return b.Serialize()
 }
 
 // The state of a login, kept in a cookie of the browser that started it
@@ -190,32 +192,6 @@ type pending struct {
 func stateCookie(state string) string { return "lti_state_" + state }
 
 func (p *pending) expires() int64 { return p.Expires }
-
-// The tool hands out three kinds of signed values — a login's state, a
-// teacher's pick of lessons, a teacher's pass to a class — each a JSON value
-// signed with the tool's state key under its purpose, so that one kind is
-// never taken for another, and each with when it expires.
-
-// expiring is a value sealAs signs.
-type expiring interface{ expires() int64 }
-
-// sealAs signs v for purpose (server/seal: its JSON in base64url, sealed
-// under the tool's state key).
-func (t *Tool) sealAs(purpose string, v expiring) string {
-	b, _ := json.Marshal(v)
-	return t.stateKey.Seal(purpose+":", base64.RawURLEncoding.EncodeToString(b))
-}
-
-// openAs checks a value sealAs signed for purpose and that it has not
-// expired, and decodes it into v.
-func (t *Tool) openAs(purpose, sealed string, v expiring) bool {
-	body, ok := t.stateKey.Open(purpose+":", sealed)
-	if !ok {
-		return false
-	}
-	b, err := base64.RawURLEncoding.DecodeString(body)
-	return err == nil && json.Unmarshal(b, v) == nil && t.Now().Unix() <= v.expires()
-}
 
 func randomHex(n int) string {
 	b := make([]byte, n)
