@@ -23,9 +23,10 @@ type Key struct{ key []byte }
 // New returns a Key for key (32 bytes or more, kept by the lab's store).
 func New(key []byte) Key { return Key{key: key} }
 
-// Seal signs body for purpose. The body must not contain a dot (base64url
-// and hex never do). A purpose ends with a separator of its own (" " or
-// ":"), so that no purpose and body run into another's.
+// Seal signs body for purpose. The body may hold dots of its own (the tag,
+// in base64url, never does: the last dot starts it). A purpose ends with a
+// separator of its own (" " or ":"), so that no purpose and body run into
+// another's.
 func (k Key) Seal(purpose, body string) string {
 	return body + "." + base64.RawURLEncoding.EncodeToString(k.mac(purpose, body)[:tagLen])
 }
@@ -35,10 +36,11 @@ func (k Key) Seal(purpose, body string) string {
 // tool's values sealed before this format carried it, and a teacher's class
 // pass lives 12 hours.
 func (k Key) Open(purpose, sealed string) (string, bool) {
-	body, tag, ok := strings.Cut(sealed, ".")
-	if !ok {
+	dot := strings.LastIndexByte(sealed, '.')
+	if dot < 0 {
 		return "", false
 	}
+	body, tag := sealed[:dot], sealed[dot+1:]
 	got, err := base64.RawURLEncoding.Strict().DecodeString(tag)
 	if err != nil || len(got) != tagLen && len(got) != sha256.Size {
 		return "", false

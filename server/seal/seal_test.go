@@ -14,7 +14,14 @@ func TestSealOpens(t *testing.T) {
 	if got, ok := k.Open("state:", sealed); !ok || got != "eyJleHAiOjF9" {
 		t.Fatalf("Open(Seal) = %q, %v", got, ok)
 	}
-	tag := sealed[strings.IndexByte(sealed, '.')+1:]
+	tag := sealed[strings.LastIndexByte(sealed, '.')+1:]
+	dotted := k.Seal("ticket:", "0123.1700000000")
+	if got, ok := k.Open("ticket:", dotted); !ok || got != "0123.1700000000" {
+		t.Errorf("a body with a dot: Open(Seal) = %q, %v", got, ok)
+	}
+	if got, ok := k.Open("ticket:", "0124"+dotted[4:]); ok {
+		t.Errorf("a dotted body changed before its dot opens: %q", got)
+	}
 	for name, bad := range map[string]string{
 		"empty":              "",
 		"bare body":          "eyJleHAiOjF9",
