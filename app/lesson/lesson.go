@@ -1,6 +1,7 @@
-// Package lesson holds the lab's lessons: each point of the course page
-// (../shared/source/course-page.md) as an experiment a student runs, with
-// its narration, what to notice and a check question, in Spanish and English.
+// Package lesson holds the lab's lessons: each point of the course the lab
+// serves (the lessons of README.md, their slugs in docs/CONTRACT.md) as an
+// experiment a student runs, with its narration, what to notice and a check
+// question, in Spanish and English.
 // The facts are the course's and the web standards'; the words are the lab's.
 //
 // It is plain data with no dependency on go-app, so the server, the client
