@@ -46,7 +46,13 @@ func NewServer(log *slog.Logger, db store.Store, h *hub.Hub, sessions *session.I
 	for _, pattern := range siteRoutes {
 		mux.Handle(pattern, limited(sampleSite))
 	}
+	// The lab's pages, drawn by the prerendering client (pages.go).
+	mux.Handle("GET /{$}", readOnly(pages))
+	mux.Handle("GET /lab/{lesson}", readOnly(pages))
+	mux.Handle("GET /embed/{lesson}", readOnly(pages))
 	mux.Handle("GET /runs/{id}", handleRunPage(log, db, pages))
+	// Everything else is the pages' files (go-app's app.js, its worker and
+	// manifest, /web/…) or not found, as the same handler answers.
 	mux.Handle("/", readOnly(pages))
 	return securityHeaders(mux, frameAncestors)
 }
