@@ -5,7 +5,7 @@ WASMMOD  := build/wasm.mod
 BIN      := bin/reqlab
 GOFILES  := $(shell find app wasm server -name '*.go' -not -name '*_test.go') go.mod go.sum
 
-.PHONY: run build wasm test fuzz bench soak lighthouse deps chromium vet screenshot clean
+.PHONY: run build wasm test fuzz bench soak lighthouse deps chromium vet screenshot screenshots clean
 
 run: build
 	./$(BIN)
@@ -119,6 +119,12 @@ chromium:
 screenshot: chromium $(WASM)
 	$(GO) test -count=1 ./server -run TestBrowserSendsARealRequest -args -screenshot testdata/screenshot.png
 	$(GO) test -count=1 ./server -run TestPictureIsLiveOnASlowNetwork -args -picture-screenshot testdata/picture-midrun.png
+
+# What a student sees of every lesson, first and after its first step, at a
+# laptop's (1366×768) and a phone's (390×844) size, light and dark:
+# build/screenshots.
+screenshots: chromium $(WASM)
+	$(GO) test -count=1 -timeout 20m ./server -run '^TestScreenshots$$' -args -screenshots $(CURDIR)/build/screenshots
 
 clean:
 	rm -rf bin build $(WASM) $(WASM).br $(WASM).gz

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"reqlab/app/lesson"
@@ -23,10 +24,6 @@ type axeViolation struct {
 // lab and on every lesson in both languages, after a run so that the
 // diagram, the response and the history are on the page too.
 func TestBrowserPagesPassAxe(t *testing.T) {
-	script, err := os.ReadFile("testdata/axe/axe.min.js")
-	if err != nil {
-		t.Fatal(err)
-	}
 	l := startLab(t, nil)
 	ctx := newBrowser(t)
 	pages := []string{"/"}
@@ -37,7 +34,38 @@ func TestBrowserPagesPassAxe(t *testing.T) {
 	for _, slug := range []string{"cookies", "cache", "what-happens"} {
 		pages = append(pages, "/embed/"+slug+"?theme=dark")
 	}
-	for _, lang := range []string{"es", "en"} {
+	passAxe(t, ctx, l, pages, "es", "en")
+}
+
+// TestBrowserDarkDevicePassesAxe is the same on a device set to dark: the
+// lab follows it, with every text readable.
+func TestBrowserDarkDevicePassesAxe(t *testing.T) {
+	l := startLab(t, nil)
+	ctx := newBrowser(t)
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}}); err != nil {
+		t.Fatal(err)
+	}
+	pages := []string{"/", "/embed/status-codes"}
+	for _, slug := range lesson.Slugs() {
+		pages = append(pages, "/lab/"+slug)
+	}
+	passAxe(t, ctx, l, pages, "es")
+	// It is dark indeed: the page's background is the dark theme's.
+	if bg := eval[string](t, ctx, `getComputedStyle(document.querySelector('[data-lab]')).backgroundColor`); bg != "rgb(20, 25, 28)" {
+		t.Errorf("on a dark device the lab's background is %s", bg)
+	}
+}
+
+// passAxe runs axe-core on each page in each language, after a run so that
+// the diagram, the response and the history are on the page too.
+func passAxe(t *testing.T, ctx contextT, l *lab, pages []string, langs ...string) {
+	t.Helper()
+	script, err := os.ReadFile("testdata/axe/axe.min.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range langs {
 		for _, p := range pages {
 			t.Run(lang+p, func(t *testing.T) {
 				sep := "?"

@@ -151,7 +151,7 @@ func TestPictureIsLiveOnASlowNetwork(t *testing.T) {
 		.map(b => [b.dataset.stage, [parseFloat(b.dataset.startMs), parseFloat(b.dataset.durMs)]]))`)
 	slack := eval[float64](t, ctx, `parseFloat(document.querySelector('[data-timeline]').dataset.clockSlackMs)`)
 	run := storedRun(t, l.url, runID)
-	tl := timeline.Build(run.Events, 0)
+	tl := timeline.Build(run.Events, 0).FromFirst() // the run's one clock, from its first stage
 	if slack < 0 || slack != round3(tl.Clock.Slack) {
 		t.Errorf("the page's clock slack %v, the run's %v", slack, tl.Clock.Slack)
 	}
@@ -160,6 +160,22 @@ func TestPictureIsLiveOnASlowNetwork(t *testing.T) {
 		if !ok || got[0] != round3(b.Start) || got[1] != round3(b.Dur) {
 			t.Errorf("bar %s: page %v, run %.3f+%.3f", b.Stage, got, b.Start, b.Dur)
 		}
+	}
+	// One run, one total: the page's, which every bar ends within, and the
+	// four places' times add up to it.
+	total := eval[float64](t, ctx, `parseFloat(document.querySelector('[data-field="total-ms"]').dataset.ms)`)
+	if total != round3(tl.End) {
+		t.Errorf("the page's total %v, the run's %v", total, tl.End)
+	}
+	for id, b := range bars {
+		if b[0] < 0 || b[0]+b[1] > total+0.001 {
+			t.Errorf("bar %s %v outside the total %v", id, b, total)
+		}
+	}
+	sum := eval[float64](t, ctx, `Array.from(document.querySelectorAll('[data-field="place-time"]'))
+		.map(e => parseFloat(e.textContent.replace(/\s/g, "").replace(",", ".")) * (e.textContent.includes(" s") ? 1000 : 1)).reduce((a, b) => a + b, 0)`)
+	if sum < total-2 || sum > total+2 {
+		t.Errorf("the places' times add up to %v ms, the run's total is %v", sum, total)
 	}
 	wait := bars["wait"]
 	for _, id := range []string{"receive", "route", "respond"} {

@@ -277,3 +277,30 @@ func (t Timeline) At(n int) stage.ID {
 	}
 	return ""
 }
+
+// FromFirst is the timeline counted from its first moment: the run's one
+// clock, whose zero is when its first stage began (the cache looked in)
+// rather than when the lab opened the run, so that its end is the run's
+// one total and every time on it lies within.
+func (t Timeline) FromFirst() Timeline {
+	if len(t.Moments) == 0 {
+		return t
+	}
+	zero := t.Moments[0].At
+	for _, b := range t.Bars {
+		zero = min(zero, b.Start)
+	}
+	out := Timeline{Clock: t.Clock, End: max(0, t.End-zero)}
+	out.Clock.Offset -= zero
+	out.Bars = make([]Bar, len(t.Bars))
+	for i, b := range t.Bars {
+		b.Start -= zero
+		out.Bars[i] = b
+	}
+	out.Moments = make([]Moment, len(t.Moments))
+	for i, m := range t.Moments {
+		m.At -= zero
+		out.Moments[i] = m
+	}
+	return out
+}

@@ -169,3 +169,18 @@ func TestBarsAt(t *testing.T) {
 		}
 	}
 }
+
+func TestFromFirstCountsFromTheFirstStage(t *testing.T) {
+	tl := Timeline{End: 500, Bars: []Bar{{Stage: stage.Cache, Start: 300, Dur: 1}, {Stage: stage.Wait, Start: 310, Dur: 150}},
+		Moments: []Moment{{At: 300, Stage: stage.Cache}, {At: 301, Stage: stage.Cache}, {At: 310, Stage: stage.Wait}, {At: 460, Stage: stage.Wait}}}
+	got := tl.FromFirst()
+	if got.End != 200 || got.Bars[0].Start != 0 || got.Bars[1].Start != 10 || got.Moments[3].At != 160 {
+		t.Errorf("from the first stage: end %v, bars %+v, moments %+v", got.End, got.Bars, got.Moments)
+	}
+	if tl.Bars[0].Start != 300 {
+		t.Error("FromFirst changed the timeline it was given")
+	}
+	if empty := (Timeline{}).FromFirst(); empty.End != 0 || len(empty.Bars) != 0 {
+		t.Errorf("an empty timeline: %+v", empty)
+	}
+}

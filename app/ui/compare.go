@@ -102,7 +102,7 @@ func (r *Runs) renderCompare() app.UI {
 		for _, e := range r.Events {
 			v.add(e)
 		}
-		t, ok := v.clientTotal()
+		t, ok := v.total()
 		if !ok {
 			return nil
 		}
@@ -116,7 +116,7 @@ func (r *Runs) renderCompare() app.UI {
 		return l.Ms(*v)
 	}
 	// Both runs on one axis, each named with its network.
-	ta2, tb2 := timeline.Build(a.Events, 0), timeline.Build(b.Events, 0)
+	ta2, tb2 := timeline.Build(a.Events, 0).FromFirst(), timeline.Build(b.Events, 0).FromFirst()
 	scale := max(ta2.End, tb2.End)
 	label := func(run stage.Run) string {
 		return run.Request.Method + " " + run.Request.URL + " · " + l.T("network."+networkKey(run.Request.Network))

@@ -76,13 +76,14 @@ func (c *Lab) renderDiagram() app.UI {
 // button to send its request again.
 func (c *Lab) renderRunMeta() app.UI {
 	l := c.lang
-	total, ok := c.run.clientTotal()
+	total, ok := c.run.total()
 	stored := c.stored
 	return el.Div().Class("run-meta").Body(
 		el.Span().Text(l.T("run.id")+" "),
 		app.A().Class("run-id").Href("/runs/"+c.run.id).Attr("data-field", "run-link").Body(el.Code().Text(c.run.id)),
 		app.If(ok, func() app.UI {
-			return el.Span().Class("run-total").Text(" · " + l.Tf("run.total", l.Ms(total)))
+			return el.Span().Class("run-total").Attr("data-field", "total-ms").Attr("data-ms", msAttr(total)).
+				Text(" · " + l.Tf("run.total", l.Ms(total)))
 		}),
 		app.If(stored != nil && c.run.complete, func() app.UI {
 			return el.Span().Class("run-actions").Body(

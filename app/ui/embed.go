@@ -14,7 +14,7 @@ import (
 type embedOptions struct {
 	autoplay     bool    // send the lesson's first request once ready
 	hideControls bool    // controls=0: no request form
-	theme        string  // "light" or "dark"
+	theme        string  // "light", "dark", or "" for the reader's device's
 	speed        float64 // replay each run at this speed once it is done (1: no replay)
 }
 
@@ -24,11 +24,11 @@ func embedOf(u *url.URL) (embedOptions, bool) {
 		return embedOptions{}, false
 	}
 	q := u.Query()
-	o := embedOptions{theme: "light", speed: speedOf(q.Get("speed"))}
+	o := embedOptions{speed: speedOf(q.Get("speed"))}
 	o.autoplay = q.Get("autoplay") == "1" || q.Get("autoplay") == "true"
 	o.hideControls = q.Get("controls") == "0" || q.Get("controls") == "false"
-	if q.Get("theme") == "dark" {
-		o.theme = "dark"
+	if t := q.Get("theme"); t == "dark" || t == "light" {
+		o.theme = t // else the reader's device's
 	}
 	return o, true
 }
@@ -102,7 +102,7 @@ func (c *Lab) postComplete() {
 		status = c.stored.Response.Status
 	}
 	var total any
-	if t, ok := c.run.clientTotal(); ok {
+	if t, ok := c.run.total(); ok {
 		total = t
 	}
 	c.post(map[string]any{"type": "reqlab:run-complete", "run_id": c.run.id, "status": status, "total_ms": total})

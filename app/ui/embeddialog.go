@@ -40,8 +40,8 @@ func (d *EmbedDialog) snippet() string {
 	if !d.controls {
 		q.Set("controls", "0")
 	}
-	if d.theme == "dark" {
-		q.Set("theme", "dark")
+	if d.theme == "dark" || d.theme == "light" {
+		q.Set("theme", d.theme)
 	}
 	if d.speed != 1 && d.speed != 0 {
 		q.Set("speed", strconv.FormatFloat(d.speed, 'f', -1, 64))
@@ -77,7 +77,8 @@ func (d *EmbedDialog) Render() app.UI {
 						app.Text(" "+l.T("embed.controls"))),
 					app.Label().Body(app.Text(l.T("embed.theme")+" "),
 						app.Select().Attr("data-field", "embed-theme").OnChange(d.ValueTo(&d.theme)).Body(
-							app.Option().Value("light").Attr("selected", el.Bool(d.theme != "dark")).Text(l.T("embed.light")),
+							app.Option().Value("").Attr("selected", el.Bool(d.theme == "")).Text(l.T("embed.auto")),
+							app.Option().Value("light").Attr("selected", el.Bool(d.theme == "light")).Text(l.T("embed.light")),
 							app.Option().Value("dark").Attr("selected", el.Bool(d.theme == "dark")).Text(l.T("embed.dark")),
 						)),
 					app.Label().Body(app.Text(l.T("playback.speed")+" "),

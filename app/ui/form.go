@@ -130,6 +130,14 @@ func (f *Form) Render() app.UI {
 						el.P().ID("req-url-hint").Class("hint").Text(l.T("request.url-hint")),
 						f.renderFieldError(stage.FieldURL, 0, urlErr),
 					),
+					// Send beside the address, as in the browser's own bar:
+					// the first thing to press is in view with the picture.
+					app.Button().
+						Type("submit").
+						Class("send").
+						Attr("data-action", "send").
+						Attr("disabled", el.Bool(busy)).
+						Text(label),
 				),
 				f.renderRows("query", l.T("request.query"), f.d.query, false),
 				f.renderRows("header", l.T("request.headers"), f.d.headers, true),
@@ -193,12 +201,6 @@ func (f *Form) Render() app.UI {
 					app.Label().For("req-fresh").Text(l.T("request.fresh")),
 					el.P().Class("hint").ID("req-fresh-hint").Text(l.T("request.fresh-hint")),
 				),
-				app.Button().
-					Type("submit").
-					Class("send").
-					Attr("data-action", "send").
-					Attr("disabled", el.Bool(busy)).
-					Text(label),
 			),
 		app.Details().Class("examples").Open(true).Body(
 			el.Summary().Text(l.T("request.examples")),

@@ -133,6 +133,7 @@ func (c *Lab) OnMount(ctx app.Context) {
 	ctx.Handle(actionSend, func(ctx app.Context, a app.Action) {
 		if req, ok := a.Value.(stage.Request); ok {
 			c.send(ctx, req)
+			c.revealPath(ctx)
 		}
 	})
 	ctx.Handle(actionOpenRun, func(ctx app.Context, a app.Action) {

@@ -117,6 +117,7 @@ func (p *Picture) Render() app.UI {
 					return p.renderDot(id, states[id].State)
 				}),
 				p.renderToken(at),
+				p.renderOutcome(),
 			),
 		el.FigCaption().ID("picture-now").Class("picture-now").Attr("data-field", "now").Text(p.caption(at, states)),
 	)
@@ -203,6 +204,28 @@ func (p *Picture) renderToken(at stage.ID) app.UI {
 		)
 }
 
+// renderOutcome draws how the run ended where its answer was made: on the
+// server, its status code in a badge whose colour and mark say success (✓),
+// the client's error (!) or the server's (✕); in the network, that no
+// answer came. Nothing before the run has ended.
+func (p *Picture) renderOutcome() app.UI {
+	if p.Outcome == "" {
+		return nil
+	}
+	l := p.Lang
+	mark := map[string]string{"ok": "✓", "client-error": "!", "server-error": "✕", "failed": "✕"}[p.Outcome]
+	label := mark + " " + p.Status
+	x, w := 244.0, 46.0 // the server's middle
+	if p.Outcome == "failed" {
+		label, x, w = mark+" "+l.T("outcome.none"), 146, 84 // the network's
+	}
+	return el.SVG("g").Class("outcome outcome-"+p.Outcome).Attr("data-field", "outcome").Body(
+		el.SVG("title").Text(l.Tf("outcome.title", p.Status, l.T("outcome."+p.Outcome))),
+		el.SVG("rect").Class("outcome-box").Attr("x", x-w/2).Attr("y", 90).Attr("width", w).Attr("height", 22).Attr("rx", 5),
+		el.SVG("text").Class("outcome-text").Attr("x", x).Attr("y", 105.5).Attr("text-anchor", "middle").Text(label),
+	)
+}
+
 func px(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) + "px" }
 
 // caption says in words where the request is, so that the picture's state is
@@ -244,6 +267,13 @@ func timeSpent(tl timeline.Timeline, n int) map[stage.Place]float64 {
 		default:
 			out[s.Place] += bars[s.ID].Dur
 		}
+	}
+	// The browser's share is the rest of the run's time so far: its own
+	// stages and what it did between them, so that the four add up to the
+	// run's one total.
+	if len(bars) > 0 {
+		others := out[stage.AtNetwork] + out[stage.AtServer] + out[stage.AtDatabase]
+		out[stage.AtBrowser] = max(0, tl.Now(n)-others)
 	}
 	return out
 }

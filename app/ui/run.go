@@ -73,33 +73,24 @@ func (r *runView) list() []stage.Event {
 	return out
 }
 
-// timeline lays the run on one clock; now, on the run's clock, is where the
-// stages still under way have got to.
+// timeline lays the run on its one clock, counted from its first stage;
+// now, on the page's clock, is where the stages still under way have got to.
 func (r *runView) timeline(now float64) timeline.Timeline {
-	return timeline.Build(r.list(), now)
+	return timeline.Build(r.list(), now).FromFirst()
 }
 
-// clientTotal is the client's measured time from the start of the fetch to the
-// end of rendering, and false while the client's stages are not all in.
-func (r *runView) clientTotal() (float64, bool) {
+// total is the run's one total: from its first stage's start to its last
+// one's end, on its one clock (every time the page shows of the run lies
+// within it), and false while the client's stages are not all in.
+func (r *runView) total() (float64, bool) {
 	if r == nil {
 		return 0, false
 	}
-	var first, last float64
 	n := 0
 	for _, e := range r.events {
-		if e.Side != stage.Client || e.Phase != stage.End {
-			continue
+		if e.Side == stage.Client && e.Phase == stage.End {
+			n++
 		}
-		end := e.TMs
-		if e.DurMs != nil {
-			end += *e.DurMs
-		}
-		if n == 0 || e.TMs < first {
-			first = e.TMs
-		}
-		last = max(last, end)
-		n++
 	}
-	return last - first, n == len(stage.ClientStages)
+	return r.timeline(0).End, n >= len(stage.ClientStages)
 }

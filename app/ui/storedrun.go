@@ -89,7 +89,7 @@ func (c *Lab) adoptStoredRun() {
 func (c *Lab) showRun(run stage.Run, speed float64) {
 	c.stopPlayback()
 	c.missing = ""
-	c.play = &playback{run: run, tl: timeline.Build(run.Events, 0), speed: speed}
+	c.play = &playback{run: run, tl: timeline.Build(run.Events, 0).FromFirst(), speed: speed}
 	c.stored = &run
 	c.resp = nil
 	if r := run.Response; r != nil {

@@ -19,6 +19,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/chromedp/chromedp"
@@ -47,14 +48,15 @@ func main() {
 	bin := flag.String("bin", "bin/reqlab", "the lab's server binary")
 	lh := flag.String("lighthouse", "lighthouse", "the lighthouse command")
 	runs := flag.Int("runs", 3, "audits per page; the median is printed")
+	only := flag.String("pages", "", "audit only these pages, comma-separated (runs for the run's page)")
 	flag.Parse()
-	if err := run(*bin, *lh, *runs); err != nil {
+	if err := run(*bin, *lh, *runs, *only); err != nil {
 		fmt.Fprintln(os.Stderr, "lighthouse:", err)
 		os.Exit(1)
 	}
 }
 
-func run(bin, lh string, runs int) error {
+func run(bin, lh string, runs int, only string) error {
 	dir, err := os.MkdirTemp("", "reqlab-lighthouse")
 	if err != nil {
 		return err
@@ -75,14 +77,21 @@ func run(bin, lh string, runs int) error {
 		return err
 	}
 
-	id, err := makeRun(base)
-	if err != nil {
-		return fmt.Errorf("make a run to audit its page: %w", err)
+	audited := pages()
+	if only != "" {
+		audited = strings.Split(only, ",")
+	}
+	if only == "" || slices.Contains(audited, "runs") {
+		id, err := makeRun(base)
+		if err != nil {
+			return fmt.Errorf("make a run to audit its page: %w", err)
+		}
+		audited = append(slices.DeleteFunc(audited, func(p string) bool { return p == "runs" }), "/runs/"+id)
 	}
 
 	fmt.Printf("Lighthouse 12.2.3, mobile defaults (slow 4G, 4× slower CPU), median of %d\n", runs)
 	fmt.Printf("%-24s %11s %7s %8s %9s %7s %9s\n", "page", "performance", "target", "TBT", "LCP", "CLS", "target")
-	for _, p := range append(pages(), "/runs/"+id) {
+	for _, p := range audited {
 		var scores, shifts, lcps, tbts []float64
 		for i := 0; i < runs; i++ {
 			r, err := audit(lh, base+p, dir)
