@@ -186,6 +186,18 @@ function reqlabStart(wasmURL) {
     }
   }
 
+  // On a phone the lessons' menu is one row that scrolls sideways: the
+  // current lesson is brought into it, now and once the client has drawn
+  // the page anew.
+  const showCurrentLesson = () => {
+    const current = document.querySelector('.lessons-menu [aria-current="page"]');
+    const row = current && current.closest("ul");
+    if (row && row.scrollWidth > row.clientWidth) {
+      row.scrollLeft = current.offsetLeft - row.offsetLeft - (row.clientWidth - current.offsetWidth) / 2;
+    }
+  };
+  showCurrentLesson();
+
   // The client is compiled once the page has painted (or at once, if the
   // person acts first): by a worker where there is one, else here.
   goappAfterFirstPaint(compile);
@@ -347,6 +359,7 @@ function reqlabStart(wasmURL) {
       }
     }
     window.scrollTo(before.scroll[0], before.scroll[1]);
+    showCurrentLesson();
     for (const m of fromHost) {
       window.dispatchEvent(new MessageEvent("message", { data: m.data, origin: m.origin, source: window.parent }));
     }
