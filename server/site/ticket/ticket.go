@@ -11,33 +11,28 @@
 package ticket
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"strconv"
 	"strings"
 	"time"
 
 	"reqlab/app/stage"
+	"reqlab/server/seal"
 )
 
 // TTL is how long a page-load ticket may wait to be used: the frame is
 // pointed at the page as soon as the run is open.
 const TTL = 30 * time.Second
 
-// Mint makes the page-load ticket of the run id, whose secret's digest is
-// digest (store.SecretDigest): the run's id, when it expires, and a MAC
-// under the digest, which every server sharing the store can check and no
-// one without it can make. now is when it is minted.
-func Mint(id, digest string, now time.Time) string {
-	exp := strconv.FormatInt(now.Add(TTL).Unix(), 10)
-	return id + "." + exp + "." + mac(id, exp, digest)
-}
+// purpose is what a ticket is sealed for (see package seal).
+const purpose = "page-load ticket:"
 
-func mac(id, exp, digest string) string {
-	h := hmac.New(sha256.New, []byte(digest))
-	h.Write([]byte("reqlab page-load ticket\x00" + id + "\x00" + exp))
-	return hex.EncodeToString(h.Sum(nil)[:16])
+// Mint makes the page-load ticket of the run id, whose secret's digest is
+// digest (store.SecretDigest): the run's id and when the ticket expires,
+// sealed in the lab's one format (package seal) under the digest, which
+// every server sharing the store can check and no one without it can make.
+// now is when it is minted.
+func Mint(id, digest string, now time.Time) string {
+	return seal.New([]byte(digest)).Seal(purpose, id+"."+strconv.FormatInt(now.Add(TTL).Unix(), 10))
 }
 
 // Run returns the run a ticket names, unchecked; false where it is no
@@ -50,18 +45,19 @@ func Run(ticket string) (string, bool) {
 	return id, true
 }
 
-// Valid reports whether ticket was minted for its run under digest,
-// and, where expiring, that it has not expired at now.
+// Valid reports whether ticket was minted for its run under digest, and,
+// where expiring, that it has not expired at now.
 func Valid(ticket, digest string, now time.Time, expiring bool) bool {
-	parts := strings.Split(ticket, ".")
-	if len(parts) != 3 || digest == "" {
+	if digest == "" {
 		return false
 	}
-	exp, err := strconv.ParseInt(parts[1], 10, 64)
-	if err != nil || expiring && now.Unix() > exp {
+	body, ok := seal.New([]byte(digest)).Open(purpose, ticket)
+	if !ok {
 		return false
 	}
-	return hmac.Equal([]byte(parts[2]), []byte(mac(parts[0], parts[1], digest)))
+	_, exp, ok := strings.Cut(body, ".")
+	until, err := strconv.ParseInt(exp, 10, 64)
+	return ok && err == nil && (!expiring || now.Unix() <= until)
 }
 
 // Spent is what a run keeps of the ticket its page's URL carried: the

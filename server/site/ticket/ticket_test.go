@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"reqlab/app/stage"
+	"reqlab/server/seal"
 )
 
 func TestTicket(t *testing.T) {
@@ -15,7 +16,7 @@ func TestTicket(t *testing.T) {
 	if got, ok := Run(tk); !ok || got != id {
 		t.Fatalf("Run(%q) = %q, %v; want %s", tk, got, ok, id)
 	}
-	tampered := strings.Replace(tk, "."+strconvExp(now), "."+strconvExp(now.Add(time.Hour)), 1)
+	tampered := strings.Replace(tk, "."+expiry(now), "."+expiry(now.Add(time.Hour)), 1)
 	for _, tt := range []struct {
 		name     string
 		ticket   string
@@ -32,6 +33,7 @@ func TestTicket(t *testing.T) {
 		{"its expiry moved", tampered, digest, now, true, false},
 		{"no digest", tk, "", now, true, false},
 		{"not a ticket", id, digest, now, true, false},
+		{"another purpose's seal", seal.New([]byte(digest)).Seal("state:", id+"."+expiry(now)), digest, now, true, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := Valid(tt.ticket, tt.digest, tt.at, tt.expiring); got != tt.want {
@@ -47,6 +49,7 @@ func TestTicket(t *testing.T) {
 	}
 }
 
-func strconvExp(now time.Time) string {
+// expiry is the expiry a ticket minted at now carries.
+func expiry(now time.Time) string {
 	return strings.Split(Mint("x", "y", now), ".")[1]
 }
