@@ -33,7 +33,7 @@ vet:
 
 # Every test: unit, integration and real-browser tests in headless Chromium.
 test: deps $(WASM) vet
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 25m ./...
 	$(MAKE) --no-print-directory fuzz FUZZ_REQUEST=50000x FUZZ_DECODE=100000x FUZZ_ENCODERS=5000x
 
 # The fuzz targets, each for a while (their seeds, in testdata, also run with
@@ -61,10 +61,15 @@ bench: deps $(WASM)
 	$(GO) test -run '^$$' -bench IdleConnMemory -benchtime 1x ./server/hub
 	$(GO) test -run '^$$' -bench 'First(Load|Run)' -benchtime 5x ./server
 
-# The load tests: 1,000 lab sessions sending runs for 60 s to one server on
-# SQLite; 3,000 to three servers sharing PostgreSQL behind nginx. On loopback.
+# The load tests: issue 24's adversarial phases, then 1,000 lab sessions
+# sending runs for 60 s to one server on SQLite; 3,000 to three servers
+# sharing PostgreSQL behind nginx. On loopback. The soaks' own lines
+# (soak: servers=N sessions=N runs=N stored=N lost=N errors=N p99_ms=N) are
+# printed again last, and the exit status is the tests'.
 soak: deps $(WASM)
-	REQLAB_SOAK=1 $(GO) test -count=1 -run '^TestSoak(BehindNginx)?$$' -timeout 10m -v ./server
+	@mkdir -p build
+	{ REQLAB_SOAK=1 $(GO) test -count=1 -run '^TestSoak(BehindNginx)?$$' -timeout 10m -v ./server; echo $$? > build/soak.status; } 2>&1 | tee build/soak.log
+	@grep '^soak: ' build/soak.log; exit $$(cat build/soak.status)
 
 # Lighthouse's page audits of /, every lesson, an embed and a run's page, mobile
 # defaults, median of three, each beside its target (not part of make test).
