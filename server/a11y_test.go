@@ -25,7 +25,6 @@ type axeViolation struct {
 // diagram, the response and the history are on the page too.
 func TestBrowserPagesPassAxe(t *testing.T) {
 	l := startLab(t, nil)
-	ctx := newBrowser(t)
 	pages := []string{"/"}
 	for _, slug := range lesson.Slugs() {
 		pages = append(pages, "/lab/"+slug)
@@ -34,32 +33,38 @@ func TestBrowserPagesPassAxe(t *testing.T) {
 	for _, slug := range []string{"cookies", "cache", "what-happens"} {
 		pages = append(pages, "/embed/"+slug+"?theme=dark")
 	}
-	passAxe(t, ctx, l, pages, "es", "en")
+	passAxe(t, newBrowser, l, pages, "es", "en")
 }
 
 // TestBrowserDarkDevicePassesAxe is the same on a device set to dark: the
 // lab follows it, with every text readable.
 func TestBrowserDarkDevicePassesAxe(t *testing.T) {
 	l := startLab(t, nil)
-	ctx := newBrowser(t)
-	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
-		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}}); err != nil {
-		t.Fatal(err)
+	darkBrowser := func(t testing.TB) contextT {
+		ctx := newBrowser(t)
+		if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}}); err != nil {
+			t.Fatal(err)
+		}
+		return ctx
 	}
 	pages := []string{"/", "/embed/status-codes"}
 	for _, slug := range lesson.Slugs() {
 		pages = append(pages, "/lab/"+slug)
 	}
-	passAxe(t, ctx, l, pages, "es")
+	passAxe(t, darkBrowser, l, pages, "es")
 	// It is dark indeed: the page's background is the dark theme's.
+	ctx := darkBrowser(t)
+	openLab(t, ctx, l.url+"/")
 	if bg := eval[string](t, ctx, `getComputedStyle(document.querySelector('[data-lab]')).backgroundColor`); bg != "rgb(20, 25, 28)" {
 		t.Errorf("on a dark device the lab's background is %s", bg)
 	}
 }
 
 // passAxe runs axe-core on each page in each language, after a run so that
-// the diagram, the response and the history are on the page too.
-func passAxe(t *testing.T, ctx contextT, l *lab, pages []string, langs ...string) {
+// the diagram, the response and the history are on the page too, each in a
+// browser of its own that browser makes.
+func passAxe(t *testing.T, browser func(testing.TB) contextT, l *lab, pages []string, langs ...string) {
 	t.Helper()
 	script, err := os.ReadFile("testdata/axe/axe.min.js")
 	if err != nil {
@@ -68,6 +73,7 @@ func passAxe(t *testing.T, ctx contextT, l *lab, pages []string, langs ...string
 	for _, lang := range langs {
 		for _, p := range pages {
 			t.Run(lang+p, func(t *testing.T) {
+				ctx := browser(t)
 				sep := "?"
 				if strings.Contains(p, "?") {
 					sep = "&"

@@ -51,7 +51,7 @@ function reqlabStart(wasmURL) {
     compile();
     if (module) {
       run();
-    } else {
+    } else if (!failed) {
       say("waiting");
     }
   };
