@@ -37,13 +37,16 @@ func benchBrowser(b *testing.B, latency, bps, cpu float64) context.Context {
 	return ctx
 }
 
-const compiledJS = `["compiled", "failed"].includes(document.documentElement.dataset.labStart)`
+// compiled waits for the page's start script to have compiled the client
+// (or failed to): a query, which outlives the navigation's contexts.
+var compiled = chromedp.WaitReady(`html[data-lab-start="compiled"], html[data-lab-start="failed"]`)
 
 // BenchmarkFirstLoad loads the lab in Chromium several times and takes the
 // median time from the navigation to the wasm client downloaded and compiled
 // (by the page's worker), ready to start on the student's first action.
-// Targets: 0.4 s on loopback, 2 s on an emulated 10 Mbit/s link with 40 ms
-// latency.
+// Target: 0.4 s on loopback. (Chromium's network emulation does not slow a
+// dedicated worker's download, so a slow link is Lighthouse's to measure:
+// make lighthouse.)
 func BenchmarkFirstLoad(b *testing.B) {
 	for _, tt := range []struct {
 		name    string
@@ -52,7 +55,6 @@ func BenchmarkFirstLoad(b *testing.B) {
 		target  time.Duration
 	}{
 		{"loopback", 0, -1, 400 * time.Millisecond},
-		{"10Mbit-40ms", 40, 10e6 / 8, 2 * time.Second},
 	} {
 		b.Run(tt.name, func(b *testing.B) {
 			l := startLab(b, nil)
@@ -62,7 +64,7 @@ func BenchmarkFirstLoad(b *testing.B) {
 			for i := 0; i < loads; i++ {
 				chromedp.Do(ctx, chromedp.Navigate("about:blank"))
 				start := time.Now()
-				if err := chromedp.Do(ctx, chromedp.Navigate(l.url+"/"), chromedp.Poll[chromedp.Void](compiledJS)); err != nil {
+				if err := chromedp.Do(ctx, chromedp.Navigate(l.url+"/"), compiled); err != nil {
 					b.Fatal(err)
 				}
 				times = append(times, time.Since(start))
@@ -77,7 +79,7 @@ func BenchmarkFirstLoad(b *testing.B) {
 
 // BenchmarkFirstRun is what a student waits when the first thing they do is
 // press Send: from that press (its pointerdown) to the run started (the
-// lab's data-run-state="running"), the client started in between, on a page
+// lab's data-run-state, "running" at once), the client started in between, on a page
 // that had loaded and compiled its client. Targets: 0.7 s on this machine,
 // 1.6 s with the processor slowed 4× (Lighthouse's phone).
 func BenchmarkFirstRun(b *testing.B) {
@@ -96,19 +98,20 @@ func BenchmarkFirstRun(b *testing.B) {
 			runs := max(b.N, 5)
 			for i := 0; i < runs; i++ {
 				chromedp.Do(ctx, chromedp.Navigate("about:blank"))
-				if err := chromedp.Do(ctx, chromedp.Navigate(l.url+"/"), chromedp.Poll[chromedp.Void](compiledJS)); err != nil {
+				if err := chromedp.Do(ctx, chromedp.Navigate(l.url+"/"), compiled); err != nil {
 					b.Fatal(err)
 				}
 				if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
 					addEventListener("pointerdown", e => { window.pressed = e.timeStamp }, {capture: true, once: true});
 					new MutationObserver((_, o) => {
 						const r = document.querySelector('[data-lab]');
-						if (r && r.dataset.runState === "running" && window.started === undefined) { window.started = performance.now(); o.disconnect() }
+						if (r && r.dataset.runState && window.started === undefined) { window.started = performance.now(); o.disconnect() }
 					}).observe(document.body, {attributes: true, subtree: true, childList: true});
 					return true })()`)); err != nil {
 					b.Fatal(err)
 				}
-				if err := chromedp.Do(ctx, chromedp.Click(`[data-action="send"]`), chromedp.Poll[chromedp.Void](`window.started !== undefined`)); err != nil {
+				if err := chromedp.Do(ctx, chromedp.Click(`[data-action="send"]`),
+					chromedp.Poll[chromedp.Void](`window.started !== undefined`, chromedp.WithPollingTimeout(30*time.Second))); err != nil {
 					b.Fatal(err)
 				}
 				ms, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`window.started - window.pressed`))

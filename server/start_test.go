@@ -386,3 +386,22 @@ func TestPagesWriteNoFalseBooleanAttribute(t *testing.T) {
 		}
 	}
 }
+
+// The commonest first action: the page has loaded and compiled its client,
+// and the student presses Send. The press starts the client, which takes
+// the page over only once the press is released, so the click is not lost
+// between the two pages: the request runs, once.
+func TestBrowserSendAsTheFirstActionRunsOnce(t *testing.T) {
+	l := startLab(t, nil)
+	ctx := newBrowser(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(l.url+"/?lang=es"),
+		chromedp.WaitReady(`html[data-lab-start="compiled"]`), chromedp.Click(`[data-action="send"]`)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the run the first press sent", `(() => { const r = document.querySelector('[data-lab]');
+		return !!r.dataset.runId && r.dataset.runState === "done" })()`)
+	time.Sleep(time.Second)
+	if n := countRuns(t, l); n != 1 {
+		t.Errorf("%d runs stored, want exactly one", n)
+	}
+}

@@ -28,6 +28,7 @@ function reqlabStart(wasmURL) {
   let compiling = false;
   let wanted = false; // the client was asked for
   let started = false;
+  let handedOver = false; // the client holds the page: what is done now is its
   let failed = false;
   const acts = []; // what the person did before the client ran, in order
   const fromHost = []; // the host page's messages, kept for the client
@@ -55,6 +56,31 @@ function reqlabStart(wasmURL) {
       say("waiting");
     }
   };
+  // The client never takes the page over in the middle of a press: a click
+  // whose press and release fall on two different pages is lost. It waits
+  // for the release, and for the click that follows it, which is kept.
+  // (Listened to before the start itself: a press starts the client, and
+  // the client must know of the press.)
+  let pressing = false;
+  let released = [];
+  const press = () => {
+    pressing = true;
+  };
+  const release = () => {
+    pressing = false;
+    setTimeout(() => {
+      const waiting = released;
+      released = [];
+      waiting.forEach((f) => f());
+    }, 0);
+  };
+  const notPressing = () => (pressing ? new Promise((resolve) => released.push(resolve)) : Promise.resolve());
+  window.addEventListener("pointerdown", press, { capture: true, passive: true });
+  window.addEventListener("keydown", (e) => e.key === " " && press(), { capture: true, passive: true });
+  for (const t of ["pointerup", "pointercancel", "keyup"]) {
+    window.addEventListener(t, release, { capture: true, passive: true });
+  }
+
   for (const t of interactions) {
     window.addEventListener(t, want, { capture: true, passive: true });
   }
@@ -63,7 +89,7 @@ function reqlabStart(wasmURL) {
   // by the client; nothing of it reaches the server meanwhile.
   const inLab = (e) => {
     const root = labRoot();
-    return !started && root && e.target instanceof Element && root.contains(e.target);
+    return !handedOver && root && e.target instanceof Element && root.contains(e.target);
   };
   document.addEventListener("input", (e) => inLab(e) && keep({ value: e.target }), true);
   document.addEventListener("change", (e) => inLab(e) && keep({ value: e.target }), true);
@@ -121,7 +147,7 @@ function reqlabStart(wasmURL) {
   const origins = ((goappEnv && goappEnv.REQLAB_FRAME_ANCESTORS) || "").split(/\s+/).filter(Boolean);
   if (embedded) {
     window.addEventListener("message", (e) => {
-      if (started || e.source !== window.parent || (origins.length && !origins.includes(e.origin))) {
+      if (handedOver || e.source !== window.parent || (origins.length && !origins.includes(e.origin))) {
         return;
       }
       const d = e.data;
@@ -277,6 +303,7 @@ function reqlabStart(wasmURL) {
     try {
       const go = new Go();
       const instance = await WebAssembly.instantiate(module, go.importObject);
+      await notPressing();
       const before = snapshot();
       go.run(instance).catch(fail);
       if (labRoot() === before.root) {
@@ -312,6 +339,7 @@ function reqlabStart(wasmURL) {
   // the client's first are the same, element for element, so each control
   // is found again by its place among the page's controls.
   function handOver(before) {
+    handedOver = true; // what is done from here on is the client's, this replay too
     const now = Array.from(labRoot().querySelectorAll(controls));
     const twin = (old) => {
       const n = now[before.controls.indexOf(old)];
