@@ -1,7 +1,6 @@
 package main
 
 import (
-	"database/sql"
 	"fmt"
 	"strings"
 	"testing"
@@ -54,14 +53,7 @@ func TestServerRefusesBadRequestsAndStoresNothing(t *testing.T) {
 			}
 		})
 	}
-	db, err := sql.Open("sqlite3", "file:"+l.dbPath+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var runs int
-	db.QueryRow(`SELECT count(*) FROM runs`).Scan(&runs)
-	if runs != 0 {
+	if runs := countRows(t, l, "runs"); runs != 0 {
 		t.Errorf("%d runs stored from refused requests", runs)
 	}
 }

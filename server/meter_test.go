@@ -1,7 +1,6 @@
 package main
 
 import (
-	"database/sql"
 	"testing"
 
 	"reqlab/app/wire"
@@ -33,15 +32,7 @@ func TestMessagesAreMeteredPerSession(t *testing.T) {
 			}
 		}
 	}
-	db, err := sql.Open("sqlite3", "file:"+l.dbPath+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var rows int
-	if err := db.QueryRow(`SELECT count(*) FROM answers`).Scan(&rows); err != nil {
-		t.Fatal(err)
-	}
+	rows := countRows(t, l, "answers")
 	t.Logf("%d answers sent at once: %d refused, %d kept", n, limited, rows)
 	if rows > 15 || limited < n-15 {
 		t.Errorf("%d answers at once: %d kept, %d refused; want about 10 kept", n, rows, limited)

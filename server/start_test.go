@@ -99,7 +99,9 @@ func startState(t *testing.T, ctx context.Context) string {
 	return eval[string](t, ctx, `document.documentElement.dataset.labStart || ""`)
 }
 
-func countRuns(t *testing.T, l *lab) int {
+// countRows counts the rows of one of the lab's tables, read from its
+// SQLite file.
+func countRows(t *testing.T, l *lab, table string) int {
 	t.Helper()
 	db, err := sql.Open("sqlite3", "file:"+l.dbPath+"?mode=ro")
 	if err != nil {
@@ -107,7 +109,7 @@ func countRuns(t *testing.T, l *lab) int {
 	}
 	defer db.Close()
 	var n int
-	if err := db.QueryRow(`SELECT count(*) FROM runs`).Scan(&n); err != nil {
+	if err := db.QueryRow(`SELECT count(*) FROM ` + table).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -145,7 +147,7 @@ func TestBrowserSendPressedBeforeTheClientStarted(t *testing.T) {
 		t.Errorf("the client sent %s on %q, want /site/api/cursos/2 on fast-3g", run.Request.URL, run.Request.Network)
 	}
 	time.Sleep(1500 * time.Millisecond) // a second run would have begun by now
-	if n := countRuns(t, l); n != 1 {
+	if n := countRows(t, l, "runs"); n != 1 {
 		t.Errorf("%d runs stored, want exactly one", n)
 	}
 	if got := eval[string](t, ctx, `document.querySelector('[data-field="url"]').value`); got != "/site/api/cursos/2" {
@@ -401,7 +403,7 @@ func TestBrowserSendAsTheFirstActionRunsOnce(t *testing.T) {
 	waitFor(t, ctx, "the run the first press sent", `(() => { const r = document.querySelector('[data-lab]');
 		return !!r.dataset.runId && r.dataset.runState === "done" })()`)
 	time.Sleep(time.Second)
-	if n := countRuns(t, l); n != 1 {
+	if n := countRows(t, l, "runs"); n != 1 {
 		t.Errorf("%d runs stored, want exactly one", n)
 	}
 }
