@@ -18,6 +18,7 @@ type measure struct {
 	routeStart, routed    time.Time    // route: the mux starts, a handler is chosen
 	pattern               string       // the route chosen, "" for none
 	reason                stage.Reason // why no route was chosen
+	refused               bool         // refused before routing: the route stage did not run
 	query                 store.Query  // the query that ran, if ran is set
 	ran                   bool
 	queryErr              error
@@ -68,6 +69,15 @@ func (m *measure) noRoute(reason stage.Reason) {
 	if m != nil {
 		m.route("")
 		m.reason = reason
+	}
+}
+
+// refuse notes that the request is refused before any route is looked
+// for, and why: routing, and so the database, never happen.
+func (m *measure) refuse(reason stage.Reason) {
+	if m != nil {
+		m.noRoute(reason)
+		m.refused = true
 	}
 }
 
@@ -147,7 +157,13 @@ func (m *measure) early(origin time.Time) []stage.Event {
 		Method: m.method, URL: m.uri, HeaderBytes: m.headerBytes, CookieBytes: m.cookieBytes, Bytes: &m.bodyBytes,
 		ServerAddr: m.serverAddr, ClientPort: m.clientPort, ConnRequest: m.connRequest,
 	}))
-	events = append(events, end(1, stage.Route, m.routeStart, m.routed, stage.Done, stage.Detail{Route: m.pattern, Reason: m.reason}))
+	if m.refused {
+		// Refused as it came in: no route was looked for.
+		events = append(events, stage.Event{Stage: stage.Route, Side: stage.Server, Phase: stage.End,
+			TMs: at(m.routeStart), State: stage.Skipped, Detail: stage.Detail{Reason: m.reason}})
+	} else {
+		events = append(events, end(1, stage.Route, m.routeStart, m.routed, stage.Done, stage.Detail{Route: m.pattern, Reason: m.reason}))
+	}
 
 	if m.ran {
 		q := &m.query
@@ -172,12 +188,14 @@ func (m *measure) early(origin time.Time) []stage.Event {
 		TMs: at(m.respondStart), State: stage.Active, Detail: stage.Detail{Network: m.network}})
 }
 
-// answered returns respond's end, once the answer is on the wire.
-func (m *measure) answered(origin time.Time, status int, respHeaderBytes int64) stage.Event {
-	m.durs[3] = ms(m.flushed.Sub(m.respondStart))
+// answered returns respond's end: the answer made and handed over at to —
+// to the connection, or to a simulated network, which then holds it back on
+// its own time, not the server's — with bytes the body's size.
+func (m *measure) answered(origin, to time.Time, status int, respHeaderBytes int64, bytes *int64) stage.Event {
+	m.durs[3] = max(0, ms(to.Sub(m.respondStart)))
 	return stage.Event{Stage: stage.Respond, Side: stage.Server, Phase: stage.End,
 		TMs: max(0, ms(m.respondStart.Sub(origin))), DurMs: &m.durs[3], State: stage.Done, Detail: stage.Detail{
-			Status: status, Bytes: &m.respBytes, HeaderBytes: respHeaderBytes, Network: m.network,
+			Status: status, Bytes: bytes, HeaderBytes: respHeaderBytes, Network: m.network,
 		}}
 }
 

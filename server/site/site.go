@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -149,14 +150,19 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rw.network = &n
 		m.network = n.ID
 		if traced {
-			// The answer will be held back: the stages up to it are
-			// recorded as it starts, beside it (the answer does not wait
-			// for the database), so that the student sees them while the
-			// browser waits. An answer not held back is out a few
-			// microseconds later, and its stages go in one batch then.
+			// The answer will be held back: the server's stages, respond's
+			// end included, are recorded as the server hands its answer to
+			// the network, beside it (the answer does not wait for the
+			// database), so that the student sees them while the browser
+			// waits. What the network then takes (its round trip, its
+			// bandwidth) is the network's, not respond's: the browser's
+			// wait and download measure it. An answer not held back is out
+			// a few microseconds later, and its stages go in one batch then.
 			early = make(chan struct{})
-			rw.answering = func() {
-				events := m.early(run.Opened)
+			rw.answering = func(status int) {
+				handed := time.Now()
+				rw.keepHeaders(status, rw.Header())
+				events := append(m.early(run.Opened), m.answered(run.Opened, handed, status, rw.headerBytes, bodyBytes(r, rw.Header())))
 				go func() {
 					defer close(early)
 					s.record(r.Context(), store.Batch{RunID: runID, Side: stage.Server, Events: events, Secret: secret})
@@ -180,12 +186,12 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case m.headerBytes > MaxHeaderBytes:
 		// Refused before any route, as nginx refuses a request whose
 		// headers (cookies, mostly) pass its buffer.
-		m.noRoute(stage.ReasonHeadersTooLarge)
+		m.refuse(stage.ReasonHeadersTooLarge)
 		s.json(rw, r, http.StatusRequestHeaderFieldsTooLarge, errorBody{Error: fmt.Sprintf(say(r,
 			"las cabeceras de la petición ocupan %d bytes y este servidor acepta %d como mucho: sobran cookies",
 			"the request's headers take %d bytes and this server takes %d at most: too many cookies"), m.headerBytes, MaxHeaderBytes)})
 	case tooLarge:
-		m.noRoute(stage.ReasonTooLarge)
+		m.refuse(stage.ReasonTooLarge)
 		s.json(rw, r, http.StatusRequestEntityTooLarge, errorBody{Error: say(r, "el cuerpo de la petición pasa de 64 KB", "the request body is over 64 KB")})
 	default:
 		s.mux.ServeHTTP(rw, r)
@@ -209,14 +215,14 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if early != nil {
 		<-early // the run's events stay in the order they happened
 	} else {
-		events = m.early(run.Opened)
+		events = append(m.early(run.Opened), m.answered(run.Opened, m.flushed, rw.status, rw.headerBytes, &m.respBytes))
 	}
 	s.record(r.Context(), store.Batch{
 		RunID:    runID,
 		Side:     stage.Server,
 		Request:  &m.request,
 		Response: &stage.Response{Status: rw.status, Headers: rw.headers, Body: rw.body.String(), BodyTruncated: rw.truncated},
-		Events:   append(events, m.answered(run.Opened, rw.status, rw.headerBytes)),
+		Events:   events,
 		Secret:   secret, // the one it carried, taken out of what is kept (see runs.Recorder.Record)
 	})
 }
@@ -289,7 +295,7 @@ type responseWriter struct {
 	body        strings.Builder
 	truncated   bool
 	network     *stage.Network // a simulated network to hold the answer back by
-	answering   func()         // called as the answer starts, for a traced request
+	answering   func(status int) // called as the answer is handed to a simulated network, for a traced request
 }
 
 // Unwrap lets http.ResponseController reach the connection's writer (to
@@ -312,12 +318,26 @@ func (w *responseWriter) WriteHeader(status int) {
 		h["Date"] = []string{string(time.Now().UTC().AppendFormat(date[:0], http.TimeFormat))}
 	}
 	if w.answering != nil {
-		w.answering()
+		w.answering(status)
 	}
 	if w.network != nil {
 		time.Sleep(w.network.Latency) // a slow network's round trip, simulated
 	}
 	w.ResponseWriter.WriteHeader(status)
+}
+
+// bodyBytes is the size of the body an answer is about to send, from its
+// Content-Length (every answer of the site has one); none for HEAD.
+func bodyBytes(r *http.Request, h http.Header) *int64 {
+	var n int64
+	if r.Method == http.MethodHead {
+		return &n
+	}
+	n, err := strconv.ParseInt(h.Get("Content-Length"), 10, 64)
+	if err != nil || n < 0 {
+		return nil
+	}
+	return &n
 }
 
 // keepHeaders keeps the status line and headers as they went out, sorted by
