@@ -12,8 +12,9 @@ import (
 // run makes a run as the lab records one: the client's start of cache, its
 // measured stages, and the server's stages on a clock whose zero is skew ms
 // after the client's (the page's clock reads 100 at the run's zero). The request reaches the server at 10 ms on the
-// client's clock, which answers from 10.5 until 2,010 ms (a slow network
-// held it back 2 s); the browser sees the first byte at 2,011.
+// client's clock, which makes its answer from 10.5 to 10.8 ms and hands it to
+// a slow network that holds it back 2 s; the browser sees the first byte at
+// 2,011.
 func run(skew float64) []stage.Event {
 	m := timing.Measured{Method: "GET", URL: "/site/api/cursos", Origin: 100,
 		Entry: timing.Entry{StartTime: 105, FetchStart: 105, DomainLookupStart: 105, DomainLookupEnd: 105,
@@ -29,7 +30,7 @@ func run(skew float64) []stage.Event {
 		server(stage.Route, stage.End, 10.1, stage.Ms(0.01), stage.Done),
 		server(stage.DB, stage.End, 10.2, stage.Ms(0.2), stage.Done),
 		server(stage.Respond, stage.Start, 10.5, nil, stage.Active),
-		server(stage.Respond, stage.End, 10.5, stage.Ms(2199.5), stage.Done),
+		server(stage.Respond, stage.End, 10.5, stage.Ms(0.3), stage.Done),
 	)
 	return append(events, m.Events()...)
 }
@@ -182,5 +183,67 @@ func TestFromFirstCountsFromTheFirstStage(t *testing.T) {
 	}
 	if empty := (Timeline{}).FromFirst(); empty.End != 0 || len(empty.Bars) != 0 {
 		t.Errorf("an empty timeline: %+v", empty)
+	}
+}
+
+// The token is on the network while the request or its answer crosses it —
+// a slow network's hold included — and on each server stage in turn; the
+// wait's crossings and the server's stages fill the wait.
+func TestWhereTheRequestIs(t *testing.T) {
+	tl := Build(run(1), 0).FromFirst()
+	var path []string
+	for n := 1; n <= len(tl.Moments); n++ {
+		at := tl.Where(n) + "/" + string(tl.Leg(n))
+		if len(path) == 0 || path[len(path)-1] != at {
+			path = append(path, at)
+		}
+	}
+	want := "cache/out network/out receive/out route/out db/out respond/back network/back download/back parse/back render/back"
+	if got := strings.Join(path, " "); got != want {
+		t.Errorf("the token went\n %s\nwant\n %s", got, want)
+	}
+	// How long it stood on the network on the way back: the hold.
+	held := 0.0
+	for n := 1; n < len(tl.Moments); n++ {
+		if tl.Where(n) == Network && tl.Leg(n) == stage.Back {
+			held += tl.Moments[n].At - tl.Moments[n-1].At
+		}
+	}
+	if held < 1990 || held > 2010 {
+		t.Errorf("the answer crossed the network for %.1f ms, want the 2 s hold", held)
+	}
+
+	cs := tl.Crossings(len(tl.Moments))
+	if len(cs) != 2 || cs[0].Leg != stage.Out || cs[1].Leg != stage.Back {
+		t.Fatalf("crossings %+v", cs)
+	}
+	bars := map[stage.ID]Bar{}
+	for _, b := range tl.Bars {
+		bars[b.Stage] = b
+	}
+	w, r, p := bars[stage.Wait], bars[stage.Receive], bars[stage.Respond]
+	if got := cs[0].Dur + (p.Start + p.Dur - r.Start) + cs[1].Dur; math.Abs(got-w.Dur) > 1e-6 {
+		t.Errorf("crossings and the server's span add up to %.3f ms, the wait is %.3f", got, w.Dur)
+	}
+	if cs[1].Dur < 1990 || p.Dur > 1 {
+		t.Errorf("the way back took %.1f ms and respond %.1f: the hold is on the server", cs[1].Dur, p.Dur)
+	}
+
+	// Live, before the server is heard from, the whole wait so far is the
+	// request crossing.
+	var early []stage.Event
+	for _, e := range run(1) {
+		if e.Side == stage.Client && e.Phase == stage.Start && (e.Stage == stage.Cache) {
+			early = append(early, e)
+		}
+	}
+	early = append(early, stage.Event{Stage: stage.Send, Side: stage.Client, Phase: stage.Start, TMs: 8, State: stage.Active},
+		stage.Event{Stage: stage.Wait, Side: stage.Client, Phase: stage.Start, TMs: 8, State: stage.Active})
+	live := Build(early, 500)
+	if at := live.Where(len(live.Moments)); at != Network || live.Leg(len(live.Moments)) != stage.Out {
+		t.Errorf("waiting, the token is at %s %s", at, live.Leg(len(live.Moments)))
+	}
+	if cs := live.Crossings(len(live.Moments)); len(cs) != 1 || !cs[0].Open || cs[0].Dur != 492 {
+		t.Errorf("waiting, crossings %+v", cs)
 	}
 }

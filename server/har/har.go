@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"reqlab/app/stage"
+	"reqlab/app/timeline"
 )
 
 // HAR is a HAR 1.2 document.
@@ -122,11 +123,20 @@ type Timings struct {
 	Comment string  `json:"comment,omitempty"`
 }
 
-// Reqlab keeps what HAR has no place for: the run and its stage events.
+// Reqlab keeps what HAR has no place for: the run and its stage events, and
+// where its time went on its one clock (as the lab's picture says it).
 type Reqlab struct {
 	RunID  string         `json:"run_id"`
 	State  stage.RunState `json:"state"`
 	Events []stage.Event  `json:"events"`
+	// TotalMs is the run's one total; PlacesMs splits it between the
+	// browser, the network, the server and the database, and CrossingsMs
+	// is the network's share of the wait: the request on its way to the
+	// server ("out") and the answer on its way back ("back", a simulated
+	// network's hold among it).
+	TotalMs     float64                 `json:"total_ms"`
+	PlacesMs    map[stage.Place]float64 `json:"places_ms"`
+	CrossingsMs map[stage.Leg]float64   `json:"crossings_ms,omitempty"`
 }
 
 // Version is the creator version written into every file.
@@ -169,6 +179,27 @@ func FromRun(run stage.Run, origin string) HAR {
 		t.Connect = round(t.Connect + t.SSL)
 	}
 	t.Comment = "send is 0: the browser does not publish when sending ended, so that time is inside wait"
+	tl := timeline.Build(run.Events, 0).FromFirst()
+	all := len(tl.Moments)
+	crossings := map[stage.Leg]float64{}
+	for _, c := range tl.Crossings(all) {
+		crossings[c.Leg] = round(c.Dur)
+	}
+	places := map[stage.Place]float64{}
+	for place, v := range tl.Spent(all) {
+		places[place] = round(v)
+	}
+	if back, ok := crossings[stage.Back]; ok && t.Wait >= 0 {
+		// Where the wait went: the server's own work is short; the rest
+		// is the network's (a simulated one holds the answer back there).
+		net := ""
+		if e, ok := final[stage.Respond]; ok && e.Detail.Network != "" {
+			net = " (" + e.Detail.Network + ", simulated)"
+		}
+		t.Comment += "; of the wait, the request crossed the network in " + strconv.FormatFloat(crossings[stage.Out], 'f', 3, 64) +
+			" ms, the server (database included) took " + strconv.FormatFloat(round(places[stage.AtServer]+places[stage.AtDatabase]), 'f', 3, 64) +
+			" ms and its answer crossed back in " + strconv.FormatFloat(back, 'f', 3, 64) + " ms" + net
+	}
 	if e, ok := final[stage.Cache]; ok && e.Detail.Reason == stage.ReasonCacheHit {
 		t.Wait, t.Receive = 0, 0
 		t.Comment = "answered by the browser's cache: nothing crossed the network"
@@ -215,7 +246,8 @@ func FromRun(run stage.Run, origin string) HAR {
 			Timings:         t,
 			ServerIPAddress: ip,
 			Connection:      conn,
-			Reqlab:          Reqlab{RunID: run.ID, State: run.State, Events: events},
+			Reqlab: Reqlab{RunID: run.ID, State: run.State, Events: events,
+				TotalMs: round(tl.End), PlacesMs: places, CrossingsMs: crossings},
 		}},
 	}}
 }
