@@ -61,15 +61,26 @@ bench: deps $(WASM)
 	$(GO) test -run '^$$' -bench IdleConnMemory -benchtime 1x ./server/hub
 	$(GO) test -run '^$$' -bench 'First(Load|Run)' -benchtime 5x ./server
 
-# The load tests: issue 24's adversarial phases, then 1,000 lab sessions
-# sending runs for 60 s to one server on SQLite; 3,000 to three servers
-# sharing PostgreSQL behind nginx. On loopback. The soaks' own lines
-# (soak: servers=N sessions=N runs=N stored=N lost=N errors=N p99_ms=N) are
-# printed again last, and the exit status is the tests'.
+# The load test (docs/CONTRACT.md): SERVERS lab servers, each its own process,
+# on one store (DB=postgres, or sqlite for one server), behind nginx as one
+# address; SESSIONS websockets each making RATE runs a minute for SECONDS; on
+# loopback, everything started and stopped by the test. Before it, issue 24's
+# adversarial phases (ADVERSARIAL=0 skips them). Where each core's time went
+# is printed, then, last, exactly
+# soak: servers=N sessions=N runs=N stored=N lost=N errors=N p99_ms=N
+# (stored counted in the store); the exit status is the tests'.
+SERVERS     ?= 3
+SESSIONS    ?= 3000
+SECONDS     ?= 60
+DB          ?= postgres
+RATE        ?= 6
+ADVERSARIAL ?= 1
 soak: deps $(WASM)
 	@mkdir -p build
-	{ REQLAB_SOAK=1 $(GO) test -count=1 -run '^TestSoak(BehindNginx)?$$' -timeout 10m -v ./server; echo $$? > build/soak.status; } 2>&1 | tee build/soak.log
-	@grep '^soak: ' build/soak.log; exit $$(cat build/soak.status)
+	{ REQLAB_SOAK=1 REQLAB_SOAK_SERVERS=$(SERVERS) REQLAB_SOAK_SESSIONS=$(SESSIONS) REQLAB_SOAK_SECONDS=$(SECONDS) \
+	  REQLAB_SOAK_DB=$(DB) REQLAB_SOAK_RATE=$(RATE) REQLAB_SOAK_ADVERSARIAL=$(ADVERSARIAL) \
+	  $(GO) test -count=1 -run '^TestSoak(Adversarial)?$$' -timeout 30m -v ./server; echo $$? > build/soak.status; } 2>&1 | tee build/soak.log
+	@grep '^soak cpu' build/soak.log; grep '^soak: ' build/soak.log | tail -1; exit $$(cat build/soak.status)
 
 # Lighthouse's page audits of /, every lesson, an embed and a run's page, mobile
 # defaults, median of three, each beside its target (not part of make test).
