@@ -171,10 +171,16 @@ func (m Measured) ends() []stage.Event {
 				out = append(out, skip(stage.TLS, e.FetchStart, stage.ReasonPlainHTTP))
 			}
 		case e.Reused():
+			// Over http there is no TLS to skip, reused connection or not:
+			// its reason is the address's scheme.
+			tls := stage.ReasonReused
+			if !m.Secure {
+				tls = stage.ReasonPlainHTTP
+			}
 			out = append(out,
 				skip(stage.DNS, e.FetchStart, stage.ReasonReused),
 				skip(stage.Connect, e.FetchStart, stage.ReasonReused),
-				skip(stage.TLS, e.FetchStart, stage.ReasonReused))
+				skip(stage.TLS, e.FetchStart, tls))
 		default:
 			out = append(out, dns(e))
 			tcpEnd := e.ConnectEnd

@@ -75,7 +75,12 @@ func TestEvents(t *testing.T) {
 			stage.TLS: {stage.Skipped, stage.ReasonPlainHTTP, false}, stage.Send: {stage.Done, stage.ReasonNotExposed, false},
 			stage.Wait: done, stage.Download: done,
 		})},
-		{"a reused connection", with(reused), merge(map[stage.ID]want{
+		{"a reused connection over http", with(reused), merge(map[stage.ID]want{
+			stage.Cache: {stage.Done, stage.ReasonCacheMiss, true}, stage.DNS: {stage.Skipped, stage.ReasonReused, false},
+			stage.Connect: {stage.Skipped, stage.ReasonReused, false}, stage.TLS: {stage.Skipped, stage.ReasonPlainHTTP, false},
+			stage.Send: {stage.Done, stage.ReasonNotExposed, false}, stage.Wait: done, stage.Download: done,
+		})},
+		{"a reused connection over https", func() Measured { m := with(reused); m.Secure = true; return m }(), merge(map[stage.ID]want{
 			stage.Cache: {stage.Done, stage.ReasonCacheMiss, true}, stage.DNS: {stage.Skipped, stage.ReasonReused, false},
 			stage.Connect: {stage.Skipped, stage.ReasonReused, false}, stage.TLS: {stage.Skipped, stage.ReasonReused, false},
 			stage.Send: {stage.Done, stage.ReasonNotExposed, false}, stage.Wait: done, stage.Download: done,

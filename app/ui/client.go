@@ -70,7 +70,8 @@ func (c *Lab) runStored(ctx app.Context) {
 // refused or did not answer. It blocks.
 func (c *Lab) open(ctx app.Context, req stage.Request) (*runView, timing.Measured, string) {
 	origin := browser.Now()
-	m := timing.Measured{Method: req.Method, URL: req.URL, Host: browser.Hostname(), Origin: origin}
+	m := timing.Measured{Method: req.Method, URL: req.URL, Host: browser.Hostname(), Origin: origin,
+		Secure: strings.HasPrefix(browser.AbsURL(req.URL), "https:")}
 	r := c.call(wire.Message{Type: wire.Start, Request: &req})
 	switch {
 	case r.timeout:
