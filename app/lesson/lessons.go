@@ -20,8 +20,8 @@ var All = []Lesson{
 			Label:   Text{"Pedir la lista de cursos", "Ask for the course list"},
 			Request: get("/site/api/cursos"),
 			Notice: Text{
-				"Las etapas de la izquierda y la derecha ocurren en tu navegador: son frontend. Las del centro ocurren en el servidor: son backend. La única que toca la base de datos está en el centro.",
-				"The stages on the left and right happen in your browser: they are frontend. The middle ones happen on the server: they are backend. The only one that touches the database is in the middle.",
+				"En el dibujo, lo que ocurre en «Tu navegador» es frontend: mirar la caché, parsear el JSON y pintarlo como la lista que ves. Lo que ocurre en «Servidor» y «Base de datos» es backend: recibir la petición, elegir la ruta, consultar la base de datos y responder. Por «Red» solo viajan la petición y su respuesta. En «Cada etapa, en palabras», cada etapa va en el carril de su lado.",
+				"In the picture, what happens in \"Your browser\" is frontend: checking the cache, parsing the JSON and painting it as the list you see. What happens in \"Server\" and \"Database\" is backend: receiving the request, choosing the route, querying the database and answering. Only the request and its answer travel through \"Network\". In \"Each stage, in words\", each stage sits in its side's lane.",
 			},
 		}},
 		Narration: map[stage.ID]Text{
@@ -29,6 +29,7 @@ var All = []Lesson{
 			stage.DB:      {"Backend: solo el servidor habla con la base de datos; tu navegador nunca la ve.", "Backend: only the server talks to the database; your browser never sees it."},
 			stage.Route:   {"Backend: el código del servidor decide qué hacer con la petición.", "Backend: the server's code decides what to do with the request."},
 			stage.Receive: {"Backend: el servidor Go recibe lo que tu navegador envió.", "Backend: the Go server receives what your browser sent."},
+			stage.Respond: {"Backend: el servidor responde con un código de estado y el JSON.", "Backend: the server answers with a status code and the JSON."},
 		},
 		Question: Question{
 			Prompt: Text{"¿Dónde se ejecuta la consulta SQL a la base de datos?", "Where does the SQL query to the database run?"},
@@ -38,8 +39,8 @@ var All = []Lesson{
 				{"En los dos a la vez", "In both at once"},
 			},
 			Correct: 1,
-			Right:   Text{"Exacto: la etapa db está en el carril del servidor. El navegador solo recibe el JSON resultante.", "Right: the db stage is in the server's lane. The browser only receives the resulting JSON."},
-			Hints:   []Text{{"El navegador nunca ve la base de datos: solo recibe el JSON. Mira en qué lugar del dibujo está «Base de datos».", "The browser never sees the database: it only gets the JSON. Look at which place of the picture holds \"Database\"."}, {}, {"Solo uno de los dos tiene la base de datos: mira dónde está SQLite en el dibujo y en qué carril va la etapa «Base de datos».", "Only one of the two holds the database: look at where SQLite sits in the picture and which lane holds the \"Database\" stage."}},
+			Right:   Text{"Exacto: la etapa «Consulta» ocurre en «Base de datos», junto al servidor, y su tarjeta va en el carril del servidor. El navegador solo recibe el JSON resultante.", "Right: the \"Query\" stage happens in \"Database\", next to the server, and its card sits in the server's lane. The browser only receives the resulting JSON."},
+			Hints:   []Text{{"El navegador nunca ve la base de datos: solo recibe el JSON. Mira en qué lugar del dibujo está «Base de datos».", "The browser never sees the database: it only gets the JSON. Look at which place of the picture holds \"Database\"."}, {}, {"Solo uno de los dos tiene la base de datos: mira dónde está SQLite en el dibujo y en qué carril va la etapa «Consulta».", "Only one of the two holds the database: look at where SQLite sits in the picture and which lane holds the \"Query\" stage."}},
 		},
 	},
 	{
@@ -53,8 +54,8 @@ var All = []Lesson{
 			Label:   Text{"Pedir un curso", "Ask for one course"},
 			Request: get("/site/api/cursos/2"),
 			Notice: Text{
-				"Sigue el viaje completo: envío, recepción, ruta, consulta, respuesta, espera, descarga, lectura del JSON y dibujo. El JSON de la respuesta y el HTML construido con él aparecen abajo.",
-				"Follow the whole trip: send, receive, route, query, respond, wait, download, parse and render. The response's JSON and the HTML built from it appear below.",
+				"Sigue el viaje completo: envío y espera, en tu navegador; mientras espera, el servidor hace recepción, ruta, consulta y respuesta; después, descarga, parseo del JSON y pintado. El JSON de la respuesta y el HTML construido con él están en «La respuesta».",
+				"Follow the whole trip: send and wait, in your browser; while it waits, the server does receive, route, query and respond; then download, parse of the JSON and render. The response's JSON and the HTML built from it are in \"The response\".",
 			},
 		}},
 		Narration: map[stage.ID]Text{
@@ -73,8 +74,8 @@ var All = []Lesson{
 				{"Lo reenvía al servidor", "It sends it back to the server"},
 			},
 			Correct: 1,
-			Right:   Text{"Sí: las etapas «Lectura» y «Dibujo» son justo eso.", "Yes: the \"Parse\" and \"Render\" stages are exactly that."},
-			Hints:   []Text{{"La base de datos está en el servidor y el navegador no llega a ella: mira qué etapas del navegador siguen a la descarga.", "The database lives on the server and the browser cannot reach it: look at which browser stages follow the download."}, {}, {"Tras la descarga no sale ninguna petición nueva: mira «Lectura» y «Dibujo», las etapas que siguen.", "No new request leaves after the download: look at \"Parse\" and \"Render\", the stages that follow."}},
+			Right:   Text{"Sí: las etapas «Parseo» y «Pintado» son justo eso.", "Yes: the \"Parse\" and \"Render\" stages are exactly that."},
+			Hints:   []Text{{"La base de datos está en el servidor y el navegador no llega a ella: mira qué etapas del navegador siguen a la descarga.", "The database lives on the server and the browser cannot reach it: look at which browser stages follow the download."}, {}, {"Tras la descarga no sale ninguna petición nueva: mira «Parseo» y «Pintado», las etapas que siguen.", "No new request leaves after the download: look at \"Parse\" and \"Render\", the stages that follow."}},
 		},
 	},
 	{
@@ -90,7 +91,7 @@ var All = []Lesson{
 			{Label: Text{"201: crear un curso (POST)", "201: create a course (POST)"}, Request: stage.Request{Method: "POST", URL: "/site/api/cursos",
 				Headers: []stage.Header{{Name: "Content-Type", Value: "application/json"}},
 				Body:    `{"titulo":"Redes para curiosos","nivel":"básico","horas":3,"descripcion":"Creado desde el laboratorio."}`},
-				Notice: Text{"El backend insertó una fila: 201 Created, y la cabecera Location dice dónde vive el curso nuevo. Pide la lista otra vez y lo verás.", "The backend inserted a row: 201 Created, and the Location header says where the new course lives. Ask for the list again and you will see it."}},
+				Notice: Text{"El backend insertó una fila: 201 Creado, y la cabecera Location dice dónde vive el curso nuevo. Pide la lista otra vez y lo verás.", "The backend inserted a row: 201 Created, and the Location header says where the new course lives. Ask for the list again and you will see it."}},
 			{Label: Text{"Ver la lista con el curso nuevo", "See the list with the new course"}, Request: get("/site/api/cursos"),
 				Notice: Text{"El GET después del POST muestra el curso que acabas de crear.", "The GET after the POST shows the course you just created."}},
 			{Label: Text{"404: un curso que no existe", "404: a course that does not exist"}, Request: get("/site/api/cursos/999999"),
@@ -107,7 +108,7 @@ var All = []Lesson{
 			Options: []Text{{"200", "200"}, {"404", "404"}, {"500", "500"}},
 			Correct: 2,
 			Right:   Text{"Sí: los 5xx dicen que el error es del servidor, no de la petición.", "Yes: 5xx codes say the error is the server's, not the request's."},
-			Hints:   []Text{{"200 dice que todo fue bien, y la consulta falló: mira el estado de «Base de datos» en la ejecución de /site/api/inscripciones.", "200 says all went well, and the query failed: look at the state of \"Database\" in the /site/api/inscripciones run."}, {"Un 404 es «no existe»: aquí la ruta existe y la consulta se ejecutó; lo que falla es el servidor.", "A 404 means \"does not exist\": here the route exists and the query ran; it is the server that fails."}, {}},
+			Hints:   []Text{{"200 dice que todo fue bien, y la consulta falló: mira el estado de «Consulta» en la ejecución de /site/api/inscripciones.", "200 says all went well, and the query failed: look at the state of \"Query\" in the /site/api/inscripciones run."}, {"Un 404 es «no existe»: aquí la ruta existe y la consulta se ejecutó; lo que falla es el servidor.", "A 404 means \"does not exist\": here the route exists and the query ran; it is the server that fails."}, {}},
 		},
 	},
 	{
@@ -123,7 +124,7 @@ var All = []Lesson{
 			{Label: Text{"La misma petición otra vez", "The same request again"}, Request: get("/site/api/portada"),
 				Notice: Text{"Ahora respondió la caché: las etapas del servidor dicen que no se llegó a ellas, porque la petición no salió de tu equipo.", "Now the cache answered: the server's stages say they were never reached, because the request never left your computer."}},
 			{Label: Text{"Niveles: revalidar con ETag", "Levels: revalidate with ETag"}, Request: get("/site/api/niveles"),
-				Notice: Text{"Cache-Control: no-cache obliga a preguntar siempre. Envíala dos veces: la segunda vez el navegador envía If-None-Match con la ETag de su copia, el servidor responde 304 sin cuerpo (mira los bytes que cruzan la red) y el navegador usa su copia (la página verá 200).", "Cache-Control: no-cache forces the browser to ask every time. Send it twice: the second time the browser sends If-None-Match with its copy's ETag, the server answers 304 with no body (look at the bytes that cross the wire) and the browser uses its copy (the page sees 200)."}},
+				Notice: Text{"Cache-Control: no-cache obliga a preguntar siempre. Pulsa este paso dos veces: la segunda vez el navegador envía If-None-Match con la ETag de su copia, el servidor responde 304 sin cuerpo (mira los bytes que cruzan la red) y el navegador usa su copia (la página verá 200).", "Cache-Control: no-cache forces the browser to ask every time. Press this step twice: the second time the browser sends If-None-Match with its copy's ETag, the server answers 304 with no body (look at the bytes that cross the wire) and the browser uses its copy (the page sees 200)."}},
 		},
 		Narration: map[stage.ID]Text{
 			stage.Cache:   {"Primero, la caché: ¿hay una copia que todavía vale?", "First, the cache: is there a copy that is still good?"},
@@ -183,14 +184,15 @@ var All = []Lesson{
 			Request: get("/site/"),
 			Page:    true,
 			Notice: Text{
-				"La cascada empieza por el documento; el CSS llega enseguida y el texto se pinta (FCP, el primer pintado con contenido) mientras las imágenes todavía están llegando: este sitio las envía despacio a propósito, como llegaría una foto por una red móvil. Mira el marco mientras carga. Cárgala otra vez: los recursos vienen ahora de la caché.",
-				"The waterfall starts with the document; the CSS comes at once and the text is painted (FCP, first contentful paint) while the images are still arriving: this site sends them slowly on purpose, as a photo would come over a mobile link. Watch the frame as it loads. Load it again: the assets now come from the cache.",
+				"La cascada empieza por el documento; el CSS llega enseguida y el texto se pinta (FCP, el primer pintado con contenido) mientras las imágenes todavía están llegando: este sitio las envía despacio a propósito, como llegaría una foto por una red móvil. Mira el marco mientras carga. Pulsa el paso otra vez: los recursos vienen ahora de la caché (mira «De dónde» en la cascada).",
+				"The waterfall starts with the document; the CSS comes at once and the text is painted (FCP, first contentful paint) while the images are still arriving: this site sends them slowly on purpose, as a photo would come over a mobile link. Watch the frame as it loads. Press the step again: the assets now come from the cache (see \"From\" in the waterfall).",
 			},
 		}},
 		Narration: map[stage.ID]Text{
-			stage.Assets: {"Después del documento, el navegador pide los recursos que el HTML nombra.", "After the document, the browser asks for the assets the HTML names."},
-			stage.Parse:  {"El navegador lee el HTML y arma la página (DOM).", "The browser reads the HTML and builds the page (DOM)."},
-			stage.Render: {"Hasta el primer pintado con contenido: el texto se ve antes que las imágenes.", "Until the first contentful paint: the text shows before the images."},
+			stage.Assets:  {"Después del documento, el navegador pide los recursos que el HTML nombra.", "After the document, the browser asks for the assets the HTML names."},
+			stage.Parse:   {"El navegador lee el HTML y arma la página con él.", "The browser reads the HTML and builds the page from it."},
+			stage.Respond: {"El servidor devuelve el documento HTML con un código de estado; el CSS y las imágenes los pide el navegador después.", "The server returns the HTML document with a status code; the browser asks for the CSS and images afterwards."},
+			stage.Render:  {"Hasta el primer pintado con contenido: el texto se ve antes que las imágenes.", "Until the first contentful paint: the text shows before the images."},
 		},
 		Question: Question{
 			Prompt:  Text{"¿Qué se muestra primero al cargar una página?", "What shows first when a page loads?"},
@@ -212,22 +214,22 @@ var All = []Lesson{
 			Request: fresh(get("/site/")),
 			Page:    true,
 			Notice: Text{
-				"El navegador carga la página del sitio en el marco como si escribieras su dirección, y esta vez con una conexión solo suya y una caché vacía: mira la caché, busca el nombre (si la dirección es un nombre y no una IP), se conecta, envía el GET; el servidor consulta su base de datos y responde con un código; el navegador pinta el texto y después llegan las imágenes. Cada etapa dice lo que hizo en esta carga; abajo, la IP y el puerto a los que llegó.",
-				"The browser loads the site's page in the frame as if you typed its address, this time on a connection of its own and with an empty cache: it checks the cache, looks the name up (if the address is a name, not an IP), connects, sends the GET; the server queries its database and answers with a code; the browser paints the text and then the images arrive. Each stage says what it did in this load; below, the IP and port it reached.",
+				"El navegador carga la página del sitio en el marco como si escribieras su dirección, y esta vez con una conexión solo suya y una caché vacía: mira la caché, busca el nombre (si la dirección es un nombre y no una IP), se conecta, envía el GET; el servidor consulta su base de datos y responde con un código; el navegador pinta el texto y después llegan las imágenes. Cada etapa dice lo que hizo en esta carga; «Recepción» dice a qué IP y puerto llegó.",
+				"The browser loads the site's page in the frame as if you typed its address, this time on a connection of its own and with an empty cache: it checks the cache, looks the name up (if the address is a name, not an IP), connects, sends the GET; the server queries its database and answers with a code; the browser paints the text and then the images arrive. Each stage says what it did in this load; \"Receive\" says which IP and port it reached.",
 			},
 		}, {
 			Label:   Text{"Otra vez, por la conexión de la página", "Again, on the page's connection"},
 			Request: get("/site/"),
 			Page:    true,
 			Notice: Text{
-				"Ahora la página va por una conexión que ya estaba abierta: el DNS y la conexión no hacen falta y se saltan, y las imágenes que el navegador ya guardaba salen de su caché. Compara las dos cargas en el historial.",
-				"Now the page goes on a connection that was already open: DNS and the connection are not needed and are skipped, and the images the browser already kept come from its cache. Compare the two loads in the history.",
+				"Ahora la página va por una conexión que ya estaba abierta: el DNS y la conexión no hacen falta y se saltan. La primera carga se hizo aparte, con una caché solo suya, así que las imágenes vuelven a llegar por la red; pulsa este paso otra vez y saldrán de la caché de tu navegador (mira «De dónde» en la cascada). Compara las cargas en el historial.",
+				"Now the page goes on a connection that was already open: DNS and the connection are not needed and are skipped. The first load was made apart, with a cache of its own, so the images come over the network again; press this step once more and they come from your browser's cache (see \"From\" in the waterfall). Compare the loads in the history.",
 			},
 		}},
 		Narration: map[stage.ID]Text{
 			stage.Cache:   {"1. El navegador mira si ya tiene una copia en caché.", "1. The browser checks whether it has a copy in its cache."},
 			stage.DNS:     {"2. Resuelve el nombre del sitio a la IP del servidor.", "2. It resolves the site's name to the server's IP."},
-			stage.Connect: {"3. Se conecta con esa IP (y su puerto): abajo, la dirección a la que llegó.", "3. It connects to that IP (and its port): below, the address it reached."},
+			stage.Connect: {"3. Se conecta con esa IP y su puerto: «Recepción» dice a cuáles llegó.", "3. It connects to that IP and its port: \"Receive\" says which it reached."},
 			stage.Send:    {"4. Envía el GET al servidor.", "4. It sends the GET to the server."},
 			stage.DB:      {"El servidor consulta su base de datos para armar la página.", "The server queries its database to build the page."},
 			stage.Respond: {"5. El servidor responde con un número: 200, 404, 500…", "5. The server answers with a number: 200, 404, 500…"},
