@@ -91,9 +91,11 @@ func TestSoak(t *testing.T) {
 	bin := buildBinary(t, dir)
 	var dsn string
 	var postmaster int
+	var statements *pgStatements
 	if cfg.db == "postgres" {
-		dsn = pgtest.Database(t)
-		b, err := os.ReadFile(filepath.Join(pgtest.Start(t).Dir, "postmaster.pid"))
+		var cluster *pgtest.Cluster
+		cluster, dsn, statements = soakCluster(t)
+		b, err := os.ReadFile(filepath.Join(cluster.Dir, "postmaster.pid"))
 		if err == nil {
 			line, _, _ := strings.Cut(string(b), "\n")
 			postmaster, _ = strconv.Atoi(line)
@@ -117,10 +119,12 @@ func TestSoak(t *testing.T) {
 	parts = append(parts, cpuPart{name: "nginx", roots: []int{nginx}},
 		cpuPart{name: "load generator", roots: []int{os.Getpid()}, alone: true})
 
+	statements.reset(t)
 	before := snapshot(parts)
 	res := soakLoad(t, cfg, front)
 	after := snapshot(parts)
 	cpu := cpuReport(parts, before, after, res.runs)
+	statements.report(t, res.runs)
 
 	kept, lost := soakStored(t, cfg.db, dsn, res.acked)
 	t.Logf("%d sessions at %.0f runs a minute for %.0f s: %d runs (%.0f a second), %d errors, %d runs with a lost event; p50 %d ms, p99 %d ms; %d of %d runs had every event reach their page",
