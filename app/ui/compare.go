@@ -23,6 +23,9 @@ func (r *Runs) compare(ctx app.Context, ids []string) {
 		}
 		runs = append(runs, run)
 	}
+	if runs[1].CreatedAt.Before(runs[0].CreatedAt) {
+		runs[0], runs[1] = runs[1], runs[0] // the older first, as run 1
+	}
 	ctx.Dispatch(func(ctx app.Context) { r.failed, r.compared = false, runs })
 }
 
@@ -62,6 +65,21 @@ func noiseOf(id stage.ID) float64 {
 		return serverNoiseMs
 	}
 	return browserNoiseMs
+}
+
+// compareLabels names the two runs compared, so that their columns never
+// read alike (two runs of one request are the commonest comparison): each by
+// its number, its request and network, and a new connection where it asked
+// for one.
+func compareLabels(l Lang, a, b stage.Run) (string, string) {
+	name := func(n int, run stage.Run) string {
+		s := run.Request.Method + " " + withoutTraceparent(run.Request.URL) + " · " + l.T("network."+networkKey(run.Request.Network))
+		if run.Request.FreshConnection {
+			s += " · " + l.T("compare.fresh")
+		}
+		return l.Tf("compare.run", n, s)
+	}
+	return name(1, a), name(2, b)
 }
 
 func (r *Runs) renderCompare() app.UI {
@@ -118,8 +136,12 @@ func (r *Runs) renderCompare() app.UI {
 	// Both runs on one axis, each named with its network.
 	ta2, tb2 := timeline.Build(a.Events, 0).FromFirst(), timeline.Build(b.Events, 0).FromFirst()
 	scale := max(ta2.End, tb2.End)
+	la, lb := compareLabels(l, a, b)
 	label := func(run stage.Run) string {
-		return run.Request.Method + " " + run.Request.URL + " · " + l.T("network."+networkKey(run.Request.Network))
+		if run.ID == b.ID {
+			return lb
+		}
+		return la
 	}
 	row := func(key, va, vb string, differs string) app.UI {
 		tr := el.Tr().Attr("data-compare-row", key)

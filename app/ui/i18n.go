@@ -81,7 +81,7 @@ var messages = map[string]text{
 
 	"request.query":           {"Parámetros de la consulta (?nombre=valor)", "Query parameters (?name=value)"},
 	"request.headers":         {"Cabeceras", "Headers"},
-	"request.cookies":         {"Cookies (van en el tarro del navegador para /site/)", "Cookies (they go into the browser's jar for /site/)"},
+	"request.cookies":         {"Cookies (tu navegador las guarda para /site/ y las envía con cada petición allí)", "Cookies (your browser keeps them for /site/ and sends them with every request there)"},
 	"request.cookie-bytes":    {"Las cookies añaden %d bytes (la cabecera Cookie) a cada petición al sitio.", "The cookies add %d bytes (the Cookie header) to every request to the site."},
 	"request.body":            {"Cuerpo", "Body"},
 	"request.content-type":    {"Tipo de contenido del cuerpo", "Content type of the body"},
@@ -164,6 +164,8 @@ var messages = map[string]text{
 	"playback.position":      {"Paso %d de %d", "Step %d of %d"},
 
 	"compare.heading":       {"Comparación", "Comparison"},
+	"compare.run":           {"Ejecución %d: %s", "Run %d: %s"},
+	"compare.fresh":         {"conexión nueva", "new connection"},
 	"compare.stage":         {"Etapa", "Stage"},
 	"compare.difference":    {"Diferencia", "Difference"},
 	"compare.status":        {"Código de estado", "Status code"},
@@ -182,7 +184,7 @@ var messages = map[string]text{
 	"lesson.check-button": {"Comprobar", "Check"},
 	"lesson.right":        {"¡Correcto!", "Correct!"},
 	"lesson.wrong":        {"Todavía no.", "Not yet."},
-	"lesson.weight":       {"Peso de las cookies («relleno1», «relleno2»… en el tarro del navegador)", "Cookie weight (\"relleno1\", \"relleno2\"… in the browser's jar)"},
+	"lesson.weight":       {"Peso de las cookies («relleno1», «relleno2»… que tu navegador guarda para el sitio)", "Cookie weight (\"relleno1\", \"relleno2\"… that your browser keeps for the site)"},
 	"lesson.weight-value": {"Cabeceras que añade el formulario: %d bytes. El servidor de ejemplo acepta 8192 bytes de cabeceras como mucho.", "Headers the form adds: %d bytes. The sample server takes 8192 bytes of headers at most."},
 	"lesson.weight-send":  {"Enviar con este peso", "Send with this weight"},
 
@@ -244,7 +246,7 @@ var messages = map[string]text{
 	"field.method-unknown":   {"Ese método no está disponible aquí.", "That method is not available here."},
 
 	"path.heading":    {"El camino de la petición", "The request's path"},
-	"path.intro":      {"Cada etapa se mide de verdad: las del cliente en tu navegador, las del servidor en el servidor Go, y llegan aquí por un websocket.", "Every stage is really measured: the client's in your browser, the server's in the Go server, and they reach this page over a websocket."},
+	"path.intro":      {"Cada etapa se mide de verdad: las del cliente en tu navegador, las del servidor en el servidor Go, y llegan a esta página en vivo.", "Every stage is really measured: the client's in your browser, the server's in the Go server, and they reach this page live."},
 	"lane.client-out": {"Cliente (frontend): tu navegador pide", "Client (frontend): your browser asks"},
 	"lane.server":     {"Servidor (backend): Go y SQLite", "Server (backend): Go and SQLite"},
 	"lane.client-in":  {"Cliente (frontend): tu navegador recibe y muestra", "Client (frontend): your browser receives and shows"},
@@ -271,7 +273,7 @@ var messages = map[string]text{
 	"place.database-sub":              {"SQLite", "SQLite"},
 
 	"timeline.caption":    {"A escala: %s de principio a fin", "To scale: %s from start to end"},
-	"timeline.clock":      {"· el reloj del servidor, puesto sobre el tuyo (±%s)", "· the server's clock, set on yours (±%s)"},
+	"timeline.clock":      {"· las horas del servidor, pasadas a tu reloj con un margen de %s", "· the server's times, set on your clock to within %s"},
 	"timeline.clock-none": {"· solo el reloj de tu navegador", "· your browser's clock only"},
 	"timeline.bar":        {"%s, desde %s", "%s, from %s"},
 	"timeline.bar-open":   {"%s hasta ahora, desde %s", "%s so far, from %s"},
@@ -310,8 +312,10 @@ var messages = map[string]text{
 	"detail.conn-reused":      {"petición n.º %d de su conexión", "request no. %d on its connection"},
 	"detail.route":            {"ruta elegida: %s", "route chosen: %s"},
 	"detail.rows":             {"%d filas", "%d rows"},
+	"detail.rows-one":         {"1 fila", "1 row"},
 	"detail.body-bytes":       {"%d bytes de cuerpo, %d de cabeceras", "%d bytes of body, %d of headers"},
 	"detail.download-bytes":   {"%d bytes recibidos", "%d bytes received"},
+	"detail.wire-bytes-304":   {"%d bytes cruzaron la red, solo cabeceras: el servidor respondió 304 sin cuerpo y el navegador usó el cuerpo de su copia (%d bytes)", "%d bytes crossed the wire, headers only: the server answered 304 with no body and the browser used its copy's body (%d bytes)"},
 	"detail.wire-bytes":       {"%d bytes cruzaron la red (cabeceras y cuerpo); cuerpo: %d bytes, %d una vez descomprimido", "%d bytes crossed the wire (headers and body); body: %d bytes, %d once decoded"},
 	"detail.items":            {"%d registros convertidos en HTML", "%d records turned into HTML"},
 	"detail.items-one":        {"1 registro convertido en HTML", "1 record turned into HTML"},

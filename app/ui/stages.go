@@ -91,6 +91,12 @@ func (c *Stages) renderStage(id stage.ID, side stage.Side, m timeline.Moment) ap
 			dur = l.Ms(*e.DurMs)
 		}
 		detail = describe(l, e)
+		if id == stage.Download && e.Detail.WireBytes != nil && e.Detail.Bytes != nil &&
+			c.States[stage.Cache].Event.Detail.Reason == stage.ReasonRevalidated {
+			// A 304 carried no body: the body the browser reports is its
+			// copy's, not one that crossed the wire.
+			detail = l.Tf("detail.wire-bytes-304", *e.Detail.WireBytes, *e.Detail.Bytes)
+		}
 	}
 	return el.Li().
 		Class("stage").
@@ -124,7 +130,7 @@ func describe(l Lang, e stage.Event) string {
 	}
 	switch e.Stage {
 	case stage.Receive:
-		parts = append(parts, fmt.Sprintf("%s %s", d.Method, d.URL),
+		parts = append(parts, fmt.Sprintf("%s %s", d.Method, withoutTraceparent(d.URL)),
 			l.Tf("detail.headers", d.HeaderBytes, d.CookieBytes))
 		if d.ServerAddr != "" {
 			parts = append(parts, l.Tf("detail.addr", d.ServerAddr))
@@ -143,7 +149,11 @@ func describe(l Lang, e stage.Event) string {
 		if d.SQL != "" {
 			parts = append(parts, d.SQL)
 		}
-		if d.Rows != nil {
+		switch {
+		case d.Rows == nil:
+		case *d.Rows == 1:
+			parts = append(parts, l.T("detail.rows-one"))
+		default:
 			parts = append(parts, l.Tf("detail.rows", *d.Rows))
 		}
 	case stage.Respond:
@@ -163,7 +173,7 @@ func describe(l Lang, e stage.Event) string {
 		}
 	case stage.DNS:
 		if d.URL != "" {
-			parts = append(parts, d.URL)
+			parts = append(parts, withoutTraceparent(d.URL))
 		}
 	case stage.Connect:
 		if d.Protocol != "" {
