@@ -91,6 +91,11 @@ func (g *Grader) retryPause(attempts int) time.Duration {
 	return min(d, time.Hour)
 }
 
+// claimLease is how long a score claimed for sending is left to its sender:
+// past it (the sender stopped before noting the platform's answer), the
+// score is due again, for any server.
+const claimLease = 2 * time.Minute
+
 // SendScores sends the scores due, until ctx ends: at once when one is
 // queued, and every RetryBase for those waiting their next try. Scores are
 // kept in the store, so a restart resumes them.
@@ -98,7 +103,9 @@ func (g *Grader) SendScores(ctx context.Context) {
 	tick := time.NewTicker(min(g.RetryBase, 10*time.Second))
 	defer tick.Stop()
 	for {
-		due, err := g.store.DueScores(ctx, g.now(), 50)
+		// Claimed, not just read: servers sharing the store each send
+		// only the scores they claimed, so a grade is sent once.
+		due, err := g.store.ClaimScores(ctx, g.now(), claimLease, 50)
 		if err != nil && ctx.Err() == nil {
 			g.log.Error("LTI grades: read the scores due", "err", err)
 		}

@@ -2,14 +2,14 @@ package postgres
 
 import (
 	"context"
-	"io/fs"
-	"os"
+		"os"
 	"sync"
 	"testing"
 	"time"
 
 	"reqlab/app/stage"
 	"reqlab/server/internal/pgtest"
+	"reqlab/server/sqlstore"
 	"reqlab/server/store"
 	"reqlab/server/store/storetest"
 )
@@ -31,7 +31,7 @@ func openTestDB(t testing.TB) *DB {
 func TestStore(t *testing.T) {
 	storetest.Run(t, storetest.Engine{
 		Open:         func(t *testing.T) store.Store { return openTestDB(t) },
-		SetNow:       func(s store.Store, now func() time.Time) { s.(*DB).Now = now },
+		SetNow:       func(s store.Store, now func() time.Time) { s.(*DB).DB.Now = now },
 		NoSuchTable:  `relation "inscripciones" does not exist`,
 		CoursesQuery: CoursesSQL,
 	})
@@ -60,18 +60,15 @@ func TestServersMigrateOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	db := openTestDB(t)
-	db.pool.Close()
 	db, err := Open(context.Background(), url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
 	var n int
-	db.pool.QueryRow(context.Background(), `SELECT count(*) FROM schema_migrations`).Scan(&n)
-	files, _ := fs.Glob(migrations, "migrations/*.sql")
-	if n != len(files) {
-		t.Errorf("%d migrations recorded, want the %d files once each", n, len(files))
+	db.SQL().QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n)
+	if files := sqlstore.PostgreSQL.Migrations(); n != files {
+		t.Errorf("%d migrations recorded, want the %d files once each", n, files)
 	}
 	cs, _, err := db.Courses(context.Background(), "")
 	if err != nil || len(cs) != 6 {
@@ -88,17 +85,17 @@ func TestPruneOnOneServerAtATime(t *testing.T) {
 	db.CreateRun(ctx, "0123456789abcdef0123456789abcdef", "s", "s", testRequest)
 	db.Now = time.Now
 
-	tx, err := db.pool.Begin(ctx)
+	tx, err := db.SQL().BeginTx(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(pruneLock)); err != nil {
+	if _, err := tx.Exec(`SELECT pg_advisory_xact_lock($1)`, sqlstore.PruneLock); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := db.Prune(ctx, time.Hour, 0, 0, 0); err != nil || n != 0 {
 		t.Errorf("Prune while another server prunes = %d, %v; want 0, nil", n, err)
 	}
-	tx.Rollback(ctx)
+	tx.Rollback()
 	if n, err := db.Prune(ctx, time.Hour, 0, 0, 0); err != nil || n != 1 {
 		t.Errorf("Prune once it is free = %d, %v; want 1", n, err)
 	}

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,13 +15,15 @@ import (
 	"github.com/jackc/pgxlisten"
 
 	"reqlab/app/stage"
+	"reqlab/server/sqlstore"
 	"reqlab/server/store"
 )
 
 // Several lab servers share one database. What one stores, the others learn
-// through PostgreSQL itself: every batch is notified on Channel as it
-// commits, with its run's id and last seq; the events are read from the
-// tables. The notification is small (some 40 bytes) and carries no event, so
+// through PostgreSQL itself: every group of batches is notified on Channel as
+// it commits, a line for each batch with its run's id and last seq (some 40
+// bytes); the events are read from the tables. The notification carries no
+// event, so
 // the notify queue (8 GB by default) holds millions, and a listener that
 // drops loses nothing it cannot read again: when it is back, Listen says so
 // (missed) and the server reads, for each run it follows, the events after
@@ -63,12 +66,14 @@ type listener struct {
 }
 
 func (l *listener) HandleNotification(ctx context.Context, n *pgconn.Notification, _ *pgx.Conn) error {
-	run, seq, ok := strings.Cut(n.Payload, " ")
-	last, err := strconv.ParseInt(seq, 10, 64)
-	if !ok || err != nil || !stage.ValidRunID(run) {
-		return fmt.Errorf("notification %q: not a run and a seq", n.Payload)
+	for line := range strings.Lines(n.Payload) {
+		run, seq, ok := strings.Cut(strings.TrimSuffix(line, "\n"), " ")
+		last, err := strconv.ParseInt(seq, 10, 64)
+		if !ok || err != nil || !stage.ValidRunID(run) {
+			return fmt.Errorf("notification %q: not a run and a seq", line)
+		}
+		l.stored(run, last)
 	}
-	l.stored(run, last)
 	return nil
 }
 
@@ -82,7 +87,7 @@ func (l *listener) HandleBacklog(ctx context.Context, _ string, _ *pgx.Conn) err
 // QueueUsage returns how full PostgreSQL's notify queue is, from 0 to 1.
 func (db *DB) QueueUsage(ctx context.Context) (float64, error) {
 	var used float64
-	err := db.pool.QueryRow(ctx, `SELECT pg_notification_queue_usage()`).Scan(&used)
+	err := db.SQL().QueryRowContext(ctx, `SELECT pg_notification_queue_usage()`).Scan(&used)
 	return used, err
 }
 
@@ -107,28 +112,21 @@ func (db *DB) watchQueue(ctx context.Context) {
 // Serving finds an open run and counts one more of its requests under way,
 // in one statement.
 func (db *DB) Serving(ctx context.Context, id string) (store.OpenRun, bool, error) {
-	var r store.OpenRun
-	var jar []stage.Cookie
-	err := db.pool.QueryRow(ctx, `UPDATE runs SET serving = serving + 1
-		WHERE id = $1 AND state = 'open' AND interrupted_at IS NULL
-		RETURNING created_at, network, session, fresh_connection, request_cookies, secret`, id).
-		Scan(&r.Opened, &r.Network, &r.Session, &r.Fresh, &jar, &r.Secret)
-	if errors.Is(err, pgx.ErrNoRows) {
+	r, err := sqlstore.ScanOpenRun(db.SQL().QueryRowContext(ctx, `UPDATE runs SET serving = serving + 1
+		WHERE id = $1 AND state = 'open' AND interrupted_at IS NULL RETURNING `+sqlstore.OpenRunColumns, id))
+	if errors.Is(err, sql.ErrNoRows) {
 		return store.OpenRun{}, false, nil
 	}
 	if err != nil {
 		return store.OpenRun{}, false, fmt.Errorf("serve run: %w", err)
 	}
-	r.Opened = r.Opened.UTC()
-	for _, c := range jar {
-		r.Cookies = append(r.Cookies, c.Name)
-	}
 	return r, true, nil
 }
 
-// Served counts one request of the run done.
+// Served counts one request of the run done, where the batch of its stages
+// did not (see store.Batch.Served).
 func (db *DB) Served(ctx context.Context, id string) error {
-	_, err := db.pool.Exec(ctx, `UPDATE runs SET serving = greatest(serving - 1, 0) WHERE id = $1`, id)
+	_, err := db.SQL().ExecContext(ctx, `UPDATE runs SET serving = greatest(serving - 1, 0) WHERE id = $1`, id)
 	return err
 }
 
@@ -139,8 +137,8 @@ func (db *DB) AwaitServed(ctx context.Context, id string) error {
 	pause := time.Millisecond
 	for {
 		var serving int
-		err := db.pool.QueryRow(ctx, `SELECT serving FROM runs WHERE id = $1`, id).Scan(&serving)
-		if errors.Is(err, pgx.ErrNoRows) || err == nil && serving == 0 {
+		err := db.SQL().QueryRowContext(ctx, `SELECT serving FROM runs WHERE id = $1`, id).Scan(&serving)
+		if errors.Is(err, sql.ErrNoRows) || err == nil && serving == 0 {
 			return nil
 		}
 		if err != nil {

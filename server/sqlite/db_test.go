@@ -2,12 +2,12 @@ package sqlite
 
 import (
 	"context"
-	"io/fs"
-	"path/filepath"
+		"path/filepath"
 	"testing"
 	"time"
 
 	"reqlab/app/stage"
+	"reqlab/server/sqlstore"
 	"reqlab/server/store"
 	"reqlab/server/store/storetest"
 )
@@ -28,7 +28,7 @@ func openTestDB(t testing.TB) (*DB, string) {
 func TestOpenMigratesOnceAndUsesWAL(t *testing.T) {
 	db, path := openTestDB(t)
 	var mode string
-	if err := db.read.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
+	if err := db.SQL().QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
 		t.Errorf("journal_mode = %q (%v), want wal", mode, err)
 	}
 	db.Close()
@@ -39,10 +39,9 @@ func TestOpenMigratesOnceAndUsesWAL(t *testing.T) {
 	}
 	defer again.Close()
 	var n int
-	again.read.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n)
-	files, _ := fs.Glob(migrations, "migrations/*.sql")
-	if n != len(files) || n < 6 {
-		t.Errorf("%d migrations recorded, want the %d files once each", n, len(files))
+	again.SQL().QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n)
+	if files := sqlstore.SQLite.Migrations(); n != files || n < 6 {
+		t.Errorf("%d migrations recorded, want the %d files once each", n, files)
 	}
 	courses, _, err := again.Courses(context.Background(), "")
 	if err != nil || len(courses) != 6 {
@@ -52,7 +51,7 @@ func TestOpenMigratesOnceAndUsesWAL(t *testing.T) {
 
 func TestReadPoolCannotWrite(t *testing.T) {
 	db, _ := openTestDB(t)
-	if _, err := db.read.Exec(`DELETE FROM cursos`); err == nil {
+	if _, err := db.SQL().Exec(`DELETE FROM cursos`); err == nil {
 		t.Fatal("the read pool deleted rows")
 	}
 }
@@ -88,7 +87,7 @@ func TestPruneLeavesNoOrphans(t *testing.T) {
 		}
 	}
 	var before int // the events of the four runs
-	if err := db.read.QueryRow(`SELECT count(*) FROM events`).Scan(&before); err != nil || before == 0 || before%4 != 0 {
+	if err := db.SQL().QueryRow(`SELECT count(*) FROM events`).Scan(&before); err != nil || before == 0 || before%4 != 0 {
 		t.Fatalf("%d events stored before pruning (%v); want as many for each of the 4 runs", before, err)
 	}
 	db.Now = func() time.Time { return now }
@@ -96,17 +95,17 @@ func TestPruneLeavesNoOrphans(t *testing.T) {
 		t.Fatalf("Prune = %d, %v; want 2", n, err)
 	}
 	var orphans, fkRows int
-	if err := db.read.QueryRow(`SELECT count(*) FROM events WHERE run_id NOT IN (SELECT id FROM runs)`).Scan(&orphans); err != nil {
+	if err := db.SQL().QueryRow(`SELECT count(*) FROM events WHERE run_id NOT IN (SELECT id FROM runs)`).Scan(&orphans); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.read.QueryRow(`SELECT count(*) FROM pragma_foreign_key_check`).Scan(&fkRows); err != nil {
+	if err := db.SQL().QueryRow(`SELECT count(*) FROM pragma_foreign_key_check`).Scan(&fkRows); err != nil {
 		t.Fatal(err)
 	}
 	if orphans != 0 || fkRows != 0 {
 		t.Errorf("%d events left of deleted runs (foreign_key_check: %d rows)", orphans, fkRows)
 	}
 	var after int
-	if err := db.read.QueryRow(`SELECT count(*) FROM events`).Scan(&after); err != nil || after != before/2 {
+	if err := db.SQL().QueryRow(`SELECT count(*) FROM events`).Scan(&after); err != nil || after != before/2 {
 		t.Errorf("%d events left after pruning (%v); want %d, those of the 2 runs kept", after, err, before/2)
 	}
 }

@@ -68,7 +68,7 @@ func BenchmarkHonestRunAsStoreFills(b *testing.B) {
 		fillTook := time.Since(filled)
 		full := p50()
 		var kept, bytes int64
-		db.read.QueryRow(`SELECT count(*), coalesce(sum(bytes), 0) FROM runs`).Scan(&kept, &bytes)
+		db.SQL().QueryRow(`SELECT count(*), coalesce(sum(bytes), 0) FROM runs`).Scan(&kept, &bytes)
 		ratio := float64(full) / float64(empty)
 		b.ReportMetric(float64(empty.Microseconds())/1000, "ms-p50-empty")
 		b.ReportMetric(float64(full.Microseconds())/1000, "ms-p50-full")

@@ -15,8 +15,13 @@ import (
 	"reqlab/app/stage"
 )
 
-// Store is one engine's keeping of the lab's data.
-type Store interface {
+// The store is seen by what each caller needs of it: Runs (the runs and
+// their events), Catalogue (the sample site's data), Launches (course
+// platforms' launches and the grades owed them), Answers and Keys. Store is
+// all of it, for the server that wires the parts together.
+
+// Runs is what the lab keeps of runs and their events.
+type Runs interface {
 	// CreateRun stores a new, open run of a lab session, whose request is
 	// as the client meant it, with its secret (see stage.NewRunSecret).
 	CreateRun(ctx context.Context, id, secret, session string, req stage.Request) (stage.Run, error)
@@ -38,6 +43,13 @@ type Store interface {
 	RunOpened(ctx context.Context, id string) (OpenRun, bool, error)
 	// RunExists reports whether a run is stored.
 	RunExists(ctx context.Context, id string) (bool, error)
+	// Unavailable reports whether err says the store takes no writes for
+	// now (see the function Unavailable).
+	Unavailable(err error) bool
+}
+
+// Upkeep is what keeps the store bounded and its runs honest.
+type Upkeep interface {
 	// Prune deletes runs (and the sample courses sessions added) older than
 	// maxAge, each session's oldest runs beyond its newest perSession, the
 	// oldest beyond the newest maxRuns in all, and the oldest beyond the
@@ -49,7 +61,11 @@ type Store interface {
 	// were cut off: their page, or the server recording them, went away.
 	// It returns how many.
 	MarkInterrupted(ctx context.Context, before time.Time) (int64, error)
+}
 
+// Keys are the lab's own secrets, the same for every server sharing the
+// store.
+type Keys interface {
 	// Key returns the lab's key of that name, made of size random bytes the
 	// first time it is asked for and kept from then on: every server that
 	// shares the store gets the same.
@@ -58,30 +74,44 @@ type Store interface {
 	// already, and returns the one kept: for keys that are not random bytes
 	// (an RSA key), made by the caller.
 	KeepKey(ctx context.Context, name string, value []byte) ([]byte, error)
+}
+
+// Answers are the lab sessions' answers to the lessons' questions.
+type Answers interface {
+	// KeepAnswer keeps an answer a lab session gave to a lesson's question.
+	KeepAnswer(ctx context.Context, a Answer) error
+	// Answers returns a session's answers, oldest first.
+	Answers(ctx context.Context, session string) ([]Answer, error)
+}
+
+// Store is one engine's keeping of all the lab's data.
+type Store interface {
+	Runs
+	Upkeep
+	Keys
+	Catalogue
+	Launches
+
 	// Ping checks that the store answers; CheckWrite that it commits a
 	// write, and why not.
 	Ping(ctx context.Context) error
 	CheckWrite(ctx context.Context) error
-	// Unavailable reports whether err says the store takes no writes for
-	// now (locked, read-only, unreachable, full, or no answer in time): a
-	// write may work later, the data was not at fault.
-	Unavailable(err error) bool
 	// Message returns the engine's own words for why a statement failed
 	// ("no such table: inscripciones"), without the wrapping added on the
-	// way up.
+	// way up (see the function Message).
 	Message(err error) string
 	// Engine names the engine, as the lab tells students ("SQLite").
 	Engine() string
 	Close() error
-
-	Catalogue
-	Launches
 }
 
 // Launches is what the lab keeps of course platforms' launches (LTI 1.3):
 // the nonces used, and for each launch the platform's user id, the name it
 // sent and the roles, the course and the lesson. Nothing else of a person.
 type Launches interface {
+	// The class view reads the answers of a course's students.
+	Answers
+
 	// UseNonce notes a nonce of a platform used, and reports false where
 	// it was used before: a launch is taken once.
 	UseNonce(ctx context.Context, issuer, nonce string) (bool, error)
@@ -100,17 +130,19 @@ type Launches interface {
 	// reports false where one is kept already.
 	QueueScore(ctx context.Context, s Score) (bool, error)
 	// DueScores returns up to limit scores the platforms have not taken
-	// whose next try is due at now.
+	// whose next try is due at now, and changes nothing.
 	DueScores(ctx context.Context, now time.Time, limit int) ([]Score, error)
+	// ClaimScores takes up to limit scores due at now for one sender: each
+	// is moved to its next try at now+lease in the statement that returns
+	// it, so that no other server sharing the store gets it meanwhile. A
+	// score is sent once, whichever servers look; one whose sender stopped
+	// before ScoreTaken or ScoreRetry is due again once the lease is over.
+	ClaimScores(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Score, error)
 	// ScoreTaken notes a score taken by its platform; ScoreRetry notes a
 	// try that failed and when to try again.
 	ScoreTaken(ctx context.Context, id int64, at time.Time) error
 	ScoreRetry(ctx context.Context, id int64, next time.Time) error
 
-	// KeepAnswer keeps an answer a lab session gave to a lesson's question.
-	KeepAnswer(ctx context.Context, a Answer) error
-	// Answers returns a session's answers, oldest first.
-	Answers(ctx context.Context, session string) ([]Answer, error)
 	// Class returns the students a platform launched the lab for in a
 	// course: each once, with the name it last sent and their lab session.
 	Class(ctx context.Context, issuer, context string) ([]Student, error)
@@ -205,6 +237,11 @@ type Batch struct {
 	Events   []stage.Event
 	// Complete closes the run: no event is taken after it.
 	Complete bool
+	// Served, on a store several servers share (Shared), says the batch
+	// records the stages of one of the run's sample-site requests: it counts
+	// that request served in the batch's own transaction, so that Served
+	// need not.
+	Served bool
 	// Secret is the run's secret, where the caller has it at hand: the
 	// recorder takes it out of all the batch carries before it is stored
 	// (see runs.Recorder.Record). No store keeps it from here.
@@ -272,7 +309,46 @@ var (
 	ErrNotStarted    = errors.New("stage ended before it started")
 	ErrFull          = errors.New("the catalogue is full") // a session's catalogue, or all sessions' added courses
 	ErrClosed        = errors.New("store closed")
+	// ErrServing refuses a run's last report while a store several servers
+	// share counts its sample-site requests still being served (see
+	// Shared): the caller waits for them and tries again.
+	ErrServing = errors.New("the run's requests are still being served")
 )
+
+// Error is a statement's failure as the engine reported it, mapped once, where
+// the store hands it back: whether the store takes no writes for now, and the
+// engine's own words. The store's refusals above are not Errors: they are
+// returned as they are.
+type Error struct {
+	Op          string // what the store was doing ("append")
+	Message     string // the engine's words ("no such table: inscripciones")
+	Unavailable bool   // locked, read-only, unreachable, full or shutting down: a write may work later
+	Err         error  // the driver's error
+}
+
+func (e *Error) Error() string { return e.Op + ": " + e.Err.Error() }
+func (e *Error) Unwrap() error { return e.Err }
+
+// Unavailable reports whether err says the store takes no writes for now
+// (locked, read-only, unreachable, full, or no answer in time): a write may
+// work later, the data was not at fault.
+func Unavailable(err error) bool {
+	var e *Error
+	if errors.As(err, &e) && e.Unavailable {
+		return true
+	}
+	return errors.Is(err, context.DeadlineExceeded)
+}
+
+// Message returns the engine's own words for why a statement failed, without
+// the wrapping added on the way up.
+func Message(err error) string {
+	var e *Error
+	if errors.As(err, &e) && e.Message != "" {
+		return e.Message
+	}
+	return err.Error()
+}
 
 // The bounds every engine keeps.
 const (

@@ -45,6 +45,7 @@ func Run(t *testing.T, e Engine) {
 		{"KeysAreMadeOnceAndKept", keys},
 		{"HealthChecks", health},
 		{"LaunchesAreTakenOnce", launches},
+		{"AScoreIsClaimedByOneSender", claimScores},
 	} {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, e) })
 	}
@@ -673,5 +674,63 @@ func launches(t *testing.T, e Engine) {
 	}
 	if again, _ := db.KeepKey(ctx, "lti", []byte("another")); string(again) != string(made) {
 		t.Errorf("KeepKey replaced the kept key with %q", again)
+	}
+}
+
+// Senders claiming at once (servers sharing the store) each get their own
+// scores: every score due is claimed once, and is due again only once its
+// lease is over.
+func claimScores(t *testing.T, e Engine) {
+	db := e.Open(t)
+	ctx := context.Background()
+	at := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+	const scores = 40
+	for i := range scores {
+		s := store.Score{Issuer: "https://lms.example", ClientID: "c1", LineItem: "https://lms.example/li/" + string(rune('a'+i%26)) + string(rune('a'+i/26)),
+			UserID: "u1", Lesson: "cache", Given: 1, Max: 1, At: at}
+		if ok, err := db.QueueScore(ctx, s); err != nil || !ok {
+			t.Fatalf("QueueScore = %v, %v", ok, err)
+		}
+	}
+	var (
+		mu      sync.Mutex
+		claimed = map[int64]int{}
+		wg      sync.WaitGroup
+	)
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				got, err := db.ClaimScores(ctx, at.Add(time.Second), time.Minute, 3)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if len(got) == 0 {
+					return
+				}
+				mu.Lock()
+				for _, s := range got {
+					claimed[s.ID]++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if len(claimed) != scores {
+		t.Errorf("%d scores claimed, want all %d", len(claimed), scores)
+	}
+	for id, n := range claimed {
+		if n != 1 {
+			t.Errorf("score %d claimed %d times", id, n)
+		}
+	}
+	if due, _ := db.DueScores(ctx, at.Add(30*time.Second), 100); len(due) != 0 {
+		t.Errorf("%d claimed scores due again within their lease", len(due))
+	}
+	if due, _ := db.ClaimScores(ctx, at.Add(2*time.Minute), time.Minute, 100); len(due) != scores {
+		t.Errorf("%d scores claimed again once the lease is over (the sender stopped), want %d", len(due), scores)
 	}
 }

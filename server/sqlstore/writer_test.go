@@ -1,8 +1,8 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
-	"database/sql"
+	"path/filepath"
 	"errors"
 	"testing"
 
@@ -13,7 +13,7 @@ import (
 // A group of writes commits together; one that fails half-way costs no
 // other its write, and leaves nothing of its own.
 func TestGroupCommitIsolatesAFailingWrite(t *testing.T) {
-	db, _ := openTestDB(t)
+	db := openSQLite(t)
 	ctx := context.Background()
 	good := stage.NewRunID()
 	bad := stage.NewRunID()
@@ -21,17 +21,17 @@ func TestGroupCommitIsolatesAFailingWrite(t *testing.T) {
 
 	done := make([]chan error, 3)
 	group := []write{
-		{fn: func(tx *sql.Tx) error {
-			_, err := db.exec(tx, insertRunSQL, good, "t", "s", "GET", "/site/", "[]", "[]", "", "", false, "", 0, 0)
+		{fn: func(w *wtx) error {
+			_, err := w.exec(insertRunSQL, good, "t", "s", "GET", "/site/", "[]", "[]", "", "", false, "", 0, 0)
 			return err
 		}},
-		{fn: func(tx *sql.Tx) error {
-			if _, err := db.exec(tx, insertRunSQL, bad, "t", "s", "GET", "/site/", "[]", "[]", "", "", false, "", 0, 0); err != nil {
+		{fn: func(w *wtx) error {
+			if _, err := w.exec(insertRunSQL, bad, "t", "s", "GET", "/site/", "[]", "[]", "", "", false, "", 0, 0); err != nil {
 				return err
 			}
 			return boom // after a change: the group cannot simply go on
 		}},
-		{fn: func(tx *sql.Tx) error { return refuse(store.ErrNotFound) }},
+		{fn: func(w *wtx) error { return refuse(store.ErrNotFound) }},
 	}
 	for i := range group {
 		done[i] = make(chan error, 1)
@@ -56,9 +56,20 @@ func TestGroupCommitIsolatesAFailingWrite(t *testing.T) {
 }
 
 func TestWritesAfterCloseAreRefused(t *testing.T) {
-	db, _ := openTestDB(t)
+	db := openSQLite(t)
 	db.Close()
 	if _, err := db.CreateRun(context.Background(), stage.NewRunID(), stage.NewRunSecret(), "s", stage.Request{Method: "GET", URL: "/site/"}); !errors.Is(err, store.ErrClosed) {
 		t.Errorf("CreateRun after Close: %v, want store.ErrClosed", err)
 	}
+}
+
+// openSQLite opens a SQLite store in a file of the test's own.
+func openSQLite(t testing.TB) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), SQLite, filepath.Join(t.TempDir(), "test.db"))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }

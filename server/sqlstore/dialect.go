@@ -1,0 +1,194 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql's "pgx"
+	"github.com/mattn/go-sqlite3"
+)
+
+// Dialect is what truly differs between the engines: how they are opened,
+// how a statement names its arguments, how a moment is kept, how rows and
+// keys are locked, how other servers are told, and what their errors mean.
+// Every statement of the store is written once, with ? for its arguments.
+type Dialect struct {
+	name       string // as the lab tells students
+	migrations string // the folder of its migrations, under migrations/
+	numbered   bool   // arguments are $1, $2…, not ?
+	forUpdate  string // what holds the rows a write reads until it commits
+	timeType   string // the type of schema_migrations.applied_at
+	// writers is how many groups commit at once: SQLite has one writer;
+	// PostgreSQL takes several, each on a connection of its own.
+	writers int
+	// prepare: the writer prepares its usual statements once, where the
+	// driver would parse them again for every write (mattn/go-sqlite3);
+	// pgx caches its prepared statements per connection by itself.
+	prepare bool
+	open    func(ctx context.Context, dsn string) (write, read *sql.DB, err error)
+	// at is a moment as the engine's columns take it.
+	at func(time.Time) any
+	// lock takes, for the transaction, a lock named by key: where several
+	// writers run, the bounds they check (a session's courses) hold.
+	lock func(tx *sql.Tx, key string) error
+	// tryLock takes a lock of the transaction's, or reports another holds it
+	// (one server prunes at a time).
+	tryLock func(tx *sql.Tx, key int64) (bool, error)
+	// lockMigrations holds conn as the one migrating, until unlock.
+	lockMigrations func(ctx context.Context, conn *sql.Conn) (unlock func(), err error)
+	// notify tells every server listening, at commit; nil: no one listens.
+	notify func(tx *sql.Tx, payload string) error
+	// explain maps an engine's error: its own words, and whether the store
+	// takes no writes for now.
+	explain func(err error) (message string, unavailable bool)
+}
+
+// Name names the engine, as the lab tells students ("SQLite").
+func (d *Dialect) Name() string { return d.name }
+
+// SQLite is the embedded engine, the default: one file, one writer.
+var SQLite = &Dialect{
+	name: "SQLite", migrations: "sqlite", timeType: "TEXT", writers: 1, prepare: true,
+	open: func(ctx context.Context, path string) (*sql.DB, *sql.DB, error) {
+		if path == "" || strings.Contains(path, "?") {
+			return nil, nil, errors.New("bad path " + strconv.Quote(path))
+		}
+		dsn := func(extra string) string {
+			q := url.Values{}
+			q.Set("_journal_mode", "WAL")
+			q.Set("_synchronous", "NORMAL")
+			q.Set("_busy_timeout", "5000")
+			// Each event row's run is found by the writer before it is
+			// added and deleting a run deletes its events (migration 0006):
+			// SQLite's own check per row is left off.
+			q.Set("_foreign_keys", "off")
+			return "file:" + path + "?" + q.Encode() + extra
+		}
+		write, err := sql.Open("sqlite3", dsn("&_txlock=immediate"))
+		if err != nil {
+			return nil, nil, err
+		}
+		write.SetMaxOpenConns(1)
+		write.SetConnMaxIdleTime(0)
+		read, err := sql.Open("sqlite3", dsn("&_query_only=true"))
+		if err != nil {
+			write.Close()
+			return nil, nil, err
+		}
+		read.SetMaxOpenConns(8)
+		return write, read, nil
+	},
+	at:             func(t time.Time) any { return t.UTC().Format(time.RFC3339Nano) },
+	lock:           func(*sql.Tx, string) error { return nil },
+	tryLock:        func(*sql.Tx, int64) (bool, error) { return true, nil },
+	lockMigrations: func(context.Context, *sql.Conn) (func(), error) { return func() {}, nil },
+	explain: func(err error) (string, bool) {
+		var se sqlite3.Error
+		if !errors.As(err, &se) {
+			return "", false
+		}
+		switch se.Code {
+		case sqlite3.ErrBusy, sqlite3.ErrLocked, sqlite3.ErrReadonly, sqlite3.ErrFull, sqlite3.ErrIoErr, sqlite3.ErrCantOpen:
+			return se.Error(), true
+		}
+		return se.Error(), false
+	},
+}
+
+// PostgreSQL is the engine several lab servers share.
+var PostgreSQL = &Dialect{
+	name: "PostgreSQL", migrations: "postgres", numbered: true, forUpdate: " FOR UPDATE", timeType: "TIMESTAMPTZ", writers: 4,
+	open: func(ctx context.Context, dsn string) (*sql.DB, *sql.DB, error) {
+		db, err := sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, nil, err
+		}
+		db.SetMaxOpenConns(24)
+		db.SetMaxIdleConns(24)
+		return db, db, nil
+	},
+	at: func(t time.Time) any { return t.UTC() },
+	lock: func(tx *sql.Tx, key string) error {
+		_, err := tx.Exec(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, key)
+		return err
+	},
+	tryLock: func(tx *sql.Tx, key int64) (bool, error) {
+		var mine bool
+		err := tx.QueryRow(`SELECT pg_try_advisory_xact_lock($1)`, key).Scan(&mine)
+		return mine, err
+	},
+	lockMigrations: func(ctx context.Context, conn *sql.Conn) (func(), error) {
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrationLock); err != nil {
+			return nil, err
+		}
+		return func() { conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrationLock) }, nil
+	},
+	notify: func(tx *sql.Tx, payload string) error {
+		_, err := tx.Exec(`SELECT pg_notify($1, $2)`, Channel, payload)
+		return err
+	},
+	explain: func(err error) (string, bool) {
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) {
+			switch {
+			case strings.HasPrefix(pe.Code, "08"), // connection exception
+				strings.HasPrefix(pe.Code, "53"), // insufficient resources: disk full, too many connections
+				strings.HasPrefix(pe.Code, "57"), // operator intervention: shutting down, cannot connect now
+				pe.Code == "25006":               // read-only transaction
+				return pe.Message, true
+			}
+			return pe.Message, false
+		}
+		var ne net.Error
+		var ce *pgconn.ConnectError
+		return "", errors.As(err, &ce) || errors.As(err, &ne) || pgconn.SafeToRetry(err)
+	},
+}
+
+// Channel is the PostgreSQL channel every group of stored batches is
+// notified on: a line "<run id> <last seq>" per batch.
+const Channel = "reqlab_events"
+
+// The advisory locks the servers take on PostgreSQL: to migrate (the others
+// wait, then find the work done) and to prune (the others skip it).
+const (
+	migrationLock = int64(0x7265716c6162_01) // "reqlab", 1
+	PruneLock     = int64(0x7265716c6162_02)
+)
+
+// rebound holds each statement as the dialect names its arguments.
+var rebound sync.Map // "<dialect>\x00<query>" → string
+
+// q returns query with its ? as the dialect names arguments.
+func (d *Dialect) q(query string) string {
+	if !d.numbered {
+		return query
+	}
+	if s, ok := rebound.Load(query); ok {
+		return s.(string)
+	}
+	var b strings.Builder
+	n, quoted := 0, false
+	for i := 0; i < len(query); i++ {
+		c := query[i]
+		switch {
+		case c == '\'':
+			quoted = !quoted
+		case c == '?' && !quoted:
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(c)
+	}
+	rebound.Store(query, b.String())
+	return b.String()
+}

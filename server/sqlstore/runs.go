@@ -1,0 +1,544 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"reqlab/app/stage"
+	"reqlab/server/store"
+)
+
+// The writer's usual statements (prepared once where the dialect prepares).
+const (
+	insertRunSQL = `INSERT INTO runs (id, created_at, session, method, url, request_headers, request_cookies, request_body, network, fresh_connection, secret, bytes, request_bytes)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	// findRunSQL reads the run's row, held (FOR UPDATE, where the dialect
+	// locks rows) until the batch commits: the batches of one run, from any
+	// server, are numbered one after another.
+	findRunSQL = `SELECT state, interrupted_at IS NOT NULL, heard_at IS NOT NULL, status, bytes, request_bytes, serving FROM runs WHERE id = ?`
+	// marksSQL reads the run's events once it has some (heard_at is set with
+	// every batch): by a statement of its own, which on PostgreSQL sees
+	// every batch committed while this one waited for the row.
+	marksSQL        = `SELECT seq, stage, side, phase FROM events WHERE run_id = ?`
+	setRequestSQL   = `UPDATE runs SET method = ?, url = ?, request_headers = ?, request_body = ? WHERE id = ?`
+	setResponseSQL  = `UPDATE runs SET status = ?, response_headers = ?, response_body = ?, response_body_truncated = ? WHERE id = ?`
+	fillResponseSQL = setResponseSQL + ` AND status IS NULL`
+	heardSQL        = `UPDATE runs SET state = ?, heard_at = ?, bytes = ?, request_bytes = ?, serving = ? WHERE id = ?`
+)
+
+var writerQueries = []string{insertRunSQL, findRunSQL, marksSQL, setRequestSQL, setResponseSQL, fillResponseSQL, heardSQL}
+
+// insertEventsSQL is the statement that stores n events at once.
+func insertEventsSQL(n int) string {
+	var q strings.Builder
+	q.WriteString(`INSERT INTO events (run_id, seq, stage, side, phase, t_ms, dur_ms, state, detail) VALUES `)
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?)")
+	}
+	return q.String()
+}
+
+// runState is a run's state as the lab names it: an open run cut off is
+// interrupted.
+const runState = `CASE WHEN state = 'open' AND interrupted_at IS NOT NULL THEN 'interrupted' ELSE state END`
+
+// CreateRun stores a new, open run of a lab session, whose request is as the
+// client meant it, with its secret (see stage.NewRunSecret).
+func (db *DB) CreateRun(ctx context.Context, id, secret, session string, req stage.Request) (stage.Run, error) {
+	run := stage.Run{ID: id, CreatedAt: db.Now().UTC(), State: stage.RunOpen, Request: req, Events: []stage.Event{}}
+	headers, err := marshalJSON(req.Headers)
+	if err != nil {
+		return stage.Run{}, err
+	}
+	cookies, err := marshalJSON(req.Cookies)
+	if err != nil {
+		return stage.Run{}, err
+	}
+	size := store.RequestBytes(req)
+	if size > store.MaxRunBytes {
+		return stage.Run{}, fmt.Errorf("create run: %w", store.ErrRunTooLarge)
+	}
+	err = db.do(ctx, id, func(w *wtx) error {
+		_, err := w.exec(insertRunSQL,
+			id, db.at(run.CreatedAt), session, req.Method, req.URL, headers, cookies, req.Body, req.Network, req.FreshConnection, secret, size, size)
+		return err
+	})
+	if err != nil {
+		return stage.Run{}, db.fail("create run", err)
+	}
+	return run, nil
+}
+
+// encoded is a batch's JSON columns, encoded in the caller's goroutine: the
+// writer, which all writes wait for, only runs the statements.
+type encoded struct {
+	requestHeaders, responseHeaders string
+	details                         [][]byte
+}
+
+func encodeBatch(b store.Batch) (encoded, error) {
+	var enc encoded
+	var err error
+	if b.Request != nil {
+		if enc.requestHeaders, err = marshalJSON(b.Request.Headers); err != nil {
+			return enc, err
+		}
+	}
+	if b.Response != nil {
+		if enc.responseHeaders, err = marshalJSON(b.Response.Headers); err != nil {
+			return enc, err
+		}
+	}
+	enc.details = make([][]byte, len(b.Events))
+	for i, e := range b.Events {
+		if enc.details[i], err = json.Marshal(e.Detail); err != nil {
+			return enc, err
+		}
+	}
+	return enc, nil
+}
+
+// Append stores a batch, whole or not at all, and returns its events numbered
+// with the run's next seqs (see store.Runs).
+func (db *DB) Append(ctx context.Context, b store.Batch) ([]stage.Event, error) {
+	enc, err := encodeBatch(b)
+	if err != nil {
+		return nil, fmt.Errorf("append: %w", err)
+	}
+	var out []stage.Event
+	err = db.do(ctx, b.RunID, func(w *wtx) error {
+		var err error
+		out, err = w.appendBatch(b, enc)
+		return err
+	})
+	if err != nil {
+		return nil, db.fail("append", err)
+	}
+	return out, nil
+}
+
+// appendBatch does Append's work in a writer's transaction. Every check
+// comes before the first change, so that a refusal changes nothing.
+func (w *wtx) appendBatch(b store.Batch, enc encoded) ([]stage.Event, error) {
+	db := w.db
+	var (
+		state               string
+		interrupted, heard  bool
+		status              sql.NullInt64
+		bytes, requestBytes int64
+		serving             int64
+	)
+	err := w.queryRow(findRunSQL+db.d.forUpdate, b.RunID).Scan(&state, &interrupted, &heard, &status, &bytes, &requestBytes, &serving)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, refuse(store.ErrNotFound)
+	case err != nil:
+		return nil, err
+	case stage.RunState(state) != stage.RunOpen || interrupted:
+		return nil, refuse(store.ErrRunClosed) // complete, or cut off
+	case b.Complete && b.Side == stage.Client && serving > 0 && !b.Served:
+		return nil, refuse(store.ErrServing)
+	}
+	var last int64
+	started, ended, serverEnded := map[stage.ID]bool{}, map[stage.ID]bool{}, map[stage.ID]bool{}
+	if heard {
+		if last, err = w.marks(b.RunID, started, ended, serverEnded); err != nil {
+			return nil, err
+		}
+	}
+	if b.Complete && b.Side == stage.Client {
+		// The last report: what only the server knows completes it (see
+		// stage.Explain). The server's stages are in by now: the recorder
+		// waits for them before a completing batch.
+		n := len(b.Events)
+		b = store.Explained(b, int(status.Int64), serverEnded)
+		enc.details = enc.details[:n:n]
+		for _, e := range b.Events[n:] {
+			detail, err := json.Marshal(e.Detail)
+			if err != nil {
+				return nil, refuse(err)
+			}
+			enc.details = append(enc.details, detail)
+		}
+	}
+	if last+int64(len(b.Events)) > store.MaxEventsPerRun {
+		return nil, refuse(store.ErrTooManyEvents)
+	}
+	keep, err := store.Marks(started, ended, b.Events)
+	if err != nil {
+		return nil, refuse(err)
+	}
+	if len(keep) != len(b.Events) { // repeated starts, dropped
+		events, details := make([]stage.Event, 0, len(keep)), make([][]byte, 0, len(keep))
+		for _, i := range keep {
+			events, details = append(events, b.Events[i]), append(details, enc.details[i])
+		}
+		b.Events, enc.details = events, details
+	}
+	if bytes, requestBytes = store.Grown(b, bytes, requestBytes); bytes > store.MaxRunBytes {
+		return nil, refuse(store.ErrRunTooLarge)
+	}
+
+	if r := b.Request; r != nil {
+		if _, err := w.exec(setRequestSQL, r.Method, r.URL, enc.requestHeaders, r.Body, b.RunID); err != nil {
+			return nil, fmt.Errorf("append request: %w", err)
+		}
+	}
+	if r := b.Response; r != nil {
+		q := setResponseSQL
+		if b.Side == stage.Client {
+			q = fillResponseSQL // the server's answer, where there is one, stands
+		}
+		if _, err := w.exec(q, r.Status, enc.responseHeaders, r.Body, r.BodyTruncated, b.RunID); err != nil {
+			return nil, fmt.Errorf("append response: %w", err)
+		}
+	}
+	out, err := w.insertEvents(b.RunID, last, b.Events, enc.details)
+	if err != nil {
+		return nil, err
+	}
+	// When the run last heard, what it keeps now, its completion where it
+	// completes and its requests still served, in one statement.
+	next := string(stage.RunOpen)
+	if b.Complete {
+		next = string(stage.RunComplete)
+	}
+	if b.Served && serving > 0 {
+		serving--
+	}
+	if _, err := w.exec(heardSQL, next, db.at(db.Now()), bytes, requestBytes, serving, b.RunID); err != nil {
+		return nil, fmt.Errorf("append: %w", err)
+	}
+	if len(out) > 0 || b.Complete {
+		w.notes = append(w.notes, fmt.Sprintf("%s %d", b.RunID, last+int64(len(out))))
+	}
+	return out, nil
+}
+
+// marks notes the stages the run's stored events started and ended (and of
+// those the server's), and returns its last seq.
+func (w *wtx) marks(runID string, started, ended, serverEnded map[stage.ID]bool) (int64, error) {
+	rows, err := w.query(marksSQL, runID)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	var last int64
+	for rows.Next() {
+		var seq int64
+		var id, side, phase string
+		if err := rows.Scan(&seq, &id, &side, &phase); err != nil {
+			return 0, err
+		}
+		last = max(last, seq)
+		if phase == string(stage.Start) {
+			started[stage.ID(id)] = true
+		} else {
+			ended[stage.ID(id)] = true
+			if side == string(stage.Server) {
+				serverEnded[stage.ID(id)] = true
+			}
+		}
+	}
+	return last, rows.Err()
+}
+
+// insertEvents numbers events from last+1 and stores them with one
+// statement. The arguments are plain strings and numbers: database/sql
+// converts named types and pointers by reflection.
+func (w *wtx) insertEvents(runID string, last int64, events []stage.Event, details [][]byte) ([]stage.Event, error) {
+	out := make([]stage.Event, len(events))
+	if len(events) == 0 {
+		return out, nil
+	}
+	args := make([]any, 0, 9*len(events))
+	for i, e := range events {
+		last++
+		e.Seq = last
+		out[i] = e
+		var dur any // NULL: nothing could be measured
+		if e.DurMs != nil {
+			dur = float64(*e.DurMs)
+		}
+		args = append(args, runID, e.Seq, string(e.Stage), string(e.Side), string(e.Phase), float64(e.TMs), dur, string(e.State), details[i])
+	}
+	if _, err := w.exec(insertEventsSQL(len(events)), args...); err != nil {
+		return nil, fmt.Errorf("append events: %w", err)
+	}
+	return out, nil
+}
+
+// Run returns a stored run with all its events, or store.ErrNotFound: its
+// row and its events in one read transaction, so that they agree.
+func (db *DB) Run(ctx context.Context, id string) (stage.Run, error) {
+	tx, err := db.read.BeginTx(ctx, nil)
+	if err != nil {
+		return stage.Run{}, db.fail("read run", err)
+	}
+	defer tx.Rollback()
+	var (
+		run                  stage.Run
+		state                string
+		reqHeaders, cookies  []byte
+		status               sql.NullInt64
+		respHeaders          []byte
+		respBody             string
+		truncated, freshConn bool
+	)
+	err = tx.QueryRowContext(ctx, db.d.q(`SELECT id, created_at, `+runState+`, method, url, request_headers, request_cookies, request_body, network, fresh_connection,
+		        status, response_headers, response_body, response_body_truncated
+		 FROM runs WHERE id = ?`), id).
+		Scan(&run.ID, when{&run.CreatedAt}, &state, &run.Request.Method, &run.Request.URL, &reqHeaders, &cookies, &run.Request.Body,
+			&run.Request.Network, &freshConn, &status, &respHeaders, &respBody, &truncated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return stage.Run{}, store.ErrNotFound
+	}
+	if err != nil {
+		return stage.Run{}, db.fail("read run", err)
+	}
+	run.Request.FreshConnection = freshConn
+	run.State = stage.RunState(state)
+	if err := errors.Join(json.Unmarshal(reqHeaders, &run.Request.Headers), json.Unmarshal(cookies, &run.Request.Cookies)); err != nil {
+		return stage.Run{}, fmt.Errorf("read run: %w", err)
+	}
+	if status.Valid {
+		run.Response = &stage.Response{Status: int(status.Int64), Headers: []stage.Header{}, Body: respBody, BodyTruncated: truncated}
+		if respHeaders != nil {
+			if err := json.Unmarshal(respHeaders, &run.Response.Headers); err != nil {
+				return stage.Run{}, fmt.Errorf("read run: %w", err)
+			}
+		}
+	}
+	if run.Events, err = db.events(ctx, tx, id, 0); err != nil {
+		return stage.Run{}, err
+	}
+	return run, db.fail("read run", tx.Commit())
+}
+
+// Runs returns a session's latest runs, newest first.
+func (db *DB) Runs(ctx context.Context, session string, limit int) ([]stage.RunSummary, error) {
+	rows, err := db.read.QueryContext(ctx, db.d.q(
+		`SELECT r.id, r.created_at, `+strings.ReplaceAll(runState, "state", "r.state")+`, r.method, r.url, coalesce(r.status, 0),
+		        (SELECT max(e.t_ms + coalesce(e.dur_ms, 0)) - min(e.t_ms) FROM events e
+		          WHERE e.run_id = r.id AND e.side = 'client' AND e.phase = 'end')
+		 FROM runs r WHERE r.session = ? ORDER BY r.created_at DESC, r.id LIMIT ?`), session, limit)
+	if err != nil {
+		return nil, db.fail("list runs", err)
+	}
+	defer rows.Close()
+	out := []stage.RunSummary{}
+	for rows.Next() {
+		var s stage.RunSummary
+		var total sql.NullFloat64
+		if err := rows.Scan(&s.ID, when{&s.CreatedAt}, &s.State, &s.Method, &s.URL, &s.Status, &total); err != nil {
+			return nil, db.fail("list runs", err)
+		}
+		if total.Valid {
+			s.TotalMs = stage.Ms(total.Float64)
+		}
+		out = append(out, s)
+	}
+	return out, db.fail("list runs", rows.Err())
+}
+
+// Events returns a run's events whose seq is above after, in seq order.
+func (db *DB) Events(ctx context.Context, runID string, after int64) ([]stage.Event, error) {
+	return db.events(ctx, db.read, runID, after)
+}
+
+// querier is a pool or a transaction.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func (db *DB) events(ctx context.Context, q querier, runID string, after int64) ([]stage.Event, error) {
+	rows, err := q.QueryContext(ctx, db.d.q(`SELECT seq, stage, side, phase, t_ms, dur_ms, state, detail FROM events WHERE run_id = ? AND seq > ? ORDER BY seq`),
+		runID, after)
+	if err != nil {
+		return nil, db.fail("read events", err)
+	}
+	defer rows.Close()
+	events := []stage.Event{}
+	for rows.Next() {
+		var (
+			e      stage.Event
+			dur    sql.NullFloat64
+			detail []byte
+		)
+		if err := rows.Scan(&e.Seq, &e.Stage, &e.Side, &e.Phase, &e.TMs, &dur, &e.State, &detail); err != nil {
+			return nil, db.fail("read events", err)
+		}
+		if dur.Valid {
+			e.DurMs = stage.Ms(dur.Float64)
+		}
+		if err := json.Unmarshal(detail, &e.Detail); err != nil {
+			return nil, fmt.Errorf("read events: %w", err)
+		}
+		events = append(events, e)
+	}
+	return events, db.fail("read events", rows.Err())
+}
+
+// openRunSQL reads what the sample site needs of an open run.
+const openRunSQL = `SELECT created_at, network, session, fresh_connection, request_cookies, secret FROM runs`
+
+// ScanOpenRun reads a row of openRunSQL's columns.
+func ScanOpenRun(row interface{ Scan(...any) error }) (store.OpenRun, error) {
+	var r store.OpenRun
+	var cookies []byte
+	var fresh bool
+	if err := row.Scan(when{&r.Opened}, &r.Network, &r.Session, &fresh, &cookies, &r.Secret); err != nil {
+		return store.OpenRun{}, err
+	}
+	r.Fresh = fresh
+	var jar []stage.Cookie
+	if err := json.Unmarshal(cookies, &jar); err != nil {
+		return store.OpenRun{}, err
+	}
+	for _, c := range jar {
+		r.Cookies = append(r.Cookies, c.Name)
+	}
+	return r, nil
+}
+
+// OpenRunColumns is what ScanOpenRun reads, for a statement's RETURNING.
+const OpenRunColumns = `created_at, network, session, fresh_connection, request_cookies, secret`
+
+// RunOpened returns an open run, and false where there is no such run or it
+// is complete or interrupted.
+func (db *DB) RunOpened(ctx context.Context, id string) (store.OpenRun, bool, error) {
+	r, err := ScanOpenRun(db.read.QueryRowContext(ctx, db.d.q(openRunSQL+` WHERE id = ? AND state = 'open' AND interrupted_at IS NULL`), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.OpenRun{}, false, nil
+	}
+	if err != nil {
+		return store.OpenRun{}, false, db.fail("find run", err)
+	}
+	return r, true, nil
+}
+
+// RunExists reports whether a run is stored.
+func (db *DB) RunExists(ctx context.Context, id string) (bool, error) {
+	var n int
+	if err := db.read.QueryRowContext(ctx, db.d.q(`SELECT count(*) FROM runs WHERE id = ?`), id).Scan(&n); err != nil {
+		return false, db.fail("find run", err)
+	}
+	return n > 0, nil
+}
+
+// Prune deletes old runs and what went with them (see store.Upkeep). On a
+// store several servers share, one prunes at a time: the others find the
+// lock taken and leave it to that one.
+func (db *DB) Prune(ctx context.Context, maxAge time.Duration, perSession, maxRuns int, maxBytes int64) (int64, error) {
+	var deleted int64
+	err := db.do(ctx, "", func(w *wtx) error {
+		deleted = 0
+		if mine, err := db.d.tryLock(w.tx, PruneLock); err != nil || !mine {
+			return err
+		}
+		count := func(query string, args ...any) error {
+			n, err := w.count(query, args...)
+			deleted += n
+			return err
+		}
+		if maxAge > 0 {
+			cutoff := db.at(db.Now().Add(-maxAge))
+			if err := count(`DELETE FROM runs WHERE created_at < ?`, cutoff); err != nil {
+				return err
+			}
+			// The courses students added, and their answers, go with the
+			// runs of their time.
+			if _, err := w.exec(`DELETE FROM cursos WHERE sesion <> '' AND creado_en < ?`, cutoff); err != nil {
+				return err
+			}
+			if _, err := w.exec(`DELETE FROM answers WHERE answered_at < ?`, cutoff); err != nil {
+				return err
+			}
+		}
+		if perSession > 0 {
+			if err := count(`DELETE FROM runs WHERE id IN (SELECT id FROM (
+				SELECT id, row_number() OVER (PARTITION BY session ORDER BY created_at DESC, id) AS n FROM runs) ranked WHERE n > ?)`, perSession); err != nil {
+				return err
+			}
+		}
+		if maxRuns > 0 {
+			if err := count(`DELETE FROM runs WHERE id IN (SELECT id FROM (
+				SELECT id, row_number() OVER (ORDER BY created_at DESC, id) AS n FROM runs) ranked WHERE n > ?)`, maxRuns); err != nil {
+				return err
+			}
+		}
+		if maxBytes > 0 {
+			if err := count(`DELETE FROM runs WHERE id IN (SELECT id FROM (
+				SELECT id, sum(bytes) OVER (ORDER BY created_at DESC, id ROWS UNBOUNDED PRECEDING) AS kept FROM runs) ranked WHERE kept > ?)`, maxBytes); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, db.fail("prune runs", err)
+	}
+	return deleted, nil
+}
+
+// MarkInterrupted notes that the runs still open that heard nothing since
+// before (no batch stored since, nor opened since) were cut off: their page,
+// or the server recording them, went away. It returns how many.
+func (db *DB) MarkInterrupted(ctx context.Context, before time.Time) (int64, error) {
+	cutoff := db.at(before)
+	n, err := db.execCount(ctx, "", `UPDATE runs SET interrupted_at = ? WHERE state = 'open' AND interrupted_at IS NULL
+		AND created_at < ? AND coalesce(heard_at, created_at) < ?`, db.at(db.Now()), cutoff, cutoff)
+	if err != nil {
+		return 0, db.fail("mark interrupted runs", err)
+	}
+	return n, nil
+}
+
+// marshalJSON encodes a list for a JSON column; nil is stored as empty.
+func marshalJSON[T any](v []T) (string, error) {
+	if v == nil {
+		return "[]", nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", fmt.Errorf("encode: %w", err)
+	}
+	return string(b), nil
+}
+
+// when scans a moment as either engine keeps it: SQLite as RFC 3339 text,
+// PostgreSQL as a timestamp. It is read in UTC.
+type when struct{ t *time.Time }
+
+func (w when) Scan(src any) error {
+	switch v := src.(type) {
+	case time.Time:
+		*w.t = v.UTC()
+	case string:
+		return w.parse(v)
+	case []byte:
+		return w.parse(string(v))
+	case nil:
+		*w.t = time.Time{}
+	default:
+		return fmt.Errorf("a moment of type %T", src)
+	}
+	return nil
+}
+
+func (w when) parse(s string) error {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return err
+	}
+	*w.t = t.UTC()
+	return nil
+}

@@ -1,0 +1,263 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"reqlab/app/stage"
+	"reqlab/server/store"
+)
+
+// Most of a small transaction's cost is its commit (SQLite's, and
+// PostgreSQL's flush to disk). So every write of the lab goes through the
+// writer goroutines, each taking whatever writes are waiting, up to
+// maxGroup, and doing them in one transaction (group commit); see commit for
+// how one failing write costs no other. On PostgreSQL a group's batches are
+// also told to the other servers in one notification.
+
+const maxGroup = 256
+
+// write is one unit of work for a writer.
+type write struct {
+	key  string // what it locks (a run's id): a group takes its locks in this order
+	fn   func(w *wtx) error
+	done chan error
+}
+
+// wtx is a group's transaction as one write sees it.
+type wtx struct {
+	db    *DB
+	tx    *sql.Tx
+	notes []string // what the group tells other servers at commit, a line each
+}
+
+// ErrClosed is returned for a write asked of a closed database.
+var ErrClosed = store.ErrClosed
+
+// startWriters runs the writers until db.writes is closed.
+func (db *DB) startWriters() error {
+	db.writes = make(chan write, 4*maxGroup)
+	db.stmts = make(map[string]*sql.Stmt)
+	if db.d.prepare {
+		if err := db.prepare(); err != nil {
+			return err
+		}
+	}
+	for range db.d.writers {
+		db.writersRun.Add(1)
+		go func() {
+			defer db.writersRun.Done()
+			for w := range db.writes {
+				group := []write{w}
+			more:
+				for len(group) < maxGroup {
+					select {
+					case w, ok := <-db.writes:
+						if !ok {
+							break more
+						}
+						group = append(group, w)
+					default:
+						break more
+					}
+				}
+				db.commit(group)
+			}
+		}()
+	}
+	return nil
+}
+
+// refusal marks an error by which a write refused its work before changing
+// anything: the group's transaction goes on without it.
+type refusal struct{ error }
+
+func (r refusal) Unwrap() error { return r.error }
+
+// refuse wraps err as a refusal.
+func refuse(err error) error { return refusal{err} }
+
+// commit does a group of writes in one transaction. A write that refuses
+// (checks that fail before it changes anything) is simply left out. A write
+// that fails half-way would leave the transaction unclean: then the group is
+// rolled back and each write done again alone, so one failure costs no other
+// write. The statements run without the callers' contexts: SQLite answers a
+// cancelled statement inside a transaction by rolling all of it back, and the
+// group is not one caller's.
+func (db *DB) commit(group []write) {
+	errs, err := db.tryGroup(group)
+	switch {
+	case err != nil && len(group) > 1:
+		for _, w := range group {
+			db.commit([]write{w})
+		}
+	case err != nil:
+		group[0].done <- err
+	default:
+		for i, w := range group {
+			w.done <- unrefuse(errs[i])
+		}
+	}
+}
+
+func (db *DB) tryGroup(group []write) ([]error, error) {
+	if db.d.writers > 1 {
+		// Several writers, and several servers: every group takes its rows'
+		// locks in one order, so that no two wait on each other.
+		sort.SliceStable(group, func(i, j int) bool { return group[i].key < group[j].key })
+	}
+	errs := make([]error, len(group))
+	tx, err := db.write.BeginTx(context.Background(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	w := &wtx{db: db, tx: tx}
+	for i, g := range group {
+		kept := len(w.notes)
+		errs[i] = g.fn(w)
+		var r refusal
+		switch {
+		case errs[i] == nil:
+		case errors.As(errs[i], &r):
+			w.notes = w.notes[:kept]
+		default:
+			tx.Rollback()
+			return nil, errs[i]
+		}
+	}
+	if err := db.tell(w); err != nil {
+		tx.Rollback()
+		return nil, fmt.Errorf("notify: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("commit: %w", err)
+	}
+	return errs, nil
+}
+
+// tell sends the group's notes to the servers listening, delivered at
+// commit: as few notifications as fit them (PostgreSQL takes 8,000 bytes in
+// one).
+func (db *DB) tell(w *wtx) error {
+	if db.d.notify == nil || len(w.notes) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	for _, n := range w.notes {
+		if b.Len()+len(n)+1 > 7900 {
+			if err := db.d.notify(w.tx, b.String()); err != nil {
+				return err
+			}
+			b.Reset()
+		}
+		if b.Len() > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(n)
+	}
+	return db.d.notify(w.tx, b.String())
+}
+
+// unrefuse returns the error a refusal wraps.
+func unrefuse(err error) error {
+	var r refusal
+	if errors.As(err, &r) {
+		return r.error
+	}
+	return err
+}
+
+// stmt returns the statement for query in the transaction: one the writer
+// prepared at start (parsing SQL again for every write is much of a small
+// SQLite write's cost), or query itself, as the dialect names arguments.
+func (w *wtx) exec(query string, args ...any) (sql.Result, error) {
+	if s, ok := w.db.stmts[query]; ok {
+		return w.tx.Stmt(s).Exec(args...)
+	}
+	return w.tx.Exec(w.db.d.q(query), args...)
+}
+
+func (w *wtx) query(query string, args ...any) (*sql.Rows, error) {
+	if s, ok := w.db.stmts[query]; ok {
+		return w.tx.Stmt(s).Query(args...)
+	}
+	return w.tx.Query(w.db.d.q(query), args...)
+}
+
+func (w *wtx) queryRow(query string, args ...any) *sql.Row {
+	if s, ok := w.db.stmts[query]; ok {
+		return w.tx.Stmt(s).QueryRow(args...)
+	}
+	return w.tx.QueryRow(w.db.d.q(query), args...)
+}
+
+// count runs a statement and returns how many rows it changed.
+func (w *wtx) count(query string, args ...any) (int64, error) {
+	res, err := w.exec(query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// prepare readies the writer's usual statements, before it starts.
+func (db *DB) prepare() error {
+	queries := append([]string{}, writerQueries...)
+	// Up to a whole run's events in one statement: a start and an end for
+	// each stage (a batch with more is prepared in its transaction).
+	for n := 1; n <= 2*len(stage.All()); n++ {
+		queries = append(queries, insertEventsSQL(n))
+	}
+	for _, q := range queries {
+		s, err := db.write.Prepare(db.d.q(q))
+		if err != nil {
+			return fmt.Errorf("prepare %q: %w", q, err)
+		}
+		db.stmts[q] = s
+	}
+	return nil
+}
+
+// execCount runs one statement in the writer's next transaction and returns
+// how many rows it changed.
+func (db *DB) execCount(ctx context.Context, key, query string, args ...any) (int64, error) {
+	var n int64
+	err := db.do(ctx, key, func(w *wtx) (err error) {
+		n, err = w.count(query, args...)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// do runs fn in a writer's next transaction and waits for its outcome, or
+// for ctx to end (the write may then still happen). What fn sets is the
+// caller's to read only when do returns nil: after an error, fn may still be
+// running. key names what fn locks, where it locks something (a run's id).
+func (db *DB) do(ctx context.Context, key string, fn func(w *wtx) error) error {
+	w := write{key: key, fn: fn, done: make(chan error, 1)}
+	db.closeMu.RLock()
+	if db.closed {
+		db.closeMu.RUnlock()
+		return ErrClosed
+	}
+	select {
+	case db.writes <- w:
+		db.closeMu.RUnlock()
+	case <-ctx.Done():
+		db.closeMu.RUnlock()
+		return ctx.Err()
+	}
+	select {
+	case err := <-w.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
