@@ -103,6 +103,9 @@ func TestSoak(t *testing.T) {
 	} else {
 		dsn = filepath.Join(dir, "soak.db")
 	}
+	if n := os.Getenv("REQLAB_SOAK_GOMAXPROCS"); n != "" {
+		t.Setenv("GOMAXPROCS", n) // the lab servers'
+	}
 	var servers []*labProcess
 	for range cfg.servers {
 		servers = append(servers, startLabProcess(t, bin, dsn, "-trusted-proxies", "127.0.0.1"))
@@ -133,6 +136,8 @@ func TestSoak(t *testing.T) {
 	if res.errors > 0 || lost > 0 {
 		t.Errorf("errors: %v", res.problems)
 	}
+	fmt.Printf("soak delivery: a run's server stages on its page after its answer, fetched from the websocket's server: %s; from another server: %s\n",
+		res.shownSame, res.shownCross)
 	fmt.Println(cpu)
 	fmt.Printf("soak: servers=%d sessions=%d runs=%d stored=%d lost=%d errors=%d p99_ms=%d\n",
 		cfg.servers, cfg.sessions, res.runs, kept, lost, res.errors, res.p99.Milliseconds())
@@ -145,7 +150,11 @@ type soakResult struct {
 	p50, p99           time.Duration    // a run's time, from its start to its last report's ack
 	elapsed            time.Duration
 	delivered, checked int64 // runs whose every event reached their page, of those checked
-	problems           []string
+	// How long after a run's fetch was answered its server stages were all
+	// on its page, where the fetch was served by the lab server that holds
+	// the page's websocket and where by another (through PostgreSQL).
+	shownSame, shownCross string
+	problems              []string
 }
 
 // soakLoad holds cfg.sessions sessions making runs at url for cfg.duration.
@@ -164,7 +173,7 @@ func soakLoad(t *testing.T, cfg soakConfig, url string) soakResult {
 	var runs, errs, delivered, checked atomic.Int64
 	var mu sync.Mutex
 	res.acked = map[string]int64{}
-	var took []time.Duration
+	var took, shownSame, shownCross []time.Duration
 	fail := func(format string, args ...any) {
 		errs.Add(1)
 		mu.Lock()
@@ -187,8 +196,34 @@ func soakLoad(t *testing.T, cfg soakConfig, url string) soakResult {
 			next := start.Add(time.Duration(rand.Int64N(int64(period))))
 			timer := time.NewTimer(time.Until(next))
 			defer timer.Stop()
+			// check notes what the page got of its last run, which had
+			// until now to get it all.
+			pending, sameServer := false, false
+			check := func() {
+				if !pending {
+					return
+				}
+				pending = false
+				checked.Add(1)
+				s.mu.Lock()
+				got := s.events
+				s.mu.Unlock()
+				if got >= perRun {
+					delivered.Add(1)
+				}
+				if d, ok := s.serverStagesShown(); ok {
+					mu.Lock()
+					if sameServer {
+						shownSame = append(shownSame, d)
+					} else {
+						shownCross = append(shownCross, d)
+					}
+					mu.Unlock()
+				}
+			}
 			for ref := int64(1); ; ref++ {
 				<-timer.C
+				check()
 				if s.ws == nil {
 					if err := s.dial(dialer, wsURL); err != nil {
 						fail("dial: %v", err)
@@ -197,7 +232,7 @@ func soakLoad(t *testing.T, cfg soakConfig, url string) soakResult {
 				}
 				if s.ws != nil {
 					began := time.Now()
-					run, seq, err := s.run(ref)
+					run, seq, from, err := s.run(ref)
 					if err != nil {
 						fail("%v", err)
 						s.close() // a browser reconnects
@@ -206,6 +241,7 @@ func soakLoad(t *testing.T, cfg soakConfig, url string) soakResult {
 					} else {
 						d := time.Since(began)
 						runs.Add(1)
+						pending, sameServer = true, from == s.upstream
 						mu.Lock()
 						res.acked[run] = seq
 						took = append(took, d)
@@ -213,20 +249,14 @@ func soakLoad(t *testing.T, cfg soakConfig, url string) soakResult {
 					}
 				}
 				// The next run is due a period after this one was; none
-				// is due after the end.
+				// is due after the end, when the page has a second more.
 				next = next.Add(period)
 				for !next.After(time.Now()) {
 					next = next.Add(period)
 				}
-				if s.prevRun != "" {
-					// The run before this one had a period to hear all.
-					checked.Add(1)
-					if s.prevEvents >= perRun {
-						delivered.Add(1)
-					}
-					s.prevRun = ""
-				}
 				if next.After(end) {
+					time.Sleep(time.Second)
+					check()
 					return
 				}
 				timer.Reset(time.Until(next))
@@ -242,31 +272,38 @@ func soakLoad(t *testing.T, cfg soakConfig, url string) soakResult {
 		res.p50 = took[len(took)/2]
 		res.p99 = took[len(took)*99/100]
 	}
+	res.shownSame, res.shownCross = percentiles(shownSame), percentiles(shownCross)
 	return res
 }
 
-// soakSession is one student's page: its websocket, and what it heard of
-// its latest run.
+// soakSession is one student's page: its websocket, read all the time as a
+// browser does by a goroutine of its own, and what it heard of its runs.
 type soakSession struct {
 	url, addr string
 	client    *http.Client
 	ws        *websocket.Conn
-	buf       []byte
-	lastRun   string // the run whose events are being counted
-	events    int64  // how many of lastRun's events the page got (the highest seq)
-	// The run before, and how many of its events the page got by the
-	// time the next one started.
-	prevRun    string
-	prevEvents int64
+	upstream  string            // the lab server that holds the websocket (nginx's X-Upstream)
+	replies   chan wire.Message // the answers to the page's messages, from the reader
+	quit      chan struct{}     // closed to stop the reader
+	done      chan struct{}     // closed when the reader ends
+
+	mu       sync.Mutex
+	lastRun  string    // the run whose events are being counted
+	events   int64     // how many of lastRun's events the page got (the highest seq)
+	server   int       // how many of lastRun's server events the page got
+	answered time.Time // when lastRun's fetch was answered
+	onPage   time.Time // when the last of lastRun's server events reached the page
 }
 
 func (s *soakSession) dial(d *websocket.Dialer, wsURL string) error {
-	ws, _, err := d.Dial(wsURL, http.Header{"Origin": {s.url}, "X-Forwarded-For": {s.addr}})
+	ws, res, err := d.Dial(wsURL, http.Header{"Origin": {s.url}, "X-Forwarded-For": {s.addr}})
 	if err != nil {
 		return err
 	}
-	s.ws = ws
-	if _, err := s.read(wire.Hello); err != nil {
+	s.ws, s.upstream = ws, res.Header.Get("X-Upstream")
+	s.replies, s.quit, s.done = make(chan wire.Message, 4), make(chan struct{}), make(chan struct{})
+	go s.readAll(ws, s.replies, s.quit, s.done)
+	if _, err := s.reply(wire.Hello); err != nil {
 		return fmt.Errorf("hello: %w", err)
 	}
 	return nil
@@ -274,88 +311,141 @@ func (s *soakSession) dial(d *websocket.Dialer, wsURL string) error {
 
 func (s *soakSession) close() {
 	if s.ws != nil {
+		close(s.quit)
 		s.ws.Close()
+		<-s.done
 		s.ws = nil
 	}
 }
 
-// run makes one whole run, as the lab's page does, and returns its id and
-// the seq its last report's ack names.
-func (s *soakSession) run(ref int64) (string, int64, error) {
+// readAll reads every message until the socket closes: an event of the
+// latest run is counted (only its run, seq and side are decoded), anything
+// else goes to the page's loop.
+func (s *soakSession) readAll(ws *websocket.Conn, replies chan<- wire.Message, quit <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	defer close(replies)
+	prefix := []byte(`{"type":"` + string(wire.Event) + `"`)
+	serverEvents := 2 * len(stage.ServerStages)
+	var buf bytes.Buffer
+	for {
+		_, r, err := ws.NextReader()
+		if err != nil {
+			return
+		}
+		buf.Reset()
+		if _, err := buf.ReadFrom(r); err != nil {
+			return
+		}
+		b := buf.Bytes()
+		if bytes.HasPrefix(b, prefix) {
+			var e struct {
+				Run   string `json:"run"`
+				Event struct {
+					Seq  int64      `json:"seq"`
+					Side stage.Side `json:"side"`
+				} `json:"event"`
+			}
+			if json.Unmarshal(b, &e) != nil {
+				continue
+			}
+			s.mu.Lock()
+			if e.Run == s.lastRun {
+				s.events = max(s.events, e.Event.Seq)
+				if e.Event.Side == stage.Server {
+					if s.server++; s.server == serverEvents {
+						s.onPage = time.Now()
+					}
+				}
+			}
+			s.mu.Unlock()
+			continue
+		}
+		var m wire.Message
+		if err := json.Unmarshal(b, &m); err != nil {
+			m = wire.Message{Type: wire.Error, Code: "undecodable", Message: err.Error()}
+		}
+		select {
+		case replies <- m:
+		case <-quit:
+			return
+		}
+	}
+}
+
+// reply waits for the answer to the page's last message: of type want, or
+// a failure (an error message, the socket closed, nothing within 10 s).
+func (s *soakSession) reply(want wire.Type) (wire.Message, error) {
+	timeout := time.NewTimer(10 * time.Second)
+	defer timeout.Stop()
+	for {
+		select {
+		case m, ok := <-s.replies:
+			switch {
+			case !ok:
+				return m, fmt.Errorf("waiting for %s: the socket closed", want)
+			case m.Type == want:
+				return m, nil
+			case m.Type == wire.Error:
+				return m, fmt.Errorf("waiting for %s: %s: %s", want, m.Code, m.Message)
+			}
+		case <-timeout.C:
+			return wire.Message{}, fmt.Errorf("no %s within 10 s", want)
+		}
+	}
+}
+
+// run makes one whole run, as the lab's page does, and returns its id, the
+// seq its last report's ack names, and the lab server that answered its
+// fetch.
+func (s *soakSession) run(ref int64) (run string, seq int64, fetchedFrom string, err error) {
 	start, _ := json.Marshal(wire.Message{Type: wire.Start, Ref: ref, Request: &stage.Request{Method: "GET", URL: "/site/api/cursos"}})
 	if err := s.ws.WriteMessage(websocket.TextMessage, start); err != nil {
-		return "", 0, fmt.Errorf("start: %w", err)
+		return "", 0, "", fmt.Errorf("start: %w", err)
 	}
-	m, err := s.read(wire.Started)
+	m, err := s.reply(wire.Started)
 	if err != nil {
-		return "", 0, fmt.Errorf("start: %w", err)
+		return "", 0, "", fmt.Errorf("start: %w", err)
 	}
-	s.prevRun, s.prevEvents = s.lastRun, s.events
-	s.lastRun, s.events = m.Run, 0
+	s.mu.Lock()
+	s.lastRun, s.events, s.server, s.answered, s.onPage = m.Run, 0, 0, time.Time{}, time.Time{}
+	s.mu.Unlock()
 	req, _ := http.NewRequest("GET", s.url+"/site/api/cursos", nil)
 	req.Header.Set("traceparent", stage.Traceparent(m.Run, m.Secret))
 	req.Header.Set("X-Forwarded-For", s.addr)
 	res, err := s.client.Do(req)
 	if err != nil {
-		return m.Run, 0, fmt.Errorf("fetch: %w", err)
+		return m.Run, 0, "", fmt.Errorf("fetch: %w", err)
 	}
 	io.Copy(io.Discard, res.Body)
 	res.Body.Close()
+	s.mu.Lock()
+	s.answered = time.Now()
+	s.mu.Unlock()
 	if res.StatusCode != 200 {
-		return m.Run, 0, fmt.Errorf("fetch: %s", res.Status)
+		return m.Run, 0, "", fmt.Errorf("fetch: %s", res.Status)
 	}
 	report := clientReport(m.Run)
 	report.Ref = ref
 	b, _ := json.Marshal(report)
 	if err := s.ws.WriteMessage(websocket.TextMessage, b); err != nil {
-		return m.Run, 0, fmt.Errorf("report: %w", err)
+		return m.Run, 0, "", fmt.Errorf("report: %w", err)
 	}
-	ack, err := s.read(wire.Ack)
+	ack, err := s.reply(wire.Ack)
 	if err != nil {
-		return m.Run, 0, fmt.Errorf("report: %w", err)
+		return m.Run, 0, "", fmt.Errorf("report: %w", err)
 	}
-	return m.Run, ack.Seq, nil
+	return m.Run, ack.Seq, res.Header.Get("X-Upstream"), nil
 }
 
-// read reads messages until one of type want, noting the events of the
-// latest run on the way; an error message, or none within 10 s, fails.
-func (s *soakSession) read(want wire.Type) (wire.Message, error) {
-	prefix := []byte(`{"type":"` + string(wire.Event) + `"`)
-	for {
-		s.ws.SetReadDeadline(time.Now().Add(10 * time.Second))
-		_, r, err := s.ws.NextReader()
-		if err != nil {
-			return wire.Message{}, err
-		}
-		buf := bytes.NewBuffer(s.buf[:0])
-		if _, err := buf.ReadFrom(r); err != nil {
-			return wire.Message{}, err
-		}
-		s.buf = buf.Bytes()
-		if want != wire.Event && bytes.HasPrefix(s.buf, prefix) {
-			// An event of a run followed: only its run and seq matter here.
-			var e struct {
-				Run   string `json:"run"`
-				Event struct {
-					Seq int64 `json:"seq"`
-				} `json:"event"`
-			}
-			if json.Unmarshal(s.buf, &e) == nil && e.Run == s.lastRun {
-				s.events = max(s.events, e.Event.Seq)
-			}
-			continue
-		}
-		var m wire.Message
-		if err := json.Unmarshal(s.buf, &m); err != nil {
-			return m, err
-		}
-		switch m.Type {
-		case want:
-			return m, nil
-		case wire.Error:
-			return m, fmt.Errorf("%s: %s", m.Code, m.Message)
-		}
+// serverStagesShown is how long after its fetch was answered the latest
+// run's server stages were all on the page; false if they are not yet.
+func (s *soakSession) serverStagesShown() (time.Duration, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.onPage.IsZero() || s.answered.IsZero() {
+		return 0, false
 	}
+	return max(0, s.onPage.Sub(s.answered)), true
 }
 
 // soakStored counts, in the store, the acknowledged runs that hold every
@@ -460,6 +550,9 @@ http {
 			proxy_buffering off;
 			proxy_next_upstream error timeout http_502 http_503;
 			proxy_connect_timeout 2s;
+			# Which lab server answered: the soak tells a run's
+			# cross-server delivery from a same-server one by it.
+			add_header X-Upstream $upstream_addr always;
 		}
 	}
 }
@@ -515,4 +608,15 @@ func startSoakNginx(t *testing.T, servers []*labProcess) (string, int) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// percentiles says how many durations there are, and their p50, p99 and
+// largest.
+func percentiles(d []time.Duration) string {
+	if len(d) == 0 {
+		return "none"
+	}
+	slices.Sort(d)
+	ms := func(x time.Duration) float64 { return float64(x.Microseconds()) / 1000 }
+	return fmt.Sprintf("%d runs, p50 %.1f ms, p99 %.1f ms, max %.1f ms", len(d), ms(d[len(d)/2]), ms(d[len(d)*99/100]), ms(d[len(d)-1]))
 }
