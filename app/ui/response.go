@@ -247,7 +247,9 @@ func (c *Response) renderReceived() app.UI {
 	}
 	l := c.Lang
 	receive, reached := finals(*run)[stage.Receive]
-	if !reached {
+	// Where the browser's cache answered, receive ends "not reached": the
+	// request never came to the server, and nothing was received there.
+	if !reached || receive.Detail.Reason == stage.ReasonNotReached {
 		var b strings.Builder
 		if c.View != nil {
 			for _, h := range c.View.headers {
