@@ -222,8 +222,8 @@ var All = []Lesson{
 			Request: get("/site/"),
 			Page:    true,
 			Notice: Text{
-				"Ahora la página va por una conexión que ya estaba abierta: el DNS y la conexión no hacen falta y se saltan. La primera carga se hizo aparte, con una caché solo suya, así que las imágenes vuelven a llegar por la red; pulsa este paso otra vez y saldrán de la caché de tu navegador (mira «De dónde» en la cascada). Compara las cargas en el historial.",
-				"Now the page goes on a connection that was already open: DNS and the connection are not needed and are skipped. The first load was made apart, with a cache of its own, so the images come over the network again; press this step once more and they come from your browser's cache (see \"From\" in the waterfall). Compare the loads in the history.",
+				"Ahora la página va por una conexión que ya estaba abierta: el DNS y la conexión no hacen falta y se saltan. La primera carga se hizo aparte, con una caché solo suya que esta no usa: las imágenes salen de la caché de tu navegador solo si ya habías cargado la página antes (en la lección anterior, por ejemplo); si no, vuelven por la red. Mira «De dónde» en la cascada, y pulsa este paso otra vez para verlas salir de la caché. Compara las cargas en el historial.",
+				"Now the page goes on a connection that was already open: DNS and the connection are not needed and are skipped. The first load was made apart, with a cache of its own that this one does not use: the images come from your browser's cache only if you had loaded the page before (in the previous lesson, say); if not, they come over the network again. See \"From\" in the waterfall, and press this step once more to see them come from the cache. Compare the loads in the history.",
 			},
 		}},
 		Narration: map[stage.ID]Text{
