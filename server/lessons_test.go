@@ -4,6 +4,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -59,6 +60,30 @@ func waitRun(t *testing.T, ctx contextT, l *lab, before string) stage.Run {
 	return run
 }
 
+// saysWhatThePictureShows checks, on a step just run, what a machine can of
+// the narration audit (issue 23, point 6): the step's notice is shown; no
+// card names the lab's plumbing (a page load's ticket, a traceparent); over
+// plain http, TLS says there is none rather than "connection reused"; the
+// caption never says a name twice ("Base de datos — Base de datos").
+func saysWhatThePictureShows(t *testing.T, ctx contextT, lang string, ls lesson.Lesson, step int, run stage.Run) {
+	t.Helper()
+	if got, want := textOf(t, ctx, `[data-field="step-notice"]`), ls.Steps[step-1].Notice.In(lang); got != want {
+		t.Errorf("step %d's notice reads %q, want %q", step, got, want)
+	}
+	for _, d := range eval[[]string](t, ctx, `Array.from(document.querySelectorAll('.stage [data-field="detail"]')).map(e => e.textContent)`) {
+		if strings.Contains(d, "ticket=") || strings.Contains(strings.ToLower(d), "traceparent") {
+			t.Errorf("a stage card names the lab's plumbing: %q", d)
+		}
+	}
+	if tls := finalStates(run)[stage.TLS]; tls.Detail.Reason == stage.ReasonReused {
+		t.Errorf("TLS over plain http says %q: there is no TLS on http", tls.Detail.Reason)
+	}
+	caption := textOf(t, ctx, `[data-field="now"]`)
+	if place, name, ok := strings.Cut(caption, " — "); ok && strings.HasPrefix(name, place+":") {
+		t.Errorf("the caption says its name twice: %q", caption)
+	}
+}
+
 // hasServerEvents reports whether the server recorded stages of a run (the
 // "not reached" ends a cache hit gets are no stage the server went through).
 func hasServerEvents(run stage.Run) bool {
@@ -100,6 +125,7 @@ func TestBrowserLessons(t *testing.T) {
 					t.Errorf("render is narrated %q, want the lesson's words", about)
 				}
 				waitFor(t, ctx, "the step's notice", `!!document.querySelector('[data-field="step-notice"]')`)
+				saysWhatThePictureShows(t, ctx, lang, ls, 1, first)
 
 				switch ls.Slug {
 				case "frontend-backend", "client-server":
@@ -120,6 +146,18 @@ func TestBrowserLessons(t *testing.T) {
 					}
 					if got := textOf(t, ctx, `[data-stage="dns"] [data-field="detail"]`); got == "" {
 						t.Error("dns does not say what it did in this run")
+					}
+					// Step 2's notice: pressed once more, its images come from the
+					// browser's cache (the first time, from wherever the page's
+					// earlier loads left them: the fresh load kept them apart).
+					images := func() []string {
+						return eval[[]string](t, ctx, `Array.from(document.querySelectorAll('[data-waterfall-row][data-kind="img"]')).map(r => r.dataset.cache)`)
+					}
+					again := runStep(t, ctx, l, 2)
+					saysWhatThePictureShows(t, ctx, lang, ls, 2, again)
+					runStep(t, ctx, l, 2)
+					if got := images(); len(got) == 0 || slices.Contains(got, "false") {
+						t.Errorf("step 2 pressed again: images from the cache %v, as its notice says, want all", got)
 					}
 				case "status-codes":
 					if s := first.Response.Status; s != 200 {
@@ -162,6 +200,10 @@ func TestBrowserLessons(t *testing.T) {
 							t.Errorf("server stage %s after a hit shows %v: it must say it was never reached", id, st)
 						}
 					}
+					// Nothing was received: the panel of what the server got says so.
+					if got := textOf(t, ctx, `[data-field="received"]`); !strings.Contains(got, map[string]string{"es": "no llegó al servidor", "en": "never reached the server"}[lang]) {
+						t.Errorf("after a cache hit the received panel says %q", got)
+					}
 					if c := finalStates(first)[stage.Cache]; lang == "es" && (c.State != stage.Done || c.Detail.Reason != stage.ReasonCacheMiss || c.DurMs == nil) {
 						t.Errorf("the first request's cache: %s %q %v, want looked and not there, timed", c.State, c.Detail.Reason, c.DurMs)
 					}
@@ -176,6 +218,9 @@ func TestBrowserLessons(t *testing.T) {
 					}
 					if d := finalStates(again)[stage.Download].Detail; d.WireBytes == nil || d.DecodedBytes == nil || *d.DecodedBytes == 0 {
 						t.Errorf("the revalidation's download: wire %v, decoded %v; want both, a body decoded from the copy", d.WireBytes, d.DecodedBytes)
+					}
+					if got := textOf(t, ctx, `[data-stage="download"] [data-field="detail"]`); !strings.Contains(got, "304") {
+						t.Errorf("the revalidation's download says %q: only headers crossed, the 304 had no body", got)
 					}
 					waitFor(t, ctx, "If-None-Match in the request as the server received it",
 						`(document.querySelector('[data-field="received-request"]') || {textContent: ""}).textContent.includes("If-None-Match")`)
