@@ -204,7 +204,9 @@ func TestLessonsQuoteNamesOnThePage(t *testing.T) {
 		}
 		return -1
 	}
-	capital := func(q string) bool { return q != "" && strings.ToUpper(q[:1]) == q[:1] && q[:1] != strings.ToLower(q[:1]) }
+	capital := func(q string) bool {
+		return q != "" && strings.ToUpper(q[:1]) == q[:1] && q[:1] != strings.ToLower(q[:1])
+	}
 	keys := func(where string, re *regexp.Regexp, text string, en bool) []string {
 		var out []string
 		for _, m := range re.FindAllStringSubmatch(text, -1) {
