@@ -90,6 +90,9 @@ func TestPictureIsLiveOnASlowNetwork(t *testing.T) {
 		return
 	}
 	runID, page := sendAndWait(t, ctx, "")
+	// Live, the token visits each place in turn, the quick ones for a
+	// moment each: it ends its way a moment after the run.
+	waitFor(t, ctx, "the token to end its way", `document.querySelector('[data-token]').dataset.at === "render"`)
 	var watch []observation
 	for _, o := range eval[[]observation](t, ctx, `window.watch`) {
 		if o.Run == runID {

@@ -39,14 +39,16 @@ type Clock struct {
 // Align finds the clock that puts the server's events inside the client's.
 func Align(events []stage.Event) Clock {
 	lo, hi := 0.0, math.Inf(1)
-	var waitStart, waitEnd, serverFirst, respondStart float64
-	haveWait, haveServer, haveRespond := false, false, false
+	var waitStart, waitEnd, serverFirst, respondStart, toldWait float64
+	haveWait, haveServer, haveRespond, told := false, false, false, false
 	for _, e := range events {
 		switch {
 		case e.Stage == stage.Cache && e.Phase == stage.Start:
 			hi = min(hi, e.TMs)
 		case e.Stage == stage.Wait && e.Phase == stage.End && e.DurMs != nil:
 			waitStart, waitEnd, haveWait = e.TMs, e.TMs+*e.DurMs, true
+		case e.Stage == stage.Wait && e.Phase == stage.Start && !told:
+			toldWait, told = e.TMs, true
 		case e.Side == stage.Server:
 			if !haveServer || e.TMs < serverFirst {
 				serverFirst, haveServer = e.TMs, true
@@ -60,6 +62,11 @@ func Align(events []stage.Event) Clock {
 		return Clock{}
 	}
 	clo, chi := lo, hi
+	if !haveWait && told && toldWait-serverFirst <= chi {
+		// Live, before the browser's own timing: the page said when it
+		// began to wait, and the server received the request after.
+		clo = max(lo, toldWait-serverFirst)
+	}
 	if haveWait {
 		clo = max(lo, waitStart-serverFirst)
 		if haveRespond {
@@ -116,13 +123,25 @@ type Timeline struct {
 	Moments []Moment
 	// End is when the last thing measured ended.
 	End float64
+	// first is when the page first said a stage of the run had started,
+	// on its clock; +Inf for none (and 0, for a Timeline not built).
+	first float64
 }
 
 // Build lays a run's events on one clock. now, on the client's clock, is
 // where a stage still under way has got to (0 for a stored run).
 func Build(events []stage.Event, now float64) Timeline {
 	clock := Align(events)
-	t := Timeline{Clock: clock}
+	t := Timeline{Clock: clock, first: math.Inf(1)}
+	for _, e := range events {
+		if e.Side == stage.Client && e.Phase == stage.Start {
+			// The run begins when the page began it, as it said then,
+			// even where the browser's own timing of that stage starts
+			// a moment later: the one clock's zero does not move once a
+			// run is under way.
+			t.first = min(t.first, e.TMs)
+		}
+	}
 
 	started := map[stage.ID]stage.Event{}
 	ended := map[stage.ID]stage.Event{}
@@ -287,10 +306,13 @@ func (t Timeline) FromFirst() Timeline {
 		return t
 	}
 	zero := t.Moments[0].At
+	if t.first > 0 {
+		zero = min(zero, t.first)
+	}
 	for _, b := range t.Bars {
 		zero = min(zero, b.Start)
 	}
-	out := Timeline{Clock: t.Clock, End: max(0, t.End-zero)}
+	out := Timeline{Clock: t.Clock, End: max(0, t.End-zero), first: t.first - zero}
 	out.Clock.Offset -= zero
 	out.Bars = make([]Bar, len(t.Bars))
 	for i, b := range t.Bars {

@@ -22,6 +22,11 @@ type pathView struct {
 	n      int
 	glide  time.Duration
 	toward stage.ID // where the token is heading, "" to stay where it is
+	// live is set for a run sent from this page, run names it; spent is
+	// then where its time went, by place, as shown so far.
+	live  bool
+	run   string
+	spent map[stage.Place]float64
 }
 
 func (c *Lab) pathView() pathView {
@@ -42,7 +47,11 @@ func (c *Lab) pathView() pathView {
 		now = c.liveNow
 	}
 	tl := c.run.timeline(now)
-	return pathView{tl: tl, n: len(tl.Moments), glide: liveGlide}
+	v := pathView{tl: tl, n: len(tl.Moments), glide: liveGlide, live: c.run.origin != 0, run: c.run.id}
+	if v.live {
+		v.spent = c.run.spent(tl)
+	}
+	return v
 }
 
 func (c *Lab) renderDiagram() app.UI {
@@ -64,7 +73,8 @@ func (c *Lab) renderDiagram() app.UI {
 			return el.P().Class("notice").Attr("role", "note").Attr("data-field", "interrupted").Text(l.T("run.interrupted"))
 		}),
 		c.renderPlayback(),
-		&Picture{Lang: l, TL: v.tl, N: v.n, Network: network, Glide: v.glide, Toward: v.toward, Status: status, Outcome: outcome},
+		&Picture{Lang: l, TL: v.tl, N: v.n, Network: network, Glide: v.glide, Toward: v.toward, Status: status, Outcome: outcome,
+			Live: v.live, Run: v.run, Spent: v.spent},
 		app.If(len(v.tl.Bars) > 0, func() app.UI {
 			return &Timeline{Lang: l, TL: v.tl, N: v.n, Glide: v.glide}
 		}),

@@ -32,6 +32,37 @@ type Picture struct {
 	// Status is the status code of the run shown ("" before any run, "0"
 	// where no answer came) and Outcome what it says (Lab.outcome).
 	Status, Outcome string
+	// Live is set for a run sent from this page: its events come in
+	// batches (the server's four at once), and the token visits each place
+	// they tell of in turn, each for as long as it took and at least
+	// visitMin, so that none is skipped. Run names the run.
+	Live bool
+	Run  string
+	// Spent is where the run's time went, by place, where it is not what
+	// its first N moments say (a live run's, see runView.spent).
+	Spent map[stage.Place]float64
+
+	ctx     app.Context // the picture's own, to step the token
+	mounted bool
+	visit   visitState
+}
+
+// visitState is where the token stands on a live run's way, and since when.
+type visitState struct {
+	run     string
+	rank    int // the rank (visitRank) of the place shown; -1 for none yet
+	since   time.Time
+	pending bool
+}
+
+// visitMin is the shortest a live token stays where it is: a server's stages
+// take a fraction of a millisecond, and each must still be seen.
+const visitMin = 100 * time.Millisecond
+
+// pictureText is the picture's own wording, in both languages.
+var pictureText = map[string]text{
+	"picture.crossing.out":  {"Red — la petición viaja hacia el servidor", "Network — the request travels to the server"},
+	"picture.crossing.back": {"Red — la respuesta viaja de vuelta a tu navegador", "Network — the answer travels back to your browser"},
 }
 
 // point is a spot in the drawing's coordinates (a 360 × 200 box).
@@ -85,12 +116,132 @@ var spots = func() map[stage.ID]point {
 	return out
 }()
 
+// OnMount keeps the picture's context, to step a live token with.
+func (p *Picture) OnMount(ctx app.Context) {
+	p.ctx, p.mounted = ctx, true
+	p.follow()
+}
+
+// OnDismount stops stepping.
+func (p *Picture) OnDismount() { p.mounted = false }
+
+// OnUpdate moves a live token on toward where the run has got to.
+func (p *Picture) OnUpdate(ctx app.Context) { p.follow() }
+
+// stop is one place on the token's way: a stage, or the network while the
+// request or its answer crosses it.
+type stop struct {
+	at  string // a stage id, or timeline.Network
+	leg stage.Leg
+}
+
+// visitOrder ranks the places a request can be, in the order it passes
+// them: the client's way out, the crossing, the server's stages, the
+// crossing back, the client's way back. A run goes through them once, in
+// this order, so a live token only ever moves up it.
+var visitOrder = func() []stop {
+	var out []stop
+	for _, s := range stage.Table {
+		if s.Side == stage.Client && s.Leg == stage.Out && s.ID != stage.Wait {
+			out = append(out, stop{string(s.ID), s.Leg})
+		}
+	}
+	out = append(out, stop{timeline.Network, stage.Out})
+	for _, id := range stage.ServerStages {
+		out = append(out, stop{string(id), stage.Out})
+	}
+	out = append(out, stop{timeline.Network, stage.Back})
+	for _, s := range stage.Table {
+		if s.Side == stage.Client && s.Leg == stage.Back {
+			out = append(out, stop{string(s.ID), s.Leg})
+		}
+	}
+	return out
+}()
+
+func visitRank(v stop) int {
+	for i, o := range visitOrder {
+		if o.at == v.at && (o.at != timeline.Network || o.leg == v.leg) {
+			return i
+		}
+	}
+	return -1
+}
+
+// stops returns the places the run's token has passed, in order.
+func stops(tl timeline.Timeline) []stop {
+	var out []stop
+	for n := 1; n <= len(tl.Moments); n++ {
+		v := stop{tl.Where(n), tl.Leg(n)}
+		if v.at == "" || len(out) > 0 && out[len(out)-1] == v {
+			continue
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// follow steps a live token one place on, once it has stood visitMin where
+// it is, until it is where the run is.
+func (p *Picture) follow() {
+	v := &p.visit
+	if !p.Live || !p.mounted {
+		return
+	}
+	if v.run != p.Run {
+		*v = visitState{run: p.Run, rank: -1}
+	}
+	next, ok := p.nextStop()
+	if !ok || v.pending {
+		return
+	}
+	wait := visitMin - time.Since(v.since)
+	if v.rank < 0 || wait <= 0 {
+		v.rank, v.since = visitRank(next), time.Now()
+		if _, more := p.nextStop(); !more {
+			return
+		}
+		wait = visitMin
+	}
+	v.pending = true
+	run := p.Run
+	p.ctx.After(wait, func(ctx app.Context) {
+		if p.visit.run != run {
+			return
+		}
+		p.visit.pending = false
+		p.follow()
+	})
+}
+
+// nextStop is the first place on the run's way past the one shown.
+func (p *Picture) nextStop() (stop, bool) {
+	for _, s := range stops(p.TL) {
+		if visitRank(s) > p.visit.rank {
+			return s, true
+		}
+	}
+	return stop{}, false
+}
+
+// where returns where the token is shown: live, the place it has got to on
+// its way; else where the run is once the first N moments have happened.
+func (p *Picture) where() stop {
+	if p.Live && p.visit.run == p.Run && p.visit.rank >= 0 {
+		return visitOrder[p.visit.rank]
+	}
+	return stop{p.TL.Where(p.N), p.TL.Leg(p.N)}
+}
+
 // Render draws the picture and, beside it, the same in words.
 func (p *Picture) Render() app.UI {
 	l := p.Lang
 	states := p.TL.States(p.N)
-	at := p.TL.At(p.N)
-	spent := timeSpent(p.TL, p.N)
+	at := p.where()
+	spent := p.Spent
+	if spent == nil {
+		spent = p.TL.Spent(p.N)
+	}
 	total := 0.0
 	for _, v := range spent {
 		total += v
@@ -181,20 +332,30 @@ func (p *Picture) renderDot(id stage.ID, state stage.State) app.UI {
 		Body(el.SVG("title").Text(p.Lang.StageName(id) + ": " + p.Lang.T("state."+string(state))))
 }
 
+// crossingSpot is where the token stands while it crosses the network: in
+// the middle of the network's place.
+var crossingSpot = point{146, (outY + backY) / 2}
+
 // renderToken draws the request, or the answer on its way back, on the stage
-// it is on; it glides there in the time the run took to get there.
-func (p *Picture) renderToken(at stage.ID) app.UI {
-	pt, leg := spots[stage.Table[0].ID], stage.Out
-	if info, ok := stage.Lookup(at); ok {
-		pt, leg = spots[at], info.Leg
+// it is on (or crossing the network); it glides there in the time the run
+// took to get there.
+func (p *Picture) renderToken(at stop) app.UI {
+	pt, leg := spots[stage.Table[0].ID], at.leg
+	if at.at == timeline.Network {
+		pt = crossingSpot
+	} else if _, ok := stage.Lookup(stage.ID(at.at)); ok {
+		pt = spots[stage.ID(at.at)]
 	}
 	if p.Toward != "" {
 		pt = spots[p.Toward]
 	}
 	glide := p.Glide
+	if p.Live {
+		glide = min(glide, visitMin)
+	}
 	return el.SVG("g").Class("token token-"+string(leg)).
 		Attr("data-token", string(leg)).
-		Attr("data-at", string(at)).
+		Attr("data-at", at.at).
 		Attr("aria-hidden", "true").
 		Style("transform", "translate("+px(pt.x)+","+px(pt.y)+")").
 		Style("transition-duration", strconv.FormatInt(glide.Milliseconds(), 10)+"ms").
@@ -230,50 +391,16 @@ func px(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) + "px" }
 
 // caption says in words where the request is, so that the picture's state is
 // also in text.
-func (p *Picture) caption(at stage.ID, states map[stage.ID]timeline.Moment) string {
+func (p *Picture) caption(at stop, states map[stage.ID]timeline.Moment) string {
 	l := p.Lang
-	if at == "" {
+	switch at.at {
+	case "":
 		return l.T("picture.idle")
+	case timeline.Network:
+		return pictureText["picture.crossing."+string(at.leg)].in(l)
 	}
-	m := states[at]
-	info, _ := stage.Lookup(at)
-	return l.Tf("picture.now", l.T("place."+string(info.Place)), l.StageName(at), l.T("state."+string(m.State)))
-}
-
-// timeSpent is the time the run spent at each place once the first n moments
-// have happened, on the run's one clock. The server's share is what it did
-// before it began answering (its database's query aside); its answer then
-// travels, so sending it counts with the wait and the download on the
-// network.
-func timeSpent(tl timeline.Timeline, n int) map[stage.Place]float64 {
-	out := map[stage.Place]float64{}
-	bars := map[stage.ID]timeline.Bar{}
-	for _, b := range tl.BarsAt(n) {
-		bars[b.Stage] = b
-	}
-	if r, ok := bars[stage.Receive]; ok {
-		answering := tl.Now(n)
-		if a, ok := bars[stage.Respond]; ok {
-			answering = a.Start
-		}
-		out[stage.AtServer] = max(0, answering-r.Start-bars[stage.DB].Dur)
-	}
-	for _, s := range stage.Table {
-		switch s.ID {
-		case stage.Receive, stage.Route, stage.Respond:
-			// counted above, as the server's span
-		case stage.Wait:
-			out[stage.AtNetwork] += max(0, bars[s.ID].Dur-out[stage.AtServer]-bars[stage.DB].Dur)
-		default:
-			out[s.Place] += bars[s.ID].Dur
-		}
-	}
-	// The browser's share is the rest of the run's time so far: its own
-	// stages and what it did between them, so that the four add up to the
-	// run's one total.
-	if len(bars) > 0 {
-		others := out[stage.AtNetwork] + out[stage.AtServer] + out[stage.AtDatabase]
-		out[stage.AtBrowser] = max(0, tl.Now(n)-others)
-	}
-	return out
+	id := stage.ID(at.at)
+	m := states[id]
+	info, _ := stage.Lookup(id)
+	return l.Tf("picture.now", l.T("place."+string(info.Place)), l.StageName(id), l.T("state."+string(m.State)))
 }

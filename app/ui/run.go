@@ -26,6 +26,8 @@ type runView struct {
 	// after their round trip through the server; the stored ones replace
 	// them as they come.
 	told []stage.Event
+	// shown is the time the picture has shown at each place (see spent).
+	shown map[stage.Place]float64
 }
 
 // newRunView starts the view of a run, and makes the run's page (its link,
@@ -61,7 +63,15 @@ func (r *runView) list() []stage.Event {
 		out = append(out, e)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Seq < out[j].Seq })
-	for _, t := range r.told {
+	told := r.told
+	if r.unacked != nil {
+		// The last report, sent and not yet confirmed: its events come
+		// back stored a few at a time, and until then the page shows
+		// them as it sent them, all at once (a stage's start without its
+		// end would read as a stage under way until the next).
+		told = append(told[:len(told):len(told)], r.unacked.Events...)
+	}
+	for _, t := range told {
 		echoed := false
 		for _, e := range r.events {
 			echoed = echoed || e.Stage == t.Stage && e.Phase == t.Phase
@@ -75,8 +85,43 @@ func (r *runView) list() []stage.Event {
 
 // timeline lays the run on its one clock, counted from its first stage;
 // now, on the page's clock, is where the stages still under way have got to.
+// Live, that is up to the first byte at most: what the browser does after it
+// (reading the body, drawing it) takes a few milliseconds, and its own timing
+// of it comes in its last report, which a page's clock read since would only
+// overshoot (a counter would then go down).
 func (r *runView) timeline(now float64) timeline.Timeline {
-	return timeline.Build(r.list(), now).FromFirst()
+	events := r.list()
+	for _, e := range events {
+		if e.Stage == stage.Download && e.Phase == stage.Start && e.Side == stage.Client {
+			now = min(now, e.TMs)
+		}
+	}
+	return timeline.Build(events, now).FromFirst()
+}
+
+// spent is where a live run's time went by place, as the picture shows it:
+// what the page read of its clock while the run went on, then what the
+// browser measured. A reading is never taken back: a place's time only goes
+// up, and the browser's share, the rest, takes the difference (a few
+// milliseconds of the browser's own bookkeeping, which its timing and the
+// page's reading put on either side of a stage's edge).
+func (r *runView) spent(tl timeline.Timeline) map[stage.Place]float64 {
+	got := tl.Spent(len(tl.Moments))
+	if r.shown == nil {
+		r.shown = map[stage.Place]float64{}
+	}
+	others := 0.0
+	for _, p := range []stage.Place{stage.AtNetwork, stage.AtServer, stage.AtDatabase} {
+		got[p] = max(got[p], r.shown[p])
+		others += got[p]
+	}
+	if len(tl.Moments) > 0 {
+		got[stage.AtBrowser] = max(r.shown[stage.AtBrowser], tl.End-others)
+	}
+	for p, v := range got {
+		r.shown[p] = v
+	}
+	return got
 }
 
 // total is the run's one total: from its first stage's start to its last

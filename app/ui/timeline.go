@@ -32,21 +32,39 @@ type Timeline struct {
 	Glide time.Duration
 }
 
+// timelineRow is one line of the timeline: a stage, or one of the wait's crossings
+// of the network (crossing set, stage "").
+type timelineRow struct {
+	id       stage.ID
+	crossing stage.Leg
+}
+
 // rows puts the stages in the timeline's order: the client's path, with the
-// server's stages right after the wait they happen inside.
-var rows = func() []stage.ID {
-	var out []stage.ID
+// server's stages right after the wait they happen inside, between the
+// request's crossing of the network and its answer's.
+var rows = func() []timelineRow {
+	var out []timelineRow
 	for _, s := range stage.Table {
 		if s.Side != stage.Client {
 			continue
 		}
-		out = append(out, s.ID)
+		out = append(out, timelineRow{id: s.ID})
 		if s.ID == stage.Wait {
-			out = append(out, stage.ServerStages...)
+			out = append(out, timelineRow{crossing: stage.Out})
+			for _, id := range stage.ServerStages {
+				out = append(out, timelineRow{id: id})
+			}
+			out = append(out, timelineRow{crossing: stage.Back})
 		}
 	}
 	return out
 }()
+
+// timelineText is the timeline's own wording, in both languages.
+var timelineText = map[string]text{
+	"timeline.crossing.out":  {"Red: ida", "Network: there"},
+	"timeline.crossing.back": {"Red: vuelta", "Network: back"},
+}
 
 // Render draws the axis and the bars.
 func (t *Timeline) Render() app.UI {
@@ -62,6 +80,10 @@ func (t *Timeline) Render() app.UI {
 	bars := map[stage.ID]timeline.Bar{}
 	for _, b := range t.TL.BarsAt(t.N) {
 		bars[b.Stage] = b
+	}
+	crossings := map[stage.Leg]timeline.Crossing{}
+	for _, c := range t.TL.Crossings(t.N) {
+		crossings[c.Leg] = c
 	}
 	pct := func(v float64) string { return strconv.FormatFloat(min(100, max(0, v/scale*100)), 'f', 2, 64) + "%" }
 
@@ -89,7 +111,14 @@ func (t *Timeline) Render() app.UI {
 				el.Span().Text(l.Ms(scale)),
 			),
 			el.Ol().Class("timeline-rows").Body(app.Range(rows).Slice(func(i int) app.UI {
-				id := rows[i]
+				if leg := rows[i].crossing; leg != "" {
+					c, ok := crossings[leg]
+					if !ok {
+						return nil
+					}
+					return t.renderCrossing(c, pct)
+				}
+				id := rows[i].id
 				b, ok := bars[id]
 				if !ok {
 					return nil
@@ -123,6 +152,33 @@ func (t *Timeline) Render() app.UI {
 						Style("transition-duration", strconv.FormatInt(t.Glide.Milliseconds(), 10)+"ms"),
 				)
 			}),
+		)
+}
+
+// renderCrossing draws a crossing of the network inside the wait: the
+// request on its way to the server, or its answer on its way back (a
+// simulated network's hold is there). It is no stage of its own: it is
+// marked data-crossing, not data-bar.
+func (t *Timeline) renderCrossing(c timeline.Crossing, pct func(float64) string) app.UI {
+	l := t.Lang
+	words := l.Tf("timeline.bar", l.Ms(c.Dur), l.Ms(c.Start))
+	state := stage.Done
+	if c.Open {
+		words, state = l.Tf("timeline.bar-open", l.Ms(c.Dur), l.Ms(c.Start)), stage.Active
+	}
+	return el.Li().Class("timeline-row timeline-crossing side-network").
+		Attr("data-crossing", string(c.Leg)).
+		Attr("data-state", string(state)).
+		Attr("data-start-ms", msAttr(c.Start)).
+		Attr("data-dur-ms", msAttr(c.Dur)).
+		Body(
+			el.Span().Class("timeline-label").Text(timelineText["timeline.crossing."+string(c.Leg)].in(l)),
+			el.Span().Class("timeline-track").Attr("aria-hidden", "true").Body(
+				el.Span().Class("timeline-bar").
+					Style("left", pct(c.Start)).
+					Style("width", "max(2px, "+pct(c.Dur)+")"),
+			),
+			el.Span().Class("timeline-words").Text(words),
 		)
 }
 

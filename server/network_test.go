@@ -1,0 +1,250 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"reqlab/app/stage"
+	"reqlab/app/timeline"
+	"reqlab/server/har"
+)
+
+// sample is the picture, the timeline and the run's total as a student sees
+// them at one instant of a run.
+type sample struct {
+	T       float64            `json:"t"` // ms on the page's clock
+	Run     string             `json:"run"`
+	At      string             `json:"at"`
+	Caption string             `json:"caption"`
+	Places  map[string]float64 `json:"places"` // each place's time, as written under it
+	Axis    float64            `json:"axis"`   // the timeline's caption: the run so far
+	Total   float64            `json:"total"`  // [data-field="total-ms"], -1 while there is none
+}
+
+// sampleJS records a sample at every change of the lab, as window.samples.
+// A time is read as the page writes it ("1234 ms", "12,5 ms").
+const sampleJS = `(() => {
+	window.samples = []; const t0 = performance.now();
+	const ms = s => parseFloat(s.replace(/[^0-9,.-]/g, "").replace(",", "."));
+	const look = () => {
+		const lab = document.querySelector('[data-lab]'), token = document.querySelector('[data-token]');
+		const places = {};
+		for (const p of document.querySelectorAll('[data-node]')) {
+			const e = p.querySelector('[data-field="place-time"]');
+			if (e) places[p.dataset.node] = ms(e.textContent);
+		}
+		const cap = document.querySelector('.timeline-caption'), total = document.querySelector('[data-field="total-ms"]');
+		window.samples.push({t: performance.now() - t0, run: lab.dataset.runId || "", at: token ? token.dataset.at : "",
+			caption: (document.querySelector('[data-field="now"]') || {}).textContent || "", places,
+			axis: cap ? ms(cap.textContent) : -1, total: total ? parseFloat(total.dataset.ms) : -1});
+	};
+	new MutationObserver(look).observe(document.querySelector('[data-lab]'), {subtree: true, attributes: true, childList: true, characterData: true});
+	look(); return true })()`
+
+// runSamples returns the samples taken while run was on screen.
+func runSamples(t *testing.T, ctx contextT, run string) []sample {
+	t.Helper()
+	var out []sample
+	for _, s := range eval[[]sample](t, ctx, `window.samples`) {
+		if s.Run == run {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// On the slowest network the time goes where it went: the token crosses the
+// network for most of the wait, live, and visits every server stage on its
+// way; the server's respond stage is short; the timeline's crossing back, the
+// places' times and the HAR all put the hold on the network. Every counter
+// only goes up, and everything fits in the run's one total.
+func TestBrowserSlowNetworkIsDrawnOnTheNetwork(t *testing.T) {
+	l := startLab(t, nil)
+	ctx := newBrowser(t)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1366, 768)); err != nil {
+		t.Fatal(err)
+	}
+	openLab(t, ctx, l.url+"/?lang=es")
+	sendAndWait(t, ctx, "") // warms the page's code up
+	choose(t, ctx, `[data-field="network"]`, "slow-3g")
+	eval[bool](t, ctx, sampleJS)
+	runID, _ := sendAndWait(t, ctx, "/site/api/cursos")
+	waitFor(t, ctx, "the token to end its way", `document.querySelector('[data-token]').dataset.at === "render"`)
+	samples := runSamples(t, ctx, runID)
+	run := storedRun(t, l.url, runID)
+	tl := timeline.Build(run.Events, 0).FromFirst()
+	bars := map[stage.ID]timeline.Bar{}
+	for _, b := range tl.Bars {
+		bars[b.Stage] = b
+	}
+	wait, respond := bars[stage.Wait], bars[stage.Respond]
+
+	// The server's own work is short; the hold is the network's.
+	if respond.Dur > 50 || wait.Dur < 2000 {
+		t.Errorf("respond took %.1f ms of a %.1f ms wait: the network's hold is booked on the server", respond.Dur, wait.Dur)
+	}
+
+	// The token's way, live: every place in path order, each once.
+	var way []string
+	for _, s := range samples {
+		if s.At != "" && (len(way) == 0 || way[len(way)-1] != s.At) {
+			way = append(way, s.At)
+		}
+	}
+	// (Send, which the browser does not time, is seen live as the page
+	// says it began.)
+	if got, want := strings.Replace(strings.Join(way, " "), "cache send ", "cache ", 1), "cache network receive route db respond network download parse render"; got != want {
+		t.Errorf("live, the token went\n %s\nwant\n %s", got, want)
+	}
+	// It stood on the network for most of the wait, and said so.
+	onNetwork := 0.0
+	for i := 1; i < len(samples); i++ {
+		if s := samples[i-1]; s.At == timeline.Network {
+			onNetwork += samples[i].T - s.T
+			if !strings.HasPrefix(s.Caption, "Red") {
+				t.Errorf("on the network the caption says %q", s.Caption)
+				break
+			}
+		}
+	}
+	// Each quick place is seen for a moment (a tenth of a second each,
+	// after the fact): the server stages' moments aside, the wait is the
+	// network's.
+	if onNetwork < 0.55*wait.Dur {
+		t.Errorf("the token was on the network for %.0f ms of a %.0f ms wait", onNetwork, wait.Dur)
+	}
+
+	// The timeline draws the crossing back as long as the hold.
+	rows := eval[map[string][2]float64](t, ctx, `Object.fromEntries(Array.from(document.querySelectorAll('[data-timeline] [data-crossing]'))
+		.map(r => [r.dataset.crossing, [parseFloat(r.dataset.startMs), parseFloat(r.dataset.durMs)]]))`)
+	back := rows["back"]
+	if back[1] < 1900 || back[0] < respond.Start+respond.Dur-0.01 || back[0]+back[1] > wait.Start+wait.Dur+0.01 {
+		t.Errorf("the crossing back %v, after respond (%.1f+%.1f) and within the wait (%.1f+%.1f)", back, respond.Start, respond.Dur, wait.Start, wait.Dur)
+	}
+	// So does the HAR.
+	res, err := http.Get(l.url + "/api/runs/" + runID + "/har")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	var doc har.HAR
+	if err := json.Unmarshal(body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	x := doc.Log.Entries[0].Reqlab
+	if x.CrossingsMs[stage.Back] < 1900 || x.PlacesMs[stage.AtNetwork] < 1900 || x.PlacesMs[stage.AtServer] > 50 ||
+		!strings.Contains(doc.Log.Entries[0].Timings.Comment, "slow-3g") {
+		t.Errorf("the HAR says crossings %v, places %v, %q", x.CrossingsMs, x.PlacesMs, doc.Log.Entries[0].Timings.Comment)
+	}
+
+	for _, s := range samples {
+		t.Logf("%.0f %s %v axis %v", s.T, s.At, s.Places, s.Axis)
+	}
+	checkOneClock(t, ctx, samples, tl)
+}
+
+// checkOneClock checks a run's numbers as the page showed them: each
+// counter only went up, and once the run ended, its one total holds every
+// bar, the places add up to it, and the browser's own stages fit in it.
+func checkOneClock(t *testing.T, ctx contextT, samples []sample, tl timeline.Timeline) {
+	t.Helper()
+	last := map[string]float64{}
+	for _, s := range samples {
+		now := map[string]float64{"axis": s.Axis, "total": s.Total}
+		for p, v := range s.Places {
+			now[p] = v
+		}
+		for k, v := range now {
+			if v < 0 {
+				continue
+			}
+			if before, ok := last[k]; ok && v < before {
+				t.Errorf("%s went down from %v to %v ms at %.0f ms", k, before, v, s.T)
+			}
+			last[k] = v
+		}
+	}
+	total := eval[float64](t, ctx, `parseFloat(document.querySelector('[data-field="total-ms"]').dataset.ms)`)
+	if total != round3(tl.End) {
+		t.Errorf("the page's total %v, the run's %v", total, tl.End)
+	}
+	ends := eval[[][3]float64](t, ctx, `Array.from(document.querySelectorAll('[data-timeline] [data-bar], [data-timeline] [data-crossing]'))
+		.map(b => [parseFloat(b.dataset.startMs), parseFloat(b.dataset.durMs), b.classList.contains('side-client') ? 1 : 0])`)
+	client := 0.0
+	for _, b := range ends {
+		if b[0] < 0 || b[0]+b[1] > total+0.001 {
+			t.Errorf("a bar %v is outside the total %v", b, total)
+		}
+		if b[2] == 1 {
+			client += b[1]
+		}
+	}
+	if client > total+0.01 {
+		t.Errorf("the browser's stages add up to %.3f ms, more than the run's %.3f", client, total)
+	}
+	sum := 0.0
+	for _, p := range []string{"browser", "network", "server", "database"} {
+		sum += last[p]
+	}
+	if sum < total-2 || sum > total+2 {
+		t.Errorf("the places add up to %.1f ms, the total is %.3f (%v)", sum, total, last)
+	}
+	if words := eval[string](t, ctx, `document.querySelector('[data-field="total-ms"]').textContent`); !strings.Contains(words, strings.Replace(strconv.FormatFloat(total, 'f', 0, 64), ".", ",", 1)) {
+		t.Logf("the total reads %q", words)
+	}
+}
+
+// A request refused as it came in (431: its headers pass the server's 8 KB)
+// shows the stages that did not happen as not happening: route and db
+// skipped, in the picture, the stage list and the timeline; the token never
+// goes there.
+func TestBrowserRefusedAtReceiveSkipsRouteAndDB(t *testing.T) {
+	l := startLab(t, nil)
+	ctx := newBrowser(t)
+	openLab(t, ctx, l.url+"/?lang=es")
+	sendAndWait(t, ctx, "")
+	eval[bool](t, ctx, `(document.querySelector('[data-action="add-header"]').click(), true)`)
+	waitFor(t, ctx, "a header row", `!!document.querySelector('[data-field="header-value"]')`)
+	eval[bool](t, ctx, fmt.Sprintf(`(() => { const set = (sel, v) => { const e = document.querySelector(sel); e.value = v;
+		e.dispatchEvent(new Event("input", {bubbles: true})); e.dispatchEvent(new Event("change", {bubbles: true})) };
+		set('[data-field="header-name"]', "X-Relleno"); set('[data-field="header-value"]', %q); return true })()`, strings.Repeat("x", 9000)))
+	eval[bool](t, ctx, sampleJS)
+	runID, page := sendAndWait(t, ctx, "/site/api/cursos")
+	waitFor(t, ctx, "the token to end its way", `document.querySelector('[data-token]').dataset.at === "render"`)
+
+	d := eval[map[string]string](t, ctx, `(() => { const d = document.querySelector('[data-diagram]');
+		const dot = id => d.querySelector('[data-dot="' + id + '"]').dataset.state;
+		return {status: d.dataset.status, outcome: d.dataset.outcome, route: dot("route"), db: dot("db"), receive: dot("receive"), respond: dot("respond"),
+			bars: Array.from(document.querySelectorAll('[data-timeline] [data-bar]')).map(b => b.dataset.stage).join(" ")} })()`)
+	if d["status"] != "431" || d["outcome"] != "client-error" {
+		t.Fatalf("the run answered %s (%s), want 431", d["status"], d["outcome"])
+	}
+	if d["route"] != "skipped" || d["db"] != "skipped" || d["receive"] != "done" || d["respond"] != "done" {
+		t.Errorf("the picture: receive %s, route %s, db %s, respond %s", d["receive"], d["route"], d["db"], d["respond"])
+	}
+	for _, id := range []string{"route", "db"} {
+		if s := page[id]; s.State != "skipped" || s.Dur != "" && !strings.Contains(s.Dur, "—") && strings.Contains(s.Dur, "ms") {
+			t.Errorf("the stage list says %s %s, %q: %q", id, s.State, s.Dur, s.Detail)
+		}
+		if txt := eval[string](t, ctx, fmt.Sprintf(`document.querySelector('.stage[data-stage=%q]').textContent.toLowerCase()`, id)); strings.Contains(txt, "hecho") {
+			t.Errorf("the stage list says %s is done: %q", id, txt)
+		}
+		if strings.Contains(" "+d["bars"]+" ", " "+id+" ") {
+			t.Errorf("the timeline has a bar for %s, which did not run: %s", id, d["bars"])
+		}
+	}
+	for _, s := range runSamples(t, ctx, runID) {
+		if s.At == "route" || s.At == "db" {
+			t.Errorf("the token went to %s, which did not run", s.At)
+			break
+		}
+	}
+}
