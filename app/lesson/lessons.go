@@ -54,8 +54,8 @@ var All = []Lesson{
 			Label:   Text{"Pedir un curso", "Ask for one course"},
 			Request: get("/site/api/cursos/2"),
 			Notice: Text{
-				"Sigue el viaje completo: envío y espera, en tu navegador; mientras espera, el servidor hace recepción, ruta, consulta y respuesta; después, descarga, parseo del JSON y pintado. El JSON de la respuesta y el HTML construido con él están en «La respuesta».",
-				"Follow the whole trip: send and wait, in your browser; while it waits, the server does receive, route, query and respond; then download, parse of the JSON and render. The response's JSON and the HTML built from it are in \"The response\".",
+				"Sigue el viaje completo: tu navegador envía la petición por la red y espera; mientras espera, el servidor hace recepción, ruta, consulta y respuesta; después llegan la descarga, el parseo del JSON y el pintado. El JSON de la respuesta y el HTML construido con él están en «La respuesta».",
+				"Follow the whole trip: your browser sends the request over the network and waits; while it waits, the server does receive, route, query and respond; then come the download, the parse of the JSON and the render. The response's JSON and the HTML built from it are in \"The response\".",
 			},
 		}},
 		Narration: map[stage.ID]Text{
@@ -138,7 +138,7 @@ var All = []Lesson{
 				{"Responde 404", "It answers 404"},
 			},
 			Correct: 1,
-			Right:   Text{"Así es: por eso la segunda petición no tiene etapas de servidor.", "That's it: that's why the second request has no server stages."},
+			Right:   Text{"Así es: por eso, en la segunda petición, las etapas del servidor dicen «no ocurrió».", "That's it: that's why, in the second request, the server's stages say \"did not happen\"."},
 			Hints:   []Text{{"Para responder, la petición tendría que llegarle: en la segunda petición, ¿se encendió algún lugar del servidor?", "To answer, the request would have to reach it: in the second request, did any place of the server light up?"}, {}, {"Un 404 también es una respuesta del servidor, y en la segunda petición no le llegó nada: mira su carril.", "A 404 is also an answer from the server, and in the second request nothing reached it: look at its lane."}},
 		},
 	},
