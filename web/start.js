@@ -171,10 +171,13 @@ function reqlabStart(wasmURL) {
     // whenever it changes, in every form course platforms listen to: the
     // lab's own; LTI's as an object and the same as a JSON string (many
     // platforms parse strings alone), with Canvas's token where the launch
-    // carried one; and the older subject. Between 1 and 10,000 pixels.
+    // carried one; and the older subject. Between 1 and 10,000 pixels. The
+    // height is the page's own, its body's: the document's scrollHeight is
+    // never less than the frame, so a frame once made tall could never be
+    // asked to shrink.
     let height = 0;
     const resized = () => {
-      const h = Math.min(Math.max(document.documentElement.scrollHeight, 1), 10000);
+      const h = Math.min(Math.max(Math.ceil(document.body.scrollHeight), 1), 10000);
       if (h === height) {
         return;
       }
