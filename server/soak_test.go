@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -134,7 +135,7 @@ func TestSoak(t *testing.T) {
 		cfg.sessions, cfg.rate, res.elapsed.Seconds(), res.runs, float64(res.runs)/res.elapsed.Seconds(), res.errors, lost,
 		res.p50.Milliseconds(), res.p99.Milliseconds(), res.delivered, res.checked)
 	if res.errors > 0 || lost > 0 {
-		t.Errorf("errors: %v", res.problems)
+		t.Errorf("errors, by kind: %s", strings.Join(res.problems, "; "))
 	}
 	fmt.Printf("soak delivery: a run's server stages on its page after its answer, fetched from the websocket's server: %s; from another server: %s\n",
 		res.shownSame, res.shownCross)
@@ -154,7 +155,7 @@ type soakResult struct {
 	// on its page, where the fetch was served by the lab server that holds
 	// the page's websocket and where by another (through PostgreSQL).
 	shownSame, shownCross string
-	problems              []string
+	problems              []string // each kind of error, with how many
 }
 
 // soakLoad holds cfg.sessions sessions making runs at url for cfg.duration.
@@ -174,12 +175,13 @@ func soakLoad(t *testing.T, cfg soakConfig, url string) soakResult {
 	var mu sync.Mutex
 	res.acked = map[string]int64{}
 	var took, shownSame, shownCross []time.Duration
+	kinds := map[string]int{}
 	fail := func(format string, args ...any) {
 		errs.Add(1)
+		// Errors of a kind differ only by their runs' ids and numbers.
+		kind := soakNumbers.ReplaceAllString(fmt.Sprintf(format, args...), "N")
 		mu.Lock()
-		if len(res.problems) < 10 {
-			res.problems = append(res.problems, fmt.Sprintf(format, args...))
-		}
+		kinds[kind]++
 		mu.Unlock()
 	}
 	start := time.Now()
@@ -266,6 +268,10 @@ func soakLoad(t *testing.T, cfg soakConfig, url string) soakResult {
 	wg.Wait()
 	res.elapsed = time.Since(start)
 	res.runs, res.errors = runs.Load(), errs.Load()
+	for kind, n := range kinds {
+		res.problems = append(res.problems, fmt.Sprintf("%d× %s", n, kind))
+	}
+	slices.Sort(res.problems)
 	res.delivered, res.checked = delivered.Load(), checked.Load()
 	slices.Sort(took)
 	if len(took) > 0 {
@@ -609,6 +615,10 @@ func startSoakNginx(t *testing.T, servers []*labProcess) (string, int) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// soakNumbers are what differs between errors of a kind: run ids, ports,
+// counts.
+var soakNumbers = regexp.MustCompile(`[0-9a-f]{32}|[0-9]+`)
 
 // percentiles says how many durations there are, and their p50, p99 and
 // largest.
