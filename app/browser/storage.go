@@ -3,6 +3,7 @@ package browser
 import (
 	"encoding/json"
 	"strings"
+	"sync"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
@@ -39,21 +40,17 @@ func tokenChars(s string) bool {
 
 // SetCookies puts cookies in the browser's own jar for the sample site, so
 // that the browser sends them with every request there, as it would for any
-// site. Cookies the lab set before and that are gone now are deleted. The
-// page itself (at /) cannot read them back: they belong to /site/.
+// site. Cookies the lab set before and that are gone now are deleted, with
+// the attributes they were set with: a partitioned cookie deleted without
+// Partitioned stays, and a 431 would then follow every request. The page
+// itself (at /) cannot read them back: they belong to /site/. Whether the
+// browser kept them, the next request tells (its Cookie header, as the
+// server received it), and Keeps(LabCookieAttrs()) tells beforehand.
 func SetCookies(cookies []stage.Cookie) {
 	doc := app.Window().Get("document")
 	store := app.Window().Get("localStorage")
-	var before []string
-	if v := store.Call("getItem", "reqlab.cookies"); v.Type() == app.TypeString {
-		json.Unmarshal([]byte(v.String()), &before)
-	}
-	attrs := "; path=" + stage.SitePrefix + "; SameSite=Strict"
-	if app.Window().Get("location").Get("protocol").String() == "https:" {
-		// Embedded in a course on another site, the lab's cookies are
-		// third-party: browsers keep them only partitioned (CHIPS).
-		attrs = "; path=" + stage.SitePrefix + "; SameSite=None; Secure; Partitioned"
-	}
+	before := LabCookies()
+	attrs := "; path=" + stage.SitePrefix + "; " + LabCookieAttrs()
 	now := make(map[string]bool, len(cookies))
 	names := make([]string, 0, len(cookies))
 	for _, c := range cookies {
@@ -65,13 +62,72 @@ func SetCookies(cookies []stage.Cookie) {
 	}
 	for _, name := range before {
 		if !now[name] && !strings.ContainsAny(name, "=;") {
-			// With the attributes it was set with: a partitioned cookie
-			// deleted without Partitioned stays.
 			doc.Set("cookie", name+"="+attrs+"; max-age=0")
 		}
 	}
 	b, _ := json.Marshal(names)
 	store.Call("setItem", "reqlab.cookies", string(b))
+}
+
+// LabCookies returns the names of the cookies the lab last put in the
+// browser's jar for the sample site (those of the run under way, or of the
+// last one).
+func LabCookies() []string {
+	var names []string
+	if v := app.Window().Get("localStorage").Call("getItem", "reqlab.cookies"); v.Type() == app.TypeString {
+		json.Unmarshal([]byte(v.String()), &names)
+	}
+	return names
+}
+
+// LabCookieAttrs returns the attributes the lab sets its cookies with, after
+// their path. Over https the lab may be embedded in a course on another
+// site, where its cookies are third-party: browsers keep them only
+// partitioned by that site (CHIPS). Over http no such cookie can be set
+// (Partitioned needs Secure), and a page of another site keeps none.
+func LabCookieAttrs() string {
+	if app.Window().Get("location").Get("protocol").String() == "https:" {
+		return "SameSite=None; Secure; Partitioned"
+	}
+	return "SameSite=Strict"
+}
+
+// keeps holds what Keeps found, by attributes: a browser's choice for a page
+// does not change while the page lives.
+var keeps = struct {
+	sync.Mutex
+	m map[string]bool
+}{m: map[string]bool{}}
+
+// Keeps reports whether the browser keeps, for this page, a cookie set with
+// attrs (a Set-Cookie's attributes, such as "SameSite=None; Secure;
+// Partitioned"; no path, domain or lifetime). It measures it: it sets a
+// probe cookie with them for this page's own path, reads the jar back and
+// deletes the probe with the same attributes. What a browser keeps depends
+// on where the page lives (framed by a page of another site, over http or
+// https) and on its settings (third-party cookies blocked), the same for a
+// script's cookie as for a Set-Cookie answering this page's requests.
+func Keeps(attrs string) bool {
+	keeps.Lock()
+	defer keeps.Unlock()
+	if kept, ok := keeps.m[attrs]; ok {
+		return kept
+	}
+	doc := app.Window().Get("document")
+	set := "reqlab.probe=1; path=" + app.Window().Get("location").Get("pathname").String()
+	if attrs != "" {
+		set += "; " + attrs
+	}
+	doc.Set("cookie", set)
+	kept := false
+	for _, c := range strings.Split(doc.Get("cookie").String(), ";") {
+		if strings.TrimSpace(c) == "reqlab.probe=1" {
+			kept = true
+		}
+	}
+	doc.Set("cookie", set+"; max-age=0")
+	keeps.m[attrs] = kept
+	return kept
 }
 
 // GetJSON fetches a URL of the lab's own API and decodes its JSON into v. It
