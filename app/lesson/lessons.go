@@ -151,9 +151,9 @@ var All = []Lesson{
 		},
 		Steps: []Step{
 			{Label: Text{"El servidor pone una cookie", "The server sets a cookie"}, Request: get("/site/api/sesion"),
-				Notice: Text{"La respuesta trae Set-Cookie: visitas=…; el navegador la guarda.", "The answer carries Set-Cookie: visitas=…; the browser keeps it."}},
+				Notice: Text{"La respuesta trae Set-Cookie: visitas=…: el sitio le pide al navegador que la guarde y se la devuelva. Debajo del peso de las cookies, lo que hizo tu navegador.", "The answer carries Set-Cookie: visitas=…: the site asks the browser to keep it and send it back. Below the cookie weight, what your browser did."}},
 			{Label: Text{"El navegador la devuelve", "The browser sends it back"}, Request: get("/site/api/sesion"),
-				Notice: Text{"En «La petición tal como llegó al servidor» aparece Cookie: visitas=…: el navegador la envió solo.", "In \"The request as the server received it\" you see Cookie: visitas=…: the browser sent it by itself."}},
+				Notice: Text{"Mira «La petición tal como llegó al servidor»: si tu navegador guardó la cookie, la cabecera Cookie trae visitas=…, que envió solo. Debajo del peso de las cookies, lo que pasó en esta petición.", "Look at \"The request as the server received it\": if your browser kept the cookie, the Cookie header carries visitas=…, which it sent by itself. Below the cookie weight, what happened to this request."}},
 		},
 		CookieWeight: true,
 		Narration: map[stage.ID]Text{

@@ -273,7 +273,7 @@ func (c *Lab) Render() app.UI {
 		el.Main().Class("lab-main").Body(
 			app.If(c.lesson != nil, func() app.UI {
 				return &LessonPanel{Lang: l, Lesson: c.lesson, Busy: busy,
-					StepShown: c.stepShown, CookieBlocked: c.cookieBlocked(), Page: c.page}
+					StepShown: c.stepShown, CookieNote: c.cookieNote(), Page: c.page}
 			}),
 			app.If(!c.embedded || !c.embedOpts.hideControls, func() app.UI {
 				form := &Form{Lang: l, Busy: busy, Sending: c.sending, Starting: c.waiting != nil,

@@ -36,8 +36,9 @@ type LessonPanel struct {
 	Busy bool
 	// StepShown is the step last run, from 1; its notice is shown.
 	StepShown int
-	// CookieBlocked says the browser refused the sample site's cookie.
-	CookieBlocked bool
+	// CookieNote says what happened to the cookies of the request on
+	// screen (see cookienote.go); nil for none.
+	CookieNote app.UI
 	// Page is the page loaded by the page-load lesson, once it is.
 	Page *browser.PageLoad
 }
@@ -67,9 +68,7 @@ func (p *LessonPanel) Render() app.UI {
 			)
 		})),
 		app.If(ls.CookieWeight, func() app.UI { return &CookieWeight{Lang: l, Busy: busy} }),
-		app.If(ls.CookieWeight && p.CookieBlocked, func() app.UI {
-			return el.P().Class("notice-step").Attr("data-field", "cookie-blocked").Attr("role", "note").Text(l.T("lesson.cookie-blocked"))
-		}),
+		app.If(ls.CookieWeight && p.CookieNote != nil, func() app.UI { return p.CookieNote }),
 		app.If(hasPage(ls), func() app.UI { return p.renderPageLoad() }),
 		&Question{Lang: l, Lesson: ls},
 	)
