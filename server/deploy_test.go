@@ -59,15 +59,16 @@ func nginxBin(t *testing.T) string {
 	return ""
 }
 
-// nginxConf is the README's snippet, in a whole configuration of the
-// test's own.
+// nginxConf is a whole nginx configuration of the test's own: %[1]s is its
+// directory, %[2]s the user line (see runNginx), %[3]s the http block's
+// upstreams and servers.
 const nginxConf = `
 daemon off;
 master_process on;
 worker_processes 1;
 pid %[1]s/nginx.pid;
 error_log %[1]s/error.log warn;
-%[4]s
+%[2]s
 worker_rlimit_nofile 20000;
 events { worker_connections 16000; }
 http {
@@ -82,45 +83,65 @@ http {
 		default upgrade;
 		''      close;
 	}
-	upstream reqlab {
-		# Round robin: any server serves any request.
-%[2]s
-	}
+%[3]s
+}
+`
+
+// nginxLab is the README's settings for the lab behind nginx, in a server
+// block (%[1]s: what it listens on and its certificate; %[2]s: where it
+// passes requests). large_client_header_buffers gives the cookie lesson's
+// heaviest weight room: with nginx's default (4 8k), its 15 KB Cookie line
+// gets nginx's own 400, and the lab's server never sees it.
+const nginxLab = `
 	server {
-		listen 127.0.0.1:%[3]d;
+%[1]s
+		large_client_header_buffers 4 32k;
 		location / {
-			proxy_pass http://reqlab;
+			proxy_pass %[2]s;
 			proxy_http_version 1.1;
 			proxy_set_header Host $http_host;
 			proxy_set_header Upgrade $http_upgrade;
 			proxy_set_header Connection $connection_upgrade;
 			proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+			proxy_set_header X-Forwarded-Proto $scheme;
 			proxy_read_timeout 1h;
 			proxy_buffering off;
 			proxy_next_upstream error timeout http_502 http_503;
 			proxy_connect_timeout 2s;
 		}
 	}
-}
 `
 
-// startNginx runs nginx in front of the servers and returns its address.
+// startNginx runs nginx in front of the servers, round robin, with the
+// README's settings, and returns its address.
 func startNginx(t *testing.T, servers []*labProcess) string {
+	t.Helper()
+	var upstream strings.Builder
+	upstream.WriteString("\tupstream reqlab {\n\t\t# Round robin: any server serves any request.\n")
+	for _, s := range servers {
+		fmt.Fprintf(&upstream, "\t\tserver 127.0.0.1:%d max_fails=1 fail_timeout=30s;\n", s.port)
+	}
+	upstream.WriteString("\t}\n")
+	port := freeTCPPort(t)
+	url := fmt.Sprintf("http://127.0.0.1:%d", port)
+	runNginx(t, upstream.String()+fmt.Sprintf(nginxLab, fmt.Sprintf("\t\tlisten 127.0.0.1:%d;", port), "http://reqlab"), url, http.DefaultClient)
+	return url
+}
+
+// runNginx runs nginx with servers as its http block's upstreams and
+// servers until the test ends, and waits until client gets 200 from
+// url/healthz.
+func runNginx(t *testing.T, servers, url string, client *http.Client) {
 	t.Helper()
 	bin := nginxBin(t)
 	dir := t.TempDir()
 	os.Chmod(dir, 0o755)
-	var upstream strings.Builder
-	for _, s := range servers {
-		fmt.Fprintf(&upstream, "\t\tserver 127.0.0.1:%d max_fails=1 fail_timeout=30s;\n", s.port)
-	}
 	user := ""
 	if os.Geteuid() == 0 {
 		user = "user root;" // its workers read the test's own files
 	}
-	port := freeTCPPort(t)
 	conf := filepath.Join(dir, "nginx.conf")
-	os.WriteFile(conf, []byte(fmt.Sprintf(nginxConf, dir, upstream.String(), port, user)), 0o644)
+	os.WriteFile(conf, []byte(fmt.Sprintf(nginxConf, dir, user, servers)), 0o644)
 	cmd := exec.Command(bin, "-p", dir, "-c", conf)
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
@@ -133,14 +154,13 @@ func startNginx(t *testing.T, servers []*labProcess) string {
 		}
 	}()
 	t.Cleanup(func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() })
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		res, err := http.Get(url + "/healthz")
+		res, err := client.Get(url + "/healthz")
 		if err == nil {
 			res.Body.Close()
 			if res.StatusCode == 200 {
-				return url
+				return
 			}
 		}
 		if time.Now().After(deadline) {
