@@ -232,3 +232,47 @@ func shot2(t *testing.T, ctx contextT, path string) {
 		t.Fatal(err)
 	}
 }
+
+// TestBrowserWaterfallShowsEveryRow: the page-load lesson's waterfall shows
+// every request, its bar included, without scrolling sideways, in the
+// steps' column of a laptop and on a phone, in both languages.
+func TestBrowserWaterfallShowsEveryRow(t *testing.T) {
+	l := startLab(t, nil)
+	for _, s := range []screen{laptop, phone} {
+		for _, lang := range []string{"es", "en"} {
+			t.Run(s.name+"_"+lang, func(t *testing.T) {
+				ctx := onScreen(t, s, "light")
+				openLab(t, ctx, l.url+"/lab/page-load?lang="+lang)
+				runStep(t, ctx, l, 1)
+				waitFor(t, ctx, "the waterfall", `document.querySelectorAll('[data-waterfall-row]').length >= 5`)
+				got := eval[struct {
+					ScrollWidth, ClientWidth, Left, Right float64
+					Rows                                  []box
+					Bars                                  []box
+				}](t, ctx, `(() => { const w = document.querySelector('[data-field="waterfall"]'), r = w.getBoundingClientRect();
+					const b = e => { const x = e.getBoundingClientRect(); return {Top: x.top, Bottom: x.bottom, Left: x.left, Right: x.right} };
+					return {ScrollWidth: w.scrollWidth, ClientWidth: w.clientWidth, Left: r.left, Right: r.right,
+						Rows: Array.from(w.querySelectorAll('[data-waterfall-row]')).map(b),
+						Bars: Array.from(w.querySelectorAll('[data-waterfall-row] .phases-track')).map(b)} })()`)
+				if got.ScrollWidth > got.ClientWidth+1 {
+					t.Errorf("the waterfall is %v px wide in %v px: it scrolls sideways", got.ScrollWidth, got.ClientWidth)
+				}
+				if len(got.Bars) != len(got.Rows) {
+					t.Errorf("%d rows, %d bars", len(got.Rows), len(got.Bars))
+				}
+				for i, r := range append(got.Rows, got.Bars...) {
+					if r.Left < got.Left-0.5 || r.Right > got.Right+0.5 || r.Right-r.Left < 40 {
+						t.Errorf("row or bar %d spans %.0f..%.0f, in a waterfall of %.0f..%.0f", i, r.Left, r.Right, got.Left, got.Right)
+					}
+				}
+				if dir := os.Getenv("GLANCE_SHOTS"); dir != "" {
+					eval[bool](t, ctx, `(document.querySelector('[data-field="waterfall"]').scrollIntoView(), true)`)
+					shot2(t, ctx, filepath.Join(dir, "waterfall-"+s.name+"-"+lang+".png"))
+				}
+				if r := got.Rows[0]; r.Right-r.Left > float64(s.width) {
+					t.Errorf("a row is %.0f px wide on a %d px screen", r.Right-r.Left, s.width)
+				}
+			})
+		}
+	}
+}

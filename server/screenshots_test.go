@@ -14,11 +14,12 @@ import (
 	"reqlab/app/lesson"
 )
 
-var screenshots = flag.String("screenshots", "", "write what a student sees of every lesson after its first step, at a laptop's and a phone's size, light and dark, into this folder (make screenshots)")
+var screenshots = flag.String("screenshots", "", "write what a student sees of every lesson after its first step, at a laptop's and a phone's size and embedded in a 760x520 frame, light and dark, into this folder (make screenshots)")
 
 // TestScreenshots is not a check: it writes the pictures people look at
 // before a change to the page lands (make screenshots). Each is the
-// screen as a student sees it, after the lesson's first step has run.
+// screen as a student sees it, after the lesson's first step has run: on a
+// laptop, a phone, and embedded in a course page's frame of 760 × 520.
 func TestScreenshots(t *testing.T) {
 	if *screenshots == "" {
 		t.Skip("make screenshots writes them (-screenshots DIR)")
@@ -31,9 +32,12 @@ func TestScreenshots(t *testing.T) {
 		name          string
 		width, height int64
 		mobile        bool
-	}{{"laptop", 1366, 768, false}, {"phone", 390, 844, true}} {
+	}{{"laptop", 1366, 768, false}, {"phone", 390, 844, true}, {"frame", 760, 520, false}} {
 		for _, scheme := range []string{"light", "dark"} {
 			for _, slug := range append([]string{""}, lesson.Slugs()...) {
+				if size.name == "frame" && slug == "" {
+					continue // an embed is a lesson's
+				}
 				name := fmt.Sprintf("%s-%s-%s.png", or(slug, "lab"), size.name, scheme)
 				t.Run(name, func(t *testing.T) {
 					ctx := newBrowser(t)
@@ -46,7 +50,11 @@ func TestScreenshots(t *testing.T) {
 						t.Fatal(err)
 					}
 					page := "/"
-					if slug != "" {
+					switch {
+					case size.name == "frame":
+						// An embed in a course page's frame of 760 × 520.
+						page = "/embed/" + slug
+					case slug != "":
 						page = "/lab/" + slug
 					}
 					openLab(t, ctx, l.url+page)

@@ -63,9 +63,10 @@ func (c *LessonPanel) renderWaterfall() app.UI {
 	if cookies != "" {
 		cookieNote = l.Tf("page.cookies", cookies, len("Cookie: ")+len(cookies)+2)
 	}
-	// It may scroll sideways in a narrow column: it takes the keyboard's
-	// focus, so that the arrows scroll it.
-	return el.Figure().Class("waterfall").Attr("data-field", "waterfall").Attr("tabindex", 0).Body(
+	// In a column too narrow for its table (a phone, the steps' column of a
+	// laptop) each request is a block of its own (web/lab.css): nothing is
+	// hidden sideways.
+	return el.Figure().Class("waterfall").Attr("data-field", "waterfall").Body(
 		el.FigCaption().Text(l.T("page.waterfall")),
 		app.If(p.FCP > 0, func() app.UI {
 			return el.P().Attr("data-field", "fcp").Attr("data-ms", fmt.Sprintf("%.1f", p.FCP-start)).Text(l.Tf("page.fcp", l.Ms(p.FCP-start)))
