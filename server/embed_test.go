@@ -47,6 +47,12 @@ func TestFrameAncestors(t *testing.T) {
 // page that embeds a lesson and keeps every message the lab sends it.
 func hostPage(t *testing.T, src string) string {
 	t.Helper()
+	return hostFrame(t, src, 1000, 600)
+}
+
+// hostFrame is hostPage with a frame of width × height.
+func hostFrame(t *testing.T, src string, width, height int) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.2:0")
 	if err != nil {
 		t.Skipf("no second loopback address here: %v", err)
@@ -55,11 +61,11 @@ func hostPage(t *testing.T, src string) string {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprintf(w, `<!doctype html><html lang="es"><head><title>Curso</title></head><body>
 <h1>Un curso en otra plataforma</h1>
-<iframe id="lab" src=%q title="reqlab" width="1000" height="600"></iframe>
+<iframe id="lab" src=%q title="reqlab" width="%d" height="%d"></iframe>
 <script>
 window.got = [];
 addEventListener("message", e => { if (e.source === document.getElementById("lab").contentWindow) window.got.push({origin: e.origin, data: e.data}); });
-</script></body></html>`, src)
+</script></body></html>`, src, width, height)
 	})}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
@@ -204,4 +210,53 @@ func TestBrowserEmbedDialogBuildsTheSnippet(t *testing.T) {
 	}
 	click(t, ctx, `[data-action="copy-embed"]`)
 	waitFor(t, ctx, "the copy's outcome", `document.querySelector('[data-field="embed-copied"]').textContent !== ""`)
+}
+
+// An embed asks its host for the height its page needs, whatever height the
+// host gave it (a frame made tall can be asked to shrink), and the page it
+// asks for is shorter than it was (2,426 px): at 760 px wide its first step
+// and picture are in its first 520 px (TestBrowserAtAGlance).
+func TestBrowserEmbedAsksForTheHeightItNeeds(t *testing.T) {
+	l := startLab(t, nil)
+	src := l.url + "/embed/client-server?lang=es"
+	// The page's own height at 760 px, loaded on its own.
+	ctx := onScreen(t, frame, "light")
+	openLab(t, ctx, src)
+	need := eval[float64](t, ctx, `document.body.scrollHeight`)
+	if need >= 2426 {
+		t.Errorf("an embedded lesson needs %v px at 760 px wide, as tall as before issue 23 (2,426 px)", need)
+	}
+	lastHeight := func(ctx contextT) float64 {
+		m := hostGot(t, ctx, "reqlab:resize")
+		if len(m) == 0 {
+			t.Fatal("no reqlab:resize")
+		}
+		return m[len(m)-1]["height"].(float64)
+	}
+	for _, given := range []int{520, 3000} {
+		t.Run(fmt.Sprint(given), func(t *testing.T) {
+			host := hostFrame(t, src, 760, given)
+			ctx := newBrowser(t)
+			if err := chromedpNavigate(ctx, host); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, ctx, "a resize", `window.got.some(m => m.data.type === "reqlab:resize")`)
+			time.Sleep(300 * time.Millisecond)
+			// (Within 2 %: a frame with a scroll bar is 15 px narrower, its
+			// lines wrap a little more.)
+			before := lastHeight(ctx)
+			if before < need*0.98 || before > need*1.02 {
+				t.Errorf("in a frame %d px tall the lab asks for %v px; its page is %v px", given, before, need)
+			}
+			// After a run the page is longer, and it says so.
+			eval[bool](t, ctx, `(() => { document.getElementById("lab").contentWindow.postMessage({type: "reqlab:run", v: 1, step: 1}, "*"); return true })()`)
+			waitFor(t, ctx, "the run", `window.got.some(m => m.data.type === "reqlab:run-complete")`)
+			time.Sleep(500 * time.Millisecond)
+			after := lastHeight(ctx)
+			t.Logf("in a frame %d px tall: asks %v px before a run, %v px after", given, before, after)
+			if after <= before {
+				t.Errorf("after a run the lab asks for %v px, no more than before (%v)", after, before)
+			}
+		})
+	}
 }
