@@ -222,7 +222,7 @@ func stepRun(t *testing.T, frame context.Context, l *lab, n int) cookieRun {
 func noteOf(t *testing.T, frame context.Context, run stage.Run) cookieRun {
 	t.Helper()
 	waitFor(t, frame, "the run's cookie note", fmt.Sprintf(`(document.querySelector('[data-field="cookie-note"]') || {dataset: {}}).dataset.run === %q`, run.ID))
-	facts := eval[[]string](t, frame, `Array.from(document.querySelectorAll('[data-field="cookie-note"] li')).map(li => li.dataset.about + ":" + li.dataset.cookie)`)
+	facts := eval[[]string](t, frame, `Array.from(document.querySelectorAll('[data-field="cookie-note"] [data-cookie]')).map(e => e.dataset.about + ":" + e.dataset.cookie)`)
 	text := eval[string](t, frame, `document.querySelector('[data-field="cookie-note"]').textContent`)
 	t.Logf("%d, Cookie %.60q: %v %q", run.Response.Status, run.Request.Header("Cookie"), facts, text)
 	return cookieRun{run: run, facts: facts}
@@ -341,4 +341,19 @@ func TestBrowserCookieLessonInAThirdPartyFrameOverHTTP(t *testing.T) {
 	stepRun(t, frame, l, 2).expect(t, "step 2", 200, false, "visits:blocked", "set:blocked")
 	sendWeight(t, frame, l, 4096).expect(t, "4 KB of cookies", 200, false, "lab:blocked", "visits:blocked", "set:blocked")
 	sendWeight(t, frame, l, lesson.MaxCookieWeight).expect(t, "the heaviest weight", 200, false, "lab:blocked", "visits:blocked", "set:blocked")
+}
+
+// The lab on its own (no frame, plain http): every cookie is kept and sent,
+// and the heaviest weight is the server's 431, in the page's language.
+func TestBrowserCookieLessonNotesOnItsOwnPage(t *testing.T) {
+	l := startLab(t, nil)
+	ctx := newBrowser(t)
+	openLab(t, ctx, l.url+"/lab/cookies?lang=en")
+	stepRun(t, ctx, l, 1).expect(t, "step 1", 200, false, "visits:none", "set:kept")
+	stepRun(t, ctx, l, 2).expect(t, "step 2", 200, false, "visits:sent", "set:kept")
+	sendWeight(t, ctx, l, lesson.MaxCookieWeight).expect(t, "the heaviest weight", 431, true, "lab:sent", "visits:sent", "answer:refused")
+	if text := textOf(t, ctx, `[data-field="cookie-note"] [data-cookie="refused"]`); !strings.HasPrefix(text, "The server refused the request (431)") {
+		t.Errorf("the refusal in English: %q", text)
+	}
+	sendWeight(t, ctx, l, 0).expect(t, "back to weight 0", 200, false, "visits:sent", "set:kept")
 }

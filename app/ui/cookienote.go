@@ -142,16 +142,16 @@ func (c *Lab) cookieWhy(attrs string, told map[string]bool) string {
 	return " " + cookieText[key].in(c.lang)
 }
 
-// cookieNote draws the note, or nothing.
+// cookieNote draws the note, a paragraph a fact, or nothing.
 func (c *Lab) cookieNote() app.UI {
 	facts := c.cookieFacts()
 	if len(facts) == 0 {
 		return nil
 	}
-	return el.Ul().Class("notice-step cookie-note").Attr("data-field", "cookie-note").Attr("data-run", c.stored.ID).Attr("role", "note").
+	return el.Div().Class("cookie-note").Attr("data-field", "cookie-note").Attr("data-run", c.stored.ID).Attr("role", "note").
 		Body(app.Range(facts).Slice(func(i int) app.UI {
 			f := facts[i]
-			return el.Li().Attr("data-about", f.about).Attr("data-cookie", f.kind).Text(f.text)
+			return el.P().Class("notice-step").Attr("data-about", f.about).Attr("data-cookie", f.kind).Text(f.text)
 		}))
 }
 
