@@ -108,9 +108,10 @@ func courseSite(t *testing.T, ln net.Listener, src func(r *http.Request) string,
 }
 
 // newSitesBrowser starts a headless Chromium, as newBrowser does, where
-// reqlab.test and campus.test are loopback, cert (if any) is taken, and
-// third-party cookies are blocked if block is set (as the browser's own
-// setting, in the profile's preferences).
+// reqlab.test and campus.test are loopback and cert (if any) is taken. Its
+// settings block third-party cookies if block is set, and allow them
+// otherwise, as a person sets it (this Chromium blocks them by default
+// when headless).
 func newSitesBrowser(t *testing.T, cert *testCert, block bool) context.Context {
 	t.Helper()
 	path, err := exec.LookPath("chromium")
@@ -121,13 +122,15 @@ func newSitesBrowser(t *testing.T, cert *testCert, block bool) context.Context {
 		t.Skip("Chromium is missing: run 'sudo apt-get install -y chromium' (make test does it as root)")
 	}
 	profile := t.TempDir()
+	// cookie_controls_mode: 1 is "Block third-party cookies" in the
+	// browser's settings, 0 "Allow third-party cookies".
+	mode := 0
 	if block {
-		// cookie_controls_mode 1: "Block third-party cookies", as a
-		// person sets it in the browser's settings.
-		os.MkdirAll(filepath.Join(profile, "Default"), 0o755)
-		prefs, _ := json.Marshal(map[string]any{"profile": map[string]any{"cookie_controls_mode": 1, "block_third_party_cookies": true}})
-		os.WriteFile(filepath.Join(profile, "Default", "Preferences"), prefs, 0o644)
+		mode = 1
 	}
+	os.MkdirAll(filepath.Join(profile, "Default"), 0o755)
+	prefs, _ := json.Marshal(map[string]any{"profile": map[string]any{"cookie_controls_mode": mode, "block_third_party_cookies": block}})
+	os.WriteFile(filepath.Join(profile, "Default", "Preferences"), prefs, 0o644)
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
 		chromedp.UserDataDir(profile),
@@ -150,6 +153,8 @@ func newSitesBrowser(t *testing.T, cert *testCert, block bool) context.Context {
 		opts = append(opts, chromedp.Flag("ignore-certificate-errors-spki-list", cert.spki))
 	}
 	if block {
+		// Chromium's own switch for testing with third-party cookies
+		// blocked, beside the setting.
 		opts = append(opts, chromedp.Flag("test-third-party-cookie-phaseout", true))
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
@@ -333,8 +338,9 @@ func TestBrowserCookieLessonInAThirdPartyFrameOverHTTP(t *testing.T) {
 	_, coursePort, _ := net.SplitHostPort(ln.Addr().String())
 	courseSite(t, ln, func(*http.Request) string { return lab + "/embed/cookies?lang=es" }, nil)
 
-	// A browser that allows third-party cookies: over plain http, a frame
-	// of another site keeps none of the lab's all the same.
+	// A browser set to allow third-party cookies: over plain http, a frame
+	// of another site keeps none of the lab's all the same (SameSite=Lax
+	// and Strict are refused there, and Partitioned needs https).
 	ctx := newSitesBrowser(t, nil, false)
 	frame := labFrame(t, ctx, "http://campus.test:"+coursePort, lab)
 	stepRun(t, frame, l, 1).expect(t, "step 1", 200, false, "visits:blocked", "set:blocked")
