@@ -323,6 +323,10 @@ func TestBrowserCookieLessonInAThirdPartyFrameOverHTTPS(t *testing.T) {
 	if text := eval[string](t, frame, `document.querySelector('[data-field="cookie-note"]').textContent`); !strings.Contains(text, "Request Header Or Cookie Too Large") {
 		t.Errorf("the note does not give the proxy's words: %q", text)
 	}
+	// The panel of the request as the server received it says the same.
+	if where := eval[string](t, frame, `document.querySelector('[data-field="received"] [data-field="server-addr"]').textContent`); !strings.Contains(where, "proxy") {
+		t.Errorf("the request as the server received it says %q", where)
+	}
 	sendWeight(t, frame, l, 0).expect(t, "back to weight 0 behind default buffers", 200, false, "visits:none", "set:kept")
 	stepRun(t, frame, l, 2).expect(t, "step 2 behind default buffers", 200, false, "visits:sent", "set:kept")
 }

@@ -60,14 +60,15 @@ func (c *Lab) cookieFacts() []cookieFact {
 		return nil
 	}
 	end := finals(run)
-	if r, ok := end[stage.Receive]; !ok || r.Detail.Reason == stage.ReasonNotReached {
-		// The browser got an answer, and the lab's server never saw the
-		// request: something between them answered.
+	if proxyAnswered(run) {
 		text := fmt.Sprintf(cookieText["proxy"].in(c.lang), c.resp.status)
 		if said := pageTitle(c.resp.pretty); said != "" {
 			text += " " + fmt.Sprintf(cookieText["proxy-said"].in(c.lang), said)
 		}
 		return []cookieFact{{aboutAnswer, cookieProxy, text + " " + cookieText["proxy-fix"].in(c.lang)}}
+	}
+	if r, ok := end[stage.Receive]; !ok || r.Detail.Reason == stage.ReasonNotReached {
+		return nil // the browser's cache answered: no cookie went anywhere
 	}
 	got := cookieValues(run.Request.Header("Cookie"))
 	var facts []cookieFact
@@ -153,6 +154,30 @@ func (c *Lab) cookieNote() app.UI {
 			f := facts[i]
 			return el.P().Class("notice-step").Attr("data-about", f.about).Attr("data-cookie", f.kind).Text(f.text)
 		}))
+}
+
+// proxyAnswered reports whether a run's answer came from something in front
+// of the lab's server (a proxy): the browser went to the network for it (its
+// cache did not answer) and got an answer, and the server recorded no stage
+// of the request.
+func proxyAnswered(run stage.Run) bool {
+	end := finals(run)
+	cache, looked := end[stage.Cache]
+	if !looked || cache.Detail.Reason == stage.ReasonCacheHit || run.Response == nil || run.Response.Status == 0 {
+		return false
+	}
+	r, reached := end[stage.Receive]
+	return !reached || r.Detail.Reason == stage.ReasonNotReached
+}
+
+// receivedElsewhere says, for the panel of the request as the server
+// received it, where a request went that the server never received, and
+// what the headers shown are: the browser's kept copy's, or a proxy's.
+func receivedElsewhere(l Lang, run stage.Run) (where, headers string) {
+	if proxyAnswered(run) {
+		return cookieText["received-proxy"].in(l), cookieText["received-proxy-headers"].in(l)
+	}
+	return l.T("received.no-server"), l.T("received.cached-headers")
 }
 
 // pageTitle returns an HTML page's title (a proxy's error page says what it
@@ -253,6 +278,14 @@ var cookieText = map[string]text{
 	"proxy-fix": {
 		"Un proxy rechaza así una petición cuyas cabeceras (aquí, sobre todo las cookies) no caben en lo que reserva para ellas; la guía de despliegue dice cómo darles sitio (en nginx, large_client_header_buffers).",
 		"A proxy refuses a request this way when its headers (here, the cookies mostly) do not fit in what it sets aside for them; the deployment guide says how to make room (in nginx, large_client_header_buffers).",
+	},
+	"received-proxy": {
+		"Llegó a un proxy delante del servidor del laboratorio, que respondió en su lugar: el servidor no la recibió.",
+		"It reached a proxy in front of the lab's server, which answered instead: the server never received it.",
+	},
+	"received-proxy-headers": {
+		"El proxy respondió con estas cabeceras:",
+		"The proxy answered with these headers:",
 	},
 	"set-kept": {
 		"La respuesta trae Set-Cookie: visitas=%s (%s) y tu navegador la guardó: la enviará sola en la próxima petición al sitio.",

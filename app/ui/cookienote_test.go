@@ -46,7 +46,11 @@ func TestCookieNoteOnlyForThisLessonsLiveRun(t *testing.T) {
 	// reached" ends, and a status the browser got.
 	unseen := &stage.Run{ID: "r1", Request: stage.Request{Method: "GET", URL: "/site/api/sesion"},
 		Response: &stage.Response{Status: 400},
-		Events:   []stage.Event{{Stage: stage.Receive, Side: stage.Server, Phase: stage.End, State: stage.Skipped, Detail: stage.Detail{Reason: stage.ReasonNotReached}}}}
+		Events: []stage.Event{{Stage: stage.Cache, Side: stage.Client, Phase: stage.End, State: stage.Done, Detail: stage.Detail{Reason: stage.ReasonCacheMiss}},
+			{Stage: stage.Receive, Side: stage.Server, Phase: stage.End, State: stage.Skipped, Detail: stage.Detail{Reason: stage.ReasonNotReached}}}}
+	cached := *unseen
+	cached.Events = []stage.Event{{Stage: stage.Cache, Side: stage.Client, Phase: stage.End, State: stage.Done, Detail: stage.Detail{Reason: stage.ReasonCacheHit}}}
+	cached.Response = &stage.Response{Status: 200}
 	live := &runView{id: "r1", origin: 1}
 	proxyPage := &responseView{status: 400, pretty: "<html><head><title>400 Request Header Or Cookie Too Large</title></head></html>"}
 	tests := []struct {
@@ -55,6 +59,7 @@ func TestCookieNoteOnlyForThisLessonsLiveRun(t *testing.T) {
 		want string
 	}{
 		{"a proxy answered", &Lab{lang: EN, lesson: &cookies, store: store{run: live, stored: unseen, resp: proxyPage}}, "answer:proxy"},
+		{"the browser's cache answered", &Lab{lang: EN, lesson: &cookies, store: store{run: live, stored: &cached, resp: &responseView{status: 200}}}, ""},
 		{"another lesson", &Lab{lang: EN, lesson: &cache, store: store{run: live, stored: unseen, resp: proxyPage}}, ""},
 		{"a run played back", &Lab{lang: EN, lesson: &cookies, store: store{run: &runView{id: "r1"}, stored: unseen, resp: proxyPage}}, ""},
 		{"another run stored", &Lab{lang: EN, lesson: &cookies, store: store{run: &runView{id: "r2", origin: 1}, stored: unseen, resp: proxyPage}}, ""},
@@ -74,5 +79,19 @@ func TestCookieNoteOnlyForThisLessonsLiveRun(t *testing.T) {
 				t.Errorf("facts %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestReceivedElsewhereTellsAProxyFromTheCache(t *testing.T) {
+	miss := stage.Event{Stage: stage.Cache, Side: stage.Client, Phase: stage.End, State: stage.Done, Detail: stage.Detail{Reason: stage.ReasonCacheMiss}}
+	hit := miss
+	hit.Detail.Reason = stage.ReasonCacheHit
+	proxy := stage.Run{Response: &stage.Response{Status: 400}, Events: []stage.Event{miss}}
+	cache := stage.Run{Response: &stage.Response{Status: 200}, Events: []stage.Event{hit}}
+	if where, headers := receivedElsewhere(EN, proxy); !strings.Contains(where, "proxy") || !strings.Contains(headers, "proxy") {
+		t.Errorf("a proxy's answer: %q %q", where, headers)
+	}
+	if where, headers := receivedElsewhere(EN, cache); where != EN.T("received.no-server") || headers != EN.T("received.cached-headers") {
+		t.Errorf("the cache's answer: %q %q", where, headers)
 	}
 }

@@ -256,10 +256,11 @@ func (c *Response) renderReceived() app.UI {
 				fmt.Fprintf(&b, "%s: %s\n", h.Name, h.Value)
 			}
 		}
+		where, shown := receivedElsewhere(l, *run) // the browser's cache, or a proxy
 		return el.Div().Class("received").Attr("data-field", "received").Body(
-			el.P().Class("server-addr").Attr("data-field", "server-addr").Text(l.T("received.no-server")),
+			el.P().Class("server-addr").Attr("data-field", "server-addr").Text(where),
 			el.P().Text(l.T("received.none")),
-			el.P().Text(l.T("received.cached-headers")),
+			el.P().Text(shown),
 			el.Pre().Attr("tabindex", 0).Attr("data-field", "response-headers").Text(b.String()),
 		)
 	}
