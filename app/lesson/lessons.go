@@ -157,7 +157,7 @@ var All = []Lesson{
 		},
 		CookieWeight: true,
 		Narration: map[stage.ID]Text{
-			stage.Send:    {"Las cookies del sitio viajan en la cabecera Cookie de cada petición.", "The site's cookies travel in the Cookie header of every request."},
+			stage.Send:    {"Las cookies que el navegador guarda para el sitio viajan en la cabecera Cookie de cada petición.", "The cookies the browser keeps for the site travel in the Cookie header of every request."},
 			stage.Receive: {"El servidor recibe las cabeceras, cookies incluidas: mira cuántos bytes pesan.", "The server receives the headers, cookies included: see how many bytes they weigh."},
 		},
 		Question: Question{
