@@ -415,13 +415,24 @@ func (t Timeline) Crossings(n int) []Crossing {
 	if d := r.Start - w.Start; d > 0 {
 		out = append(out, Crossing{Leg: stage.Out, Start: w.Start, Dur: min(d, w.Dur)})
 	}
-	if p, ok := bars[stage.Respond]; ok && !p.Open {
-		from := max(w.Start, p.Start+p.Dur)
-		if d := w.Start + w.Dur - from; d > 0 {
-			out = append(out, Crossing{Leg: stage.Back, Start: from, Dur: d, Open: w.Open})
-		}
+	// The answer crosses back from the end of the last server stage heard
+	// of: its answer handed over, once that is in.
+	from := max(w.Start, serverEnd(bars))
+	if d := w.Start + w.Dur - from; d > 0 {
+		out = append(out, Crossing{Leg: stage.Back, Start: from, Dur: d, Open: w.Open})
 	}
 	return out
+}
+
+// serverEnd is when the last of the server's stages among bars ended.
+func serverEnd(bars map[stage.ID]Bar) float64 {
+	end := math.Inf(-1)
+	for _, b := range bars {
+		if b.Side == stage.Server {
+			end = max(end, b.Start+b.Dur)
+		}
+	}
+	return end
 }
 
 // Spent is the time the run spent at each place once the first n moments
@@ -441,11 +452,9 @@ func (tl Timeline) Spent(n int) map[stage.Place]float64 {
 		return out
 	}
 	if r, ok := bars[stage.Receive]; ok {
-		end := tl.Now(n)
-		if a, ok := bars[stage.Respond]; ok && !a.Open {
-			end = a.Start + a.Dur
-		}
-		out[stage.AtServer] = max(0, end-r.Start-bars[stage.DB].Dur)
+		// From receiving the request to the end of the last of its
+		// stages heard of (its answer handed over, once that is in).
+		out[stage.AtServer] = max(0, serverEnd(bars)-r.Start-bars[stage.DB].Dur)
 	}
 	out[stage.AtDatabase] = bars[stage.DB].Dur
 	for _, s := range stage.Table {

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -57,7 +58,7 @@ type visitState struct {
 
 // visitMin is the shortest a live token stays where it is: a server's stages
 // take a fraction of a millisecond, and each must still be seen.
-const visitMin = 100 * time.Millisecond
+const visitMin = 80 * time.Millisecond
 
 // pictureText is the picture's own wording, in both languages.
 var pictureText = map[string]text{
@@ -249,7 +250,14 @@ func (p *Picture) Render() app.UI {
 	return el.Figure().Class("picture").Attr("data-diagram", "path").
 		Attr("data-status", p.Status).Attr("data-outcome", p.Outcome).Body(
 		el.SVG("svg").
-			Attr("viewBox", "0 0 360 200").
+			// One drawing, two layouts, chosen by the picture's width in
+			// CSS alike on the server's page and the client's (nothing
+			// moves when the client takes over): side by side in the top
+			// 360 × 200 where there is room; where there is not (a phone),
+			// top to bottom in the left 250 × 360, so that its labels
+			// read at 12 px or more. See narrow.
+			Attr("viewBox", "0 0 360 360").
+			Attr("preserveAspectRatio", "xMinYMin slice").
 			Attr("role", "img").
 			Aria("labelledby", "picture-title picture-now").
 			Class("picture-svg").
@@ -267,48 +275,109 @@ func (p *Picture) Render() app.UI {
 					id := stage.Table[i].ID
 					return p.renderDot(id, states[id].State)
 				}),
-				p.renderToken(at),
+				el.SVG("g").Class("in-frame").Body(p.renderToken(at)),
 				p.renderOutcome(),
 			),
 		el.FigCaption().ID("picture-now").Class("picture-now").Attr("data-field", "now").Text(p.caption(at, states)),
 	)
 }
 
+// narrow is the picture's layout where it is narrow: the drawing turned
+// top to bottom (each place a band, the request going down on the left and
+// its answer coming up on the right) by mirroring it about its diagonal
+// (CSS .in-frame: x' = y - frameShift, y' = x), and its labels, upright,
+// in a column on the right of each band (CSS .moves: translated by --dx,
+// --dy from where the side-by-side layout has them).
+const (
+	frameShift = 26.0  // the turned drawing's boxes start at x' = 4
+	labelX     = 152.0 // the labels' column
+)
+
+// offset is the style that takes a label from (x, y) in the side-by-side
+// layout to (nx, ny) in the narrow one.
+func offset(x, y, nx, ny float64) string {
+	return "--dx: " + px(nx-x) + "; --dy: " + px(ny-y)
+}
+
+// narrowAt returns where a place's labels go in the narrow layout: the
+// name, the lines of its sub, its time and its share's bar, down its band.
+func narrowAt(pl float64, subLines int) (name float64, sub []float64, time, share float64) {
+	name = pl + 16
+	y := name
+	for i := 0; i < subLines; i++ {
+		y += 14
+		sub = append(sub, y)
+	}
+	time = y + 15
+	return name, sub, time, time + 6
+}
+
+// splitSub breaks a long sub label in two where the narrow layout's column
+// has no room for it in one: before its parenthesis.
+func splitSub(s string) []string {
+	if i := strings.Index(s, " ("); i > 0 && len([]rune(s)) > 16 {
+		return []string{s[:i], s[i+1:]}
+	}
+	return []string{s}
+}
+
 // renderPlace draws one place with its name and the time the run spent there.
 func (p *Picture) renderPlace(i int, spent, total float64) app.UI {
 	l := p.Lang
 	pl := places[i]
-	box := el.SVG("rect").Class("place-box").Attr("x", pl.x).Attr("y", 30).Attr("width", pl.w).Attr("height", 140).Attr("rx", 10)
+	box := el.SVG("rect").Class("place-box in-frame").Attr("x", pl.x).Attr("y", 30).Attr("width", pl.w).Attr("height", 140).Attr("rx", 10)
 	if pl.id == stage.AtNetwork {
 		box = box.Attr("y", 50).Attr("height", 100).Attr("rx", 40)
 	}
 	if pl.id == stage.AtDatabase {
-		box = el.SVG("path").Class("place-box").
+		box = el.SVG("path").Class("place-box in-frame").
 			Attr("d", "M296,62 a30,9 0 0,0 60,0 v78 a30,9 0 0,1 -60,0 z M296,62 a30,9 0 0,1 60,0")
 	}
 	sub := l.T(pl.sub)
 	if pl.id == stage.AtNetwork && p.Network != "" {
 		sub = l.T("place.network-simulated." + p.Network)
 	}
+	lines := splitSub(sub)
+	nName, nSub, nTime, nShare := narrowAt(pl.x, len(lines))
 	cx := pl.x + pl.w/2
 	share := 0.0
 	if total > 0 {
 		share = spent / total
 	}
+	label := func(class string, y, ny float64, text string) app.UI {
+		x, anchor := cx, "middle"
+		if pl.x+pl.w > 350 {
+			// The last place's labels are wider than it: they end at its
+			// right edge rather than past the drawing's.
+			x, anchor = pl.x+pl.w, "end"
+		}
+		return el.SVG("text").Class(class+" moves").Attr("x", x).Attr("y", y).Attr("text-anchor", anchor).
+			Attr("style", offset(x, y, labelX, ny)).Text(text)
+	}
 	g := el.SVG("g").Class("place place-"+string(pl.id)).Attr("data-node", string(pl.id))
 	body := []app.UI{
 		el.SVG("title").Text(l.T(pl.key) + ": " + sub),
 		box,
-		el.SVG("text").Class("place-name").Attr("x", cx).Attr("y", 18).Attr("text-anchor", "middle").Text(l.T(pl.key)),
-		el.SVG("text").Class("place-sub").Attr("x", cx).Attr("y", 186).Attr("text-anchor", "middle").Text(sub),
+		label("place-name", 18, nName, l.T(pl.key)),
+	}
+	if len(lines) == 1 {
+		body = append(body, label("place-sub", 186, nSub[0], sub))
+	} else {
+		// Whole side by side; in two lines in the narrow layout's column.
+		body = append(body, label("place-sub wide-only", 186, nSub[0], sub))
+		for j, line := range lines {
+			body = append(body, label("place-sub narrow-only", 186, nSub[j], line))
+		}
 	}
 	if spent > 0 {
 		// Where the time goes: a bar under the place, as long as its share
 		// of the run, and the time measured there.
 		body = append(body,
-			el.SVG("rect").Class("place-share").Attr("x", pl.x).Attr("y", 192).Attr("height", 5).Attr("rx", 2).
-				Attr("width", strconv.FormatFloat(max(1.5, pl.w*share), 'f', 1, 64)),
-			el.SVG("text").Class("place-time").Attr("x", cx).Attr("y", 162).Attr("text-anchor", "middle").
+			el.SVG("rect").Class("place-share moves").Attr("x", pl.x).Attr("y", 192).Attr("height", 5).Attr("rx", 2).
+				Attr("width", strconv.FormatFloat(max(1.5, pl.w*share), 'f', 1, 64)).
+				Attr("style", offset(pl.x, 192, labelX, nShare)),
+			el.SVG("text").Class("place-time moves").Attr("x", cx).Attr("y", 162).Attr("text-anchor", "middle").
+				Attr("style", offset(cx, 162, labelX, nTime)).
 				Attr("data-field", "place-time").Text(l.Ms(spent)),
 		)
 	}
@@ -317,7 +386,7 @@ func (p *Picture) renderPlace(i int, spent, total float64) app.UI {
 }
 
 func arrow(leg string, x1, x2, y float64) app.UI {
-	return el.SVG("line").Class("path-arrow path-"+leg).Attr("x1", x1).Attr("x2", x2).Attr("y1", y).Attr("y2", y).
+	return el.SVG("line").Class("path-arrow path-"+leg+" in-frame").Attr("x1", x1).Attr("x2", x2).Attr("y1", y).Attr("y2", y).
 		Attr("marker-end", "url(#arrow)")
 }
 
@@ -327,7 +396,7 @@ func (p *Picture) renderDot(id stage.ID, state stage.State) app.UI {
 		state = stage.Idle
 	}
 	pt := spots[id]
-	return el.SVG("circle").Class("dot").Attr("data-dot", string(id)).Attr("data-state", string(state)).
+	return el.SVG("circle").Class("dot in-frame").Attr("data-dot", string(id)).Attr("data-state", string(state)).
 		Attr("cx", pt.x).Attr("cy", pt.y).Attr("r", 4.5).
 		Body(el.SVG("title").Text(p.Lang.StageName(id) + ": " + p.Lang.T("state."+string(state))))
 }
@@ -380,7 +449,9 @@ func (p *Picture) renderOutcome() app.UI {
 	if p.Outcome == "failed" {
 		label, x, w = mark+" "+l.T("outcome.none"), 146, 84 // the network's
 	}
-	return el.SVG("g").Class("outcome outcome-"+p.Outcome).Attr("data-field", "outcome").Body(
+	// In the narrow layout: in the middle of the same place's band.
+	return el.SVG("g").Class("outcome outcome-"+p.Outcome+" moves").Attr("data-field", "outcome").
+		Attr("style", offset(x, 101, 101-frameShift, x)).Body(
 		el.SVG("title").Text(l.Tf("outcome.title", p.Status, l.T("outcome."+p.Outcome))),
 		el.SVG("rect").Class("outcome-box").Attr("x", x-w/2).Attr("y", 90).Attr("width", w).Attr("height", 22).Attr("rx", 5),
 		el.SVG("text").Class("outcome-text").Attr("x", x).Attr("y", 105.5).Attr("text-anchor", "middle").Text(label),

@@ -80,7 +80,23 @@ func (r *runView) list() []stage.Event {
 			out = append(out, t)
 		}
 	}
-	return out
+	// The server tells of its stages once they are over, each start just
+	// before its end; they come one message at a time, so a start whose end
+	// has not come yet is on its way, not a stage under way (it would draw
+	// one, growing, until its end came).
+	ended := map[stage.ID]bool{}
+	for _, e := range out {
+		if e.Side == stage.Server && e.Phase == stage.End {
+			ended[e.Stage] = true
+		}
+	}
+	kept := out[:0]
+	for _, e := range out {
+		if e.Side != stage.Server || e.Phase != stage.Start || ended[e.Stage] {
+			kept = append(kept, e)
+		}
+	}
+	return kept
 }
 
 // timeline lays the run on its one clock, counted from its first stage;
@@ -99,14 +115,18 @@ func (r *runView) timeline(now float64) timeline.Timeline {
 	return timeline.Build(events, now).FromFirst()
 }
 
-// spent is where a live run's time went by place, as the picture shows it:
-// what the page read of its clock while the run went on, then what the
-// browser measured. A reading is never taken back: a place's time only goes
-// up, and the browser's share, the rest, takes the difference (a few
-// milliseconds of the browser's own bookkeeping, which its timing and the
-// page's reading put on either side of a stage's edge).
+// spent is where a live run's time went by place, as the picture shows it.
+// Until the browser's own timing of the run is in, it is what the page read
+// of its clock, and a reading is never taken back: a place's time only goes
+// up (a server's stages come in after the wait they are carved out of, and
+// would take their share back from the network's). Once the browser's
+// timing is in, it is what the browser measured: where the page's reading
+// was late (its main thread busy when the first byte came), that corrects it.
 func (r *runView) spent(tl timeline.Timeline) map[stage.Place]float64 {
 	got := tl.Spent(len(tl.Moments))
+	if r.measured() {
+		return got
+	}
 	if r.shown == nil {
 		r.shown = map[stage.Place]float64{}
 	}
@@ -122,6 +142,20 @@ func (r *runView) spent(tl timeline.Timeline) map[stage.Place]float64 {
 		r.shown[p] = v
 	}
 	return got
+}
+
+// measured reports whether the browser's own timing of the run is in: its
+// last report, sent or stored.
+func (r *runView) measured() bool {
+	if r.unacked != nil {
+		return true
+	}
+	for _, e := range r.events {
+		if e.Side == stage.Client && e.Phase == stage.End {
+			return true
+		}
+	}
+	return false
 }
 
 // total is the run's one total: from its first stage's start to its last
