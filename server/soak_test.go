@@ -571,10 +571,10 @@ func soakStored(t *testing.T, db, dsn string, acked map[string]int64) (kept, los
 	return kept, lost
 }
 
-// soakNginxConf is the README's nginx, tuned for a class: a worker per
-// core, and connections to the lab servers kept alive between requests
-// (a fetch through nginx otherwise costs a TCP connection to a lab server,
-// opened and closed, each time).
+// soakNginxConf is the README's nginx, with the connections to the lab
+// servers kept alive between requests (a fetch through nginx otherwise
+// costs a TCP connection to a lab server, opened and closed, each time).
+// One worker (REQLAB_SOAK_NGINX_WORKERS to try more).
 const soakNginxConf = `
 daemon off;
 master_process on;
@@ -603,6 +603,7 @@ http {
 	server {
 		listen 127.0.0.1:%[3]d;
 		keepalive_requests 100000;
+		large_client_header_buffers 4 32k;
 		location / {
 			proxy_pass http://reqlab;
 			proxy_http_version 1.1;
@@ -610,6 +611,7 @@ http {
 			proxy_set_header Upgrade $http_upgrade;
 			proxy_set_header Connection $connection_upgrade;
 			proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+			proxy_set_header X-Forwarded-Proto $scheme;
 			proxy_read_timeout 1h;
 			proxy_buffering off;
 			proxy_next_upstream error timeout http_502 http_503;
