@@ -26,13 +26,20 @@ type Publisher interface {
 	Following(run string) bool
 }
 
+// Store is what the recorder needs of the store: the runs, and the answers
+// to the lessons' questions it keeps.
+type Store interface {
+	store.Runs
+	KeepAnswer(ctx context.Context, a store.Answer) error
+}
+
 // Recorder stores runs and their events and publishes each stored event to
 // the run's followers on this server, in seq order. On a store that several
 // servers share (store.Shared) the events other servers store reach this
 // one's followers too: the store tells of each batch (Notified), and the
 // recorder reads the events after the last it published.
 type Recorder struct {
-	db     store.Store
+	db     Store
 	shared store.Shared // nil: this server is the store's only one
 	log    *slog.Logger
 	pub    Publisher
@@ -57,6 +64,12 @@ type Recorder struct {
 	openMu    sync.Mutex
 	open      map[string]*openRun
 	lastSweep time.Time
+
+	// On a shared store, the requests this server is serving, per run, and
+	// of those the ones whose last batch counted them served in its own
+	// transaction (store.Batch.Served): Served then has nothing to write.
+	// Touched under openMu.
+	servingHere, servedInBatch map[string]int
 }
 
 // cursor is the last seq published of a run, and when.
@@ -80,8 +93,9 @@ const openKept = 10 * time.Minute
 
 // NewRecorder returns a recorder over db. SetPublisher must be called before
 // events are recorded.
-func NewRecorder(db store.Store, log *slog.Logger) *Recorder {
-	r := &Recorder{db: db, log: log, open: make(map[string]*openRun), sent: make(map[string]*cursor)}
+func NewRecorder(db Store, log *slog.Logger) *Recorder {
+	r := &Recorder{db: db, log: log, open: make(map[string]*openRun), sent: make(map[string]*cursor),
+		servingHere: make(map[string]int), servedInBatch: make(map[string]int)}
 	r.shared, _ = db.(store.Shared)
 	return r
 }
@@ -168,6 +182,29 @@ func (r *Recorder) Record(ctx context.Context, b store.Batch) ([]stage.Event, er
 		r.awaitServer(wait, b.RunID)
 		cancel()
 	}
+	folded := r.shared != nil && b.Side == stage.Server && b.Response != nil && r.foldServed(b.RunID)
+	b.Served = folded
+	events, err := r.append(ctx, b)
+	if errors.Is(err, store.ErrServing) {
+		// A shared store counts the run's requests still being served, on
+		// any server: the last report waits for them (a few seconds at
+		// most), then is stored whatever the count says.
+		wait, cancel := context.WithTimeout(ctx, 5*time.Second)
+		r.shared.AwaitServed(wait, b.RunID)
+		cancel()
+		b.Waited = true
+		events, err = r.append(ctx, b)
+	}
+	if folded && err == nil {
+		r.openMu.Lock()
+		r.servedInBatch[b.RunID]++
+		r.openMu.Unlock()
+	}
+	return events, err
+}
+
+// append stores a batch and publishes its events, under the run's lock.
+func (r *Recorder) append(ctx context.Context, b store.Batch) ([]stage.Event, error) {
 	lock := &r.locks[lockIndex(b.RunID)]
 	lock.Lock()
 	defer lock.Unlock()
@@ -180,6 +217,15 @@ func (r *Recorder) Record(ctx context.Context, b store.Batch) ([]stage.Event, er
 	}
 	r.deliver(ctx, b.RunID, events)
 	return events, nil
+}
+
+// foldServed reports whether a server batch that carries its request's
+// answer (the request's last) may count that request served in its own
+// transaction: one of the run's requests is being served here.
+func (r *Recorder) foldServed(run string) bool {
+	r.openMu.Lock()
+	defer r.openMu.Unlock()
+	return r.servingHere[run] > r.servedInBatch[run]
 }
 
 // deliver publishes a run's events after the last published here, in seq
@@ -305,32 +351,42 @@ func (r *Recorder) CatchUp(ctx context.Context) {
 // and the server's stages would be refused. It returns false where there is
 // no open run with that id.
 //
-// On a shared store the count is kept in the store, since the run's last
-// report may reach another server than its requests.
+// A run opened on this server is counted here, in memory: its last report
+// comes through the page's socket, to this server, and waits here. On a
+// shared store a request of a run opened on another server is counted in
+// the store, since that run's last report reaches the other server.
 func (r *Recorder) Serving(ctx context.Context, id string) (store.OpenRun, bool) {
+	r.openMu.Lock()
+	if e := r.open[id]; e != nil {
+		e.serving++
+		r.openMu.Unlock()
+		return e.OpenRun, true
+	}
+	r.openMu.Unlock()
 	if r.shared != nil {
 		run, ok, err := r.shared.Serving(ctx, id)
 		if err != nil {
 			r.log.Error("find run", "run", id, "err", err)
 		}
+		if ok {
+			r.openMu.Lock()
+			r.servingHere[id]++
+			r.openMu.Unlock()
+		}
 		return run, ok
+	}
+	run, ok, err := r.db.RunOpened(ctx, id)
+	if err != nil {
+		r.log.Error("find run", "run", id, "err", err)
+	}
+	if !ok {
+		return store.OpenRun{}, false
 	}
 	r.openMu.Lock()
 	e := r.open[id]
 	if e == nil {
-		r.openMu.Unlock()
-		run, ok, err := r.db.RunOpened(ctx, id)
-		if err != nil {
-			r.log.Error("find run", "run", id, "err", err)
-		}
-		if !ok {
-			return store.OpenRun{}, false
-		}
-		r.openMu.Lock()
-		if e = r.open[id]; e == nil {
-			e = &openRun{OpenRun: run}
-			r.open[id] = e
-		}
+		e = &openRun{OpenRun: run}
+		r.open[id] = e
 	}
 	e.serving++
 	r.openMu.Unlock()
@@ -339,15 +395,28 @@ func (r *Recorder) Serving(ctx context.Context, id string) (store.OpenRun, bool)
 
 // Served notes that a request Serving noted has its stages recorded.
 func (r *Recorder) Served(id string) {
-	if r.shared != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := r.shared.Served(ctx, id); err != nil {
-			r.log.Error("note request served", "run", id, "err", err)
+	r.openMu.Lock()
+	if r.shared != nil && r.servingHere[id] > 0 {
+		// Counted in the store: the batch of its stages may have counted
+		// it served already (store.Batch.Served).
+		inBatch := r.servedInBatch[id] > 0
+		if inBatch {
+			r.servedInBatch[id]--
+		}
+		if r.servingHere[id]--; r.servingHere[id] == 0 {
+			delete(r.servingHere, id)
+			delete(r.servedInBatch, id)
+		}
+		r.openMu.Unlock()
+		if !inBatch {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			if err := r.shared.Served(ctx, id); err != nil {
+				r.log.Error("note request served", "run", id, "err", err)
+			}
+			cancel()
 		}
 		return
 	}
-	r.openMu.Lock()
 	defer r.openMu.Unlock()
 	if e := r.open[id]; e != nil && e.serving > 0 {
 		if e.serving--; e.serving == 0 && e.served != nil {
@@ -358,12 +427,9 @@ func (r *Recorder) Served(id string) {
 }
 
 // awaitServer waits, until ctx ends, for the run's sample-site requests that
-// are still being served and recorded.
+// are still being served and recorded here. (On a shared store, those other
+// servers serve are waited for as the store counts them: see Record.)
 func (r *Recorder) awaitServer(ctx context.Context, id string) {
-	if r.shared != nil {
-		r.shared.AwaitServed(ctx, id)
-		return
-	}
 	r.openMu.Lock()
 	e := r.open[id]
 	if e == nil || e.serving == 0 {

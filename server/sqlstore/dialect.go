@@ -11,8 +11,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // database/sql's "pgx"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/mattn/go-sqlite3"
 )
 
@@ -33,7 +34,11 @@ type Dialect struct {
 	// driver would parse them again for every write (mattn/go-sqlite3);
 	// pgx caches its prepared statements per connection by itself.
 	prepare bool
-	open    func(ctx context.Context, dsn string) (write, read *sql.DB, err error)
+	// jsonEvents: a batch's events go in as one JSON array, which the
+	// engine takes apart (SQLite's json_each), rather than as nine
+	// arguments each: binding an argument is a call into C.
+	jsonEvents bool
+	open       func(ctx context.Context, dsn string) (write, read *sql.DB, err error)
 	// at is a moment as the engine's columns take it.
 	at func(time.Time) any
 	// lock takes, for the transaction, a lock named by key: where several
@@ -56,7 +61,7 @@ func (d *Dialect) Name() string { return d.name }
 
 // SQLite is the embedded engine, the default: one file, one writer.
 var SQLite = &Dialect{
-	name: "SQLite", migrations: "sqlite", timeType: "TEXT", writers: 1, prepare: true,
+	name: "SQLite", migrations: "sqlite", timeType: "TEXT", writers: 1, prepare: true, jsonEvents: true,
 	open: func(ctx context.Context, path string) (*sql.DB, *sql.DB, error) {
 		if path == "" || strings.Contains(path, "?") {
 			return nil, nil, errors.New("bad path " + strconv.Quote(path))
@@ -72,7 +77,9 @@ var SQLite = &Dialect{
 			q.Set("_foreign_keys", "off")
 			return "file:" + path + "?" + q.Encode() + extra
 		}
-		write, err := sql.Open("sqlite3", dsn("&_txlock=immediate"))
+		// The writer keeps 64 MB of pages in memory (2 MB by default): a
+		// class's runs and their indexes stay in it.
+		write, err := sql.Open("sqlite3", dsn("&_txlock=immediate&_cache_size=-65536"))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -107,10 +114,18 @@ var SQLite = &Dialect{
 var PostgreSQL = &Dialect{
 	name: "PostgreSQL", migrations: "postgres", numbered: true, forUpdate: " FOR UPDATE", timeType: "TIMESTAMPTZ", writers: 4,
 	open: func(ctx context.Context, dsn string) (*sql.DB, *sql.DB, error) {
-		db, err := sql.Open("pgx", dsn)
+		cfg, err := pgx.ParseConfig(dsn)
 		if err != nil {
 			return nil, nil, err
 		}
+		// database/sql's pgx pings a connection idle for a second before
+		// using it again, and an empty statement is a transaction of
+		// PostgreSQL's: as many as the statements, at a class's pace. A
+		// connection that broke fails its statement instead (the writer
+		// then does its group again, alone); one idle for long is pinged.
+		db := stdlib.OpenDB(*cfg, stdlib.OptionShouldPing(func(_ context.Context, p stdlib.ShouldPingParams) bool {
+			return p.IdleDuration > time.Minute
+		}))
 		db.SetMaxOpenConns(24)
 		db.SetMaxIdleConns(24)
 		return db, db, nil

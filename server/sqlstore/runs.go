@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,36 +17,32 @@ import (
 
 // The writer's usual statements (prepared once where the dialect prepares).
 const (
-	insertRunSQL = `INSERT INTO runs (id, created_at, session, method, url, request_headers, request_cookies, request_body, network, fresh_connection, secret, bytes, request_bytes)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	// findRunSQL reads the run's row, held (FOR UPDATE, where the dialect
 	// locks rows) until the batch commits: the batches of one run, from any
 	// server, are numbered one after another.
-	findRunSQL = `SELECT state, interrupted_at IS NOT NULL, heard_at IS NOT NULL, status, bytes, request_bytes, serving FROM runs WHERE id = ?`
+	findRunSQL = `SELECT id, state, interrupted_at IS NOT NULL, heard_at IS NOT NULL, status, bytes, request_bytes, serving FROM runs WHERE id = ?`
 	// marksSQL reads the run's events once it has some (heard_at is set with
 	// every batch): by a statement of its own, which on PostgreSQL sees
 	// every batch committed while this one waited for the row.
-	marksSQL        = `SELECT seq, stage, side, phase FROM events WHERE run_id = ?`
+	marksSQL        = `SELECT run_id, seq, stage, side, phase FROM events WHERE run_id = ?`
 	setRequestSQL   = `UPDATE runs SET method = ?, url = ?, request_headers = ?, request_body = ? WHERE id = ?`
 	setResponseSQL  = `UPDATE runs SET status = ?, response_headers = ?, response_body = ?, response_body_truncated = ? WHERE id = ?`
 	fillResponseSQL = setResponseSQL + ` AND status IS NULL`
 	heardSQL        = `UPDATE runs SET state = ?, heard_at = ?, bytes = ?, request_bytes = ?, serving = ? WHERE id = ?`
 )
 
-var writerQueries = []string{insertRunSQL, findRunSQL, marksSQL, setRequestSQL, setResponseSQL, fillResponseSQL, heardSQL}
+// insertRunSQL stores one run.
+var insertRunSQL = valuesSQL(insertRunPrefix, runColumns, 1)
+
+// insertEventsJSONSQL stores a batch's events given as one JSON array (see
+// Dialect.jsonEvents), numbered from the second argument's seq on.
+const insertEventsJSONSQL = `INSERT INTO events (run_id, seq, stage, side, phase, t_ms, dur_ms, state, detail)
+	SELECT ?, ? + key + 1, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value -> 6 FROM json_each(?)`
+
+var writerQueries = []string{insertRunSQL, findRunSQL, marksSQL, setRequestSQL, setResponseSQL, fillResponseSQL, heardSQL, insertEventsJSONSQL}
 
 // insertEventsSQL is the statement that stores n events at once.
-func insertEventsSQL(n int) string {
-	var q strings.Builder
-	q.WriteString(`INSERT INTO events (run_id, seq, stage, side, phase, t_ms, dur_ms, state, detail) VALUES `)
-	for i := 0; i < n; i++ {
-		if i > 0 {
-			q.WriteString(", ")
-		}
-		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?)")
-	}
-	return q.String()
-}
+func insertEventsSQL(n int) string { return valuesSQL(insertEventsPrefix, eventColumns, n) }
 
 // runState is a run's state as the lab names it: an open run cut off is
 // interrupted.
@@ -66,11 +64,8 @@ func (db *DB) CreateRun(ctx context.Context, id, secret, session string, req sta
 	if size > store.MaxRunBytes {
 		return stage.Run{}, fmt.Errorf("create run: %w", store.ErrRunTooLarge)
 	}
-	err = db.do(ctx, id, func(w *wtx) error {
-		_, err := w.exec(insertRunSQL,
-			id, db.at(run.CreatedAt), session, req.Method, req.URL, headers, cookies, req.Body, req.Network, req.FreshConnection, secret, size, size)
-		return err
-	})
+	err = db.doRun(ctx, id, &runWrite{create: &newRun{args: []any{
+		id, db.at(run.CreatedAt), session, req.Method, req.URL, headers, cookies, req.Body, req.Network, req.FreshConnection, secret, size, size}}})
 	if err != nil {
 		return stage.Run{}, db.fail("create run", err)
 	}
@@ -78,13 +73,38 @@ func (db *DB) CreateRun(ctx context.Context, id, secret, session string, req sta
 }
 
 // encoded is a batch's JSON columns, encoded in the caller's goroutine: the
-// writer, which all writes wait for, only runs the statements.
+// writer, which all writes wait for, only runs the statements. Where the
+// dialect takes a batch's events as one JSON array, each event is its
+// element there (its details within it).
 type encoded struct {
 	requestHeaders, responseHeaders string
 	details                         [][]byte
 }
 
-func encodeBatch(b store.Batch) (encoded, error) {
+// eventJSON is an event as an element of the JSON array insertEventsJSONSQL
+// takes: [stage, side, phase, t_ms, dur_ms, state, detail].
+func eventJSON(e stage.Event, detail []byte) []byte {
+	b := make([]byte, 0, 64+len(detail))
+	b = append(b, '[')
+	for _, s := range []string{string(e.Stage), string(e.Side), string(e.Phase)} {
+		b = strconv.AppendQuote(b, s) // ids of a few plain letters: the same in JSON
+		b = append(b, ',')
+	}
+	b = strconv.AppendFloat(b, float64(e.TMs), 'g', -1, 64)
+	b = append(b, ',')
+	if e.DurMs != nil {
+		b = strconv.AppendFloat(b, float64(*e.DurMs), 'g', -1, 64)
+	} else {
+		b = append(b, "null"...)
+	}
+	b = append(b, ',')
+	b = strconv.AppendQuote(b, string(e.State))
+	b = append(b, ',')
+	b = append(b, detail...)
+	return append(b, ']')
+}
+
+func (d *Dialect) encodeBatch(b store.Batch) (encoded, error) {
 	var enc encoded
 	var err error
 	if b.Request != nil {
@@ -99,181 +119,55 @@ func encodeBatch(b store.Batch) (encoded, error) {
 	}
 	enc.details = make([][]byte, len(b.Events))
 	for i, e := range b.Events {
-		if enc.details[i], err = json.Marshal(e.Detail); err != nil {
+		if enc.details[i], err = d.encodeEvent(e); err != nil {
 			return enc, err
 		}
 	}
 	return enc, nil
 }
 
+// encodeEvent is what the dialect's statement takes of an event: its
+// details' JSON, or (jsonEvents) its element of the batch's array.
+func (d *Dialect) encodeEvent(e stage.Event) ([]byte, error) {
+	detail, err := json.Marshal(e.Detail)
+	if err != nil || !d.jsonEvents {
+		return detail, err
+	}
+	for _, s := range []string{string(e.Stage), string(e.Side), string(e.Phase), string(e.State)} {
+		if !plain(s) {
+			return nil, fmt.Errorf("encode: %q is not a plain name", s)
+		}
+	}
+	if !finite(float64(e.TMs)) || e.DurMs != nil && !finite(float64(*e.DurMs)) {
+		return nil, fmt.Errorf("encode: a time that is not a number")
+	}
+	return eventJSON(e, detail), nil
+}
+
+// plain reports whether s is written alike in JSON and by strconv.Quote.
+func plain(s string) bool {
+	for _, c := range []byte(s) {
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
+
 // Append stores a batch, whole or not at all, and returns its events numbered
 // with the run's next seqs (see store.Runs).
 func (db *DB) Append(ctx context.Context, b store.Batch) ([]stage.Event, error) {
-	enc, err := encodeBatch(b)
+	enc, err := db.d.encodeBatch(b)
 	if err != nil {
 		return nil, fmt.Errorf("append: %w", err)
 	}
-	var out []stage.Event
-	err = db.do(ctx, b.RunID, func(w *wtx) error {
-		var err error
-		out, err = w.appendBatch(b, enc)
-		return err
-	})
-	if err != nil {
+	rw := &runWrite{batch: &b, enc: enc}
+	if err := db.doRun(ctx, b.RunID, rw); err != nil {
 		return nil, db.fail("append", err)
 	}
-	return out, nil
-}
-
-// appendBatch does Append's work in a writer's transaction. Every check
-// comes before the first change, so that a refusal changes nothing.
-func (w *wtx) appendBatch(b store.Batch, enc encoded) ([]stage.Event, error) {
-	db := w.db
-	var (
-		state               string
-		interrupted, heard  bool
-		status              sql.NullInt64
-		bytes, requestBytes int64
-		serving             int64
-	)
-	err := w.queryRow(findRunSQL+db.d.forUpdate, b.RunID).Scan(&state, &interrupted, &heard, &status, &bytes, &requestBytes, &serving)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return nil, refuse(store.ErrNotFound)
-	case err != nil:
-		return nil, err
-	case stage.RunState(state) != stage.RunOpen || interrupted:
-		return nil, refuse(store.ErrRunClosed) // complete, or cut off
-	case b.Complete && b.Side == stage.Client && serving > 0 && !b.Served:
-		return nil, refuse(store.ErrServing)
-	}
-	var last int64
-	started, ended, serverEnded := map[stage.ID]bool{}, map[stage.ID]bool{}, map[stage.ID]bool{}
-	if heard {
-		if last, err = w.marks(b.RunID, started, ended, serverEnded); err != nil {
-			return nil, err
-		}
-	}
-	if b.Complete && b.Side == stage.Client {
-		// The last report: what only the server knows completes it (see
-		// stage.Explain). The server's stages are in by now: the recorder
-		// waits for them before a completing batch.
-		n := len(b.Events)
-		b = store.Explained(b, int(status.Int64), serverEnded)
-		enc.details = enc.details[:n:n]
-		for _, e := range b.Events[n:] {
-			detail, err := json.Marshal(e.Detail)
-			if err != nil {
-				return nil, refuse(err)
-			}
-			enc.details = append(enc.details, detail)
-		}
-	}
-	if last+int64(len(b.Events)) > store.MaxEventsPerRun {
-		return nil, refuse(store.ErrTooManyEvents)
-	}
-	keep, err := store.Marks(started, ended, b.Events)
-	if err != nil {
-		return nil, refuse(err)
-	}
-	if len(keep) != len(b.Events) { // repeated starts, dropped
-		events, details := make([]stage.Event, 0, len(keep)), make([][]byte, 0, len(keep))
-		for _, i := range keep {
-			events, details = append(events, b.Events[i]), append(details, enc.details[i])
-		}
-		b.Events, enc.details = events, details
-	}
-	if bytes, requestBytes = store.Grown(b, bytes, requestBytes); bytes > store.MaxRunBytes {
-		return nil, refuse(store.ErrRunTooLarge)
-	}
-
-	if r := b.Request; r != nil {
-		if _, err := w.exec(setRequestSQL, r.Method, r.URL, enc.requestHeaders, r.Body, b.RunID); err != nil {
-			return nil, fmt.Errorf("append request: %w", err)
-		}
-	}
-	if r := b.Response; r != nil {
-		q := setResponseSQL
-		if b.Side == stage.Client {
-			q = fillResponseSQL // the server's answer, where there is one, stands
-		}
-		if _, err := w.exec(q, r.Status, enc.responseHeaders, r.Body, r.BodyTruncated, b.RunID); err != nil {
-			return nil, fmt.Errorf("append response: %w", err)
-		}
-	}
-	out, err := w.insertEvents(b.RunID, last, b.Events, enc.details)
-	if err != nil {
-		return nil, err
-	}
-	// When the run last heard, what it keeps now, its completion where it
-	// completes and its requests still served, in one statement.
-	next := string(stage.RunOpen)
-	if b.Complete {
-		next = string(stage.RunComplete)
-	}
-	if b.Served && serving > 0 {
-		serving--
-	}
-	if _, err := w.exec(heardSQL, next, db.at(db.Now()), bytes, requestBytes, serving, b.RunID); err != nil {
-		return nil, fmt.Errorf("append: %w", err)
-	}
-	if len(out) > 0 || b.Complete {
-		w.notes = append(w.notes, fmt.Sprintf("%s %d", b.RunID, last+int64(len(out))))
-	}
-	return out, nil
-}
-
-// marks notes the stages the run's stored events started and ended (and of
-// those the server's), and returns its last seq.
-func (w *wtx) marks(runID string, started, ended, serverEnded map[stage.ID]bool) (int64, error) {
-	rows, err := w.query(marksSQL, runID)
-	if err != nil {
-		return 0, err
-	}
-	defer rows.Close()
-	var last int64
-	for rows.Next() {
-		var seq int64
-		var id, side, phase string
-		if err := rows.Scan(&seq, &id, &side, &phase); err != nil {
-			return 0, err
-		}
-		last = max(last, seq)
-		if phase == string(stage.Start) {
-			started[stage.ID(id)] = true
-		} else {
-			ended[stage.ID(id)] = true
-			if side == string(stage.Server) {
-				serverEnded[stage.ID(id)] = true
-			}
-		}
-	}
-	return last, rows.Err()
-}
-
-// insertEvents numbers events from last+1 and stores them with one
-// statement. The arguments are plain strings and numbers: database/sql
-// converts named types and pointers by reflection.
-func (w *wtx) insertEvents(runID string, last int64, events []stage.Event, details [][]byte) ([]stage.Event, error) {
-	out := make([]stage.Event, len(events))
-	if len(events) == 0 {
-		return out, nil
-	}
-	args := make([]any, 0, 9*len(events))
-	for i, e := range events {
-		last++
-		e.Seq = last
-		out[i] = e
-		var dur any // NULL: nothing could be measured
-		if e.DurMs != nil {
-			dur = float64(*e.DurMs)
-		}
-		args = append(args, runID, e.Seq, string(e.Stage), string(e.Side), string(e.Phase), float64(e.TMs), dur, string(e.State), details[i])
-	}
-	if _, err := w.exec(insertEventsSQL(len(events)), args...); err != nil {
-		return nil, fmt.Errorf("append events: %w", err)
-	}
-	return out, nil
+	return rw.out, nil
 }
 
 // Run returns a stored run with all its events, or store.ErrNotFound: its

@@ -25,6 +25,7 @@ const maxGroup = 256
 type write struct {
 	key  string // what it locks (a run's id): a group takes its locks in this order
 	fn   func(w *wtx) error
+	run  *runWrite // or a run opened or a batch appended: done with the group's others (group.go)
 	done chan error
 }
 
@@ -116,7 +117,27 @@ func (db *DB) tryGroup(group []write) ([]error, error) {
 		return nil, fmt.Errorf("begin: %w", err)
 	}
 	w := &wtx{db: db, tx: tx}
+	var runs []*runWrite
+	var at []int
 	for i, g := range group {
+		if g.run != nil {
+			runs, at = append(runs, g.run), append(at, i)
+		}
+	}
+	if len(runs) > 0 {
+		done, err := w.runWrites(runs)
+		if err != nil {
+			tx.Rollback()
+			return nil, err
+		}
+		for j, i := range at {
+			errs[i] = done[j]
+		}
+	}
+	for i, g := range group {
+		if g.run != nil {
+			continue
+		}
 		kept := len(w.notes)
 		errs[i] = g.fn(w)
 		var r refusal
@@ -241,7 +262,16 @@ func (db *DB) execCount(ctx context.Context, key, query string, args ...any) (in
 // caller's to read only when do returns nil: after an error, fn may still be
 // running. key names what fn locks, where it locks something (a run's id).
 func (db *DB) do(ctx context.Context, key string, fn func(w *wtx) error) error {
-	w := write{key: key, fn: fn, done: make(chan error, 1)}
+	return db.send(ctx, write{key: key, fn: fn, done: make(chan error, 1)})
+}
+
+// doRun does a run's write (see group.go) in a writer's next transaction, as
+// do does.
+func (db *DB) doRun(ctx context.Context, key string, rw *runWrite) error {
+	return db.send(ctx, write{key: key, run: rw, done: make(chan error, 1)})
+}
+
+func (db *DB) send(ctx context.Context, w write) error {
 	db.closeMu.RLock()
 	if db.closed {
 		db.closeMu.RUnlock()

@@ -2,8 +2,8 @@ package sqlstore
 
 import (
 	"context"
-	"path/filepath"
 	"errors"
+	"path/filepath"
 	"testing"
 
 	"reqlab/app/stage"

@@ -242,6 +242,10 @@ type Batch struct {
 	// that request served in the batch's own transaction, so that Served
 	// need not.
 	Served bool
+	// Waited, on a client's completing batch, says its caller waited for
+	// the run's requests already: it is stored even if the count says one
+	// is still being served (see ErrServing).
+	Waited bool
 	// Secret is the run's secret, where the caller has it at hand: the
 	// recorder takes it out of all the batch carries before it is stored
 	// (see runs.Recorder.Record). No store keeps it from here.

@@ -40,6 +40,29 @@ type Cluster struct {
 	Port int
 	bin  string
 	as   string // the user it runs as, "" for this process's
+	// durable: PostgreSQL's default durability (every commit flushed to
+	// disk); the tests' shared cluster runs without, for speed.
+	durable bool
+}
+
+var (
+	durableOnce    sync.Once
+	durableCluster *Cluster
+	durableFailed  error
+)
+
+// Durable creates an empty database on a cluster of the test binary's own
+// that keeps PostgreSQL's default durability (fsync, synchronous_commit and
+// full_page_writes on: a commit is on disk when it returns), as a production
+// server does, for benchmarks; it returns its URL. Main stops the cluster.
+func Durable(t testing.TB) string {
+	t.Helper()
+	Start(t) // skips or fails as the shared one would
+	durableOnce.Do(func() { durableCluster, durableFailed = startWith(true) })
+	if durableFailed != nil {
+		t.Fatal(durableFailed)
+	}
+	return database(t, durableCluster)
 }
 
 // Private starts a cluster for t alone, which t may stop and start again
@@ -72,7 +95,11 @@ func (c *Cluster) Resume() error {
 }
 
 func (c *Cluster) options() string {
-	return fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300", c.Port, c.Dir)
+	o := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c max_connections=300", c.Port, c.Dir)
+	if !c.durable {
+		o += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+	}
+	return o
 }
 
 // URL returns the address of database name on the cluster.
@@ -98,7 +125,11 @@ func Start(t testing.TB) *Cluster {
 // URL; it is dropped when t ends.
 func Database(t testing.TB) string {
 	t.Helper()
-	c := Start(t)
+	return database(t, Start(t))
+}
+
+func database(t testing.TB, c *Cluster) string {
+	t.Helper()
 	name := fmt.Sprintf("t%d_%d", os.Getpid(), dbs.Add(1))
 	ctx := context.Background()
 	admin, err := pgx.Connect(ctx, c.URL("postgres"))
@@ -125,6 +156,9 @@ func Main(m *testing.M) int {
 	code := m.Run()
 	if cluster != nil {
 		cluster.Stop()
+	}
+	if durableCluster != nil {
+		durableCluster.Stop()
 	}
 	return code
 }
@@ -168,7 +202,9 @@ func Bin() (string, error) {
 	return filepath.Dir(found[0]), nil
 }
 
-func start() (*Cluster, error) {
+func start() (*Cluster, error) { return startWith(false) }
+
+func startWith(durable bool) (*Cluster, error) {
 	bin, err := Bin()
 	if err != nil {
 		return nil, err
@@ -177,7 +213,7 @@ func start() (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Cluster{Dir: dir, bin: bin}
+	c := &Cluster{Dir: dir, bin: bin, durable: durable}
 	if os.Geteuid() == 0 {
 		u, err := user.Lookup("postgres")
 		if err != nil {

@@ -1,0 +1,364 @@
+package sqlstore
+
+import (
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"reqlab/app/stage"
+	"reqlab/server/store"
+)
+
+// The runs' writes of a group are done together, in a few statements for
+// the whole group rather than a few for each: the runs opened, in one
+// INSERT; the batches' runs read and held in one SELECT, in the order of
+// their ids (so that two groups, on any server, never wait on each other),
+// the events of those that have some in another, every batch's events in
+// one INSERT, and an UPDATE for each run. A statement's cost is mostly its
+// round trip and its parsing, not its rows.
+
+// runWrite is a run opened or a batch appended.
+type runWrite struct {
+	create *newRun
+	batch  *store.Batch
+	enc    encoded
+	out    []stage.Event // the batch's events as stored
+}
+
+// newRun is a run to insert: insertRunSQL's arguments.
+type newRun struct{ args []any }
+
+// runRow is a run as a group's batches find it and leave it.
+type runRow struct {
+	state               string
+	interrupted, heard  bool
+	status              sql.NullInt64
+	bytes, requestBytes int64
+	serving             int64
+	last                int64
+	started, ended      map[stage.ID]bool
+	serverEnded         map[stage.ID]bool
+	changed             bool
+	complete            bool
+}
+
+// The statements that insert runs and events, with VALUES for as many rows
+// as valuesSQL gives them.
+const (
+	insertRunPrefix    = `INSERT INTO runs (id, created_at, session, method, url, request_headers, request_cookies, request_body, network, fresh_connection, secret, bytes, request_bytes) VALUES `
+	runColumns         = 13
+	insertEventsPrefix = `INSERT INTO events (run_id, seq, stage, side, phase, t_ms, dur_ms, state, detail) VALUES `
+	eventColumns       = 9
+)
+
+// maxArgs is how many arguments one statement takes at most (SQLite's
+// limit is 32,766; PostgreSQL's 65,535).
+const maxArgs = 30_000
+
+// runWrites does the group's runs' writes, and returns each one's error: a
+// refusal, or nil. An error returned alone leaves the transaction unclean.
+func (w *wtx) runWrites(ws []*runWrite) ([]error, error) {
+	errs := make([]error, len(ws))
+	// The runs opened.
+	var creates [][][]any
+	for _, rw := range ws {
+		if rw.create != nil {
+			creates = append(creates, [][]any{rw.create.args})
+		}
+	}
+	if err := w.insertRows(insertRunPrefix, runColumns, creates); err != nil {
+		return nil, err
+	}
+	// The batches' runs, held, and the events of those that have some.
+	var ids []string
+	seen := map[string]bool{}
+	for _, rw := range ws {
+		if rw.batch != nil && !seen[rw.batch.RunID] {
+			seen[rw.batch.RunID] = true
+			ids = append(ids, rw.batch.RunID)
+		}
+	}
+	if len(ids) == 0 {
+		return errs, nil
+	}
+	runs, err := w.readRuns(ids)
+	if err != nil {
+		return nil, err
+	}
+	var events [][][]any // each batch's rows
+	for i, rw := range ws {
+		if rw.batch == nil {
+			continue
+		}
+		row := runs[rw.batch.RunID]
+		var rows [][]any
+		rw.out, errs[i] = w.apply(row, rw, &rows)
+		if len(rows) > 0 {
+			events = append(events, rows)
+		}
+		if errs[i] != nil {
+			continue
+		}
+		if r := rw.batch.Request; r != nil {
+			if _, err := w.exec(setRequestSQL, r.Method, r.URL, rw.enc.requestHeaders, r.Body, rw.batch.RunID); err != nil {
+				return nil, fmt.Errorf("append request: %w", err)
+			}
+		}
+		if r := rw.batch.Response; r != nil {
+			q := setResponseSQL
+			if rw.batch.Side == stage.Client {
+				q = fillResponseSQL // the server's answer, where there is one, stands
+			}
+			if _, err := w.exec(q, r.Status, rw.enc.responseHeaders, r.Body, r.BodyTruncated, rw.batch.RunID); err != nil {
+				return nil, fmt.Errorf("append response: %w", err)
+			}
+		}
+	}
+	if w.db.d.jsonEvents {
+		for _, e := range events {
+			if _, err := w.exec(insertEventsJSONSQL, e[0]...); err != nil {
+				return nil, fmt.Errorf("append events: %w", err)
+			}
+		}
+	} else if err := w.insertRows(insertEventsPrefix, eventColumns, events); err != nil {
+		return nil, fmt.Errorf("append events: %w", err)
+	}
+	// Each run changed: when it last heard, what it keeps now, its
+	// completion where it completes and its requests still served.
+	now := w.db.at(w.db.Now())
+	for _, id := range ids {
+		row := runs[id]
+		if row == nil || !row.changed {
+			continue
+		}
+		next := string(stage.RunOpen)
+		if row.complete {
+			next = string(stage.RunComplete)
+		}
+		if _, err := w.exec(heardSQL, next, now, row.bytes, row.requestBytes, row.serving, id); err != nil {
+			return nil, fmt.Errorf("append: %w", err)
+		}
+		w.notes = append(w.notes, fmt.Sprintf("%s %d", id, row.last))
+	}
+	return errs, nil
+}
+
+// readRuns reads and holds the runs of ids, and the stages their events
+// started and ended.
+func (w *wtx) readRuns(ids []string) (map[string]*runRow, error) {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	in := strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")
+	q := `SELECT id, state, interrupted_at IS NOT NULL, heard_at IS NOT NULL, status, bytes, request_bytes, serving FROM runs WHERE id IN (` + in + `) ORDER BY id` + w.db.d.forUpdate
+	if len(ids) == 1 {
+		q = findRunSQL + w.db.d.forUpdate
+	}
+	rs, err := w.query(q, args...)
+	if err != nil {
+		return nil, err
+	}
+	runs := make(map[string]*runRow, len(ids))
+	var heard []any
+	for rs.Next() {
+		r := &runRow{started: map[stage.ID]bool{}, ended: map[stage.ID]bool{}, serverEnded: map[stage.ID]bool{}}
+		var id string
+		if err := rs.Scan(&id, &r.state, &r.interrupted, &r.heard, &r.status, &r.bytes, &r.requestBytes, &r.serving); err != nil {
+			rs.Close()
+			return nil, err
+		}
+		runs[id] = r
+		if r.heard {
+			heard = append(heard, id)
+		}
+	}
+	rs.Close()
+	if err := rs.Err(); err != nil {
+		return nil, err
+	}
+	if len(heard) == 0 {
+		return runs, nil
+	}
+	// By a statement of its own, which on PostgreSQL sees every batch
+	// committed while this group waited for the runs.
+	q = `SELECT run_id, seq, stage, side, phase FROM events WHERE run_id IN (` + strings.TrimSuffix(strings.Repeat("?, ", len(heard)), ", ") + `)`
+	if len(heard) == 1 {
+		q = marksSQL
+	}
+	es, err := w.query(q, heard...)
+	if err != nil {
+		return nil, err
+	}
+	defer es.Close()
+	for es.Next() {
+		var seq int64
+		var run, id, side, phase string
+		if err := es.Scan(&run, &seq, &id, &side, &phase); err != nil {
+			return nil, err
+		}
+		r := runs[run]
+		r.last = max(r.last, seq)
+		if phase == string(stage.Start) {
+			r.started[stage.ID(id)] = true
+		} else {
+			r.ended[stage.ID(id)] = true
+			if side == string(stage.Server) {
+				r.serverEnded[stage.ID(id)] = true
+			}
+		}
+	}
+	return runs, es.Err()
+}
+
+// apply checks a batch against its run as the group has left it so far, and
+// where the run takes it, numbers its events, adds them to events and
+// changes the run. Every check comes before the first change, so that a
+// refusal changes nothing.
+func (w *wtx) apply(row *runRow, rw *runWrite, events *[][]any) ([]stage.Event, error) {
+	b, enc := *rw.batch, rw.enc
+	switch {
+	case row == nil:
+		return nil, refuse(store.ErrNotFound)
+	case stage.RunState(row.state) != stage.RunOpen || row.interrupted || row.complete:
+		return nil, refuse(store.ErrRunClosed) // complete, or cut off
+	case b.Complete && b.Side == stage.Client && row.serving > 0 && !b.Waited:
+		return nil, refuse(store.ErrServing)
+	}
+	if b.Complete && b.Side == stage.Client {
+		// The last report: what only the server knows completes it (see
+		// stage.Explain). The server's stages are in by now: the recorder
+		// waits for them before a completing batch.
+		n := len(b.Events)
+		b = store.Explained(b, int(row.status.Int64), row.serverEnded)
+		enc.details = enc.details[:n:n]
+		for _, e := range b.Events[n:] {
+			detail, err := w.db.d.encodeEvent(e)
+			if err != nil {
+				return nil, refuse(err)
+			}
+			enc.details = append(enc.details, detail)
+		}
+	}
+	if row.last+int64(len(b.Events)) > store.MaxEventsPerRun {
+		return nil, refuse(store.ErrTooManyEvents)
+	}
+	started, ended := clone(row.started), clone(row.ended)
+	keep, err := store.Marks(started, ended, b.Events)
+	if err != nil {
+		return nil, refuse(err)
+	}
+	kept := b
+	kept.Events = make([]stage.Event, 0, len(keep))
+	for _, i := range keep {
+		kept.Events = append(kept.Events, b.Events[i])
+	}
+	bytes, requestBytes := store.Grown(kept, row.bytes, row.requestBytes)
+	if bytes > store.MaxRunBytes {
+		return nil, refuse(store.ErrRunTooLarge)
+	}
+	// Taken: the run changes.
+	row.started, row.ended, row.bytes, row.requestBytes, row.changed = started, ended, bytes, requestBytes, true
+	if b.Response != nil && (b.Side == stage.Server || !row.status.Valid) {
+		row.status = sql.NullInt64{Int64: int64(b.Response.Status), Valid: true}
+	}
+	if b.Served && row.serving > 0 {
+		row.serving--
+	}
+	row.complete = row.complete || b.Complete
+	out := make([]stage.Event, len(keep))
+	if w.db.d.jsonEvents && len(keep) > 0 {
+		// One argument for the batch's events (see Dialect.jsonEvents).
+		size := 2
+		for _, i := range keep {
+			size += len(enc.details[i]) + 1
+		}
+		array := make([]byte, 0, size)
+		array = append(array, '[')
+		for j, i := range keep {
+			if j > 0 {
+				array = append(array, ',')
+			}
+			array = append(array, enc.details[i]...)
+		}
+		*events = append(*events, []any{b.RunID, row.last, string(append(array, ']'))})
+	}
+	for j, i := range keep {
+		e := b.Events[i]
+		row.last++
+		e.Seq = row.last
+		out[j] = e
+		if e.Side == stage.Server && e.Phase == stage.End {
+			row.serverEnded[e.Stage] = true
+		}
+		if w.db.d.jsonEvents {
+			continue
+		}
+		var dur any // NULL: nothing could be measured
+		if e.DurMs != nil {
+			dur = float64(*e.DurMs)
+		}
+		*events = append(*events, []any{b.RunID, e.Seq, string(e.Stage), string(e.Side), string(e.Phase), float64(e.TMs), dur, string(e.State), enc.details[i]})
+	}
+	return out, nil
+}
+
+func clone(m map[stage.ID]bool) map[stage.ID]bool {
+	c := make(map[stage.ID]bool, len(m))
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
+}
+
+// insertRows inserts rows of n columns each, given in parts (a part a
+// write's). Where the dialect prepares its usual statements (SQLite: parsing
+// is much of a small write's cost) each part is one prepared statement;
+// elsewhere (PostgreSQL: a statement's round trip is) all the parts go in as
+// few statements as the limit on arguments allows.
+func (w *wtx) insertRows(insert string, n int, parts [][][]any) error {
+	if w.db.d.prepare {
+		for _, rows := range parts {
+			if err := w.insertChunk(insert, n, rows); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var rows [][]any
+	for _, p := range parts {
+		rows = append(rows, p...)
+	}
+	for per := maxArgs / n; len(rows) > 0; {
+		chunk := rows[:min(per, len(rows))]
+		rows = rows[len(chunk):]
+		if err := w.insertChunk(insert, n, chunk); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (w *wtx) insertChunk(insert string, n int, rows [][]any) error {
+	args := make([]any, 0, n*len(rows))
+	for _, r := range rows {
+		args = append(args, r...)
+	}
+	_, err := w.exec(valuesSQL(insert, n, len(rows)), args...)
+	return err
+}
+
+// valuesSQL is insert with rows rows of n arguments each.
+func valuesSQL(insert string, n, rows int) string {
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", n), ", ") + ")"
+	var q strings.Builder
+	q.Grow(len(insert) + rows*(len(row)+2))
+	q.WriteString(insert)
+	for i := range rows {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString(row)
+	}
+	return q.String()
+}
