@@ -283,16 +283,10 @@ func TestBrowserCookieLessonInAThirdPartyFrameOverHTTPS(t *testing.T) {
 	}
 	_, coursePort, _ := net.SplitHostPort(ln.Addr().String())
 	course := "https://campus.test:" + coursePort
-	// The course's page names the lab's door by its own path.
-	courseSite(t, ln, func(r *http.Request) string {
-		if r.URL.Path == "/plain" {
-			return frontPlain + "/embed/cookies?lang=es"
-		}
-		return front + "/embed/cookies?lang=es"
-	}, &cert)
+	courseSite(t, ln, func(*http.Request) string { return front + "/embed/cookies?lang=es" }, &cert)
 
 	ctx := newSitesBrowser(t, &cert, true)
-	frame := labFrame(t, ctx, course+"/tuned", front)
+	frame := labFrame(t, ctx, course, front)
 
 	// The browser does block third-party cookies, and keeps partitioned ones.
 	if cookiesKept(t, frame, "SameSite=None; Secure") || !cookiesKept(t, frame, "SameSite=None; Secure; Partitioned") {
@@ -314,7 +308,11 @@ func TestBrowserCookieLessonInAThirdPartyFrameOverHTTPS(t *testing.T) {
 	// Behind nginx's default buffers the heaviest weight is nginx's own
 	// 400: the lab's server never sees it, and the note says a proxy
 	// refused it. Weight 0 deletes the cookies there too.
-	frame = labFrame(t, ctx, course+"/plain", frontPlain)
+	// The frame goes there itself (the same site on another port): it stays
+	// the target the test is attached to.
+	eval[bool](t, frame, fmt.Sprintf(`(() => { setTimeout(() => { location.href = %q }, 0); return true })()`, frontPlain+"/embed/cookies?lang=es"))
+	waitFor(t, frame, "the frame behind nginx's default buffers", fmt.Sprintf(`location.port === "%d" && document.readyState === "complete"`, plain))
+	startClientIn(t, frame)
 	heavy := sendWeight(t, frame, l, lesson.MaxCookieWeight)
 	heavy.expect(t, "the heaviest weight behind default buffers", 400, false, "answer:proxy")
 	if hasServerEvents(heavy.run) {
