@@ -88,15 +88,15 @@ func makeCert(t *testing.T, names ...string) testCert {
 	return c
 }
 
-// courseSite serves, on ln, a course's page that embeds the lab's page
-// src(r) names, over https where cert is given.
-func courseSite(t *testing.T, ln net.Listener, src func(r *http.Request) string, cert *testCert) {
+// courseSite serves, on ln, a course's page that embeds the lab's page src,
+// over https where cert is given.
+func courseSite(t *testing.T, ln net.Listener, src string, cert *testCert) {
 	t.Helper()
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprintf(w, `<!doctype html><html lang="es"><head><title>Curso</title></head><body>
 <h1>Un curso en otro sitio</h1>
-<iframe id="lab" src=%q title="reqlab" width="1100" height="900"></iframe></body></html>`, src(r))
+<iframe id="lab" src=%q title="reqlab" width="1100" height="900"></iframe></body></html>`, src)
 	})}
 	if cert != nil {
 		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert.pair}}
@@ -283,7 +283,7 @@ func TestBrowserCookieLessonInAThirdPartyFrameOverHTTPS(t *testing.T) {
 	}
 	_, coursePort, _ := net.SplitHostPort(ln.Addr().String())
 	course := "https://campus.test:" + coursePort
-	courseSite(t, ln, func(*http.Request) string { return front + "/embed/cookies?lang=es" }, &cert)
+	courseSite(t, ln, front+"/embed/cookies?lang=es", &cert)
 
 	ctx := newSitesBrowser(t, &cert, true)
 	frame := labFrame(t, ctx, course, front)
@@ -338,7 +338,7 @@ func TestBrowserCookieLessonInAThirdPartyFrameOverHTTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, coursePort, _ := net.SplitHostPort(ln.Addr().String())
-	courseSite(t, ln, func(*http.Request) string { return lab + "/embed/cookies?lang=es" }, nil)
+	courseSite(t, ln, lab+"/embed/cookies?lang=es", nil)
 
 	// A browser set to allow third-party cookies: over plain http, a frame
 	// of another site keeps none of the lab's all the same (SameSite=Lax
