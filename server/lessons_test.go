@@ -374,8 +374,9 @@ func TestBrowserSimulatedNetworkSlowsTheAnswer(t *testing.T) {
 	final := finalStates(run)
 	n, _ := stage.NetworkOf("fast-3g")
 	least := float64(n.Latency.Milliseconds())
-	if r := final[stage.Respond]; r.Detail.Network != "fast-3g" || *r.DurMs < least {
-		t.Errorf("respond %v ms under %q, want at least %v ms", *r.DurMs, r.Detail.Network, least)
+	// The hold is the network's: respond is the server's own work.
+	if r := final[stage.Respond]; r.Detail.Network != "fast-3g" || *r.DurMs > least/10 {
+		t.Errorf("respond %v ms under %q, want the server's own work, far less than the network's %v ms", *r.DurMs, r.Detail.Network, least)
 	}
 	if w := final[stage.Wait]; w.DurMs == nil || *w.DurMs < least {
 		t.Errorf("the browser waited %v ms, want at least the simulated %v ms", w.DurMs, least)
