@@ -338,12 +338,14 @@ func TestBrowserDiagramLabelsRead(t *testing.T) {
 				run := storedRun(t, l.url, runID)
 				checkOneClock(t, ctx, runSamples(t, ctx, runID), run, timeline.Build(run.Events, 0).FromFirst())
 				if *labelShots != "" {
-					png, err := chromedp.Run(ctx, chromedp.Screenshot(`[data-diagram]`))
-					if err != nil {
-						t.Fatal(err)
-					}
-					if err := os.WriteFile(filepath.Join(*labelShots, "picture-"+s.name+"-"+scheme+".png"), png, 0o644); err != nil {
-						t.Fatal(err)
+					for name, sel := range map[string]string{"picture": `[data-diagram]`, "timeline": `[data-timeline]`} {
+						png, err := chromedp.Run(ctx, chromedp.Screenshot(sel))
+						if err != nil {
+							t.Fatal(err)
+						}
+						if err := os.WriteFile(filepath.Join(*labelShots, name+"-"+s.name+"-"+scheme+".png"), png, 0o644); err != nil {
+							t.Fatal(err)
+						}
 					}
 				}
 			})
