@@ -11,6 +11,8 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	"reqlab/app/lesson"
 )
 
 // A screen the lab is looked at on: a laptop's, a phone's (mobile
@@ -277,5 +279,26 @@ func TestBrowserWaterfallShowsEveryRow(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestBrowserEmbedFirstViewOfEveryLesson: every lesson embedded in a course
+// page's frame of 760 × 520 has its first step and its picture in the
+// frame's first view, in both languages.
+func TestBrowserEmbedFirstViewOfEveryLesson(t *testing.T) {
+	l := startLab(t, nil)
+	for _, lang := range []string{"es", "en"} {
+		t.Run(lang, func(t *testing.T) {
+			ctx := onScreen(t, frame, "light")
+			for _, slug := range lesson.Slugs() {
+				openLab(t, ctx, l.url+"/embed/"+slug+"?lang="+lang)
+				v := viewOf(t, ctx, `[data-action="lesson-step"][data-step="1"]`)
+				t.Logf("%s: first step %.0f..%.0f, picture %.0f..%.0f", slug, v.First.Top, v.First.Bottom, v.Diagram.Top, v.Diagram.Bottom)
+				if !v.First.within(760, 520) || !v.Diagram.within(760, 520) {
+					t.Errorf("%s: the first step (%.0f..%.0f) or the picture (%.0f..%.0f) is out of the frame's first 520 px",
+						slug, v.First.Top, v.First.Bottom, v.Diagram.Top, v.Diagram.Bottom)
+				}
+			}
+		})
 	}
 }
