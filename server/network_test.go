@@ -152,6 +152,13 @@ func TestBrowserSlowNetworkIsDrawnOnTheNetwork(t *testing.T) {
 	}
 
 	checkOneClock(t, ctx, samples, run, tl)
+
+	// One total: the history of runs says the same as the run's page.
+	waitFor(t, ctx, "the run in the history", fmt.Sprintf(`!!document.querySelector('[data-history-run=%q]')`, runID))
+	want := strconv.FormatFloat(tl.End, 'f', 0, 64) + " ms"
+	if got := textOf(t, ctx, fmt.Sprintf(`[data-history-run=%q]`, runID)); !strings.Contains(got, want) {
+		t.Errorf("the history says %q of a run whose total is %s", got, want)
+	}
 }
 
 // checkOneClock checks a run's numbers as the page showed them: each
@@ -174,7 +181,10 @@ func checkOneClock(t *testing.T, ctx contextT, samples []sample, run stage.Run, 
 			measured[e.Stage] = e.TMs
 		}
 	}
-	late := max(0, told[stage.Download]-measured[stage.Download]) + max(0, measured[stage.Wait]-told[stage.Wait])
+	// Late: the page heard of the first byte after it came, and began its
+	// clock (its zero, the cache looked in) before the browser did.
+	late := max(0, told[stage.Download]-measured[stage.Download]) + max(0, measured[stage.Wait]-told[stage.Wait]) +
+		max(0, measured[stage.Cache]-told[stage.Cache])
 	t.Logf("the page heard of the first byte %.1f ms late", late)
 	last := map[string]float64{}
 	final := false
@@ -227,9 +237,6 @@ func checkOneClock(t *testing.T, ctx contextT, samples []sample, run stage.Run, 
 	}
 	if sum < total-2 || sum > total+2 {
 		t.Errorf("the places add up to %.1f ms, the total is %.3f (%v)", sum, total, last)
-	}
-	if words := eval[string](t, ctx, `document.querySelector('[data-field="total-ms"]').textContent`); !strings.Contains(words, strings.Replace(strconv.FormatFloat(total, 'f', 0, 64), ".", ",", 1)) {
-		t.Logf("the total reads %q", words)
 	}
 }
 

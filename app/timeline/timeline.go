@@ -123,25 +123,13 @@ type Timeline struct {
 	Moments []Moment
 	// End is when the last thing measured ended.
 	End float64
-	// first is when the page first said a stage of the run had started,
-	// on its clock; +Inf for none (and 0, for a Timeline not built).
-	first float64
 }
 
 // Build lays a run's events on one clock. now, on the client's clock, is
 // where a stage still under way has got to (0 for a stored run).
 func Build(events []stage.Event, now float64) Timeline {
 	clock := Align(events)
-	t := Timeline{Clock: clock, first: math.Inf(1)}
-	for _, e := range events {
-		if e.Side == stage.Client && e.Phase == stage.Start {
-			// The run begins when the page began it, as it said then,
-			// even where the browser's own timing of that stage starts
-			// a moment later: the one clock's zero does not move once a
-			// run is under way.
-			t.first = min(t.first, e.TMs)
-		}
-	}
+	t := Timeline{Clock: clock}
 
 	started := map[stage.ID]stage.Event{}
 	ended := map[stage.ID]stage.Event{}
@@ -306,13 +294,10 @@ func (t Timeline) FromFirst() Timeline {
 		return t
 	}
 	zero := t.Moments[0].At
-	if t.first > 0 {
-		zero = min(zero, t.first)
-	}
 	for _, b := range t.Bars {
 		zero = min(zero, b.Start)
 	}
-	out := Timeline{Clock: t.Clock, End: max(0, t.End-zero), first: t.first - zero}
+	out := Timeline{Clock: t.Clock, End: max(0, t.End-zero)}
 	out.Clock.Offset -= zero
 	out.Bars = make([]Bar, len(t.Bars))
 	for i, b := range t.Bars {
