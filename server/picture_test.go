@@ -282,7 +282,7 @@ func TestPictureReadsOnAPhone(t *testing.T) {
 	if got[0] < 0 || got[1] > 390 || got[2] > 390 {
 		t.Errorf("the picture spans %v..%v and the page %v px on a 390 px phone", got[0], got[1], got[2])
 	}
-	if got[3] < 9 {
+	if got[3] < 12 {
 		t.Errorf("a place's name is %.1f px tall on a phone: too small to read", got[3])
 	}
 }
