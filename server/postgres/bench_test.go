@@ -19,5 +19,5 @@ func BenchmarkPersistRuns(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	storetest.PersistRuns(b, db, "target at least 3000, fsync on")
+	storetest.PersistRuns(b, db, "target at least 3000, fsync on", pgtest.DurableCPU)
 }

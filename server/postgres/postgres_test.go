@@ -102,3 +102,32 @@ func TestPruneOnOneServerAtATime(t *testing.T) {
 }
 
 var testRequest = stage.Request{Method: "GET", URL: "/site/"}
+
+// Deleting runs deletes their events, by the trigger that stands for the
+// foreign key the writer no longer has PostgreSQL check for every event.
+func TestPruneLeavesNoOrphans(t *testing.T) {
+	db := openTestDB(t)
+	ctx := context.Background()
+	now := time.Now()
+	for i := range 4 {
+		db.DB.Now = func() time.Time { return now.Add(time.Duration(i-3) * 24 * time.Hour) }
+		id := stage.NewRunID()
+		if _, err := db.CreateRun(ctx, id, stage.NewRunSecret(), "s", testRequest); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Append(ctx, store.Batch{RunID: id, Events: storetest.FullRun()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.DB.Now = func() time.Time { return now }
+	if n, err := db.Prune(ctx, 36*time.Hour, 0, 0, 0); err != nil || n != 2 {
+		t.Fatalf("Prune = %d, %v; want 2", n, err)
+	}
+	var orphans, kept int
+	if err := db.SQL().QueryRow(`SELECT count(*) FILTER (WHERE run_id NOT IN (SELECT id FROM runs)), count(*) FROM events`).Scan(&orphans, &kept); err != nil {
+		t.Fatal(err)
+	}
+	if want := 2 * len(storetest.FullRun()); orphans != 0 || kept != want {
+		t.Errorf("%d events of deleted runs left, %d in all; want 0 and the %d of the 2 runs kept", orphans, kept, want)
+	}
+}

@@ -14,7 +14,7 @@ import (
 // storetest.PersistRuns). Target: at least 10,000 runs a second.
 func BenchmarkPersistRuns(b *testing.B) {
 	db, _ := openTestDB(b)
-	storetest.PersistRuns(b, db, "target at least 10000")
+	storetest.PersistRuns(b, db, "target at least 10000", nil)
 }
 
 // BenchmarkReplayLoad reads back a stored run of 200 events, as playback and

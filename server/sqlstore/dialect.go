@@ -34,11 +34,13 @@ type Dialect struct {
 	// driver would parse them again for every write (mattn/go-sqlite3);
 	// pgx caches its prepared statements per connection by itself.
 	prepare bool
-	// jsonEvents: a batch's events go in as one JSON array, which the
-	// engine takes apart (SQLite's json_each), rather than as nine
-	// arguments each: binding an argument is a call into C.
-	jsonEvents bool
-	open       func(ctx context.Context, dsn string) (write, read *sql.DB, err error)
+	// jsonRows is the rows of a JSON array given as an argument, each
+	// j.value (see insertEventsSQL).
+	jsonRows string
+	// insertEvents and heardRuns are insertEventsSQL and heardRunsSQL in
+	// the dialect.
+	insertEvents, heardRuns string
+	open                    func(ctx context.Context, dsn string) (write, read *sql.DB, err error)
 	// at is a moment as the engine's columns take it.
 	at func(time.Time) any
 	// lock takes, for the transaction, a lock named by key: where several
@@ -56,12 +58,19 @@ type Dialect struct {
 	explain func(err error) (message string, unavailable bool)
 }
 
+func init() {
+	for _, d := range []*Dialect{SQLite, PostgreSQL} {
+		d.insertEvents, d.heardRuns = insertEventsSQL(d.jsonRows), heardRunsSQL(d.jsonRows)
+	}
+}
+
 // Name names the engine, as the lab tells students ("SQLite").
 func (d *Dialect) Name() string { return d.name }
 
 // SQLite is the embedded engine, the default: one file, one writer.
 var SQLite = &Dialect{
-	name: "SQLite", migrations: "sqlite", timeType: "TEXT", writers: 1, prepare: true, jsonEvents: true,
+	name: "SQLite", migrations: "sqlite", timeType: "TEXT", writers: 1, prepare: true,
+	jsonRows: `json_each(?) AS j`,
 	open: func(ctx context.Context, path string) (*sql.DB, *sql.DB, error) {
 		if path == "" || strings.Contains(path, "?") {
 			return nil, nil, errors.New("bad path " + strconv.Quote(path))
@@ -113,6 +122,7 @@ var SQLite = &Dialect{
 // PostgreSQL is the engine several lab servers share.
 var PostgreSQL = &Dialect{
 	name: "PostgreSQL", migrations: "postgres", numbered: true, forUpdate: " FOR UPDATE", timeType: "TIMESTAMPTZ", writers: 4,
+	jsonRows: `jsonb_array_elements(CAST(? AS JSONB)) AS j(value)`,
 	open: func(ctx context.Context, dsn string) (*sql.DB, *sql.DB, error) {
 		cfg, err := pgx.ParseConfig(dsn)
 		if err != nil {

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"database/sql"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"reqlab/app/stage"
@@ -14,7 +15,9 @@ import (
 // INSERT; the batches' runs read and held in one SELECT, in the order of
 // their ids (so that two groups, on any server, never wait on each other),
 // the events of those that have some in another, every batch's events in
-// one INSERT, and an UPDATE for each run. A statement's cost is mostly its
+// one INSERT of one argument, a JSON array the engine takes apart (binding
+// an argument costs more than its row: with SQLite, a call into C), and an
+// UPDATE for each run. A statement's cost is mostly its
 // round trip and its parsing, not its rows.
 
 // runWrite is a run opened or a batch appended.
@@ -45,10 +48,8 @@ type runRow struct {
 // The statements that insert runs and events, with VALUES for as many rows
 // as valuesSQL gives them.
 const (
-	insertRunPrefix    = `INSERT INTO runs (id, created_at, session, method, url, request_headers, request_cookies, request_body, network, fresh_connection, secret, bytes, request_bytes) VALUES `
-	runColumns         = 13
-	insertEventsPrefix = `INSERT INTO events (run_id, seq, stage, side, phase, t_ms, dur_ms, state, detail) VALUES `
-	eventColumns       = 9
+	insertRunPrefix = `INSERT INTO runs (id, created_at, session, method, url, request_headers, request_cookies, request_body, network, fresh_connection, secret, bytes, request_bytes) VALUES `
+	runColumns      = 13
 )
 
 // maxArgs is how many arguments one statement takes at most (SQLite's
@@ -85,17 +86,13 @@ func (w *wtx) runWrites(ws []*runWrite) ([]error, error) {
 	if err != nil {
 		return nil, err
 	}
-	var events [][][]any // each batch's rows
+	var events []byte // every batch's, one JSON array (see insertEventsSQL)
 	for i, rw := range ws {
 		if rw.batch == nil {
 			continue
 		}
 		row := runs[rw.batch.RunID]
-		var rows [][]any
-		rw.out, errs[i] = w.apply(row, rw, &rows)
-		if len(rows) > 0 {
-			events = append(events, rows)
-		}
+		rw.out, errs[i] = w.apply(row, rw, &events)
 		if errs[i] != nil {
 			continue
 		}
@@ -114,18 +111,15 @@ func (w *wtx) runWrites(ws []*runWrite) ([]error, error) {
 			}
 		}
 	}
-	if w.db.d.jsonEvents {
-		for _, e := range events {
-			if _, err := w.exec(insertEventsJSONSQL, e[0]...); err != nil {
-				return nil, fmt.Errorf("append events: %w", err)
-			}
+	if len(events) > 0 {
+		if _, err := w.exec(w.db.d.insertEvents, string(append(events, ']'))); err != nil {
+			return nil, fmt.Errorf("append events: %w", err)
 		}
-	} else if err := w.insertRows(insertEventsPrefix, eventColumns, events); err != nil {
-		return nil, fmt.Errorf("append events: %w", err)
 	}
 	// Each run changed: when it last heard, what it keeps now, its
-	// completion where it completes and its requests still served.
-	now := w.db.at(w.db.Now())
+	// completion where it completes and its requests still served, in one
+	// statement for the group (its rows one JSON array, as the events).
+	var changed []byte
 	for _, id := range ids {
 		row := runs[id]
 		if row == nil || !row.changed {
@@ -135,10 +129,18 @@ func (w *wtx) runWrites(ws []*runWrite) ([]error, error) {
 		if row.complete {
 			next = string(stage.RunComplete)
 		}
-		if _, err := w.exec(heardSQL, next, now, row.bytes, row.requestBytes, row.serving, id); err != nil {
+		if len(changed) == 0 {
+			changed = append(changed, '[')
+		} else {
+			changed = append(changed, ',')
+		}
+		changed = fmt.Appendf(changed, `[%q,%q,%d,%d,%d]`, id, next, row.bytes, row.requestBytes, row.serving)
+		w.notes = append(w.notes, fmt.Sprintf("%s %d", id, row.last))
+	}
+	if len(changed) > 0 {
+		if _, err := w.exec(w.db.d.heardRuns, w.db.at(w.db.Now()), string(append(changed, ']'))); err != nil {
 			return nil, fmt.Errorf("append: %w", err)
 		}
-		w.notes = append(w.notes, fmt.Sprintf("%s %d", id, row.last))
 	}
 	return errs, nil
 }
@@ -215,7 +217,7 @@ func (w *wtx) readRuns(ids []string) (map[string]*runRow, error) {
 // where the run takes it, numbers its events, adds them to events and
 // changes the run. Every check comes before the first change, so that a
 // refusal changes nothing.
-func (w *wtx) apply(row *runRow, rw *runWrite, events *[][]any) ([]stage.Event, error) {
+func (w *wtx) apply(row *runRow, rw *runWrite, events *[]byte) ([]stage.Event, error) {
 	b, enc := *rw.batch, rw.enc
 	switch {
 	case row == nil:
@@ -267,22 +269,6 @@ func (w *wtx) apply(row *runRow, rw *runWrite, events *[][]any) ([]stage.Event, 
 	}
 	row.complete = row.complete || b.Complete
 	out := make([]stage.Event, len(keep))
-	if w.db.d.jsonEvents && len(keep) > 0 {
-		// One argument for the batch's events (see Dialect.jsonEvents).
-		size := 2
-		for _, i := range keep {
-			size += len(enc.details[i]) + 1
-		}
-		array := make([]byte, 0, size)
-		array = append(array, '[')
-		for j, i := range keep {
-			if j > 0 {
-				array = append(array, ',')
-			}
-			array = append(array, enc.details[i]...)
-		}
-		*events = append(*events, []any{b.RunID, row.last, string(append(array, ']'))})
-	}
 	for j, i := range keep {
 		e := b.Events[i]
 		row.last++
@@ -291,14 +277,18 @@ func (w *wtx) apply(row *runRow, rw *runWrite, events *[][]any) ([]stage.Event, 
 		if e.Side == stage.Server && e.Phase == stage.End {
 			row.serverEnded[e.Stage] = true
 		}
-		if w.db.d.jsonEvents {
-			continue
+		// ["<run>",<seq>, and the rest as the caller encoded it.
+		if len(*events) == 0 {
+			*events = append(*events, '[')
+		} else {
+			*events = append(*events, ',')
 		}
-		var dur any // NULL: nothing could be measured
-		if e.DurMs != nil {
-			dur = float64(*e.DurMs)
-		}
-		*events = append(*events, []any{b.RunID, e.Seq, string(e.Stage), string(e.Side), string(e.Phase), float64(e.TMs), dur, string(e.State), enc.details[i]})
+		*events = append(*events, `["`...)
+		*events = append(*events, b.RunID...)
+		*events = append(*events, `",`...)
+		*events = strconv.AppendInt(*events, e.Seq, 10)
+		*events = append(*events, ',')
+		*events = append(*events, enc.details[i][1:]...)
 	}
 	return out, nil
 }

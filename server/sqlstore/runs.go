@@ -28,21 +28,34 @@ const (
 	setRequestSQL   = `UPDATE runs SET method = ?, url = ?, request_headers = ?, request_body = ? WHERE id = ?`
 	setResponseSQL  = `UPDATE runs SET status = ?, response_headers = ?, response_body = ?, response_body_truncated = ? WHERE id = ?`
 	fillResponseSQL = setResponseSQL + ` AND status IS NULL`
-	heardSQL        = `UPDATE runs SET state = ?, heard_at = ?, bytes = ?, request_bytes = ?, serving = ? WHERE id = ?`
 )
 
 // insertRunSQL stores one run.
 var insertRunSQL = valuesSQL(insertRunPrefix, runColumns, 1)
 
-// insertEventsJSONSQL stores a batch's events given as one JSON array (see
-// Dialect.jsonEvents), numbered from the second argument's seq on.
-const insertEventsJSONSQL = `INSERT INTO events (run_id, seq, stage, side, phase, t_ms, dur_ms, state, detail)
-	SELECT ?, ? + key + 1, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value -> 6 FROM json_each(?)`
+// insertEventsSQL stores events given as one JSON array whose elements are
+// [run_id, seq, stage, side, phase, t_ms, dur_ms, state, detail], the rows
+// of the JSON being the engine's (Dialect.jsonRows).
+func insertEventsSQL(jsonRows string) string {
+	return `INSERT INTO events (run_id, seq, stage, side, phase, t_ms, dur_ms, state, detail)
+	SELECT j.value ->> 0, CAST(j.value ->> 1 AS INTEGER), j.value ->> 2, j.value ->> 3, j.value ->> 4,
+		CAST(j.value ->> 5 AS DOUBLE PRECISION), CAST(j.value ->> 6 AS DOUBLE PRECISION), j.value ->> 7, j.value -> 8
+	FROM ` + jsonRows
+}
 
-var writerQueries = []string{insertRunSQL, findRunSQL, marksSQL, setRequestSQL, setResponseSQL, fillResponseSQL, heardSQL, insertEventsJSONSQL}
+// heardRunsSQL notes, for runs given as one JSON array whose elements are
+// [id, state, bytes, request_bytes, serving], when they last heard (the
+// first argument) and what they keep now.
+func heardRunsSQL(jsonRows string) string {
+	return `UPDATE runs SET state = u.state, heard_at = ?, bytes = u.bytes, request_bytes = u.request_bytes, serving = u.serving
+	FROM (SELECT j.value ->> 0 AS id, j.value ->> 1 AS state, CAST(j.value ->> 2 AS BIGINT) AS bytes,
+		CAST(j.value ->> 3 AS BIGINT) AS request_bytes, CAST(j.value ->> 4 AS INTEGER) AS serving FROM ` + jsonRows + `) AS u
+	WHERE runs.id = u.id`
+}
 
-// insertEventsSQL is the statement that stores n events at once.
-func insertEventsSQL(n int) string { return valuesSQL(insertEventsPrefix, eventColumns, n) }
+func (d *Dialect) writerQueries() []string {
+	return []string{insertRunSQL, findRunSQL, marksSQL, setRequestSQL, setResponseSQL, fillResponseSQL, d.insertEvents, d.heardRuns}
+}
 
 // runState is a run's state as the lab names it: an open run cut off is
 // interrupted.
@@ -73,16 +86,16 @@ func (db *DB) CreateRun(ctx context.Context, id, secret, session string, req sta
 }
 
 // encoded is a batch's JSON columns, encoded in the caller's goroutine: the
-// writer, which all writes wait for, only runs the statements. Where the
-// dialect takes a batch's events as one JSON array, each event is its
-// element there (its details within it).
+// writer, which all writes wait for, only runs the statements. Each event is
+// its element of insertEventsSQL's array, its details within it.
 type encoded struct {
 	requestHeaders, responseHeaders string
 	details                         [][]byte
 }
 
-// eventJSON is an event as an element of the JSON array insertEventsJSONSQL
-// takes: [stage, side, phase, t_ms, dur_ms, state, detail].
+// eventJSON is an event as the caller encodes it for insertEventsSQL's
+// array: [stage, side, phase, t_ms, dur_ms, state, detail] (the writer puts
+// the run's id and the seq in front).
 func eventJSON(e stage.Event, detail []byte) []byte {
 	b := make([]byte, 0, 64+len(detail))
 	b = append(b, '[')
@@ -126,12 +139,12 @@ func (d *Dialect) encodeBatch(b store.Batch) (encoded, error) {
 	return enc, nil
 }
 
-// encodeEvent is what the dialect's statement takes of an event: its
-// details' JSON, or (jsonEvents) its element of the batch's array.
+// encodeEvent is an event as insertEventsSQL's array takes it (see
+// eventJSON).
 func (d *Dialect) encodeEvent(e stage.Event) ([]byte, error) {
 	detail, err := json.Marshal(e.Detail)
-	if err != nil || !d.jsonEvents {
-		return detail, err
+	if err != nil {
+		return nil, err
 	}
 	for _, s := range []string{string(e.Stage), string(e.Side), string(e.Phase), string(e.State)} {
 		if !plain(s) {

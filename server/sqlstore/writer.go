@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strings"
 
-	"reqlab/app/stage"
 	"reqlab/server/store"
 )
 
@@ -227,13 +226,7 @@ func (w *wtx) count(query string, args ...any) (int64, error) {
 
 // prepare readies the writer's usual statements, before it starts.
 func (db *DB) prepare() error {
-	queries := append([]string{}, writerQueries...)
-	// Up to a whole run's events in one statement: a start and an end for
-	// each stage (a batch with more is prepared in its transaction).
-	for n := 1; n <= 2*len(stage.All()); n++ {
-		queries = append(queries, insertEventsSQL(n))
-	}
-	for _, q := range queries {
+	for _, q := range db.d.writerQueries() {
 		s, err := db.write.Prepare(db.d.q(q))
 		if err != nil {
 			return fmt.Errorf("prepare %q: %w", q, err)

@@ -51,6 +51,48 @@ var (
 	durableFailed  error
 )
 
+// DurableCPU returns the processor time the Durable cluster's processes
+// (the server and its backends, those running now) have used.
+func DurableCPU() time.Duration {
+	if durableCluster == nil {
+		return 0
+	}
+	return durableCluster.CPU()
+}
+
+// CPU returns the processor time the cluster's processes running now (the
+// postmaster and its children) have used, as /proc tells it.
+func (c *Cluster) CPU() time.Duration {
+	pidFile, err := os.ReadFile(filepath.Join(c.Dir, "postmaster.pid"))
+	if err != nil {
+		return 0
+	}
+	master, _, _ := strings.Cut(string(pidFile), "\n")
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	var ticks int64
+	for _, f := range stats {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid … utime stime: fields 4, 14 and 15, counted
+		// after the command's closing parenthesis.
+		i := strings.LastIndexByte(string(b), ')')
+		if i < 0 {
+			continue
+		}
+		fields := strings.Fields(string(b[i+1:]))
+		pid := filepath.Base(filepath.Dir(f))
+		if len(fields) < 13 || pid != master && fields[1] != master {
+			continue
+		}
+		u, _ := strconv.ParseInt(fields[11], 10, 64)
+		s, _ := strconv.ParseInt(fields[12], 10, 64)
+		ticks += u + s
+	}
+	return time.Duration(ticks) * time.Second / 100 // USER_HZ
+}
+
 // Durable creates an empty database on a cluster of the test binary's own
 // that keeps PostgreSQL's default durability (fsync, synchronous_commit and
 // full_page_writes on: a commit is on disk when it returns), as a production
