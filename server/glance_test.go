@@ -147,9 +147,10 @@ func TestBrowserAtAGlance(t *testing.T) {
 	}{
 		{"/", laptop}, {"/lab/client-server", laptop}, {"/embed/client-server", frame},
 		{"/", phone}, {"/lab/client-server", phone}, {"/embed/client-server", phone},
+		{"/lab/status-codes?lang=en", phone},
 	} {
 		for _, scheme := range []string{"light", "dark"} {
-			name := tt.screen.name + strings.ReplaceAll(tt.page, "/", "_") + "_" + scheme
+			name := tt.screen.name + strings.NewReplacer("/", "_", "?", "_", "=", "-").Replace(tt.page) + "_" + scheme
 			t.Run(name, func(t *testing.T) {
 				ctx := onScreen(t, tt.screen, scheme)
 				first := `[data-action="lesson-step"][data-step="1"]`
