@@ -56,6 +56,7 @@ fuzz:
 bench: deps $(WASM)
 	@$(GO) test -count=1 -run '^TestWasmWithinBudget$$' -v ./server | grep -E 'budget|^(ok|FAIL)'
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./server/sqlite ./server/site ./server/postgres
+	@$(GO) test -count=1 -run '^TestATransactionBudgetPerRun$$' -v ./server | grep -E 'PostgreSQL transactions|^(ok|FAIL)'
 	$(GO) test -run '^$$' -bench CrossServerDelivery -benchtime 5x ./server/runs
 	$(GO) test -run '^$$' -bench EventDelivery -benchtime 5x ./server/hub
 	$(GO) test -run '^$$' -bench IdleConnMemory -benchtime 1x ./server/hub

@@ -24,7 +24,9 @@ func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 // query its catalogue too. The server runs throughout.
 func TestATransactionBudgetPerRun(t *testing.T) {
 	url := pgtest.Database(t)
-	l := startLab(t, map[string]string{"REQLAB_DB": url})
+	// No pruning by bytes, which runs every minute (the rest of the
+	// pruning runs hourly, first at start).
+	l := startLab(t, map[string]string{"REQLAB_DB": url, "REQLAB_KEEP_BYTES": "0"})
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
