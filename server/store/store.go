@@ -1,8 +1,9 @@
 // Package store names what the lab keeps, in the lab's own terms: runs and
 // the batches of events each side reports about them, the lab's keys, and
-// the sample site's catalogue. Two engines keep it: SQLite, embedded, the
-// default (package sqlite), and PostgreSQL, which several lab servers share
-// (package postgres). Both pass the same tests (package storetest).
+// the sample site's catalogue. One implementation keeps it in SQL (package
+// sqlstore) on two engines: SQLite, embedded, the default (opened by package
+// sqlite), and PostgreSQL, which several lab servers share (package
+// postgres). Both pass the same tests (package storetest).
 package store
 
 import (
