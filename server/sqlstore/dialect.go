@@ -189,8 +189,10 @@ const (
 	PruneLock     = int64(0x7265716c6162_02)
 )
 
-// rebound holds each statement as the dialect names its arguments.
-var rebound sync.Map // "<dialect>\x00<query>" → string
+// rebound holds each statement with its arguments numbered, as PostgreSQL
+// names them (SQLite's are ? as written): a few hundred at most, the
+// statements of a group varying only by how many rows they take.
+var rebound sync.Map // query → string
 
 // q returns query with its ? as the dialect names arguments.
 func (d *Dialect) q(query string) string {
