@@ -247,3 +247,29 @@ func TestWhereTheRequestIs(t *testing.T) {
 		t.Errorf("waiting, crossings %+v", cs)
 	}
 }
+
+// Live, the server's stages come one message at a time: until its answer is
+// heard of, the server's share is what its stages heard of took, not the
+// time since it received the request, and the rest of the wait is the
+// network's.
+func TestSpentWhileTheServerIsHeardOfInPieces(t *testing.T) {
+	told := func(id stage.ID, at float64) stage.Event {
+		return stage.Event{Stage: id, Side: stage.Client, Phase: stage.Start, TMs: at, State: stage.Active}
+	}
+	server := func(id stage.ID, at, dur float64) []stage.Event {
+		end := stage.Event{Stage: id, Side: stage.Server, Phase: stage.End, TMs: at, DurMs: stage.Ms(dur), State: stage.Done}
+		return stage.WithStarts([]stage.Event{end})
+	}
+	events := []stage.Event{told(stage.Cache, 20), told(stage.Send, 30), told(stage.Wait, 30)}
+	events = append(events, server(stage.Receive, 12, 0.1)...)
+	for _, now := range []float64{500, 1500} {
+		tl := Build(events, now).FromFirst()
+		spent := tl.Spent(len(tl.Moments))
+		if spent[stage.AtServer] > 0.2 || spent[stage.AtNetwork] < now-40 {
+			t.Errorf("at %v ms with only receive heard of: %v", now, spent)
+		}
+		if at := tl.Where(len(tl.Moments)); at != string(stage.Receive) {
+			t.Errorf("at %v ms the request is at %s", now, at)
+		}
+	}
+}

@@ -415,7 +415,11 @@ func (p *Picture) renderToken(at stop) app.UI {
 	} else if _, ok := stage.Lookup(stage.ID(at.at)); ok {
 		pt = spots[stage.ID(at.at)]
 	}
-	if p.Toward != "" {
+	switch p.Toward {
+	case "":
+	case stage.Wait:
+		pt = crossingSpot // waiting is the request crossing the network
+	default:
 		pt = spots[p.Toward]
 	}
 	glide := p.Glide
