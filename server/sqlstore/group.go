@@ -16,9 +16,10 @@ import (
 // their ids (so that two groups, on any server, never wait on each other),
 // the events of those that have some in another, every batch's events in
 // one INSERT of one argument, a JSON array the engine takes apart (binding
-// an argument costs more than its row: with SQLite, a call into C), and an
-// UPDATE for each run. A statement's cost is mostly its
-// round trip and its parsing, not its rows.
+// an argument costs more than its row: with SQLite, a call into C), and the
+// runs noted heard in one UPDATE of such an array. A statement's cost is
+// mostly its round trip, its parsing and its arguments, not its rows. (A
+// batch's request and answer, where it has them, are an UPDATE each.)
 
 // runWrite is a run opened or a batch appended.
 type runWrite struct {
@@ -45,8 +46,8 @@ type runRow struct {
 	complete            bool
 }
 
-// The statements that insert runs and events, with VALUES for as many rows
-// as valuesSQL gives them.
+// The statement that inserts runs, with VALUES for as many rows as valuesSQL
+// gives it.
 const (
 	insertRunPrefix = `INSERT INTO runs (id, created_at, session, method, url, request_headers, request_cookies, request_body, network, fresh_connection, secret, bytes, request_bytes) VALUES `
 	runColumns      = 13
