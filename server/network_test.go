@@ -14,6 +14,7 @@ import (
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"reqlab/app/stage"
 	"reqlab/app/timeline"
@@ -152,6 +153,37 @@ func TestBrowserSlowNetworkIsDrawnOnTheNetwork(t *testing.T) {
 	}
 
 	checkOneClock(t, ctx, samples, run, tl)
+
+	// In playback, the same: the token goes the same way, and stands on
+	// the network for most of the wait.
+	openLab(t, ctx, l.url+"/runs/"+runID+"?speed=1")
+	eval[bool](t, ctx, `(() => { window.at = []; const t0 = performance.now();
+		new MutationObserver(() => { const a = document.querySelector('[data-token]').dataset.at;
+			if (!window.at.length || window.at[window.at.length - 1].at !== a) window.at.push({at: a, t: performance.now() - t0}) })
+		.observe(document.querySelector('[data-lab]'), {subtree: true, attributes: true, attributeFilter: ["data-at"]});
+		return true })()`)
+	if err := chromedp.Do(ctx, chromedp.KeyEvent(kb.Shift)); err != nil { // the client starts on a first input
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the playback to end", `document.querySelector('[data-lab]').dataset.runState === "done" && window.at.length > 3`)
+	type mark struct {
+		At string  `json:"at"`
+		T  float64 `json:"t"`
+	}
+	marks := eval[[]mark](t, ctx, `window.at`)
+	way, played := []string{}, 0.0
+	for i, m := range marks {
+		way = append(way, m.At)
+		if m.At == timeline.Network && i+1 < len(marks) {
+			played += marks[i+1].T - m.T
+		}
+	}
+	if got := strings.Join(way, " "); !strings.Contains(got, "network receive route db respond network download") {
+		t.Errorf("in playback the token went %s", got)
+	}
+	if played < 0.5*wait.Dur {
+		t.Errorf("in playback the token was on the network for %.0f ms of a %.0f ms wait", played, wait.Dur)
+	}
 
 	// One total: the history of runs says the same as the run's page.
 	waitFor(t, ctx, "the run in the history", fmt.Sprintf(`!!document.querySelector('[data-history-run=%q]')`, runID))

@@ -294,7 +294,7 @@ type responseWriter struct {
 	headers     []stage.Header
 	body        strings.Builder
 	truncated   bool
-	network     *stage.Network // a simulated network to hold the answer back by
+	network     *stage.Network   // a simulated network to hold the answer back by
 	answering   func(status int) // called as the answer is handed to a simulated network, for a traced request
 }
 
