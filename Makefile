@@ -81,7 +81,7 @@ soak: deps $(WASM)
 	{ REQLAB_SOAK=1 REQLAB_SOAK_SERVERS=$(SERVERS) REQLAB_SOAK_SESSIONS=$(SESSIONS) REQLAB_SOAK_SECONDS=$(SECONDS) \
 	  REQLAB_SOAK_DB=$(DB) REQLAB_SOAK_RATE=$(RATE) REQLAB_SOAK_ADVERSARIAL=$(ADVERSARIAL) \
 	  $(GO) test -count=1 -run '^TestSoak(Adversarial)?$$' -timeout 30m -v ./server; echo $$? > build/soak.status; } 2>&1 | tee build/soak.log
-	@grep -E '^soak (postgres|delivery|cpu)' build/soak.log; grep '^soak: ' build/soak.log | tail -1; exit $$(cat build/soak.status)
+	@grep -E '^soak (postgres|delivery|cpu|target)' build/soak.log; grep '^soak: ' build/soak.log | tail -1; exit $$(cat build/soak.status)
 
 # Lighthouse's page audits of /, every lesson, an embed and a run's page, mobile
 # defaults, median of three, each beside its target (not part of make test).

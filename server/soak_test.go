@@ -140,6 +140,9 @@ func TestSoak(t *testing.T) {
 	fmt.Printf("soak delivery: a run's server stages on its page after its answer, fetched from the websocket's server: %s; from another server: %s\n",
 		res.shownSame, res.shownCross)
 	fmt.Println(cpu)
+	// Errors and lost events fail the test; the p99 is a figure, read
+	// beside its target (this machine is shared).
+	fmt.Printf("soak target (issue 25: SERVERS=3 SESSIONS=3000 SECONDS=60 DB=postgres, the defaults): lost=0 errors=0 stored=runs p99_ms<=250\n")
 	fmt.Printf("soak: servers=%d sessions=%d runs=%d stored=%d lost=%d errors=%d p99_ms=%d\n",
 		cfg.servers, cfg.sessions, res.runs, kept, lost, res.errors, res.p99.Milliseconds())
 }
