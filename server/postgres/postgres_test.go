@@ -2,7 +2,7 @@ package postgres
 
 import (
 	"context"
-		"os"
+	"os"
 	"sync"
 	"testing"
 	"time"

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -21,9 +22,10 @@ import (
 
 // Several lab servers share one database. What one stores, the others learn
 // through PostgreSQL itself: every group of batches is notified on Channel as
-// it commits, a line for each batch with its run's id and last seq (some 40
-// bytes); the events are read from the tables. The notification carries no
-// event, so
+// it commits, a line for each run with its id and last seq (some 40 bytes)
+// and, where they fit in the notification's 8,000 bytes, the events the
+// group stored of it, which a server following the run then publishes
+// without reading them. The notification is small, so
 // the notify queue (8 GB by default) holds millions, and a listener that
 // drops loses nothing it cannot read again: when it is back, Listen says so
 // (missed) and the server reads, for each run it follows, the events after
@@ -34,7 +36,7 @@ var _ store.Shared = (*DB)(nil)
 
 // Listen calls stored for every batch any server stores, until ctx ends,
 // and missed whenever it has (re)connected. It reconnects by itself.
-func (db *DB) Listen(ctx context.Context, stored func(run string, seq int64), missed func(ctx context.Context)) error {
+func (db *DB) Listen(ctx context.Context, stored func(run string, seq int64, events []stage.Event), missed func(ctx context.Context)) error {
 	l := &pgxlisten.Listener{
 		Connect: func(ctx context.Context) (*pgx.Conn, error) {
 			cfg, err := pgx.ParseConfig(db.url)
@@ -61,18 +63,25 @@ func (db *DB) Listen(ctx context.Context, stored func(run string, seq int64), mi
 
 // listener hands the notifications to the recorder.
 type listener struct {
-	stored func(run string, seq int64)
+	stored func(run string, seq int64, events []stage.Event)
 	missed func(ctx context.Context)
 }
 
 func (l *listener) HandleNotification(ctx context.Context, n *pgconn.Notification, _ *pgx.Conn) error {
 	for line := range strings.Lines(n.Payload) {
-		run, seq, ok := strings.Cut(strings.TrimSuffix(line, "\n"), " ")
+		run, rest, ok := strings.Cut(strings.TrimSuffix(line, "\n"), " ")
+		seq, carried, _ := strings.Cut(rest, " ")
 		last, err := strconv.ParseInt(seq, 10, 64)
 		if !ok || err != nil || !stage.ValidRunID(run) {
 			return fmt.Errorf("notification %q: not a run and a seq", line)
 		}
-		l.stored(run, last)
+		var events []stage.Event
+		if carried != "" {
+			if err := json.Unmarshal([]byte(carried), &events); err != nil {
+				events = nil // read from the tables instead
+			}
+		}
+		l.stored(run, last, events)
 	}
 	return nil
 }

@@ -286,9 +286,11 @@ func (r *Recorder) cursor(run string) *cursor {
 	return c
 }
 
-// Notified is told that some server stored events of run up to seq: those
-// this server's followers lack are read from the store and published.
-func (r *Recorder) Notified(ctx context.Context, run string, seq int64) {
+// Notified is told that some server stored events of run up to seq, and
+// given those events where the news carried them: those this server's
+// followers lack are published, read from the store where the news did not
+// carry them.
+func (r *Recorder) Notified(ctx context.Context, run string, seq int64, events []stage.Event) {
 	if !r.pub.Following(run) {
 		return
 	}
@@ -298,16 +300,16 @@ func (r *Recorder) Notified(ctx context.Context, run string, seq int64) {
 	if r.cursor(run).seq >= seq {
 		return // stored here, or read already
 	}
-	r.deliver(ctx, run, nil)
+	r.deliver(ctx, run, events)
 }
 
 // Notifications returns what to call for each batch the store tells of:
 // Notified, for up to 32 runs at once (a run's own news is published in
 // order whatever the order they are handled in: each reads what follows the
 // last published), until ctx ends.
-func (r *Recorder) Notifications(ctx context.Context) func(run string, seq int64) {
+func (r *Recorder) Notifications(ctx context.Context) func(run string, seq int64, events []stage.Event) {
 	busy := make(chan struct{}, 32)
-	return func(run string, seq int64) {
+	return func(run string, seq int64, events []stage.Event) {
 		if !r.pub.Following(run) {
 			return
 		}
@@ -318,7 +320,7 @@ func (r *Recorder) Notifications(ctx context.Context) func(run string, seq int64
 		}
 		go func() {
 			defer func() { <-busy }()
-			r.Notified(ctx, run, seq)
+			r.Notified(ctx, run, seq, events)
 		}()
 	}
 }

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -44,6 +45,26 @@ type runRow struct {
 	serverEnded         map[stage.ID]bool
 	changed             bool
 	complete            bool
+	stored              []stage.Event // the group's events of the run
+}
+
+// maxNote is the longest note that carries its run's events (PostgreSQL
+// takes 8,000 bytes in a notification).
+const maxNote = 7900
+
+// note is what the group tells other servers of a run: "<id> <last seq>",
+// and the events it stored of it, as JSON, where the dialect notifies and
+// they fit.
+func (w *wtx) note(id string, row *runRow) string {
+	note := id + " " + strconv.FormatInt(row.last, 10)
+	if w.db.d.notify == nil || len(row.stored) == 0 {
+		return note
+	}
+	events, err := json.Marshal(row.stored)
+	if err != nil || len(note)+1+len(events) > maxNote {
+		return note // read from the tables
+	}
+	return note + " " + string(events)
 }
 
 // The statement that inserts runs, with VALUES for as many rows as valuesSQL
@@ -136,7 +157,7 @@ func (w *wtx) runWrites(ws []*runWrite) ([]error, error) {
 			changed = append(changed, ',')
 		}
 		changed = fmt.Appendf(changed, `[%q,%q,%d,%d,%d]`, id, next, row.bytes, row.requestBytes, row.serving)
-		w.notes = append(w.notes, fmt.Sprintf("%s %d", id, row.last))
+		w.notes = append(w.notes, w.note(id, row))
 	}
 	if len(changed) > 0 {
 		if _, err := w.exec(w.db.d.heardRuns, w.db.at(w.db.Now()), string(append(changed, ']'))); err != nil {
@@ -275,6 +296,9 @@ func (w *wtx) apply(row *runRow, rw *runWrite, events *[]byte) ([]stage.Event, e
 		row.last++
 		e.Seq = row.last
 		out[j] = e
+		if w.db.d.notify != nil {
+			row.stored = append(row.stored, e)
+		}
 		if e.Side == stage.Server && e.Phase == stage.End {
 			row.serverEnded[e.Stage] = true
 		}

@@ -168,7 +168,7 @@ func (db *DB) tell(w *wtx) error {
 	}
 	var b strings.Builder
 	for _, n := range w.notes {
-		if b.Len()+len(n)+1 > 7900 {
+		if b.Len()+len(n)+1 > maxNote {
 			if err := db.d.notify(w.tx, b.String()); err != nil {
 				return err
 			}

@@ -372,10 +372,12 @@ const (
 // it is serving; the events themselves are read from the store.
 type Shared interface {
 	// Listen calls stored with a run's id and last seq each time any
-	// server stores a batch of that run, until ctx ends. Whenever it has
-	// (re)connected and news may have been missed, it calls missed first:
-	// the caller then reads what it follows from the store.
-	Listen(ctx context.Context, stored func(run string, seq int64), missed func(ctx context.Context)) error
+	// server stores batches of that run, and with their events where the
+	// news could carry them (nil where they are to be read from the store),
+	// until ctx ends. Whenever it has (re)connected and news may have been
+	// missed, it calls missed first: the caller then reads what it follows
+	// from the store.
+	Listen(ctx context.Context, stored func(run string, seq int64, events []stage.Event), missed func(ctx context.Context)) error
 	// Serving finds the open run a sample-site request belongs to, as
 	// RunOpened does, and notes in the store that one of its requests is
 	// being served, on whichever server; Served notes it done; AwaitServed
