@@ -160,8 +160,8 @@ func TestBrowserAtAGlance(t *testing.T) {
 				openLab(t, ctx, l.url+tt.page)
 				w, h := float64(tt.screen.width), float64(tt.screen.height)
 				// Beside the picture where there is room (a phone has none:
-				// its press brings the picture in, as an embed's host page
-				// scrolls to it).
+				// its press brings the picture in, an embed's by scrolling
+				// its own page only).
 				beside := tt.screen != phone
 				v := viewOf(t, ctx, first)
 				t.Logf("loaded: first %.0f..%.0f, picture %.0f..%.0f, page %.0f px", v.First.Top, v.First.Bottom, v.Diagram.Top, v.Diagram.Bottom, v.DocHeight)
@@ -196,7 +196,7 @@ func TestBrowserAtAGlance(t *testing.T) {
 							t.Errorf("%.1f s after the press the picture is at %.0f..%.0f, out of the %v px view", time.Since(pressed).Seconds(), v.Diagram.Top, v.Diagram.Bottom, h)
 						}
 						lost = true
-					case time.Since(pressed) > 1500*time.Millisecond && !tt.screen.embedOnPhone(tt.page):
+					case time.Since(pressed) > 1500*time.Millisecond:
 						if !lost {
 							t.Errorf("1.5 s after the press the picture is at %.0f..%.0f: never brought into the %v px view", v.Diagram.Top, v.Diagram.Bottom, h)
 						}
@@ -204,7 +204,7 @@ func TestBrowserAtAGlance(t *testing.T) {
 					}
 					time.Sleep(20 * time.Millisecond)
 				}
-				if !seen && !tt.screen.embedOnPhone(tt.page) {
+				if !seen {
 					t.Errorf("the picture was never wholly in view during the run: at its end %+v", v.Diagram)
 				}
 				time.Sleep(300 * time.Millisecond) // shifts are reported a frame after
@@ -220,12 +220,6 @@ func TestBrowserAtAGlance(t *testing.T) {
 			})
 		}
 	}
-}
-
-// embedOnPhone is an embed on a phone: the host page scrolls, not the
-// frame, so the lab brings nothing into view itself.
-func (s screen) embedOnPhone(page string) bool {
-	return s == phone && strings.HasPrefix(page, "/embed/")
 }
 
 func shot2(t *testing.T, ctx contextT, path string) {

@@ -7,6 +7,7 @@ package browser
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -75,24 +76,32 @@ func Hostname() string {
 	return app.Window().Get("location").Get("hostname").String()
 }
 
-// Reveal scrolls the element sel names to the top of the window, unless its
-// top is already in the upper part of it: what was asked for comes into view
-// without the page jumping when it is in view already.
+// Reveal scrolls the element sel names to the top of the window (less its
+// scroll-margin-top), unless its top is already in the upper part of it: what
+// was asked for comes into view without the page jumping when it is in view
+// already. Only this page scrolls, never a page that frames it (as
+// scrollIntoView would): in an embed the frame's own page moves, the course's
+// does not.
 func Reveal(sel string, smooth bool) {
-	e := app.Window().Get("document").Call("querySelector", sel)
+	win := app.Window()
+	e := win.Get("document").Call("querySelector", sel)
 	if !e.Truthy() {
 		return
 	}
 	top := e.Call("getBoundingClientRect").Get("top").Float()
-	height := app.Window().Get("innerHeight").Float()
+	height := win.Get("innerHeight").Float()
 	if top >= 0 && top < height*0.5 {
 		return
+	}
+	margin := 0.0
+	if m, err := strconv.ParseFloat(strings.TrimSuffix(win.Call("getComputedStyle", e).Get("scrollMarginTop").String(), "px"), 64); err == nil {
+		margin = m
 	}
 	behavior := "auto"
 	if smooth {
 		behavior = "smooth"
 	}
-	e.Call("scrollIntoView", map[string]any{"block": "start", "behavior": behavior})
+	win.Call("scrollTo", map[string]any{"top": win.Get("scrollY").Float() + top - margin, "behavior": behavior})
 }
 
 // AbsURL resolves a path against the page, as the browser names the resource

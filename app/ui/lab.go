@@ -210,11 +210,9 @@ func (c *Lab) OnMount(ctx app.Context) {
 
 // revealPath brings the picture of the run into view where it is not, as
 // after a lesson's step or View: on a phone it is below the steps, on a
-// laptop beside them. An embedded lab leaves the host page's scrolling alone.
+// laptop beside them. In an embed only the frame's own page scrolls, where
+// the host gave it less height than it asked for; the host's is left alone.
 func (c *Lab) revealPath(ctx app.Context) {
-	if c.embedded {
-		return
-	}
 	smooth := !c.reducedMotion
 	ctx.Defer(func(app.Context) { browser.Reveal("section.path", smooth) })
 }
