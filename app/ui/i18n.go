@@ -235,7 +235,6 @@ var messages = map[string]text{
 	"embed.copy":              {"Copiar el código", "Copy the code"},
 	"embed.copied":            {"Copiado.", "Copied."},
 	"embed.copy-failed":       {"No se pudo copiar: selecciona el código y cópialo a mano.", "Could not copy: select the code and copy it by hand."},
-	"lesson.cookie-blocked":   {"Tu navegador no guardó la cookie del sitio: el laboratorio está insertado en una página de otro sitio, así que sus cookies son «de terceros», y muchos navegadores las bloquean (sobre HTTPS el sitio las pide particionadas, que sí se aceptan). Eso también es una lección: una cookie depende de dónde vive la página.", "Your browser did not keep the site's cookie: the lab is embedded in a page of another site, so its cookies are \"third-party\", and many browsers block them (over HTTPS the site asks for partitioned ones, which are accepted). That is a lesson too: a cookie depends on where the page lives."},
 	"error.open-run":          {"No se pudo abrir esa ejecución.", "That run could not be opened."},
 	"run.unknown":             {"El laboratorio no guarda ninguna ejecución %s: el enlace está mal copiado, o la ejecución era antigua y se borró. Envía una petición para crear otra.", "The lab holds no run %s: the link was copied wrong, or the run was old and has been removed. Send a request to make a new one."},
 

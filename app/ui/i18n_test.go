@@ -168,35 +168,3 @@ func TestRunViewKeepsEventsBySeq(t *testing.T) {
 		t.Errorf("db is %s, want error", got)
 	}
 }
-
-func TestCookieBlockedOnlyWhenTheBrowserDroppedIt(t *testing.T) {
-	received := func(cookie string) *stage.Run {
-		r := &stage.Run{Request: stage.Request{Method: "GET", URL: "/site/api/sesion"},
-			Events: []stage.Event{{Stage: stage.Receive, Side: stage.Server, Phase: stage.End, State: stage.Done}}}
-		if cookie != "" {
-			r.Request.Headers = []stage.Header{{Name: "Cookie", Value: cookie}}
-		}
-		return r
-	}
-	tests := []struct {
-		name     string
-		embedded bool
-		step     int
-		run      *stage.Run
-		want     bool
-	}{
-		{"embedded, the cookie came back", true, 2, received("visitas=2"), false},
-		{"embedded, no cookie came back", true, 2, received(""), true},
-		{"not embedded", false, 2, received(""), false},
-		{"the first step", true, 1, received(""), false},
-		{"the cache answered", true, 2, &stage.Run{Request: stage.Request{URL: "/site/api/sesion"}}, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c := &Lab{embedded: tt.embedded, stepShown: tt.step, store: store{stored: tt.run}}
-			if got := c.cookieBlocked(); got != tt.want {
-				t.Errorf("cookieBlocked() = %v, want %v", got, tt.want)
-			}
-		})
-	}
-}

@@ -8,7 +8,6 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"reqlab/app/lesson"
-	"reqlab/app/stage"
 	"reqlab/app/ui/el"
 )
 
@@ -91,20 +90,6 @@ func (c *Lab) menuLink(path, text string, current, done bool) app.UI {
 			)
 		}),
 	)
-}
-
-// cookieBlocked reports whether the browser refused the sample site's cookie:
-// the lab, framed by a course on another site, makes it a third-party cookie,
-// which many browsers block. The stored run shows it: a second visit came
-// with no visitas cookie.
-func (c *Lab) cookieBlocked() bool {
-	if !c.embedded || c.stepShown != 2 || c.stored == nil || c.stored.Request.URL != "/site/api/sesion" {
-		return false
-	}
-	if _, reached := finals(*c.stored)[stage.Receive]; !reached {
-		return false
-	}
-	return !strings.Contains(c.stored.Request.Header("Cookie"), "visitas=")
 }
 
 // runStep loads a step's request into the form and sends it, as a fetch or
