@@ -138,7 +138,8 @@ screenshot: chromium $(WASM)
 	$(GO) test -count=1 ./server -run TestPictureIsLiveOnASlowNetwork -args -picture-screenshot testdata/picture-midrun.png
 
 # What a student sees of every lesson, first and after its first step, at a
-# laptop's (1366×768) and a phone's (390×844) size, light and dark:
+# laptop's (1366×768) and a phone's (390×844) size, light and dark, and in a
+# course's 760×520 frame:
 # build/screenshots.
 screenshots: chromium $(WASM)
 	$(GO) test -count=1 -timeout 20m ./server -run '^TestScreenshots$$' -args -screenshots $(CURDIR)/build/screenshots
