@@ -209,6 +209,7 @@ func TestPicturePlaysBackInTheOrderThingsHappened(t *testing.T) {
 	runID, _ := sendAndWait(t, ctx, "")
 
 	openLab(t, ctx, l.url+"/runs/"+runID+"?speed=0.05")
+	rewind(t, ctx)
 	eval[bool](t, ctx, `(() => { window.order = []; window.at = [];
 		new MutationObserver(ms => { for (const m of ms) {
 			const e = m.target;
@@ -216,6 +217,7 @@ func TestPicturePlaysBackInTheOrderThingsHappened(t *testing.T) {
 			if (e.matches('[data-token]')) window.at.push(e.dataset.at); } })
 		.observe(document.querySelector('[data-lab]'), {subtree: true, attributes: true, attributeFilter: ["data-state", "data-at"]});
 		return true })()`)
+	eval[bool](t, ctx, `(document.querySelector('[data-action="play"]').click(), true)`)
 	run := storedRun(t, l.url, runID)
 	n := len(timeline.Build(run.Events, 0).Moments)
 	waitFor(t, ctx, "the slowed playback to end", fmt.Sprintf(`(document.querySelector('[data-field="playback-pos"]') || {dataset: {}}).dataset.pos === "%d"`, n))
@@ -318,4 +320,16 @@ func TestUnknownRunPageSaysSo(t *testing.T) {
 	if res, err := http.Get(l.url + "/runs/" + id); err != nil || res.StatusCode != 200 {
 		t.Errorf("a stored run's page: %v %v", res.StatusCode, err)
 	}
+}
+
+// rewind stops a stored run's playback, which began as the client started,
+// and takes it back to its start, so that a watcher sees it from there.
+func rewind(t *testing.T, ctx contextT) {
+	t.Helper()
+	waitFor(t, ctx, "the playback's controls", `!!document.querySelector('[data-field="scrubber"]')`)
+	eval[bool](t, ctx, `(() => { const p = document.querySelector('[data-action="pause"]'); if (p) p.click(); return true })()`)
+	waitFor(t, ctx, "the playback paused", `!!document.querySelector('[data-action="play"]')`)
+	eval[bool](t, ctx, `(() => { const s = document.querySelector('[data-field="scrubber"]'); s.value = "0";
+		s.dispatchEvent(new Event("input", {bubbles: true})); return true })()`)
+	waitFor(t, ctx, "the playback at its start", `document.querySelector('[data-field="playback-pos"]').dataset.pos === "0"`)
 }

@@ -108,7 +108,13 @@ func (c *Lab) startPlaying(ctx app.Context) {
 	c.scheduleStep(ctx)
 }
 
-func (c *Lab) scheduleStep(ctx app.Context) {
+func (c *Lab) scheduleStep(ctx app.Context) { c.scheduleStepFrom(ctx, time.Now()) }
+
+// scheduleStepFrom plays the next moment as due after one that was due at
+// from: its wait is counted from then. The page is drawn a frame at a time
+// (go-app gathers a frame's updates), and two moments in one frame would
+// show as one: the next moment is only waited for once this one is drawn.
+func (c *Lab) scheduleStepFrom(ctx app.Context, from time.Time) {
 	p := c.play
 	if p == nil || !p.playing {
 		return
@@ -119,15 +125,24 @@ func (c *Lab) scheduleStep(ctx app.Context) {
 	}
 	p.gen++
 	gen := p.gen
-	wait := p.wait()
-	p.glide = wait
-	ctx.After(wait, func(ctx app.Context) {
+	p.glide = p.wait()
+	due := from.Add(p.glide)
+	ctx.After(max(0, time.Until(due)), func(ctx app.Context) {
 		if c.play != p || p.gen != gen || !p.playing {
 			return
 		}
 		p.pos++
 		c.showPlayback()
-		c.scheduleStep(ctx)
+		if p.pos >= len(p.tl.Moments) {
+			p.playing, p.glide = false, 0
+			return
+		}
+		p.glide = p.wait() // the token glides on for as long as the next is due
+		ctx.Defer(func(ctx app.Context) {
+			if c.play == p && p.gen == gen && p.playing {
+				c.scheduleStepFrom(ctx, due)
+			}
+		})
 	})
 }
 

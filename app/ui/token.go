@@ -90,7 +90,9 @@ func stops(tl timeline.Timeline) []stop {
 }
 
 // follow steps a live token one place on, once it has stood visitMin where
-// it is, until it is where the run is.
+// it is, until it is where the run is. The page is drawn a frame at a time
+// (go-app gathers a frame's updates), and two places in one frame would show
+// as one: a place is left only once it has been drawn.
 func (p *Picture) follow() {
 	v := &p.visit
 	if !p.Live || !p.mounted {
@@ -103,23 +105,21 @@ func (p *Picture) follow() {
 	if !ok || v.pending {
 		return
 	}
-	wait := visitMin - time.Since(v.since)
-	if v.rank < 0 || wait <= 0 {
-		v.rank, v.since = visitRank(next), time.Now()
-		if _, more := p.nextStop(); !more {
-			return
-		}
-		wait = visitMin
-	}
 	v.pending = true
 	run := p.Run
-	p.ctx.After(wait, func(ctx app.Context) {
-		if p.visit.run != run {
-			return
+	again := func(ctx app.Context) {
+		if p.visit.run == run {
+			p.visit.pending = false
+			p.follow()
 		}
-		p.visit.pending = false
-		p.follow()
-	})
+	}
+	if wait := visitMin - time.Since(v.since); v.rank >= 0 && wait > 0 {
+		p.ctx.After(wait, again)
+		return
+	}
+	v.rank, v.since = visitRank(next), time.Now()
+	// Once drawn, on again (Dispatch: what it changes is drawn).
+	p.ctx.Defer(func(ctx app.Context) { ctx.Dispatch(again) })
 }
 
 // nextStop is the first place on the run's way past the one shown.
