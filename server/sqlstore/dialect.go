@@ -31,14 +31,17 @@ type Dialect struct {
 	// PostgreSQL takes several, each on a connection of its own.
 	writers int
 	// prepare: the writer prepares its usual statements once, where the
-	// driver would parse them again for every write (mattn/go-sqlite3);
-	// pgx caches its prepared statements per connection by itself.
+	// driver would parse them again for every write (mattn/go-sqlite3), and
+	// runs them a run at a time: a statement costs no round trip, and a
+	// prepared one no parsing. Without it (PostgreSQL: pgx caches its
+	// prepared statements per connection by itself), a group's runs share
+	// each statement, whose cost is mostly its round trip (group.go).
 	prepare bool
 	// jsonRows is the rows of a JSON array given as an argument, each
-	// j.value (see insertEventsSQL).
+	// j.value (see insertEventsJSONSQL).
 	jsonRows string
-	// insertEvents and heardRuns are insertEventsSQL and heardRunsSQL in
-	// the dialect.
+	// insertEvents and heardRuns are insertEventsJSONSQL and heardRunsSQL
+	// in the dialect.
 	insertEvents, heardRuns string
 	open                    func(ctx context.Context, dsn string) (write, read *sql.DB, err error)
 	// at is a moment as the engine's columns take it.
@@ -60,7 +63,7 @@ type Dialect struct {
 
 func init() {
 	for _, d := range []*Dialect{SQLite, PostgreSQL} {
-		d.insertEvents, d.heardRuns = insertEventsSQL(d.jsonRows), heardRunsSQL(d.jsonRows)
+		d.insertEvents, d.heardRuns = insertEventsJSONSQL(d.jsonRows), heardRunsSQL(d.jsonRows)
 	}
 }
 

@@ -6,21 +6,23 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"reqlab/app/stage"
 	"reqlab/server/store"
 )
 
-// The runs' writes of a group are done together, in a few statements for
-// the whole group rather than a few for each: the runs opened, in one
-// INSERT; the batches' runs read and held in one SELECT, in the order of
-// their ids (so that two groups, on any server, never wait on each other),
-// the events of those that have some in another, every batch's events in
-// one INSERT of one argument, a JSON array the engine takes apart (binding
-// an argument costs more than its row: with SQLite, a call into C), and the
-// runs noted heard in one UPDATE of such an array. A statement's cost is
-// mostly its round trip, its parsing and its arguments, not its rows. (A
-// batch's request and answer, where it has them, are an UPDATE each.)
+// The runs' writes of a group are done together. On PostgreSQL, where a
+// statement's cost is mostly its round trip, in a few statements for the
+// whole group rather than a few for each: the runs opened in one INSERT; the
+// batches' runs read and held in one SELECT, in the order of their ids (so
+// that two groups, on any server, never wait on each other), the events of
+// those that have some in another, every batch's events in one INSERT of one
+// argument, a JSON array the engine takes apart, and the runs noted heard in
+// one UPDATE of such an array. On SQLite, where a statement costs no round
+// trip and one prepared no parsing, with the writer's prepared statements,
+// a run at a time. (A batch's request and answer, where it has them, are an
+// UPDATE each.)
 
 // runWrite is a run opened or a batch appended.
 type runWrite struct {
@@ -70,8 +72,10 @@ func (w *wtx) note(id string, row *runRow) string {
 // The statement that inserts runs, with VALUES for as many rows as valuesSQL
 // gives it.
 const (
-	insertRunPrefix = `INSERT INTO runs (id, created_at, session, method, url, request_headers, request_cookies, request_body, network, fresh_connection, secret, bytes, request_bytes) VALUES `
-	runColumns      = 13
+	insertRunPrefix    = `INSERT INTO runs (id, created_at, session, method, url, request_headers, request_cookies, request_body, network, fresh_connection, secret, bytes, request_bytes) VALUES `
+	runColumns         = 13
+	insertEventsPrefix = `INSERT INTO events (run_id, seq, stage, side, phase, t_ms, dur_ms, state, detail) VALUES `
+	eventColumns       = 9
 )
 
 // maxArgs is how many arguments one statement takes at most (SQLite's
@@ -114,9 +118,15 @@ func (w *wtx) runWrites(ws []*runWrite) ([]error, error) {
 			continue
 		}
 		row := runs[rw.batch.RunID]
-		rw.out, errs[i] = w.apply(row, rw, &events)
+		var args []any
+		rw.out, errs[i] = w.apply(row, rw, &events, &args)
 		if errs[i] != nil {
 			continue
+		}
+		if len(args) > 0 {
+			if _, err := w.exec(insertEventsSQL(len(args)/eventColumns), args...); err != nil {
+				return nil, fmt.Errorf("append events: %w", err)
+			}
 		}
 		if r := rw.batch.Request; r != nil {
 			if _, err := w.exec(setRequestSQL, r.Method, r.URL, rw.enc.requestHeaders, r.Body, rw.batch.RunID); err != nil {
@@ -151,13 +161,19 @@ func (w *wtx) runWrites(ws []*runWrite) ([]error, error) {
 		if row.complete {
 			next = string(stage.RunComplete)
 		}
+		w.notes = append(w.notes, w.note(id, row))
+		if w.db.d.prepare {
+			if _, err := w.exec(heardSQL, next, w.db.at(w.db.Now()), row.bytes, row.requestBytes, row.serving, id); err != nil {
+				return nil, fmt.Errorf("append: %w", err)
+			}
+			continue
+		}
 		if len(changed) == 0 {
 			changed = append(changed, '[')
 		} else {
 			changed = append(changed, ',')
 		}
 		changed = fmt.Appendf(changed, `[%q,%q,%d,%d,%d]`, id, next, row.bytes, row.requestBytes, row.serving)
-		w.notes = append(w.notes, w.note(id, row))
 	}
 	if len(changed) > 0 {
 		if _, err := w.exec(w.db.d.heardRuns, w.db.at(w.db.Now()), string(append(changed, ']'))); err != nil {
@@ -168,58 +184,86 @@ func (w *wtx) runWrites(ws []*runWrite) ([]error, error) {
 }
 
 // readRuns reads and holds the runs of ids, and the stages their events
-// started and ended.
+// started and ended: a statement for all of them, or (SQLite, where a
+// statement costs no round trip, and one prepared no parsing) a prepared
+// one for each.
 func (w *wtx) readRuns(ids []string) (map[string]*runRow, error) {
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	in := strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")
-	q := `SELECT id, state, interrupted_at IS NOT NULL, heard_at IS NOT NULL, status, bytes, request_bytes, serving FROM runs WHERE id IN (` + in + `) ORDER BY id` + w.db.d.forUpdate
-	if len(ids) == 1 {
-		q = findRunSQL + w.db.d.forUpdate
-	}
-	rs, err := w.query(q, args...)
-	if err != nil {
+	runs := make(map[string]*runRow, len(ids))
+	var heard []string
+	if w.db.d.prepare {
+		for _, id := range ids {
+			if err := w.scanRuns(runs, &heard, findRunSQL+w.db.d.forUpdate, id); err != nil {
+				return nil, err
+			}
+		}
+	} else if err := w.scanRuns(runs, &heard, `SELECT id, state, interrupted_at IS NOT NULL, heard_at IS NOT NULL, status, bytes, request_bytes, serving FROM runs WHERE id IN (`+
+		marks(len(ids))+`) ORDER BY id`+w.db.d.forUpdate, strs(ids)...); err != nil {
 		return nil, err
 	}
-	runs := make(map[string]*runRow, len(ids))
-	var heard []any
+	// The events, by a statement of their own, which on PostgreSQL sees
+	// every batch committed while this group waited for the runs.
+	switch {
+	case len(heard) == 0:
+	case w.db.d.prepare:
+		for _, id := range heard {
+			if err := w.scanMarks(runs, marksSQL, id); err != nil {
+				return nil, err
+			}
+		}
+	default:
+		if err := w.scanMarks(runs, `SELECT run_id, seq, stage, side, phase FROM events WHERE run_id IN (`+marks(len(heard))+`)`, strs(heard)...); err != nil {
+			return nil, err
+		}
+	}
+	return runs, nil
+}
+
+// marks is n arguments' places, for IN (…).
+func marks(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
+
+func strs(ss []string) []any {
+	args := make([]any, len(ss))
+	for i, s := range ss {
+		args[i] = s
+	}
+	return args
+}
+
+// scanRuns reads runs' rows (findRunSQL's columns) into runs, and notes in
+// heard those that have events.
+func (w *wtx) scanRuns(runs map[string]*runRow, heard *[]string, query string, args ...any) error {
+	rs, err := w.query(query, args...)
+	if err != nil {
+		return err
+	}
+	defer rs.Close()
 	for rs.Next() {
 		r := &runRow{started: map[stage.ID]bool{}, ended: map[stage.ID]bool{}, serverEnded: map[stage.ID]bool{}}
 		var id string
 		if err := rs.Scan(&id, &r.state, &r.interrupted, &r.heard, &r.status, &r.bytes, &r.requestBytes, &r.serving); err != nil {
-			rs.Close()
-			return nil, err
+			return err
 		}
 		runs[id] = r
 		if r.heard {
-			heard = append(heard, id)
+			*heard = append(*heard, id)
 		}
 	}
-	rs.Close()
-	if err := rs.Err(); err != nil {
-		return nil, err
-	}
-	if len(heard) == 0 {
-		return runs, nil
-	}
-	// By a statement of its own, which on PostgreSQL sees every batch
-	// committed while this group waited for the runs.
-	q = `SELECT run_id, seq, stage, side, phase FROM events WHERE run_id IN (` + strings.TrimSuffix(strings.Repeat("?, ", len(heard)), ", ") + `)`
-	if len(heard) == 1 {
-		q = marksSQL
-	}
-	es, err := w.query(q, heard...)
+	return rs.Err()
+}
+
+// scanMarks notes the stages runs' events started and ended (marksSQL's
+// columns), and their last seqs.
+func (w *wtx) scanMarks(runs map[string]*runRow, query string, args ...any) error {
+	es, err := w.query(query, args...)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer es.Close()
 	for es.Next() {
 		var seq int64
 		var run, id, side, phase string
 		if err := es.Scan(&run, &seq, &id, &side, &phase); err != nil {
-			return nil, err
+			return err
 		}
 		r := runs[run]
 		r.last = max(r.last, seq)
@@ -232,14 +276,14 @@ func (w *wtx) readRuns(ids []string) (map[string]*runRow, error) {
 			}
 		}
 	}
-	return runs, es.Err()
+	return es.Err()
 }
 
 // apply checks a batch against its run as the group has left it so far, and
 // where the run takes it, numbers its events, adds them to events and
 // changes the run. Every check comes before the first change, so that a
 // refusal changes nothing.
-func (w *wtx) apply(row *runRow, rw *runWrite, events *[]byte) ([]stage.Event, error) {
+func (w *wtx) apply(row *runRow, rw *runWrite, events *[]byte, args *[]any) ([]stage.Event, error) {
 	b, enc := *rw.batch, rw.enc
 	switch {
 	case row == nil:
@@ -273,9 +317,11 @@ func (w *wtx) apply(row *runRow, rw *runWrite, events *[]byte) ([]stage.Event, e
 		return nil, refuse(err)
 	}
 	kept := b
-	kept.Events = make([]stage.Event, 0, len(keep))
-	for _, i := range keep {
-		kept.Events = append(kept.Events, b.Events[i])
+	if len(keep) != len(b.Events) { // repeated starts, left out
+		kept.Events = make([]stage.Event, 0, len(keep))
+		for _, i := range keep {
+			kept.Events = append(kept.Events, b.Events[i])
+		}
 	}
 	bytes, requestBytes := store.Grown(kept, row.bytes, row.requestBytes)
 	if bytes > store.MaxRunBytes {
@@ -301,6 +347,15 @@ func (w *wtx) apply(row *runRow, rw *runWrite, events *[]byte) ([]stage.Event, e
 		}
 		if e.Side == stage.Server && e.Phase == stage.End {
 			row.serverEnded[e.Stage] = true
+		}
+		if w.db.d.prepare {
+			// A prepared statement's nine arguments (see insertEventsSQL).
+			var dur any // NULL: nothing could be measured
+			if e.DurMs != nil {
+				dur = float64(*e.DurMs)
+			}
+			*args = append(*args, b.RunID, e.Seq, string(e.Stage), string(e.Side), string(e.Phase), float64(e.TMs), dur, string(e.State), enc.details[i])
+			continue
 		}
 		// ["<run>",<seq>, and the rest as the caller encoded it.
 		if len(*events) == 0 {
@@ -363,8 +418,28 @@ func (w *wtx) insertChunk(insert string, n int, rows [][]any) error {
 	return err
 }
 
-// valuesSQL is insert with rows rows of n arguments each.
+// valuesSQL is insert with rows rows of n arguments each (kept once made:
+// the writer looks its prepared statements up by their text).
 func valuesSQL(insert string, n, rows int) string {
+	key := valuesKey{insert, n, rows}
+	if q, ok := valuesMade.Load(key); ok {
+		return q.(string)
+	}
+	q := makeValuesSQL(insert, n, rows)
+	valuesMade.Store(key, q)
+	return q
+}
+
+type valuesKey struct {
+	insert  string
+	n, rows int
+}
+
+// valuesMade holds the statements valuesSQL made: a few hundred at most (a
+// group's rows are at most maxGroup).
+var valuesMade sync.Map
+
+func makeValuesSQL(insert string, n, rows int) string {
 	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", n), ", ") + ")"
 	var q strings.Builder
 	q.Grow(len(insert) + rows*(len(row)+2))

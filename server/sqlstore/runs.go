@@ -33,10 +33,18 @@ const (
 // insertRunSQL stores one run.
 var insertRunSQL = valuesSQL(insertRunPrefix, runColumns, 1)
 
-// insertEventsSQL stores events given as one JSON array whose elements are
-// [run_id, seq, stage, side, phase, t_ms, dur_ms, state, detail], the rows
-// of the JSON being the engine's (Dialect.jsonRows).
-func insertEventsSQL(jsonRows string) string {
+// insertEventsSQL stores n events, each its nine arguments: SQLite's way
+// (see Dialect.prepare).
+func insertEventsSQL(n int) string { return valuesSQL(insertEventsPrefix, eventColumns, n) }
+
+// heardSQL notes one run heard: SQLite's way.
+const heardSQL = `UPDATE runs SET state = ?, heard_at = ?, bytes = ?, request_bytes = ?, serving = ? WHERE id = ?`
+
+// insertEventsJSONSQL stores events given as one JSON array whose elements
+// are [run_id, seq, stage, side, phase, t_ms, dur_ms, state, detail], the
+// rows of the JSON being the engine's (Dialect.jsonRows): PostgreSQL's way,
+// one statement for a group's events.
+func insertEventsJSONSQL(jsonRows string) string {
 	return `INSERT INTO events (run_id, seq, stage, side, phase, t_ms, dur_ms, state, detail)
 	SELECT j.value ->> 0, CAST(j.value ->> 1 AS INTEGER), j.value ->> 2, j.value ->> 3, j.value ->> 4,
 		CAST(j.value ->> 5 AS DOUBLE PRECISION), CAST(j.value ->> 6 AS DOUBLE PRECISION), j.value ->> 7, j.value -> 8
@@ -53,8 +61,15 @@ func heardRunsSQL(jsonRows string) string {
 	WHERE runs.id = u.id`
 }
 
+// writerQueries are the statements SQLite's writer prepares: up to a whole
+// run's events in one statement, a start and an end for each stage (a batch
+// with more is parsed as it comes).
 func (d *Dialect) writerQueries() []string {
-	return []string{insertRunSQL, findRunSQL, marksSQL, setRequestSQL, setResponseSQL, fillResponseSQL, d.insertEvents, d.heardRuns}
+	q := []string{insertRunSQL, findRunSQL, marksSQL, setRequestSQL, setResponseSQL, fillResponseSQL, heardSQL}
+	for n := 1; n <= 2*len(stage.All()); n++ {
+		q = append(q, insertEventsSQL(n))
+	}
+	return q
 }
 
 // runState is a run's state as the lab names it: an open run cut off is
@@ -86,14 +101,14 @@ func (db *DB) CreateRun(ctx context.Context, id, secret, session string, req sta
 }
 
 // encoded is a batch's JSON columns, encoded in the caller's goroutine: the
-// writer, which all writes wait for, only runs the statements. Each event is
-// its element of insertEventsSQL's array, its details within it.
+// writer, which all writes wait for, only runs the statements (see
+// encodeEvent).
 type encoded struct {
 	requestHeaders, responseHeaders string
 	details                         [][]byte
 }
 
-// eventJSON is an event as the caller encodes it for insertEventsSQL's
+// eventJSON is an event as the caller encodes it for insertEventsJSONSQL's
 // array: [stage, side, phase, t_ms, dur_ms, state, detail] (the writer puts
 // the run's id and the seq in front).
 func eventJSON(e stage.Event, detail []byte) []byte {
@@ -139,12 +154,13 @@ func (d *Dialect) encodeBatch(b store.Batch) (encoded, error) {
 	return enc, nil
 }
 
-// encodeEvent is an event as insertEventsSQL's array takes it (see
+// encodeEvent is what the dialect's statement takes of an event: its
+// details' JSON (SQLite), or its element of insertEventsJSONSQL's array (see
 // eventJSON).
 func (d *Dialect) encodeEvent(e stage.Event) ([]byte, error) {
 	detail, err := json.Marshal(e.Detail)
-	if err != nil {
-		return nil, err
+	if err != nil || d.prepare {
+		return detail, err
 	}
 	for _, s := range []string{string(e.Stage), string(e.Side), string(e.Phase), string(e.State)} {
 		if !plain(s) {
