@@ -36,7 +36,7 @@ func sessionToken(r *http.Request) string {
 	return r.URL.Query().Get("session")
 }
 
-func handleHealthz(db store.Store) http.Handler {
+func handleHealthz(db store.Health) http.Handler {
 	var (
 		mu      sync.Mutex
 		checked time.Time
@@ -73,7 +73,7 @@ func handleHealthz(db store.Store) http.Handler {
 }
 
 // handleRun answers GET /api/runs/{id}: a stored run with its events.
-func handleRun(log *slog.Logger, db store.Store) http.Handler {
+func handleRun(log *slog.Logger, db store.Runs) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		run, ok := readRun(w, r, log, db)
 		if !ok {
@@ -85,7 +85,7 @@ func handleRun(log *slog.Logger, db store.Store) http.Handler {
 }
 
 // handleHAR answers GET /api/runs/{id}/har: the run as a HAR 1.2 file.
-func handleHAR(log *slog.Logger, db store.Store) http.Handler {
+func handleHAR(log *slog.Logger, db store.Runs) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		run, ok := readRun(w, r, log, db)
 		if !ok {
@@ -102,7 +102,7 @@ func handleHAR(log *slog.Logger, db store.Store) http.Handler {
 }
 
 // readRun reads the run named in the path, or answers why it cannot.
-func readRun(w http.ResponseWriter, r *http.Request, log *slog.Logger, db store.Store) (stage.Run, bool) {
+func readRun(w http.ResponseWriter, r *http.Request, log *slog.Logger, db store.Runs) (stage.Run, bool) {
 	id := r.PathValue("id")
 	if !stage.ValidRunID(id) {
 		writeError(w, log, http.StatusNotFound, "no run has that id: a run id is 32 lowercase hex digits", nil)
@@ -125,7 +125,7 @@ const maxHistory = 50
 
 // handleRuns answers GET /api/runs?session=…: the session's latest runs,
 // newest first. The session id is the browser's own, kept in its storage.
-func handleRuns(log *slog.Logger, db store.Store, sessions *session.Issuer) http.Handler {
+func handleRuns(log *slog.Logger, db store.Runs, sessions *session.Issuer) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		session, ok := sessionParam(w, r, log, sessions)
 		if !ok {
@@ -145,7 +145,7 @@ func handleRuns(log *slog.Logger, db store.Store, sessions *session.Issuer) http
 
 // handleResetSample takes a lab session's sample catalogue back to the seed:
 // the courses it added are deleted, and the answer says how many.
-func handleResetSample(log *slog.Logger, db store.Store, sessions *session.Issuer) http.Handler {
+func handleResetSample(log *slog.Logger, db store.Catalogue, sessions *session.Issuer) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		session, ok := sessionParam(w, r, log, sessions)
 		if !ok {

@@ -411,7 +411,7 @@ func parseOrigin(o string) (string, bool) {
 // a timeout, for runs silent for five sixths of it, so that none stays open
 // longer than timeout after its last word. On a shared store every server
 // does so; the update is the same whoever makes it.
-func endSilentRuns(ctx context.Context, log *slog.Logger, db store.Store, timeout time.Duration) {
+func endSilentRuns(ctx context.Context, log *slog.Logger, db store.Upkeep, timeout time.Duration) {
 	t := time.NewTicker(timeout / 6)
 	defer t.Stop()
 	for {
@@ -432,7 +432,7 @@ func endSilentRuns(ctx context.Context, log *slog.Logger, db store.Store, timeou
 // the runs past their age or past the counts kept, and every minute those
 // past the bytes kept (fat runs fill a store faster than many), until ctx
 // ends. On a shared store its Prune runs on one server at a time.
-func prune(ctx context.Context, log *slog.Logger, db store.Store, maxAge time.Duration, perSession, maxRuns int, maxBytes int64) {
+func prune(ctx context.Context, log *slog.Logger, db store.Upkeep, maxAge time.Duration, perSession, maxRuns int, maxBytes int64) {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
 	var full time.Time // when all the limits were last applied
@@ -464,7 +464,7 @@ func prune(ctx context.Context, log *slog.Logger, db store.Store, maxAge time.Du
 
 // forgetLaunches forgets, at start and then daily, the launches older than
 // keep: who a platform's user was, in which course.
-func forgetLaunches(ctx context.Context, log *slog.Logger, db store.Store, keep time.Duration) {
+func forgetLaunches(ctx context.Context, log *slog.Logger, db store.Launches, keep time.Duration) {
 	t := time.NewTicker(24 * time.Hour)
 	defer t.Stop()
 	for {

@@ -285,7 +285,7 @@ func serviceWorker() (string, error) {
 // prerenderRuns lets the pages of stored runs (/runs/{id}) be drawn with the
 // run on them, read from db: the page shows the run whole before its client
 // runs.
-func prerenderRuns(db store.Store) {
+func prerenderRuns(db store.Runs) {
 	ui.StoredRun = func(id string) (stage.Run, bool, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		defer cancel()

@@ -145,7 +145,7 @@ func readOnly(next http.Handler) http.Handler {
 
 // handleRunPage serves a stored run's page, and the same page with 404 for a
 // run that is not stored (never was, or was pruned): the lab then says so.
-func handleRunPage(log *slog.Logger, db store.Store, pages http.Handler) http.Handler {
+func handleRunPage(log *slog.Logger, db store.Runs, pages http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")
 		found := false

@@ -92,11 +92,8 @@ type Store interface {
 	Keys
 	Catalogue
 	Launches
+	Health
 
-	// Ping checks that the store answers; CheckWrite that it commits a
-	// write, and why not.
-	Ping(ctx context.Context) error
-	CheckWrite(ctx context.Context) error
 	// Message returns the engine's own words for why a statement failed
 	// ("no such table: inscripciones"), without the wrapping added on the
 	// way up (see the function Message).
@@ -104,6 +101,14 @@ type Store interface {
 	// Engine names the engine, as the lab tells students ("SQLite").
 	Engine() string
 	Close() error
+}
+
+// Health is whether the store answers, for a balancer's probe.
+type Health interface {
+	// Ping checks that the store answers; CheckWrite that it commits a
+	// write, and why not.
+	Ping(ctx context.Context) error
+	CheckWrite(ctx context.Context) error
 }
 
 // Launches is what the lab keeps of course platforms' launches (LTI 1.3):
