@@ -4,8 +4,8 @@ import (
 	"context"
 	"net/http"
 	"os"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 

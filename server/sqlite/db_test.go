@@ -2,7 +2,7 @@ package sqlite
 
 import (
 	"context"
-		"path/filepath"
+	"path/filepath"
 	"testing"
 	"time"
 
