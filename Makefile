@@ -28,6 +28,7 @@ $(BIN): $(WASM) $(GOFILES) $(shell find server -name '*.sql') $(wildcard web/*)
 	CGO_ENABLED=1 $(GO) build -trimpath -o $@ ./server
 
 vet:
+	@unformatted=$$(gofmt -l app server wasm); if [ -n "$$unformatted" ]; then echo "gofmt -w these:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	GOOS=js GOARCH=wasm $(GO) vet ./app/... ./wasm/...
 
