@@ -337,7 +337,7 @@ func TestBrowserDiagramLabelsRead(t *testing.T) {
 		name          string
 		width, height int64
 		mobile        bool
-	}{{"phone", 390, 844, true}, {"laptop", 1366, 768, false}} {
+	}{{"phone", 390, 844, true}, {"small-phone", 360, 740, true}, {"laptop", 1366, 768, false}} {
 		for _, scheme := range []string{"light", "dark"} {
 			t.Run(s.name+"-"+scheme, func(t *testing.T) {
 				ctx := newBrowser(t)
@@ -355,11 +355,16 @@ func TestBrowserDiagramLabelsRead(t *testing.T) {
 					if len(labels) < 8 {
 						t.Errorf("%s: %d labels shown: %v", when, len(labels), labels)
 					}
+					least := labelSize{Px: 1e9}
 					for _, lb := range labels {
 						if lb.Px < 12 {
 							t.Errorf("%s: %q renders at %.1f px", when, lb.Text, lb.Px)
 						}
+						if lb.Px < least.Px {
+							least = lb
+						}
 					}
+					t.Logf("%s: the smallest label, %q, renders at %.1f px", when, least.Text, least.Px)
 					if w := eval[[]float64](t, ctx, `[document.documentElement.scrollWidth, innerWidth]`); w[0] > w[1] {
 						t.Errorf("%s: the page is %v px wide on a %v px screen", when, w[0], w[1])
 					}
