@@ -321,6 +321,10 @@ func TestBrowserCookieLessonInAThirdPartyFrameOverHTTPS(t *testing.T) {
 	if text := eval[string](t, frame, `document.querySelector('[data-field="cookie-note"]').textContent`); !strings.Contains(text, "Request Header Or Cookie Too Large") {
 		t.Errorf("the note does not give the proxy's words: %q", text)
 	}
+	// The picture draws the 400 where it came from: in front of the server.
+	if by := eval[string](t, frame, `document.querySelector('[data-field="outcome"]').dataset.answeredBy`); by != "proxy" {
+		t.Errorf("the picture draws nginx's 400 as answered by %q", by)
+	}
 	// The panel of the request as the server received it says the same.
 	if where := eval[string](t, frame, `document.querySelector('[data-field="received"] [data-field="server-addr"]').textContent`); !strings.Contains(where, "proxy") {
 		t.Errorf("the request as the server received it says %q", where)

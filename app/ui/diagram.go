@@ -58,6 +58,13 @@ func (c *Lab) renderDiagram() app.UI {
 	l := c.lang
 	v := c.pathView()
 	status, outcome := c.outcome()
+	by := byServer
+	switch {
+	case c.stored != nil && c.run != nil && c.stored.ID == c.run.id:
+		by = answeredBy(*c.stored)
+	case c.run != nil && c.resp != nil: // live, before the stored run is read
+		by = answeredBy(stage.Run{Events: c.run.list(), Response: &stage.Response{Status: c.resp.status}})
+	}
 	network := c.network
 	if c.stored != nil {
 		network = c.stored.Request.Network
@@ -73,7 +80,7 @@ func (c *Lab) renderDiagram() app.UI {
 			return el.P().Class("notice").Attr("role", "note").Attr("data-field", "interrupted").Text(l.T("run.interrupted"))
 		}),
 		c.renderPlayback(),
-		&Picture{Lang: l, TL: v.tl, N: v.n, Network: network, Glide: v.glide, Toward: v.toward, Status: status, Outcome: outcome,
+		&Picture{Lang: l, TL: v.tl, N: v.n, Network: network, Glide: v.glide, Toward: v.toward, Status: status, Outcome: outcome, By: by,
 			Live: v.live, Run: v.run, Spent: v.spent},
 		app.If(len(v.tl.Bars) > 0, func() app.UI {
 			return &Timeline{Lang: l, TL: v.tl, N: v.n, Glide: v.glide}

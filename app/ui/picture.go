@@ -33,6 +33,9 @@ type Picture struct {
 	// Status is the status code of the run shown ("" before any run, "0"
 	// where no answer came) and Outcome what it says (Lab.outcome).
 	Status, Outcome string
+	// By is who answered (answeredBy): the badge goes where the answer
+	// came from.
+	By string
 	// Live is set for a run sent from this page: its events come in
 	// batches (the server's four at once), and the token visits each place
 	// they tell of in turn, each for as long as it took and at least
@@ -52,6 +55,30 @@ type Picture struct {
 var pictureText = map[string]text{
 	"picture.crossing.out":  {"Red — la petición viaja hacia el servidor", "Network — the request travels to the server"},
 	"picture.crossing.back": {"Red — la respuesta viaja de vuelta a tu navegador", "Network — the answer travels back to your browser"},
+	"outcome.by.browser":    {"respondió la caché de tu navegador; el servidor no la vio", "your browser's cache answered; the server never saw it"},
+	"outcome.by.proxy":      {"respondió un proxy delante del servidor; el servidor no la vio", "a proxy in front of the server answered; the server never saw it"},
+}
+
+// Who answered a run: the lab's server, the browser's own cache, or
+// something between them (a proxy).
+const (
+	byServer  = "server"
+	byBrowser = "browser"
+	byProxy   = "proxy"
+)
+
+// answeredBy says who answered a stored run: the browser's cache where its
+// cache stage says so, a proxy where the browser went to the network and an
+// answer came that the server never received (proxyAnswered), else the
+// server.
+func answeredBy(run stage.Run) string {
+	if c, ok := finals(run)[stage.Cache]; ok && c.Detail.Reason == stage.ReasonCacheHit {
+		return byBrowser
+	}
+	if proxyAnswered(run) {
+		return byProxy
+	}
+	return byServer
 }
 
 // point is a spot in the drawing's coordinates (a 360 × 200 box).
@@ -320,14 +347,30 @@ func (p *Picture) renderOutcome() app.UI {
 	l := p.Lang
 	mark := map[string]string{"ok": "✓", "client-error": "!", "server-error": "✕", "failed": "✕"}[p.Outcome]
 	label := mark + " " + p.Status
-	x, w := 244.0, 46.0 // the server's middle
-	if p.Outcome == "failed" {
-		label, x, w = mark+" "+l.T("outcome.none"), 146, 84 // the network's
+	title := l.Tf("outcome.title", p.Status, l.T("outcome."+p.Outcome))
+	by := p.By
+	if by == "" {
+		by = byServer
+	}
+	// Where the answer came from: the server's middle, the browser's (its
+	// cache answered) or the network's (a proxy did, or none came).
+	x, w := 244.0, 46.0
+	switch {
+	case p.Outcome == "failed":
+		label, x, w, by = mark+" "+l.T("outcome.none"), 146, 84, "none"
+	case by == byBrowser:
+		x = 46
+	case by == byProxy:
+		x = 146
+	}
+	if t, ok := pictureText["outcome.by."+by]; ok {
+		title += "; " + t.in(l)
 	}
 	// In the narrow layout: in the middle of the same place's band.
 	return el.SVG("g").Class("outcome outcome-"+p.Outcome+" moves").Attr("data-field", "outcome").
+		Attr("data-answered-by", by).
 		Attr("style", offset(x, 101, 101-frameShift, x)).Body(
-		el.SVG("title").Text(l.Tf("outcome.title", p.Status, l.T("outcome."+p.Outcome))),
+		el.SVG("title").Text(title),
 		el.SVG("rect").Class("outcome-box").Attr("x", x-w/2).Attr("y", 90).Attr("width", w).Attr("height", 22).Attr("rx", 5),
 		el.SVG("text").Class("outcome-text").Attr("x", x).Attr("y", 105.5).Attr("text-anchor", "middle").Text(label),
 	)
