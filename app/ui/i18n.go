@@ -93,7 +93,7 @@ var messages = map[string]text{
 	"network.none":            {"sin simulación", "no simulation"},
 	"network.fast-3g":         {"3G rápida (simulada: +560 ms, 180 KB/s)", "Fast 3G (simulated: +560 ms, 180 KB/s)"},
 	"network.slow-3g":         {"3G lenta (simulada: +2 s, 50 KB/s)", "Slow 3G (simulated: +2 s, 50 KB/s)"},
-	"detail.network":          {"retrasada por la red simulada: %s", "held back by the simulated network: %s"},
+	"detail.network":          {"entregada a la red simulada (%s), que la retiene por el camino", "handed to the simulated network (%s), which holds it on the way"},
 	"field.network-unknown":   {"Esa red simulada no existe.", "That simulated network does not exist."},
 	"request.no-content-type": {"sin Content-Type", "no Content-Type"},
 	"request.name":            {"nombre", "name"},
