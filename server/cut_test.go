@@ -10,6 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	cdpfetch "github.com/chromedp/cdproto/fetch"
+	"github.com/chromedp/chromedp"
+
 	"reqlab/app/stage"
 )
 
@@ -94,25 +98,48 @@ func (p *cutProxy) restore() {
 }
 
 // TestBrowserResumesAfterTheSocketIsCutMidRun cuts the page's websocket while
-// a run is under way (a simulated slow network holds its answer back): the
-// page reconnects on its own, asks for what it missed, delivers its report,
-// and in the end shows every stage as the database holds it.
+// a run is under way (its fetch held in the browser until the socket is
+// out, so that the server answers and records every stage unseen): the page
+// reconnects on its own, asks for what it missed, delivers its report, and
+// in the end shows every stage as the database holds it.
 func TestBrowserResumesAfterTheSocketIsCutMidRun(t *testing.T) {
 	l := startLab(t, nil)
 	proxy := newCutProxy(t, strings.TrimPrefix(l.url, "http://"))
 	url := "http://" + proxy.ln.Addr().String()
 	ctx := newBrowser(t)
 	openLab(t, ctx, url+"/")
-	choose(t, ctx, `[data-field="network"]`, "slow-3g")
 	typeInto(t, ctx, `[data-field="url"]`, "/site/api/cursos")
-	before := clickToRun(t, ctx, `[data-action="send"]`)
-	waitFor(t, ctx, "the run to start", `(document.querySelector('[data-lab]').dataset.runId || "") !== ""`)
 
-	time.Sleep(300 * time.Millisecond) // the server is holding its answer back
+	// The run's fetch waits in the browser (CDP Fetch) until the cut.
+	paused := make(chan cdpfetch.RequestID, 1)
+	chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*cdpfetch.EventRequestPaused); ok {
+			select { // never block chromedp's event loop
+			case paused <- e.RequestID:
+			default:
+			}
+		}
+	})
+	if _, err := chromedp.Call(ctx, cdpfetch.Enable, cdpfetch.EnableParams{Patterns: []*cdpfetch.RequestPattern{{URLPattern: "*/site/api/cursos*"}}}); err != nil {
+		t.Fatal(err)
+	}
+	before := clickToRun(t, ctx, `[data-action="send"]`)
+	var held cdpfetch.RequestID
+	select {
+	case held = <-paused:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the run's fetch never left")
+	}
 	if n := proxy.cut(); n == 0 {
 		t.Fatal("no websocket to cut")
 	}
 	waitFor(t, ctx, "the page to see the cut", `document.querySelector('[data-socket]').dataset.socket === "closed"`)
+	if _, err := chromedp.Call(ctx, cdpfetch.ContinueRequest, cdpfetch.ContinueRequestParams{RequestID: held}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(ctx, cdpfetch.Disable, cdp.Empty{}); err != nil {
+		t.Fatal(err)
+	}
 	// The socket stays out while the server answers and records its stages
 	// and while the browser would report its own: all of it goes by unseen.
 	id := eval[string](t, ctx, runIDJS)
@@ -128,8 +155,7 @@ func TestBrowserResumesAfterTheSocketIsCutMidRun(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	// The server's stages up to its answer came live, before the cut; the
-	// answer's end came while the socket was out.
+	// The server's stages all came while the socket was out.
 	if st := eval[string](t, ctx, `document.querySelector('.stage[data-stage="respond"]').dataset.state`); st == "done" {
 		t.Fatalf("the page saw respond %s while its socket was out", st)
 	}
