@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -298,8 +299,20 @@ func (w *wtx) apply(row *runRow, rw *runWrite, events *[]byte, args *[]any) ([]s
 		// stage.Explain). The server's stages are in by now: the recorder
 		// waits for them before a completing batch.
 		n := len(b.Events)
+		reported := b.Events
 		b = store.Explained(b, int(row.status.Int64), row.serverEnded)
 		enc.details = enc.details[:n:n]
+		// An event Explain changed (a cache miss that was a revalidation)
+		// is encoded again: its encoding was made before it was explained.
+		for i, e := range b.Events[:n] {
+			if !reflect.DeepEqual(e, reported[i]) {
+				detail, err := w.db.d.encodeEvent(e)
+				if err != nil {
+					return nil, refuse(err)
+				}
+				enc.details[i] = detail
+			}
+		}
 		for _, e := range b.Events[n:] {
 			detail, err := w.db.d.encodeEvent(e)
 			if err != nil {

@@ -46,6 +46,7 @@ func Run(t *testing.T, e Engine) {
 		{"HealthChecks", health},
 		{"LaunchesAreTakenOnce", launches},
 		{"AScoreIsClaimedByOneSender", claimScores},
+		{"TheLastReportIsExplained", lastReportExplained},
 	} {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, e) })
 	}
@@ -732,5 +733,67 @@ func claimScores(t *testing.T, e Engine) {
 	}
 	if due, _ := db.ClaimScores(ctx, at.Add(2*time.Minute), time.Minute, 100); len(due) != scores {
 		t.Errorf("%d scores claimed again once the lease is over (the sender stopped), want %d", len(due), scores)
+	}
+}
+
+// lastReportExplained: a client's last report is stored as stage.Explain
+// completes it with what the server knows: a miss whose answer was the
+// server's 304 is kept as a revalidation, and where the cache answered, the
+// server's stages as not reached.
+func lastReportExplained(t *testing.T, e Engine) {
+	db := e.Open(t)
+	ctx := context.Background()
+	cacheEnd := func(reason stage.Reason) []stage.Event {
+		return stage.WithStarts([]stage.Event{
+			{Stage: stage.Cache, Side: stage.Client, Phase: stage.End, TMs: 0.2, DurMs: stage.Ms(0.1), State: stage.Done, Detail: stage.Detail{Reason: reason}},
+			{Stage: stage.Wait, Side: stage.Client, Phase: stage.End, TMs: 0.5, DurMs: stage.Ms(3), State: stage.Done},
+		})
+	}
+	final := func(run stage.Run, id stage.ID) stage.Event {
+		var last stage.Event
+		for _, ev := range run.Events {
+			if ev.Stage == id && ev.Phase == stage.End {
+				last = ev
+			}
+		}
+		return last
+	}
+
+	revalidated := stage.NewRunID()
+	if _, err := db.CreateRun(ctx, revalidated, stage.NewRunSecret(), "s1", stage.Request{Method: "GET", URL: "/site/api/novedades"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Append(ctx, store.Batch{RunID: revalidated, Side: stage.Server, Response: &stage.Response{Status: 304},
+		Events: stage.WithStarts([]stage.Event{{Stage: stage.Respond, Side: stage.Server, Phase: stage.End, TMs: 1, DurMs: stage.Ms(0.1), State: stage.Done}}),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Append(ctx, store.Batch{RunID: revalidated, Side: stage.Client, Complete: true, Response: &stage.Response{Status: 200},
+		Events: cacheEnd(stage.ReasonCacheMiss)}); err != nil {
+		t.Fatal(err)
+	}
+	run, err := db.Run(ctx, revalidated)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := final(run, stage.Cache).Detail.Reason; got != stage.ReasonRevalidated {
+		t.Errorf("a miss answered 304 by the server is stored as %q, want %q", got, stage.ReasonRevalidated)
+	}
+
+	hit := stage.NewRunID()
+	if _, err := db.CreateRun(ctx, hit, stage.NewRunSecret(), "s1", stage.Request{Method: "GET", URL: "/site/api/portada"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Append(ctx, store.Batch{RunID: hit, Side: stage.Client, Complete: true, Response: &stage.Response{Status: 200},
+		Events: cacheEnd(stage.ReasonCacheHit)}); err != nil {
+		t.Fatal(err)
+	}
+	if run, err = db.Run(ctx, hit); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range stage.ServerStages {
+		if got := final(run, id); got.State != stage.Skipped || got.Detail.Reason != stage.ReasonNotReached {
+			t.Errorf("after a cache hit the server's %s is stored %s %q, want skipped, not reached", id, got.State, got.Detail.Reason)
+		}
 	}
 }
