@@ -29,6 +29,16 @@ func newBrowser(t testing.TB) context.Context {
 // newBrowserLang is newBrowser for a browser whose language is lang.
 func newBrowserLang(t testing.TB, lang string) context.Context {
 	t.Helper()
+	return startChromium(t, 90*time.Second, chromiumOptions(t, t.TempDir(), lang))
+}
+
+// chromiumOptions are what every test's browser starts with: Debian's
+// Chromium, headless, its profile in the folder given, none of its calls
+// home, a window of 1280 × 1100 and a person whose language is lang (the
+// lab follows the browser's language where the page does not name one).
+// Without Chromium the test is skipped, except in CI, where it fails.
+func chromiumOptions(t testing.TB, profile, lang string) []chromedp.ExecAllocatorOption {
+	t.Helper()
 	path, err := exec.LookPath("chromium")
 	if err != nil {
 		if os.Getenv("CI") == "true" {
@@ -36,9 +46,9 @@ func newBrowserLang(t testing.TB, lang string) context.Context {
 		}
 		t.Skip("Chromium is missing: run 'sudo apt-get install -y chromium' (make test does it as root)")
 	}
-	opts := []chromedp.ExecAllocatorOption{
+	return []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.Flag("headless", true),
 		chromedp.Flag("no-sandbox", true),
 		chromedp.Flag("disable-gpu", true),
@@ -50,14 +60,18 @@ func newBrowserLang(t testing.TB, lang string) context.Context {
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.WindowSize(1280, 1100),
-		// A Spanish-speaking browser, as the course's students: the lab
-		// follows the browser's language where the page does not name one.
 		chromedp.Flag("lang", lang),
 		chromedp.Flag("accept-lang", lang),
 	}
+}
+
+// startChromium starts a browser with opts, for at most timeout; it closes
+// when the test ends.
+func startChromium(t testing.TB, timeout time.Duration, opts []chromedp.ExecAllocatorOption) context.Context {
+	t.Helper()
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)
 	t.Cleanup(func() {
 		cancelTimeout()
 		cancelCtx()

@@ -17,7 +17,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -114,13 +113,6 @@ func courseSite(t *testing.T, ln net.Listener, src string, cert *testCert) {
 // when headless).
 func newSitesBrowser(t *testing.T, cert *testCert, block bool) context.Context {
 	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("Chromium is missing; CI never skips browser tests (make test installs it as root)")
-		}
-		t.Skip("Chromium is missing: run 'sudo apt-get install -y chromium' (make test does it as root)")
-	}
 	profile := t.TempDir()
 	// cookie_controls_mode: 1 is "Block third-party cookies" in the
 	// browser's settings, 0 "Allow third-party cookies".
@@ -131,24 +123,8 @@ func newSitesBrowser(t *testing.T, cert *testCert, block bool) context.Context {
 	os.MkdirAll(filepath.Join(profile, "Default"), 0o755)
 	prefs, _ := json.Marshal(map[string]any{"profile": map[string]any{"cookie_controls_mode": mode, "block_third_party_cookies": block}})
 	os.WriteFile(filepath.Join(profile, "Default", "Preferences"), prefs, 0o644)
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path),
-		chromedp.UserDataDir(profile),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("no-default-browser-check", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.WindowSize(1280, 1100),
-		chromedp.Flag("lang", "es-ES"),
-		chromedp.Flag("accept-lang", "es-ES"),
-		chromedp.Flag("host-resolver-rules", "MAP reqlab.test 127.0.0.1, MAP campus.test 127.0.0.1"),
-	}
+	opts := append(chromiumOptions(t, profile, "es-ES"),
+		chromedp.Flag("host-resolver-rules", "MAP reqlab.test 127.0.0.1, MAP campus.test 127.0.0.1"))
 	if cert != nil {
 		opts = append(opts, chromedp.Flag("ignore-certificate-errors-spki-list", cert.spki))
 	}
@@ -157,18 +133,7 @@ func newSitesBrowser(t *testing.T, cert *testCert, block bool) context.Context {
 		// blocked, beside the setting.
 		opts = append(opts, chromedp.Flag("test-third-party-cookie-phaseout", true))
 	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 4*time.Minute)
-	t.Cleanup(func() {
-		cancelTimeout()
-		cancelCtx()
-		cancelAlloc()
-	})
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	return ctx
+	return startChromium(t, 4*time.Minute, opts)
 }
 
 // labFrame opens the course's page and attaches to the lab's frame (a
