@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"reqlab/app/i18n"
 	"reqlab/app/lesson"
 	"reqlab/app/stage"
 )
@@ -67,7 +68,7 @@ func waitRun(t *testing.T, ctx contextT, l *lab, before string) stage.Run {
 // caption never says a name twice ("Base de datos — Base de datos").
 func saysWhatThePictureShows(t *testing.T, ctx contextT, lang string, ls lesson.Lesson, step int, run stage.Run) {
 	t.Helper()
-	if got, want := textOf(t, ctx, `[data-field="step-notice"]`), ls.Steps[step-1].Notice.In(lang); got != want {
+	if got, want := textOf(t, ctx, `[data-field="step-notice"]`), ls.Steps[step-1].Notice.In(i18n.Lang(lang)); got != want {
 		t.Errorf("step %d's notice reads %q, want %q", step, got, want)
 	}
 	for _, d := range eval[[]string](t, ctx, `Array.from(document.querySelectorAll('.stage [data-field="detail"]')).map(e => e.textContent)`) {
@@ -108,8 +109,8 @@ func TestBrowserLessons(t *testing.T) {
 		for _, ls := range lesson.All {
 			t.Run(lang+"/"+ls.Slug, func(t *testing.T) {
 				openLab(t, ctx, l.url+"/lab/"+ls.Slug+"?lang="+lang)
-				if got := textOf(t, ctx, "#lesson-heading"); got != ls.Title.In(lang) {
-					t.Errorf("lesson heading %q, want %q", got, ls.Title.In(lang))
+				if got := textOf(t, ctx, "#lesson-heading"); got != ls.Title.In(i18n.Lang(lang)) {
+					t.Errorf("lesson heading %q, want %q", got, ls.Title.In(i18n.Lang(lang)))
 				}
 				if got := eval[string](t, ctx, `document.documentElement.lang`); got != lang {
 					t.Errorf("html lang %q", got)
@@ -121,7 +122,7 @@ func TestBrowserLessons(t *testing.T) {
 						t.Errorf("step 1: %s ended %q", id, final[id].State)
 					}
 				}
-				if about := textOf(t, ctx, `[data-stage="render"] .stage-about`); ls.Narration[stage.Render] != (lesson.Text{}) && about != ls.Narration[stage.Render].In(lang) {
+				if about := textOf(t, ctx, `[data-stage="render"] .stage-about`); ls.Narration[stage.Render] != (lesson.Text{}) && about != ls.Narration[stage.Render].In(i18n.Lang(lang)) {
 					t.Errorf("render is narrated %q, want the lesson's words", about)
 				}
 				waitFor(t, ctx, "the step's notice", `!!document.querySelector('[data-field="step-notice"]')`)
@@ -326,11 +327,11 @@ func TestBrowserLessons(t *testing.T) {
 					}
 					click(t, ctx, fmt.Sprintf(`#answer-%d`, wrong))
 					click(t, ctx, `[data-action="check-answer"]`)
-					waitFor(t, ctx, "the hint for that answer", fmt.Sprintf(`document.querySelector('[data-field="feedback"]').textContent.includes(%q)`, q.Hints[wrong].In(lang)))
+					waitFor(t, ctx, "the hint for that answer", fmt.Sprintf(`document.querySelector('[data-field="feedback"]').textContent.includes(%q)`, q.Hints[wrong].In(i18n.Lang(lang))))
 				}
 				click(t, ctx, fmt.Sprintf(`#answer-%d`, q.Correct))
 				click(t, ctx, `[data-action="check-answer"]`)
-				waitFor(t, ctx, "the praise", fmt.Sprintf(`document.querySelector('[data-field="feedback"]').textContent.includes(%q)`, q.Right.In(lang)))
+				waitFor(t, ctx, "the praise", fmt.Sprintf(`document.querySelector('[data-field="feedback"]').textContent.includes(%q)`, q.Right.In(i18n.Lang(lang))))
 				waitFor(t, ctx, "the menu's mark", fmt.Sprintf(`document.querySelector('[data-lesson=%q]').dataset.done === "true"`, ls.Slug))
 			})
 		}

@@ -17,9 +17,9 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
+	"reqlab/app/i18n"
 	"reqlab/app/stage"
 	"reqlab/app/ui"
-	"reqlab/server/site"
 	"reqlab/server/store"
 )
 
@@ -91,7 +91,7 @@ func inTheirLanguage(pages http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if isPage(r.URL.Path) && !r.URL.Query().Has("lang") {
 			w.Header().Add("Vary", "Accept-Language")
-			if site.FirstLanguageIsEnglish(r.Header.Get("Accept-Language")) {
+			if i18n.FromAcceptLanguage(r.Header.Get("Accept-Language")) == i18n.EN {
 				r2 := r.Clone(r.Context())
 				q := r2.URL.Query()
 				q.Set("lang", "en")

@@ -9,29 +9,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
-
-	"reqlab/server/site"
 )
-
-func TestFirstLanguageIsEnglish(t *testing.T) {
-	for header, want := range map[string]bool{
-		"":                             false,
-		"en":                           true,
-		"en-US,en;q=0.9":               true,
-		"EN-gb;q=0.8, es;q=0.5":        true,
-		"es-ES,es;q=0.9,en;q=0.8":      false,
-		"fr-FR, en;q=0.5":              false, // the client follows navigator.language: French, so Spanish
-		"eng":                          false,
-		"*":                            false,
-		" en-AU ; q=1 , es":            true,
-		"english,en":                   false,
-		strings.Repeat("en-", 100_000): true,
-	} {
-		if got := site.FirstLanguageIsEnglish(header); got != want {
-			t.Errorf("FirstLanguageIsEnglish(%.40q) = %v, want %v", header, got, want)
-		}
-	}
-}
 
 // A page that names no language is drawn in the browser's first one, and
 // says that it depends on it; ?lang= wins; the client's files do not vary.

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"reqlab/app/i18n"
 )
 
 // await waits for a JS promise and returns what it resolved to, or an error
@@ -110,11 +112,12 @@ func AbsURL(path string) string {
 	return app.Window().Get("URL").New(path, app.Window().Get("location").Get("href")).Get("href").String()
 }
 
-// PrefersEnglish reports whether the browser's first language is English:
-// the lab then speaks English unless the page asks otherwise.
+// PrefersEnglish reports whether the browser's first language is English
+// (by i18n's rule, the server's for Accept-Language too): the lab then
+// speaks English unless the page asks otherwise.
 func PrefersEnglish() bool {
 	lang := app.Window().Get("navigator").Get("language")
-	return lang.Type() == app.TypeString && strings.HasPrefix(strings.ToLower(lang.String()), "en")
+	return lang.Type() == app.TypeString && i18n.Of(lang.String()) == i18n.EN
 }
 
 // PrefersReducedMotion reports whether the reader asked for less motion.

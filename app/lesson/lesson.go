@@ -8,18 +8,17 @@
 // and the tests all read the same lessons.
 package lesson
 
-import "reqlab/app/stage"
+import (
+	"reqlab/app/i18n"
+	"reqlab/app/stage"
+)
 
-// Text is one piece of text in the lab's two languages.
-type Text struct{ ES, EN string }
+// Text is one piece of text in the lab's two languages: an i18n.Text,
+// named here so that the lessons write their texts as pairs.
+type Text i18n.Text
 
-// In returns the text in lang ("es" or "en").
-func (t Text) In(lang string) string {
-	if lang == "en" {
-		return t.EN
-	}
-	return t.ES
-}
+// In returns the text in l.
+func (t Text) In(l i18n.Lang) string { return i18n.Text(t).In(l) }
 
 // Step is one experiment of a lesson: a request to send, and what to look at
 // once it has run.

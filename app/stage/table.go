@@ -1,15 +1,13 @@
 package stage
 
-// Text is a piece of text in the lab's two languages.
-type Text struct{ ES, EN string }
+import "reqlab/app/i18n"
 
-// In returns the text in lang ("es" or "en"); Spanish is the default.
-func (t Text) In(lang string) string {
-	if lang == "en" {
-		return t.EN
-	}
-	return t.ES
-}
+// Text is a piece of text in the lab's two languages: an i18n.Text, named
+// here so that the stage table writes its texts as pairs.
+type Text i18n.Text
+
+// In returns the text in l.
+func (t Text) In(l i18n.Lang) string { return i18n.Text(t).In(l) }
 
 // Place is where on the request's path a stage happens: the places the
 // picture draws.

@@ -9,6 +9,7 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"reqlab/app/browser"
+	"reqlab/app/i18n"
 	"reqlab/app/lesson"
 	"reqlab/app/ui/el"
 )
@@ -47,7 +48,7 @@ func (d *EmbedDialog) snippet() string {
 		q.Set("speed", strconv.FormatFloat(d.speed, 'f', -1, 64))
 	}
 	src := browser.Origin() + "/embed/" + d.Lesson.Slug + "?" + q.Encode()
-	title := "reqlab: " + d.Lesson.Title.In(string(d.Lang))
+	title := "reqlab: " + d.Lesson.Title.In(i18n.Lang(d.Lang))
 	return fmt.Sprintf(`<iframe src="%s" title="%s" width="100%%" height="900" style="border:0" allow="clipboard-write" loading="lazy"></iframe>`,
 		html.EscapeString(src), html.EscapeString(title))
 }

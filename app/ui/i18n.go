@@ -5,35 +5,28 @@ import (
 	"strconv"
 	"strings"
 
+	"reqlab/app/i18n"
 	"reqlab/app/stage"
 )
 
-// Lang is a language of the page.
-type Lang string
+// Lang is a language of the page: package i18n's, with the page's words
+// for it (T, StageName…).
+type Lang i18n.Lang
 
 // The page's languages; Spanish first, as the course.
 const (
-	ES Lang = "es"
-	EN Lang = "en"
+	ES = Lang(i18n.ES)
+	EN = Lang(i18n.EN)
 )
 
-// langOf picks the language a ?lang= value asks for, Spanish by default.
-func langOf(v string) Lang {
-	if strings.EqualFold(v, "en") {
-		return EN
-	}
-	return ES
-}
+// langOf picks the language a ?lang= value, or the page's lang, names (by
+// i18n's one rule).
+func langOf(v string) Lang { return Lang(i18n.Of(v)) }
 
-// text is one message in both languages.
-type text struct{ es, en string }
+// text is one message in both languages (an i18n.Text).
+type text i18n.Text
 
-func (t text) in(l Lang) string {
-	if l == EN {
-		return t.en
-	}
-	return t.es
-}
+func (t text) in(l Lang) string { return i18n.Text(t).In(i18n.Lang(l)) }
 
 // T returns the message key in l. An unknown key shows itself, so a missing
 // message is seen at once (and a test fails).
@@ -327,13 +320,13 @@ var messages = map[string]text{
 // StageName returns a stage's name in l, as the stage table declares it.
 func (l Lang) StageName(id stage.ID) string {
 	s, _ := stage.Lookup(id)
-	return s.Name.In(string(l))
+	return s.Name.In(i18n.Lang(l))
 }
 
 // StageAbout says in l what a stage is.
 func (l Lang) StageAbout(id stage.ID) string {
 	s, _ := stage.Lookup(id)
-	return s.About.In(string(l))
+	return s.About.In(i18n.Lang(l))
 }
 
 var reasonText = map[stage.Reason]text{

@@ -17,7 +17,7 @@ import (
 
 func TestEveryMessageIsInBothLanguages(t *testing.T) {
 	for key, m := range messages {
-		if m.es == "" || m.en == "" {
+		if m.ES == "" || m.EN == "" {
 			t.Errorf("message %q lacks a language: %+v", key, m)
 		}
 	}
@@ -29,7 +29,7 @@ func TestEveryMessageIsInBothLanguages(t *testing.T) {
 		}
 	}
 	for r, m := range reasonText {
-		if m.es == "" || m.en == "" {
+		if m.ES == "" || m.EN == "" {
 			t.Errorf("reason %q lacks a language", r)
 		}
 	}

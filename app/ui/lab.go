@@ -9,6 +9,7 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"reqlab/app/browser"
+	"reqlab/app/i18n"
 	"reqlab/app/lesson"
 	"reqlab/app/stage"
 	"reqlab/app/ui/el"
@@ -94,7 +95,7 @@ func (c *Lab) setLang(ctx app.Context) {
 	c.follow(ctx.Page().URL())
 	title := c.lang.T("title")
 	if c.lesson != nil {
-		title = c.lesson.Title.In(string(c.lang)) + " · " + title
+		title = c.lesson.Title.In(i18n.Lang(c.lang)) + " · " + title
 	}
 	ctx.Page().SetLang(string(c.lang))
 	ctx.Page().SetTitle("%s", title)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
+	"reqlab/app/i18n"
 	"reqlab/app/lesson"
 	"reqlab/app/ui/el"
 )
@@ -70,7 +71,7 @@ func (c *Lab) renderMenu() app.UI {
 				ls := lesson.All[i]
 				current := c.lesson != nil && c.lesson.Slug == ls.Slug
 				return el.Li().Attr("data-lesson", ls.Slug).Attr("data-done", c.done[ls.Slug]).
-					Body(c.menuLink("/lab/"+ls.Slug, strconv.Itoa(i+1)+". "+ls.Title.In(string(l)), current, c.done[ls.Slug]))
+					Body(c.menuLink("/lab/"+ls.Slug, strconv.Itoa(i+1)+". "+ls.Title.In(i18n.Lang(l)), current, c.done[ls.Slug]))
 			}),
 		),
 	)

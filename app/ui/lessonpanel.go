@@ -6,6 +6,7 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"reqlab/app/browser"
+	"reqlab/app/i18n"
 	"reqlab/app/lesson"
 	"reqlab/app/ui/el"
 )
@@ -47,7 +48,7 @@ type LessonPanel struct {
 func (p *LessonPanel) Render() app.UI {
 	ls := p.Lesson
 	l := p.Lang
-	lang := string(l)
+	lang := i18n.Lang(l)
 	busy := p.Busy
 	return el.Section().Class("panel lesson").Attr("data-lesson-panel", ls.Slug).Aria("labelledby", "lesson-heading").Body(
 		el.H2().ID("lesson-heading").Text(ls.Title.In(lang)),
@@ -133,7 +134,7 @@ func (c *Question) OnUpdate(ctx app.Context) {
 func (c *Question) Render() app.UI {
 	ls := c.Lesson
 	l := c.Lang
-	lang := string(l)
+	lang := i18n.Lang(l)
 	q := ls.Question
 	return el.Form().Class("question").Attr("data-question", ls.Slug).
 		OnSubmit(func(ctx app.Context, e app.Event) {
@@ -170,7 +171,7 @@ func (c *Question) feedback() string {
 	}
 	q := c.Lesson.Question
 	if c.answer == q.Correct {
-		return c.Lang.T("lesson.right") + " " + q.Right.In(string(c.Lang))
+		return c.Lang.T("lesson.right") + " " + q.Right.In(i18n.Lang(c.Lang))
 	}
-	return c.Lang.T("lesson.wrong") + " " + q.Hints[c.answer].In(string(c.Lang))
+	return c.Lang.T("lesson.wrong") + " " + q.Hints[c.answer].In(i18n.Lang(c.Lang))
 }

@@ -51,14 +51,14 @@ func lessonTexts(ls lesson.Lesson) []shown {
 func labTexts() []shown {
 	var out []shown
 	for key, m := range messages {
-		out = append(out, shown{"message " + key, m.es, m.en})
+		out = append(out, shown{"message " + key, m.ES, m.EN})
 	}
 	for _, s := range stage.Table {
 		out = append(out, shown{"stage " + string(s.ID) + " name", s.Name.ES, s.Name.EN},
 			shown{"stage " + string(s.ID) + " about", s.About.ES, s.About.EN})
 	}
 	for r, m := range reasonText {
-		out = append(out, shown{"reason " + string(r), m.es, m.en})
+		out = append(out, shown{"reason " + string(r), m.ES, m.EN})
 	}
 	return out
 }
@@ -188,7 +188,7 @@ func TestLessonsQuoteNamesOnThePage(t *testing.T) {
 		names = append(names, name{s.Name.ES, s.Name.EN})
 	}
 	for _, m := range messages {
-		names = append(names, name{m.es, m.en})
+		names = append(names, name{m.ES, m.EN})
 	}
 	// find returns the index of the name q is, in a language: the whole
 	// text, or a heading's words before its colon.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
+	"reqlab/app/i18n"
 	"reqlab/app/lesson"
 	"reqlab/app/stage"
 	"reqlab/app/timeline"
@@ -69,7 +70,7 @@ func (c *Stages) Render() app.UI {
 func (c *Stages) about(id stage.ID) string {
 	if c.Lesson != nil {
 		if n, ok := c.Lesson.Narration[id]; ok {
-			return n.In(string(c.Lang))
+			return n.In(i18n.Lang(c.Lang))
 		}
 	}
 	return c.Lang.StageAbout(id)

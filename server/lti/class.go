@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"reqlab/app/i18n"
 	"reqlab/app/lesson"
 	"reqlab/app/stage"
 )
@@ -88,7 +89,7 @@ func (t *Tool) class(ctx context.Context, p classPass) ([]classStudent, error) {
 			if !ok || a.Choice >= len(ls.Question.Options) {
 				continue
 			}
-			row.Answers = append(row.Answers, classAnswer{Lesson: a.Lesson, Title: ls.Title.In(p.Lang), Option: ls.Question.Options[a.Choice].In(p.Lang), Correct: a.Correct, At: a.At})
+			row.Answers = append(row.Answers, classAnswer{Lesson: a.Lesson, Title: ls.Title.In(i18n.Lang(p.Lang)), Option: ls.Question.Options[a.Choice].In(i18n.Lang(p.Lang)), Correct: a.Correct, At: a.At})
 			if a.Correct && !slices.Contains(row.Done, a.Lesson) {
 				row.Done = append(row.Done, a.Lesson)
 			}

@@ -5,11 +5,11 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/go-jose/go-jose/v4/jwt"
 
+	"reqlab/app/i18n"
 	"reqlab/app/lesson"
 )
 
@@ -94,7 +94,7 @@ func (t *Tool) pickLessons(w http.ResponseWriter, r *http.Request, p Platform, d
 	var choices []choice
 	for i, slug := range lesson.Slugs() {
 		l, _ := lesson.Find(slug)
-		choices = append(choices, choice{Slug: slug, Title: l.Title.In(lang), First: i == 0})
+		choices = append(choices, choice{Slug: slug, Title: l.Title.In(i18n.Lang(lang)), First: i == 0})
 	}
 	kind := "checkbox"
 	if !pk.Multiple {
@@ -135,10 +135,7 @@ func (t *Tool) DeepLink(w http.ResponseWriter, r *http.Request) {
 		t.pages.refuse(w, r, http.StatusBadRequest, "esta plataforma ya no está registrada", "this platform is no longer registered")
 		return
 	}
-	lang := r.PostForm.Get("lang")
-	if lang != "en" {
-		lang = "es"
-	}
+	lang := langOf(r.PostForm.Get("lang"))
 	slugs := r.PostForm["lesson"]
 	if len(slugs) == 0 || !pk.Multiple && len(slugs) > 1 {
 		t.pages.refuse(w, r, http.StatusBadRequest, "elige una lección", "pick a lesson")
@@ -156,7 +153,7 @@ func (t *Tool) DeepLink(w http.ResponseWriter, r *http.Request) {
 			q.Set("autoplay", "1")
 		}
 		items = append(items, map[string]any{
-			"type": "ltiResourceLink", "title": "reqlab: " + l.Title.In(lang),
+			"type": "ltiResourceLink", "title": "reqlab: " + l.Title.In(i18n.Lang(lang)),
 			"url": origin(r) + "/lab/" + slug + "?" + q.Encode(),
 		})
 	}
@@ -200,10 +197,8 @@ func (pg *pages) postBack(w http.ResponseWriter, action, name, value, lang strin
 	postBackPage.Execute(w, map[string]string{"Lang": lang, "Action": action, "Name": name, "Value": value, "Nonce": nonce})
 }
 
-// langOf is the lab's language for a platform's locale (es-ES, en-GB…).
+// langOf is the lab's language for a platform's locale (es-ES, en-GB…),
+// by i18n's one rule.
 func langOf(locale string) string {
-	if strings.HasPrefix(strings.ToLower(locale), "en") {
-		return "en"
-	}
-	return "es"
+	return string(i18n.Of(locale))
 }

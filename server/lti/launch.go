@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"reqlab/app/i18n"
 	"reqlab/app/lesson"
-	"reqlab/server/site"
 	"reqlab/server/store"
 )
 
@@ -281,14 +281,13 @@ var refusalPage = template.Must(template.New("refusal").Parse(`<!doctype html>
 
 func (pg *pages) refuse(w http.ResponseWriter, r *http.Request, status int, es, en string) {
 	pg.log.Info("LTI request refused", "path", r.URL.Path, "status", status, "why", en)
-	lang, title, msg := "es", "El laboratorio no pudo abrir la actividad", es
-	if site.FirstLanguageIsEnglish(r.Header.Get("Accept-Language")) {
-		lang, title, msg = "en", "The lab could not open the activity", en
-	}
+	lang := i18n.FromAcceptLanguage(r.Header.Get("Accept-Language"))
+	title := i18n.Text{ES: "El laboratorio no pudo abrir la actividad", EN: "The lab could not open the activity"}.In(lang)
+	msg := i18n.Text{ES: es, EN: en}.In(lang)
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors "+pg.ancestors())
 	w.WriteHeader(status)
-	refusalPage.Execute(w, map[string]string{"Lang": lang, "Title": title, "Message": msg, "Status": fmt.Sprintf("%d %s", status, http.StatusText(status))})
+	refusalPage.Execute(w, map[string]string{"Lang": string(lang), "Title": title, "Message": msg, "Status": fmt.Sprintf("%d %s", status, http.StatusText(status))})
 }

@@ -2,7 +2,8 @@ package site
 
 import (
 	"net/http"
-	"strings"
+
+	"reqlab/app/i18n"
 )
 
 // The sample site speaks Spanish and English, like the lab. It answers in
@@ -10,28 +11,15 @@ import (
 // requests name the lab's language there, and a page the browser loads
 // names the browser's. Its data (the courses) stays as it was written.
 
-// english reports whether a request asks for English first.
-func english(r *http.Request) bool {
-	return FirstLanguageIsEnglish(r.Header.Get("Accept-Language"))
-}
-
-// FirstLanguageIsEnglish reads the first language of an Accept-Language
-// header ("en-GB,en;q=0.9,es;q=0.8" → en-GB), as the browser's own
-// navigator.language would say it, and reports whether it is English. The
-// lab's pages choose their language by the same rule.
-func FirstLanguageIsEnglish(header string) bool {
-	first, _, _ := strings.Cut(header, ",")
-	tag, _, _ := strings.Cut(first, ";")
-	tag = strings.ToLower(strings.TrimSpace(tag))
-	return tag == "en" || strings.HasPrefix(tag, "en-")
+// langOf is the language a request asks for first (i18n.FromAcceptLanguage,
+// the rule the lab's pages follow too).
+func langOf(r *http.Request) i18n.Lang {
+	return i18n.FromAcceptLanguage(r.Header.Get("Accept-Language"))
 }
 
 // say returns the Spanish or the English of a message, as r asks.
 func say(r *http.Request, es, en string) string {
-	if english(r) {
-		return en
-	}
-	return es
+	return i18n.Text{ES: es, EN: en}.In(langOf(r))
 }
 
 // language labels an answer with the language it is in, and says that it

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"reqlab/app/i18n"
 	"reqlab/server/store"
 )
 
@@ -80,7 +81,7 @@ func (s *Site) page(w http.ResponseWriter, r *http.Request) {
 	var b bytes.Buffer
 	data := pageText{Lang: "es", Title: "Cursos de ejemplo", Tagline: "El sitio al que viajan las peticiones del laboratorio.",
 		CoverAlt: "Portada: franjas de colores", Courses: "Nuestros cursos", Video: "Un vídeo", NoVideo: "Tu navegador no reproduce vídeo."}
-	if english(r) {
+	if langOf(r) == i18n.EN {
 		data = pageText{Lang: "en", Title: "Sample courses", Tagline: "The site the lab's requests travel to.",
 			CoverAlt: "Cover: coloured stripes", Courses: "Our courses", Video: "A video", NoVideo: "Your browser does not play video."}
 	}
