@@ -14,6 +14,19 @@ import (
 // server's messages as they come, and following the run on screen again
 // when the socket is back.
 
+// link is the lab's socket to its server and the session it speaks for.
+type link struct {
+	sock       *browser.Socket
+	calls      *calls
+	session    string
+	socketOpen bool
+	everOpen   bool
+	// waiting is what the student asked for before the socket was open (a
+	// Send, a lesson's step, pressed as the client started): done once, as
+	// soon as it opens.
+	waiting func(app.Context)
+}
+
 // How long the client waits for the lab's server to answer a message.
 const replyTimeout = 10 * time.Second
 
@@ -25,7 +38,7 @@ type reply struct {
 
 // call sends m with a fresh ref and waits for the message that answers it.
 // It blocks: call it from ctx.Async.
-func (c *Lab) call(m wire.Message) reply {
+func (c *link) call(m wire.Message) reply {
 	ch := make(chan reply, 1)
 	c.calls.mu.Lock()
 	c.calls.next++

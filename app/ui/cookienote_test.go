@@ -58,13 +58,13 @@ func TestCookieNoteOnlyForThisLessonsLiveRun(t *testing.T) {
 		c    *Lab
 		want string
 	}{
-		{"a proxy answered", &Lab{lang: EN, lesson: &cookies, store: store{run: live, stored: unseen, resp: proxyPage}}, "answer:proxy"},
-		{"the browser's cache answered", &Lab{lang: EN, lesson: &cookies, store: store{run: live, stored: &cached, resp: &responseView{status: 200}}}, ""},
-		{"another lesson", &Lab{lang: EN, lesson: &cache, store: store{run: live, stored: unseen, resp: proxyPage}}, ""},
-		{"a run played back", &Lab{lang: EN, lesson: &cookies, store: store{run: &runView{id: "r1"}, stored: unseen, resp: proxyPage}}, ""},
-		{"another run stored", &Lab{lang: EN, lesson: &cookies, store: store{run: &runView{id: "r2", origin: 1}, stored: unseen, resp: proxyPage}}, ""},
-		{"still sending", &Lab{lang: EN, lesson: &cookies, store: store{sending: true, run: live, stored: unseen, resp: proxyPage}}, ""},
-		{"no answer", &Lab{lang: EN, lesson: &cookies, store: store{run: live, stored: unseen}}, ""},
+		{"a proxy answered", &Lab{lang: EN, lessonState: lessonState{lesson: &cookies}, store: store{run: live, stored: unseen, resp: proxyPage}}, "answer:proxy"},
+		{"the browser's cache answered", &Lab{lang: EN, lessonState: lessonState{lesson: &cookies}, store: store{run: live, stored: &cached, resp: &responseView{status: 200}}}, ""},
+		{"another lesson", &Lab{lang: EN, lessonState: lessonState{lesson: &cache}, store: store{run: live, stored: unseen, resp: proxyPage}}, ""},
+		{"a run played back", &Lab{lang: EN, lessonState: lessonState{lesson: &cookies}, store: store{run: &runView{id: "r1"}, stored: unseen, resp: proxyPage}}, ""},
+		{"another run stored", &Lab{lang: EN, lessonState: lessonState{lesson: &cookies}, store: store{run: &runView{id: "r2", origin: 1}, stored: unseen, resp: proxyPage}}, ""},
+		{"still sending", &Lab{lang: EN, lessonState: lessonState{lesson: &cookies}, store: store{sending: true, run: live, stored: unseen, resp: proxyPage}}, ""},
+		{"no answer", &Lab{lang: EN, lessonState: lessonState{lesson: &cookies}, store: store{run: live, stored: unseen}}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -10,6 +10,15 @@ import (
 	"reqlab/app/stage"
 )
 
+// hostBridge is an /embed/ page's options and its talk with the page that
+// frames it.
+type hostBridge struct {
+	embedded  bool // an /embed/ page
+	embedOpts embedOptions
+	host      *browser.Host // the page that frames the lab, if any
+	readySent bool
+}
+
 // embedOptions are the query parameters of an /embed/{lesson} page.
 type embedOptions struct {
 	autoplay     bool    // send the lesson's first request once ready
@@ -36,7 +45,7 @@ func embedOf(u *url.URL) (embedOptions, bool) {
 // connectHost starts talking with the page that frames the lab. (The page's
 // start script, web/start.js, asks the host for the frame's height, from
 // before the client runs.)
-func (c *Lab) connectHost(ctx app.Context) {
+func (c *hostBridge) connectHost(ctx app.Context, from func(ctx app.Context, kind, lang string, step int)) {
 	if !c.embedded || !browser.Embedded() {
 		return
 	}
@@ -54,7 +63,7 @@ func (c *Lab) connectHost(ctx app.Context) {
 			if v := data.Get("step"); v.Type() == app.TypeNumber {
 				step = v.Int()
 			}
-			ctx.Dispatch(func(ctx app.Context) { c.fromHost(ctx, kind, lang, step) })
+			ctx.Dispatch(func(ctx app.Context) { from(ctx, kind, lang, step) })
 		})
 }
 
@@ -74,7 +83,7 @@ func (c *Lab) fromHost(ctx app.Context, kind, lang string, step int) {
 }
 
 // post sends a message to the host page, if the lab is framed by one.
-func (c *Lab) post(msg map[string]any) {
+func (c *hostBridge) post(msg map[string]any) {
 	if c.host == nil {
 		return
 	}
@@ -83,7 +92,7 @@ func (c *Lab) post(msg map[string]any) {
 }
 
 // postStage tells the host of a stage's event.
-func (c *Lab) postStage(run string, e stage.Event) {
+func (c *hostBridge) postStage(run string, e stage.Event) {
 	var dur any
 	if e.DurMs != nil {
 		dur = *e.DurMs

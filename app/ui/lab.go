@@ -16,51 +16,40 @@ import (
 	"reqlab/app/wire"
 )
 
-// Lab is the lab's page and the root component of its routes. It holds the
-// connection to the lab's server and the store of runs, and wires them to
+// Lab is the lab's page and the root component of its routes. It wires the
+// parts of the page's state, each with the methods that need it alone, to
 // the components the page is made of: the form, the lesson, the picture,
 // the timeline and the stage cards, the response, the history and
-// comparison. Each of those owns what only it needs.
+// comparison, each of which owns what only it needs. The parts: the socket
+// to the lab's server (link, conn.go), the runs on screen, live or played
+// back (store, store.go), what the form is given (formState), the lesson
+// under way (lessonState, lesson.go) and the page that frames the lab
+// (hostBridge, embed.go).
 type Lab struct {
 	app.Compo
 
-	lang Lang
+	lang          Lang
+	mounted       bool
+	reducedMotion bool // the reader asked for less motion: nothing glides
+	notice        string
+	live          string
 
-	// The form owns what is being edited; the lab gives it a request to
-	// hold (a lesson's step, a replay) with the server's refusals of it, and
-	// keeps the simulated network picked, which lessons keep too.
+	link
+	store
+	formState
+	lessonState
+	hostBridge
+}
+
+// formState is what the lab gives the form: a request to hold (a lesson's
+// step, a replay) with the server's refusals of it, and the simulated
+// network picked, which lessons keep too. The form owns what is being
+// edited.
+type formState struct {
 	formLoad stage.Request
 	formRev  int
 	refused  []stage.FieldError
 	network  string
-
-	mounted    bool
-	socketOpen bool
-	everOpen   bool
-	sock       *browser.Socket
-	calls      *calls
-
-	session string
-	store   // the runs: the one on screen, live or played back
-	notice  string
-	live    string
-
-	lesson    *lesson.Lesson
-	done      map[string]bool   // lessons done in this browser
-	stepShown int               // the lesson step last sent, from 1
-	page      *browser.PageLoad // the last page loaded in the page-load lesson
-
-	reducedMotion bool // the reader asked for less motion: nothing glides
-
-	embedded  bool // an /embed/ page
-	embedOpts embedOptions
-	host      *browser.Host // the page that frames the lab, if any
-	readySent bool
-
-	// waiting is what the student asked for before the lab's socket was
-	// open (a Send, a lesson's step, pressed as the client started): done
-	// once, as soon as it opens.
-	waiting func(app.Context)
 }
 
 // OnInit sets the form to the lab's first request. In the browser it reads
@@ -182,7 +171,7 @@ func (c *Lab) OnMount(ctx app.Context) {
 			c.network = id
 		}
 	})
-	c.connectHost(ctx)
+	c.connectHost(ctx, c.fromHost)
 	// The server issues the session in the socket's hello; the page asks
 	// the API for nothing of it before then. The token it kept goes as a
 	// subprotocol, never in the URL (which logs and histories keep).
@@ -373,7 +362,7 @@ func (c *Lab) renderLangSwitch() app.UI {
 
 // load puts a request in the form, as a lesson's step, a replay and a run
 // played back do; a request with a network of its own brings it along.
-func (c *Lab) load(req stage.Request) {
+func (c *formState) load(req stage.Request) {
 	if req.Network != "" {
 		c.network = req.Network
 	}
@@ -384,7 +373,7 @@ func (c *Lab) load(req stage.Request) {
 // request the form would send — the browser's own headers left out, the
 // network picked — and whether it may be sent; the form shows what is
 // refused.
-func (c *Lab) prepare(req stage.Request) (stage.Request, bool) {
+func (c *formState) prepare(req stage.Request) (stage.Request, bool) {
 	c.load(req)
 	var d draft
 	d.load(req)

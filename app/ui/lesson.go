@@ -7,6 +7,7 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
+	"reqlab/app/browser"
 	"reqlab/app/i18n"
 	"reqlab/app/lesson"
 	"reqlab/app/ui/el"
@@ -29,8 +30,16 @@ func lessonOf(path string) *lesson.Lesson {
 // doneKey is where the browser keeps which lessons are done.
 const doneKey = "reqlab.lessons.done"
 
+// lessonState is the lesson under way, if any, and the lessons done.
+type lessonState struct {
+	lesson    *lesson.Lesson
+	done      map[string]bool   // lessons done in this browser
+	stepShown int               // the lesson step last sent, from 1
+	page      *browser.PageLoad // the last page loaded in the page-load lesson
+}
+
 // loadDone reads which lessons this browser has done.
-func (c *Lab) loadDone(ctx app.Context) {
+func (c *lessonState) loadDone(ctx app.Context) {
 	c.done = map[string]bool{}
 	var slugs []string
 	if v := app.Window().Get("localStorage").Call("getItem", doneKey); v.Type() == app.TypeString {
@@ -42,7 +51,7 @@ func (c *Lab) loadDone(ctx app.Context) {
 }
 
 // markDone notes a lesson done, in the browser.
-func (c *Lab) markDone(slug string) {
+func (c *lessonState) markDone(slug string) {
 	if c.done == nil {
 		c.done = map[string]bool{}
 	}
