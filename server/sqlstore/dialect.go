@@ -105,7 +105,7 @@ var SQLite = &Dialect{
 		read.SetMaxOpenConns(8)
 		return write, read, nil
 	},
-	at:             func(t time.Time) any { return t.UTC().Format(time.RFC3339Nano) },
+	at:             func(t time.Time) any { return t.UTC().Format(sqliteMoment) },
 	lock:           func(*sql.Tx, string) error { return nil },
 	tryLock:        func(*sql.Tx, int64) (bool, error) { return true, nil },
 	lockMigrations: func(context.Context, *sql.Conn) (func(), error) { return func() {}, nil },
@@ -121,6 +121,15 @@ var SQLite = &Dialect{
 		return se.Error(), false
 	},
 }
+
+// sqliteMoment is how SQLite keeps a moment: text, in UTC, with all nine
+// digits of its fraction, so that comparing two as text (next_try <= ?,
+// heard_at < ?) compares them in time. RFC 3339's own form drops trailing
+// zeros, and "10:00:36.2Z" sorts after "10:00:36.203Z": a grade queued at
+// the first was not due at the second, and waited for the sender's next
+// round. (Moments kept before in that form still read; time.Parse takes
+// either.)
+const sqliteMoment = "2006-01-02T15:04:05.000000000Z07:00"
 
 // PostgreSQL is the engine several lab servers share.
 var PostgreSQL = &Dialect{

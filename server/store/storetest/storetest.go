@@ -47,6 +47,7 @@ func Run(t *testing.T, e Engine) {
 		{"LaunchesAreTakenOnce", launches},
 		{"AScoreIsClaimedByOneSender", claimScores},
 		{"TheLastReportIsExplained", lastReportExplained},
+		{"MomentsCompareInTime", momentsCompareInTime},
 	} {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, e) })
 	}
@@ -795,5 +796,21 @@ func lastReportExplained(t *testing.T, e Engine) {
 		if got := final(run, id); got.State != stage.Skipped || got.Detail.Reason != stage.ReasonNotReached {
 			t.Errorf("after a cache hit the server's %s is stored %s %q, want skipped, not reached", id, got.State, got.Detail.Reason)
 		}
+	}
+}
+
+// momentsCompareInTime: a score queued at a moment is due a few
+// milliseconds later, whatever digits the two moments' fractions have
+// (kept as text, 10:00:00.2 sorted after 10:00:00.203).
+func momentsCompareInTime(t *testing.T, e Engine) {
+	db := e.Open(t)
+	ctx := context.Background()
+	at := time.Date(2026, 12, 7, 10, 0, 0, 200_000_000, time.UTC)
+	s := store.Score{Issuer: "https://lms.example", ClientID: "c1", LineItem: "https://lms.example/li/1", UserID: "u1", Lesson: "cache", Given: 1, Max: 1, At: at}
+	if ok, err := db.QueueScore(ctx, s); err != nil || !ok {
+		t.Fatalf("QueueScore = %v, %v", ok, err)
+	}
+	if got, err := db.ClaimScores(ctx, at.Add(3*time.Millisecond), time.Minute, 10); err != nil || len(got) != 1 {
+		t.Errorf("a score queued at %s is not due 3 ms later (%d claimed, %v)", at.Format(time.StampMilli), len(got), err)
 	}
 }
