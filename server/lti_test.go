@@ -290,6 +290,31 @@ func TestBrowserGradeFromALaunchedLesson(t *testing.T) {
 	}
 }
 
+// A student who answers the question right before running the lesson's
+// experiment gets the grade once the run is complete: a lesson is complete
+// in either order.
+func TestBrowserGradeWhenTheAnswerCameFirst(t *testing.T) {
+	l := startLabWithPlatforms(t, filepath.Join(t.TempDir(), "platforms.json"), func(labOrigin string) *browserPlatform { return newBrowserPlatform(t, labOrigin) })
+	_, port, _ := strings.Cut(strings.TrimPrefix(l.url, "http://"), ":")
+	labOrigin := "http://localhost:" + port
+	q := url.Values{"iss": {l.platform.srv.URL}, "login_hint": {"student-3"}, "target_link_uri": {labOrigin + "/lab/cookies"}, "client_id": {"lab"}}
+	ctx := newBrowserLang(t, "es-ES")
+	openLab(t, ctx, labOrigin+"/lti/login?"+q.Encode())
+	answerRight(t, ctx, "cookies")
+	waitFor(t, ctx, "the answer checked", `!!document.querySelector('[data-field="feedback"]') && document.querySelector('[data-field="feedback"]').textContent !== ""`)
+	time.Sleep(500 * time.Millisecond) // the answer is kept before the run
+	l.platform.mu.Lock()
+	early := len(l.platform.scores)
+	l.platform.mu.Unlock()
+	if early != 0 {
+		t.Fatalf("a grade was sent before the experiment ran")
+	}
+	runStep(t, ctx, l.lab, 1)
+	if s := l.platform.awaitScore(t); s["userId"] != "student-3" || s["scoreGiven"] != 1.0 {
+		t.Errorf("score %v", s)
+	}
+}
+
 // The teacher's launch opens the class: the students' rows, and a run a
 // student sends appears on the teacher's page by itself, opening in
 // playback.

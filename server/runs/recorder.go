@@ -30,7 +30,7 @@ type Publisher interface {
 // to the lessons' questions it keeps.
 type Store interface {
 	store.Runs
-	KeepAnswer(ctx context.Context, a store.Answer) error
+	store.Answers
 }
 
 // Recorder stores runs and their events and publishes each stored event to
@@ -530,6 +530,25 @@ func (r *Recorder) Ran(ctx context.Context, session string, ls lesson.Lesson) bo
 		}
 	}
 	return false
+}
+
+// AnsweredRight returns the lessons whose question a session has answered
+// right.
+func (r *Recorder) AnsweredRight(ctx context.Context, session string) []lesson.Lesson {
+	answers, err := r.db.Answers(ctx, session)
+	if err != nil {
+		r.log.Error("read a session's answers", "err", err)
+		return nil
+	}
+	var out []lesson.Lesson
+	seen := map[string]bool{}
+	for _, a := range answers {
+		if ls, ok := lesson.Find(a.Lesson); ok && a.Correct && !seen[a.Lesson] {
+			seen[a.Lesson] = true
+			out = append(out, ls)
+		}
+	}
+	return out
 }
 
 // KeepAnswer keeps a session's answer to a lesson's question.

@@ -83,7 +83,8 @@ func (s *Socket) allow(c *hub.Conn, m wire.Message, l *limit.Limiter) bool {
 
 // answer takes a lesson's check question answered. A lesson is complete for
 // a session when its question is answered right and its experiment was run
-// (a run of one of its steps' requests, complete): Completed is then told,
+// (a run of one of its steps' requests, complete), in either order:
+// Completed is then told (here, or by completedByRun as the run completes),
 // which sends a launched student's grade to their course platform.
 func (s *Socket) answer(ctx context.Context, c *hub.Conn, m wire.Message) {
 	ls, ok := lesson.Find(m.Lesson)
@@ -201,8 +202,23 @@ func (s *Socket) report(ctx context.Context, c *hub.Conn, m wire.Message) {
 		if len(events) > 0 {
 			reply.Seq = events[len(events)-1].Seq
 		}
+		if m.Final && s.Completed != nil {
+			s.completedByRun(ctx, c.Session())
+		}
 	}
 	c.Send(encode(reply))
+}
+
+// completedByRun tells Completed of the lessons a run just completed may
+// complete: those whose question the session answered right before it ran
+// their experiment (answer checks the other order). Telling a lesson twice
+// sends one grade: the grades kept are one per line item and student.
+func (s *Socket) completedByRun(ctx context.Context, session string) {
+	for _, ls := range s.Recorder.AnsweredRight(ctx, session) {
+		if s.Recorder.Ran(ctx, session, ls) {
+			s.Completed(ctx, session, ls.Slug)
+		}
+	}
 }
 
 // fail logs what went wrong and tells the client only that it did.
