@@ -273,13 +273,7 @@ func startLabWithPlatforms(t *testing.T, file string, start func(labOrigin strin
 // lesson's experiment and answers its question right: the grade reaches the
 // platform's line item.
 func TestBrowserGradeFromALaunchedLesson(t *testing.T) {
-	l := startLabWithPlatforms(t, filepath.Join(t.TempDir(), "platforms.json"), func(labOrigin string) *browserPlatform { return newBrowserPlatform(t, labOrigin) })
-	_, port, _ := strings.Cut(strings.TrimPrefix(l.url, "http://"), ":")
-	labOrigin := "http://localhost:" + port
-	q := url.Values{"iss": {l.platform.srv.URL}, "login_hint": {"student-2"}, "target_link_uri": {labOrigin + "/lab/cookies"}, "client_id": {"lab"}}
-
-	ctx := newBrowserLang(t, "en-US")
-	openLab(t, ctx, labOrigin+"/lti/login?"+q.Encode())
+	l, ctx, labOrigin := launchStudent(t, "student-2", "en-US")
 	if u := eval[string](t, ctx, `location.href`); u != labOrigin+"/embed/cookies?lang=en" {
 		t.Fatalf("the launch opened %s", u)
 	}
@@ -290,16 +284,25 @@ func TestBrowserGradeFromALaunchedLesson(t *testing.T) {
 	}
 }
 
+// launchStudent starts a lab with a course platform and a browser speaking
+// lang, in which the platform launches the cookies lesson for a student;
+// it returns the lab, the browser and the lab's origin as launched.
+func launchStudent(t *testing.T, who, lang string) (*platformLab, contextT, string) {
+	t.Helper()
+	l := startLabWithPlatforms(t, filepath.Join(t.TempDir(), "platforms.json"), func(labOrigin string) *browserPlatform { return newBrowserPlatform(t, labOrigin) })
+	_, port, _ := strings.Cut(strings.TrimPrefix(l.url, "http://"), ":")
+	labOrigin := "http://localhost:" + port
+	q := url.Values{"iss": {l.platform.srv.URL}, "login_hint": {who}, "target_link_uri": {labOrigin + "/lab/cookies"}, "client_id": {"lab"}}
+	ctx := newBrowserLang(t, lang)
+	openLab(t, ctx, labOrigin+"/lti/login?"+q.Encode())
+	return l, ctx, labOrigin
+}
+
 // A student who answers the question right before running the lesson's
 // experiment gets the grade once the run is complete: a lesson is complete
 // in either order.
 func TestBrowserGradeWhenTheAnswerCameFirst(t *testing.T) {
-	l := startLabWithPlatforms(t, filepath.Join(t.TempDir(), "platforms.json"), func(labOrigin string) *browserPlatform { return newBrowserPlatform(t, labOrigin) })
-	_, port, _ := strings.Cut(strings.TrimPrefix(l.url, "http://"), ":")
-	labOrigin := "http://localhost:" + port
-	q := url.Values{"iss": {l.platform.srv.URL}, "login_hint": {"student-3"}, "target_link_uri": {labOrigin + "/lab/cookies"}, "client_id": {"lab"}}
-	ctx := newBrowserLang(t, "es-ES")
-	openLab(t, ctx, labOrigin+"/lti/login?"+q.Encode())
+	l, ctx, _ := launchStudent(t, "student-3", "es-ES")
 	answerRight(t, ctx, "cookies")
 	waitFor(t, ctx, "the answer checked", `!!document.querySelector('[data-field="feedback"]') && document.querySelector('[data-field="feedback"]').textContent !== ""`)
 	time.Sleep(500 * time.Millisecond) // the answer is kept before the run
