@@ -228,6 +228,8 @@ func TestBrowserLessons(t *testing.T) {
 					waitFor(t, ctx, "the server's 304 and its no-cache", `(() => { const h = (document.querySelector('[data-field="response-headers"]') || {textContent: ""}).textContent;
 						return h.includes("304") && h.includes("no-cache") && h.includes("Etag") })()`)
 				case "page-load":
+					// The waterfall fills as the page's assets load.
+					waitFor(t, ctx, "the waterfall's rows", `document.querySelectorAll('[data-waterfall-row]').length >= 5`)
 					rows := eval[[]struct {
 						Kind, Name, Cache string
 						Start             float64 `json:",string"`
