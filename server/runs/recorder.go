@@ -515,11 +515,31 @@ func (r *Recorder) forgetOpen(id string) {
 // one of its steps' requests (its method and path; the query is the
 // lab's, the ticket of a page).
 func (r *Recorder) Ran(ctx context.Context, session string, ls lesson.Lesson) bool {
+	return len(r.RanOf(ctx, session, []lesson.Lesson{ls})) == 1
+}
+
+// RanOf returns those of lessons whose experiment the session has run, from
+// one read of its runs.
+func (r *Recorder) RanOf(ctx context.Context, session string, lessons []lesson.Lesson) []lesson.Lesson {
+	if len(lessons) == 0 {
+		return nil
+	}
 	runs, err := r.db.Runs(ctx, session, 200)
 	if err != nil {
 		r.log.Error("read a session's runs", "err", err)
-		return false
+		return nil
 	}
+	var out []lesson.Lesson
+	for _, ls := range lessons {
+		if ran(runs, ls) {
+			out = append(out, ls)
+		}
+	}
+	return out
+}
+
+// ran reports whether one of runs is a complete run of a step of ls.
+func ran(runs []stage.RunSummary, ls lesson.Lesson) bool {
 	for _, run := range runs {
 		path, _, _ := strings.Cut(run.URL, "?")
 		for _, st := range ls.Steps {

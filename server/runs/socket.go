@@ -214,10 +214,8 @@ func (s *Socket) report(ctx context.Context, c *hub.Conn, m wire.Message) {
 // their experiment (answer checks the other order). Telling a lesson twice
 // sends one grade: the grades kept are one per line item and student.
 func (s *Socket) completedByRun(ctx context.Context, session string) {
-	for _, ls := range s.Recorder.AnsweredRight(ctx, session) {
-		if s.Recorder.Ran(ctx, session, ls) {
-			s.Completed(ctx, session, ls.Slug)
-		}
+	for _, ls := range s.Recorder.RanOf(ctx, session, s.Recorder.AnsweredRight(ctx, session)) {
+		s.Completed(ctx, session, ls.Slug)
 	}
 }
 
