@@ -38,19 +38,27 @@ new PerformanceObserver(list => { for (const e of list.getEntries()) window.__sh
 		" " + JSON.stringify([s.previousRect.y, s.previousRect.height]) + "→" + JSON.stringify([s.currentRect.y, s.currentRect.height]))}) })
 	.observe({type: "layout-shift", buffered: true});`
 
-// onScreen opens a browser tab the size of s, its device set to scheme
-// (light or dark), that counts layout shifts from each page's start.
-func onScreen(t *testing.T, s screen, scheme string) contextT {
+// sized opens a browser tab of width × height (a phone's, touch and all, if
+// mobile), its device set to scheme (light or dark).
+func sized(t *testing.T, width, height int64, mobile bool, scheme string) contextT {
 	t.Helper()
 	ctx := newBrowser(t)
 	if _, err := chromedp.Call(ctx, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{
-		Width: s.width, Height: s.height, DeviceScaleFactor: 1, Mobile: s.mobile}); err != nil {
+		Width: width, Height: height, DeviceScaleFactor: 1, Mobile: mobile}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
 		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}}); err != nil {
 		t.Fatal(err)
 	}
+	return ctx
+}
+
+// onScreen opens a browser tab the size of s, its device set to scheme
+// (light or dark), that counts layout shifts from each page's start.
+func onScreen(t *testing.T, s screen, scheme string) contextT {
+	t.Helper()
+	ctx := sized(t, s.width, s.height, s.mobile, scheme)
 	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: shiftsJS}); err != nil {
 		t.Fatal(err)
 	}

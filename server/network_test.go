@@ -12,7 +12,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"reqlab/app/stage"
@@ -340,15 +339,7 @@ func TestBrowserDiagramLabelsRead(t *testing.T) {
 	}{{"phone", 390, 844, true}, {"small-phone", 360, 740, true}, {"laptop", 1366, 768, false}} {
 		for _, scheme := range []string{"light", "dark"} {
 			t.Run(s.name+"-"+scheme, func(t *testing.T) {
-				ctx := newBrowser(t)
-				if _, err := chromedp.Call(ctx, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{
-					Width: s.width, Height: s.height, DeviceScaleFactor: 1, Mobile: s.mobile}); err != nil {
-					t.Fatal(err)
-				}
-				if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
-					Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}}); err != nil {
-					t.Fatal(err)
-				}
+				ctx := sized(t, s.width, s.height, s.mobile, scheme)
 				openLab(t, ctx, l.url+"/?lang=es")
 				check := func(when string) {
 					labels := eval[[]labelSize](t, ctx, labelSizesJS)

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"reqlab/app/lesson"
@@ -40,15 +39,7 @@ func TestScreenshots(t *testing.T) {
 				}
 				name := fmt.Sprintf("%s-%s-%s.png", or(slug, "lab"), size.name, scheme)
 				t.Run(name, func(t *testing.T) {
-					ctx := newBrowser(t)
-					if _, err := chromedp.Call(ctx, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{
-						Width: size.width, Height: size.height, DeviceScaleFactor: 1, Mobile: size.mobile}); err != nil {
-						t.Fatal(err)
-					}
-					if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
-						Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}}); err != nil {
-						t.Fatal(err)
-					}
+					ctx := sized(t, size.width, size.height, size.mobile, scheme)
 					page := "/"
 					switch {
 					case size.name == "frame":

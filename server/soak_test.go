@@ -515,6 +515,27 @@ func (s *soakSession) serverStagesShown() (time.Duration, bool) {
 	return max(0, s.onPage.Sub(s.answered)), true
 }
 
+// readCounts reads rows of (run id, count) into held: pgx's rows or
+// database/sql's alike.
+func readCounts(t *testing.T, rows interface {
+	Next() bool
+	Scan(...any) error
+	Err() error
+}, held map[string]int64) {
+	t.Helper()
+	for rows.Next() {
+		var run string
+		var n int64
+		if err := rows.Scan(&run, &n); err != nil {
+			t.Fatal(err)
+		}
+		held[run] = n
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // soakStored counts, in the store, the acknowledged runs that hold every
 // event their ack named (kept) and those that do not (lost).
 func soakStored(t *testing.T, db, dsn string, acked map[string]int64) (kept, lost int) {
@@ -530,17 +551,8 @@ func soakStored(t *testing.T, db, dsn string, acked map[string]int64) (kept, los
 		if err != nil {
 			t.Fatal(err)
 		}
-		for rows.Next() {
-			var run string
-			var n int64
-			if err := rows.Scan(&run, &n); err != nil {
-				t.Fatal(err)
-			}
-			held[run] = n
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
-		}
+		defer rows.Close()
+		readCounts(t, rows, held)
 	} else {
 		conn, err := sql.Open("sqlite3", "file:"+dsn+"?mode=ro")
 		if err != nil {
@@ -552,17 +564,7 @@ func soakStored(t *testing.T, db, dsn string, acked map[string]int64) (kept, los
 			t.Fatal(err)
 		}
 		defer rows.Close()
-		for rows.Next() {
-			var run string
-			var n int64
-			if err := rows.Scan(&run, &n); err != nil {
-				t.Fatal(err)
-			}
-			held[run] = n
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
-		}
+		readCounts(t, rows, held)
 	}
 	for run, seq := range acked {
 		if held[run] >= seq {
