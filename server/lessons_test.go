@@ -327,12 +327,10 @@ func TestBrowserLessons(t *testing.T) {
 					if wrong == q.Correct {
 						continue
 					}
-					click(t, ctx, fmt.Sprintf(`#answer-%d`, wrong))
-					click(t, ctx, `[data-action="check-answer"]`)
+					answer(t, ctx, wrong)
 					waitFor(t, ctx, "the hint for that answer", fmt.Sprintf(`document.querySelector('[data-field="feedback"]').textContent.includes(%q)`, q.Hints[wrong].In(i18n.Lang(lang))))
 				}
-				click(t, ctx, fmt.Sprintf(`#answer-%d`, q.Correct))
-				click(t, ctx, `[data-action="check-answer"]`)
+				answer(t, ctx, q.Correct)
 				waitFor(t, ctx, "the praise", fmt.Sprintf(`document.querySelector('[data-field="feedback"]').textContent.includes(%q)`, q.Right.In(i18n.Lang(lang))))
 				waitFor(t, ctx, "the menu's mark", fmt.Sprintf(`document.querySelector('[data-lesson=%q]').dataset.done === "true"`, ls.Slug))
 			})
