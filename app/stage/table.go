@@ -86,18 +86,25 @@ var Table = []Info{
 }
 
 // ClientStages lists the client's stages in path order, from Table.
-var ClientStages = idsOf(Client)
+var ClientStages []ID
 
 // ServerStages lists the server's stages in path order, from Table.
-var ServerStages = idsOf(Server)
+var ServerStages []ID
 
-var byID = func() map[ID]Info {
-	m := make(map[ID]Info, len(Table))
+var byID map[ID]Info
+
+func init() { Reindex() }
+
+// Reindex derives the lists and the lookup above from Table again. The lab
+// never changes its table once running; a test that declares a stage of its
+// own (to show that a stage is added in one place) calls it after.
+func Reindex() {
+	ClientStages, ServerStages = idsOf(Client), idsOf(Server)
+	byID = make(map[ID]Info, len(Table))
 	for _, s := range Table {
-		m[s.ID] = s
+		byID[s.ID] = s
 	}
-	return m
-}()
+}
 
 func idsOf(side Side) []ID {
 	var ids []ID

@@ -133,16 +133,18 @@ func (tl Timeline) Spent(n int) map[stage.Place]float64 {
 	if len(bars) == 0 {
 		return out
 	}
+	for _, s := range stage.Table {
+		switch {
+		case s.Place == stage.AtDatabase:
+			out[stage.AtDatabase] += bars[s.ID].Dur
+		case s.Place == stage.AtNetwork && s.ID != stage.Wait:
+			out[stage.AtNetwork] += bars[s.ID].Dur
+		}
+	}
 	if r, ok := bars[stage.Receive]; ok {
 		// From receiving the request to the end of the last of its
 		// stages heard of (its answer handed over, once that is in).
-		out[stage.AtServer] = max(0, serverEnd(bars)-r.Start-bars[stage.DB].Dur)
-	}
-	out[stage.AtDatabase] = bars[stage.DB].Dur
-	for _, s := range stage.Table {
-		if s.Place == stage.AtNetwork && s.ID != stage.Wait {
-			out[stage.AtNetwork] += bars[s.ID].Dur
-		}
+		out[stage.AtServer] = max(0, serverEnd(bars)-r.Start-out[stage.AtDatabase])
 	}
 	for _, c := range tl.Crossings(n) {
 		out[stage.AtNetwork] += c.Dur

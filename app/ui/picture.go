@@ -100,16 +100,19 @@ var places = []struct {
 	{stage.AtDatabase, 296, 60, "place.database", "place.database-sub"},
 }
 
-// spots says where each stage happens in the drawing, from the stage table:
-// on its place's arrow for its leg, spaced in path order — left to right on
-// the way out, right to left on the way back. A place with a single stage
-// (the database) has it in its middle.
-var spots = func() map[stage.ID]point {
-	out := make(map[stage.ID]point, len(stage.Table))
+// spots says where each stage happens in the drawing (spotsOf the stage
+// table).
+var spots = spotsOf(stage.Table)
+
+// spotsOf places each stage of a table: on its place's arrow for its leg,
+// spaced in path order — left to right on the way out, right to left on the
+// way back. A place with a single stage (the database) has it in its middle.
+func spotsOf(table []stage.Info) map[stage.ID]point {
+	out := make(map[stage.ID]point, len(table))
 	for _, pl := range places {
 		var legs = map[stage.Leg][]stage.ID{}
 		n := 0
-		for _, s := range stage.Table {
+		for _, s := range table {
 			if s.Place == pl.id {
 				legs[s.Leg] = append(legs[s.Leg], s.ID)
 				n++
@@ -130,7 +133,7 @@ var spots = func() map[stage.ID]point {
 		}
 	}
 	return out
-}()
+}
 
 // Render draws the picture and, beside it, the same in words.
 func (p *Picture) Render() app.UI {

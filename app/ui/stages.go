@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -26,27 +27,35 @@ type Stages struct {
 	Lesson *lesson.Lesson
 }
 
-// The stage cards follow the request's path: out of the browser, through the
-// server, back into the browser; each lane is the stage table's stages of
-// one side and leg.
-var lanes = []struct {
+// lane is one lane of stage cards: the stages of one side, on one leg or
+// both.
+type lane struct {
 	key    string
 	side   stage.Side
 	stages []stage.ID
-}{
-	{"lane.client-out", stage.Client, laneOf(stage.Client, stage.Out)},
-	{"lane.server", stage.Server, stage.ServerStages},
-	{"lane.client-in", stage.Client, laneOf(stage.Client, stage.Back)},
 }
 
-func laneOf(side stage.Side, leg stage.Leg) []stage.ID {
-	var out []stage.ID
-	for _, s := range stage.Table {
-		if s.Side == side && s.Leg == leg {
-			out = append(out, s.ID)
+// The stage cards follow the request's path: out of the browser, through the
+// server, back into the browser (lanesOf the stage table).
+var lanes = lanesOf(stage.Table)
+
+// lanesOf lays a table's stages out in lanes: the client's on the way out,
+// the server's, the client's on the way back, each in path order.
+func lanesOf(table []stage.Info) []lane {
+	of := func(side stage.Side, legs ...stage.Leg) []stage.ID {
+		var out []stage.ID
+		for _, s := range table {
+			if s.Side == side && slices.Contains(legs, s.Leg) {
+				out = append(out, s.ID)
+			}
 		}
+		return out
 	}
-	return out
+	return []lane{
+		{"lane.client-out", stage.Client, of(stage.Client, stage.Out)},
+		{"lane.server", stage.Server, of(stage.Server, stage.Out, stage.Back)},
+		{"lane.client-in", stage.Client, of(stage.Client, stage.Back)},
+	}
 }
 
 // Render draws the three lanes of cards.

@@ -39,26 +39,31 @@ type timelineRow struct {
 	crossing stage.Leg
 }
 
-// rows puts the stages in the timeline's order: the client's path, with the
-// server's stages right after the wait they happen inside, between the
-// request's crossing of the network and its answer's.
-var rows = func() []timelineRow {
+// rows are the timeline's lines (rowsOf the stage table).
+var rows = rowsOf(stage.Table)
+
+// rowsOf puts a table's stages in the timeline's order: the client's path,
+// with the server's stages right after the wait they happen inside, between
+// the request's crossing of the network and its answer's.
+func rowsOf(table []stage.Info) []timelineRow {
 	var out []timelineRow
-	for _, s := range stage.Table {
+	for _, s := range table {
 		if s.Side != stage.Client {
 			continue
 		}
 		out = append(out, timelineRow{id: s.ID})
 		if s.ID == stage.Wait {
 			out = append(out, timelineRow{crossing: stage.Out})
-			for _, id := range stage.ServerStages {
-				out = append(out, timelineRow{id: id})
+			for _, sv := range table {
+				if sv.Side == stage.Server {
+					out = append(out, timelineRow{id: sv.ID})
+				}
 			}
 			out = append(out, timelineRow{crossing: stage.Back})
 		}
 	}
 	return out
-}()
+}
 
 // timelineText is the timeline's own wording, in both languages.
 var timelineText = map[string]text{
