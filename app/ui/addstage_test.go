@@ -24,8 +24,8 @@ func TestAStageIsAddedInOnePlace(t *testing.T) {
 	table := stage.Table
 	at := slices.IndexFunc(table, func(s stage.Info) bool { return s.ID == stage.Route })
 	stage.Table = slices.Insert(slices.Clone(table), at, stage.Info{ID: queue, Side: stage.Server, Place: stage.AtServer, Leg: stage.Out,
-		Name:  stage.Text{"Cola", "Queue"},
-		About: stage.Text{"Espera a que un trabajador quede libre.", "It waits for a worker to be free."}})
+		Name:  stage.Text{ES: "Cola", EN: "Queue"},
+		About: stage.Text{ES: "Espera a que un trabajador quede libre.", EN: "It waits for a worker to be free."}})
 	relayout := func() {
 		stage.Reindex()
 		spots, lanes, rows = spotsOf(stage.Table), lanesOf(stage.Table), rowsOf(stage.Table)

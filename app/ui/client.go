@@ -3,7 +3,6 @@ package ui
 import (
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
@@ -39,7 +38,7 @@ func (c *Lab) startRun(ctx app.Context, req stage.Request) {
 func (c *Lab) launch(ctx app.Context, req stage.Request, send func(app.Context, stage.Request) string) {
 	c.sending = true
 	c.missing = ""
-	c.stopPlayback()
+	c.player.stop()
 	c.live = c.lang.T("live.sent")
 	ctx.Async(func() {
 		stored := send(ctx, req)
@@ -55,11 +54,6 @@ func (c *Lab) launch(ctx app.Context, req stage.Request, send func(app.Context, 
 			c.runStored(ctx)
 		}
 	})
-}
-
-// runStored tells the history that one of this browser's runs is stored.
-func (c *Lab) runStored(ctx app.Context) {
-	ctx.Dispatch(func(ctx app.Context) { c.runsRev++ })
 }
 
 // open starts a run for req on the lab's server and shows it, its cache
@@ -84,7 +78,7 @@ func (c *Lab) open(ctx app.Context, req stage.Request) (*runView, timing.Measure
 		})
 		return nil, m, ""
 	case r.msg.Type != wire.Started:
-		ctx.Dispatch(func(ctx app.Context) { c.notice = c.serverError(r.msg) })
+		ctx.Dispatch(func(ctx app.Context) { c.notice = c.lang.serverError(r.msg) })
 		return nil, m, ""
 	}
 	run := newRunView(r.msg.Run)
@@ -100,37 +94,16 @@ func (c *Lab) open(ctx app.Context, req stage.Request) (*runView, timing.Measure
 	return run, m, r.msg.Ticket
 }
 
-// tickEvery is how often the picture and the timeline of a live run move on
-// while nothing new has come: what is under way grows with the time.
-const tickEvery = 100 * time.Millisecond
-
-// tick moves a live run's clock on until the run is no longer being sent.
-func (c *Lab) tick(ctx app.Context, run *runView) {
-	if c.run != run || !c.sending {
-		return
-	}
-	c.liveNow = browser.Now() - run.origin
-	ctx.After(tickEvery, func(ctx app.Context) { c.tick(ctx, run) })
-}
-
-// tell reports, as it happens, that stages of a run have started at t ms on
-// the run's clock. What the browser measured of them comes in the run's last
-// report; this is what the page knows while it waits.
-func (c *Lab) tell(ctx app.Context, run *runView, t float64, ids ...stage.ID) {
-	events := make([]stage.Event, len(ids))
-	for i, id := range ids {
-		events[i] = stage.Event{Stage: id, Side: stage.Client, Phase: stage.Start, TMs: max(0, t), State: stage.Active}
-	}
-	ctx.Dispatch(func(ctx app.Context) { run.told = append(run.told, events...) })
-	c.sock.Send(encode(wire.Message{Type: wire.Report, Run: run.id, Events: events}))
-}
-
 // finish reports what the client measured of a run and returns the run's id
 // once the server has stored it all, or "".
 func (c *Lab) finish(ctx app.Context, run *runView, m timing.Measured, resp *stage.Response) string {
 	report := wire.Message{Type: wire.Report, Run: run.id, Events: m.Events(), Final: true, Response: resp}
 	ctx.Dispatch(func(ctx app.Context) { run.unacked = &report })
-	if c.deliver(ctx, run, report) {
+	stored, refusal := c.deliver(ctx, run, report)
+	if refusal != nil {
+		ctx.Dispatch(func(ctx app.Context) { c.notice = c.lang.serverError(*refusal) })
+	}
+	if stored {
 		return run.id
 	}
 	return ""
@@ -236,37 +209,4 @@ func (c *Lab) transmitPage(ctx app.Context, req stage.Request) string {
 		c.live = c.lang.Tf("live.status", c.lang.Status(doc.ResponseStatus))
 	})
 	return c.finish(ctx, run, m, &stage.Response{Status: doc.ResponseStatus})
-}
-
-// deliver sends a run's report and reports whether the server confirmed it.
-// A report the server already holds (sent again after a reconnection) counts
-// as confirmed.
-func (c *Lab) deliver(ctx app.Context, run *runView, report wire.Message) bool {
-	r := c.call(report)
-	if r.timeout {
-		return false // the socket is down: onSocket sends it again when it is back
-	}
-	stored := r.msg.Type == wire.Ack || r.msg.Code == wire.CodeRunClosed || r.msg.Code == wire.CodeBadEvent // by an earlier try
-	ctx.Dispatch(func(ctx app.Context) {
-		run.unacked = nil
-		run.complete = stored
-		if !stored {
-			c.notice = c.serverError(r.msg)
-		}
-	})
-	return stored
-}
-
-// showStored reads a run back as the server stored it: the request exactly as
-// it arrived, which the page shows beside the answer. It blocks.
-func (c *Lab) showStored(ctx app.Context, id string) {
-	var run stage.Run
-	if code, err := browser.GetJSON("/api/runs/"+id, &run); err != nil || code != 200 {
-		return
-	}
-	ctx.Dispatch(func(ctx app.Context) {
-		if c.run != nil && c.run.id == id {
-			c.stored = &run
-		}
-	})
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"reqlab/app/browser"
+	"reqlab/app/stage"
 	"reqlab/app/wire"
 )
 
@@ -95,7 +96,7 @@ func (c *Lab) onMessage(ctx app.Context, raw []byte) {
 			c.live = c.lang.Tf("live.stage", c.lang.StageName(e.Stage), c.lang.T("state."+string(e.State)), describe(c.lang, e))
 		})
 	case wire.Error:
-		ctx.Dispatch(func(ctx app.Context) { c.notice = c.serverError(m) })
+		ctx.Dispatch(func(ctx app.Context) { c.notice = c.lang.serverError(m) })
 	}
 }
 
@@ -134,7 +135,11 @@ func (c *Lab) onSocket(ctx app.Context, open bool) {
 	if report := c.run.unacked; report != nil {
 		run := c.run
 		ctx.Async(func() {
-			if c.deliver(ctx, run, *report) {
+			stored, refusal := c.deliver(ctx, run, *report)
+			if refusal != nil {
+				ctx.Dispatch(func(ctx app.Context) { c.notice = c.lang.serverError(*refusal) })
+			}
+			if stored {
 				c.showStored(ctx, run.id)
 				c.runStored(ctx)
 			}
@@ -142,14 +147,29 @@ func (c *Lab) onSocket(ctx app.Context, open bool) {
 	}
 }
 
-// serverError says in the page's language what an error message from the
-// lab's server means; the server's own words are for its log.
-func (c *Lab) serverError(m wire.Message) string {
+// state says where the socket stands: not yet tried (the page as the
+// server drew it), connecting, open or closed.
+func (c *link) state(mounted bool) string {
+	switch {
+	case !mounted:
+		return "prerender"
+	case c.socketOpen:
+		return "open"
+	case !c.everOpen:
+		return "connecting"
+	default:
+		return "closed"
+	}
+}
+
+// serverError says in l what an error message from the lab's server means;
+// the server's own words are for its log.
+func (l Lang) serverError(m wire.Message) string {
 	key := "error.code." + m.Code
 	if _, ok := messages[key]; ok {
-		return c.lang.T(key)
+		return l.T(key)
 	}
-	return c.lang.T("error.code.internal")
+	return l.T("error.code.internal")
 }
 
 func encode(m wire.Message) []byte {
@@ -158,4 +178,35 @@ func encode(m wire.Message) []byte {
 		panic("encode websocket message: " + err.Error())
 	}
 	return b
+}
+
+// tell reports, as it happens, that stages of a run have started at t ms on
+// the run's clock. What the browser measured of them comes in the run's last
+// report; this is what the page knows while it waits.
+func (c *link) tell(ctx app.Context, run *runView, t float64, ids ...stage.ID) {
+	events := make([]stage.Event, len(ids))
+	for i, id := range ids {
+		events[i] = stage.Event{Stage: id, Side: stage.Client, Phase: stage.Start, TMs: max(0, t), State: stage.Active}
+	}
+	ctx.Dispatch(func(ctx app.Context) { run.told = append(run.told, events...) })
+	c.sock.Send(encode(wire.Message{Type: wire.Report, Run: run.id, Events: events}))
+}
+
+// deliver sends a run's report and reports whether the server confirmed it,
+// and the server's refusal where it refused it. A report the server already
+// holds (sent again after a reconnection) counts as confirmed.
+func (c *link) deliver(ctx app.Context, run *runView, report wire.Message) (bool, *wire.Message) {
+	r := c.call(report)
+	if r.timeout {
+		return false, nil // the socket is down: onSocket sends it again when it is back
+	}
+	stored := r.msg.Type == wire.Ack || r.msg.Code == wire.CodeRunClosed || r.msg.Code == wire.CodeBadEvent // by an earlier try
+	ctx.Dispatch(func(ctx app.Context) {
+		run.unacked = nil
+		run.complete = stored
+	})
+	if !stored {
+		return false, &r.msg
+	}
+	return true, nil
 }

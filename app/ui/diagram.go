@@ -57,7 +57,7 @@ func (c *Lab) pathView() pathView {
 func (c *Lab) renderDiagram() app.UI {
 	l := c.lang
 	v := c.pathView()
-	status, outcome := c.outcome()
+	status, outcome := c.outcome(c.runState())
 	by := byServer
 	switch {
 	case c.stored != nil && c.run != nil && c.stored.ID == c.run.id:
@@ -79,7 +79,7 @@ func (c *Lab) renderDiagram() app.UI {
 		app.If(c.stored != nil && c.stored.State == stage.RunInterrupted, func() app.UI {
 			return el.P().Class("notice").Attr("role", "note").Attr("data-field", "interrupted").Text(l.T("run.interrupted"))
 		}),
-		c.renderPlayback(),
+		c.player.controls(c.lang),
 		&Picture{Lang: l, TL: v.tl, N: v.n, Network: network, Glide: v.glide, Toward: v.toward, Status: status, Outcome: outcome, By: by,
 			Live: v.live, Run: v.run, Spent: v.spent},
 		app.If(len(v.tl.Bars) > 0, func() app.UI {

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -21,21 +20,23 @@ import (
 // the components the page is made of: the form, the lesson, the picture,
 // the timeline and the stage cards, the response, the history and
 // comparison, each of which owns what only it needs. The parts: the socket
-// to the lab's server (link, conn.go), the runs on screen, live or played
-// back (store, store.go), what the form is given (formState), the lesson
-// under way (lessonState, lesson.go) and the page that frames the lab
-// (hostBridge, embed.go).
+// to the lab's server and its protocol (link, conn.go), the runs on screen
+// and what the page says of them (store, store.go), the playback of a
+// stored run (player, playback.go), what the form is given (formState), the
+// lesson under way (lessonState, lesson.go) and the page that frames the lab
+// (hostBridge, embed.go). What is left on Lab is what takes more than one
+// part: sending a run live (client.go), showing a stored one (storedrun.go),
+// the picture (diagram.go), the cookies' note (cookienote.go) and the page.
 type Lab struct {
 	app.Compo
 
 	lang          Lang
 	mounted       bool
 	reducedMotion bool // the reader asked for less motion: nothing glides
-	notice        string
-	live          string
 
 	link
 	store
+	player
 	formState
 	lessonState
 	hostBridge
@@ -56,6 +57,7 @@ type formState struct {
 // the page's address (the language, the lesson, the stored run) before the
 // first picture, which must be the one the server drew.
 func (c *Lab) OnInit() {
+	c.player.shown = func() { c.showMoment(c.play, c.lang) }
 	c.formLoad = stage.Request{Method: "GET", URL: "/site/api/cursos", Headers: []stage.Header{}}
 	c.lang = ES
 	c.calls = &calls{waiting: make(map[int64]chan reply)}
@@ -163,7 +165,7 @@ func (c *Lab) OnMount(ctx app.Context) {
 	})
 	ctx.Handle(actionPlayback, func(ctx app.Context, a app.Action) {
 		if pc, ok := a.Value.(playbackControl); ok {
-			c.control(ctx, pc)
+			c.player.control(ctx, pc)
 		}
 	})
 	ctx.Handle(actionNetwork, func(ctx app.Context, a app.Action) {
@@ -191,7 +193,7 @@ func (c *Lab) OnMount(ctx app.Context) {
 		case c.play != nil && c.play.run.ID == id:
 			// The page came with the run on it: play it from the start.
 			c.play.speed = speed
-			c.startPlaying(ctx)
+			c.player.start(ctx)
 		case c.missing != id:
 			ctx.Async(func() { c.openRun(ctx, id, speed) })
 		}
@@ -248,8 +250,8 @@ func (c *Lab) Render() app.UI {
 		el.P().
 			Class("socket-status").
 			Attr("role", "status").
-			Attr("data-socket", c.socketState()).
-			Text(l.T("socket."+c.socketState())),
+			Attr("data-socket", c.link.state(c.mounted)).
+			Text(l.T("socket."+c.link.state(c.mounted))),
 		app.If(c.notice != "", func() app.UI {
 			return el.P().Class("notice").Attr("role", "alert").Text(c.notice)
 		}),
@@ -257,7 +259,7 @@ func (c *Lab) Render() app.UI {
 		// cannot start: the page says so in its own language.
 		el.P().Class("notice start-failed").Attr("role", "alert").Attr("data-field", "start-failed").
 			Attr("data-starting", l.T("start.starting")).Attr("hidden", true).Text(l.T("start.failed")),
-		app.If(!c.embedded, func() app.UI { return c.renderMenu() }),
+		app.If(!c.embedded, func() app.UI { return c.renderMenu(l) }),
 		el.Main().Class("lab-main").Body(
 			app.If(c.lesson != nil, func() app.UI {
 				return &LessonPanel{Lang: l, Lesson: c.lesson, Busy: busy,
@@ -296,54 +298,16 @@ func (c *Lab) Render() app.UI {
 // runState says whether the run on screen is under way ("running") or has
 // shown every stage ("done"), live or played back; "" with no run.
 func (c *Lab) runState() string {
+	if played := c.player.state(); played != "" {
+		return played
+	}
 	switch {
-	case c.play != nil && c.play.pos < len(c.play.tl.Moments):
-		return "running"
-	case c.play != nil:
-		return "done"
 	case c.sending:
 		return "running"
 	case c.run != nil:
 		return "done"
 	}
 	return ""
-}
-
-// outcome is the status code of the run on screen and what it says: ""
-// before any run, 0 where no answer came; ok (1xx–3xx), client-error,
-// server-error or failed. A run under way has none yet.
-func (c *Lab) outcome() (status, outcome string) {
-	code := 0
-	switch {
-	case c.stored != nil && c.run != nil && c.stored.ID == c.run.id && c.stored.Response != nil:
-		code = c.stored.Response.Status
-	case c.resp != nil && c.run != nil:
-		code = c.resp.status
-	case c.run == nil || c.runState() != "done":
-		return "", ""
-	}
-	switch {
-	case code == 0:
-		return "0", "failed"
-	case code < 400:
-		return strconv.Itoa(code), "ok"
-	case code < 500:
-		return strconv.Itoa(code), "client-error"
-	}
-	return strconv.Itoa(code), "server-error"
-}
-
-func (c *Lab) socketState() string {
-	switch {
-	case !c.mounted:
-		return "prerender"
-	case c.socketOpen:
-		return "open"
-	case !c.everOpen:
-		return "connecting"
-	default:
-		return "closed"
-	}
 }
 
 func (c *Lab) renderLangSwitch() app.UI {

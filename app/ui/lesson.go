@@ -66,28 +66,25 @@ func (c *lessonState) markDone(slug string) {
 	app.Window().Get("localStorage").Call("setItem", doneKey, string(b))
 }
 
-// langQuery keeps the page's language in a link.
-func (c *Lab) langQuery() string {
-	return "?lang=" + string(c.lang)
-}
-
-func (c *Lab) renderMenu() app.UI {
-	l := c.lang
+// renderMenu draws the lessons' menu in l: the lab, then every lesson, the
+// one under way marked current and each done marked done.
+func (c *lessonState) renderMenu(l Lang) app.UI {
 	return el.Nav().Class("lessons-menu").Aria("label", l.T("menu.label")).Body(
 		el.Ul().Body(
-			el.Li().Body(c.menuLink("/", l.T("menu.lab"), c.lesson == nil, false)),
+			el.Li().Body(menuLink(l, "/", l.T("menu.lab"), c.lesson == nil, false)),
 			app.Range(lesson.All).Slice(func(i int) app.UI {
 				ls := lesson.All[i]
 				current := c.lesson != nil && c.lesson.Slug == ls.Slug
 				return el.Li().Attr("data-lesson", ls.Slug).Attr("data-done", c.done[ls.Slug]).
-					Body(c.menuLink("/lab/"+ls.Slug, strconv.Itoa(i+1)+". "+ls.Title.In(i18n.Lang(l)), current, c.done[ls.Slug]))
+					Body(menuLink(l, "/lab/"+ls.Slug, strconv.Itoa(i+1)+". "+ls.Title.In(i18n.Lang(l)), current, c.done[ls.Slug]))
 			}),
 		),
 	)
 }
 
-func (c *Lab) menuLink(path, text string, current, done bool) app.UI {
-	a := app.A().Href(path + c.langQuery())
+// menuLink is one link of the menu, which keeps the page's language.
+func menuLink(l Lang, path, text string, current, done bool) app.UI {
+	a := app.A().Href(path + "?lang=" + string(l))
 	if current {
 		a = a.Aria("current", "page")
 	}
@@ -96,7 +93,7 @@ func (c *Lab) menuLink(path, text string, current, done bool) app.UI {
 		app.If(done, func() app.UI {
 			return el.Span().Class("done-mark").Body(
 				el.Span().Aria("hidden", true).Text(" ✓"),
-				el.Span().Class("sr-only").Text(" ("+c.lang.T("menu.done")+")"),
+				el.Span().Class("sr-only").Text(" ("+l.T("menu.done")+")"),
 			)
 		}),
 	)

@@ -6,7 +6,6 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
-	"reqlab/app/browser"
 	"reqlab/app/stage"
 	"reqlab/app/timeline"
 	"reqlab/app/ui/el"
@@ -66,56 +65,45 @@ func (p *playback) wait() time.Duration {
 	return max(minStep, w)
 }
 
-// openRun loads a stored run and plays it back from the start. It blocks.
-func (c *Lab) openRun(ctx app.Context, id string, speed float64) {
-	var run stage.Run
-	code, err := browser.GetJSON("/api/runs/"+id, &run)
-	if code == 404 {
-		ctx.Dispatch(func(ctx app.Context) { c.missing = id })
-		return
-	}
-	if err != nil || code != 200 {
-		ctx.Dispatch(func(ctx app.Context) { c.notice = c.lang.T("error.open-run") })
-		return
-	}
-	ctx.Dispatch(func(ctx app.Context) {
-		c.showRun(run, speed)
-		c.startPlaying(ctx)
-	})
+// player plays a stored run back, one at a time: the lab's part that owns
+// the playback. What the run looks like after each moment is the lab's to
+// draw (shown); the player says when.
+type player struct {
+	play *playback
+	// shown draws the run played back as it stands after play.pos moments.
+	shown func()
 }
 
-// showPlayback shows the run played back as it stood after pos moments.
-func (c *Lab) showPlayback() {
-	p := c.play
-	c.run = newRunView(p.run.ID)
-	for _, e := range p.run.Events {
-		c.run.add(e)
-	}
-	c.run.complete = p.pos == len(p.tl.Moments)
-	if p.pos > 0 {
-		m := p.tl.Moments[p.pos-1]
-		c.live = c.lang.Tf("live.stage", c.lang.StageName(m.Stage), c.lang.T("state."+string(m.State)), describe(c.lang, m.Event))
-	}
+// show puts run on screen for playback at speed, at its start.
+func (pl *player) show(run stage.Run, speed float64) {
+	pl.stop()
+	pl.play = &playback{run: run, tl: timeline.Build(run.Events, 0).FromFirst(), speed: speed}
+	pl.shown()
 }
 
-func (c *Lab) startPlaying(ctx app.Context) {
-	p := c.play
+// toEnd shows the whole run, paused at its end, as a run's page first does.
+func (pl *player) toEnd() {
+	pl.seek(len(pl.play.tl.Moments))
+}
+
+// start plays the run on from where it stands, or again from its start
+// where it had ended.
+func (pl *player) start(ctx app.Context) {
+	p := pl.play
 	if p.pos >= len(p.tl.Moments) {
 		p.pos = 0
-		c.showPlayback()
+		pl.shown()
 	}
 	p.playing = true
-	c.scheduleStep(ctx)
+	pl.schedule(ctx, time.Now())
 }
 
-func (c *Lab) scheduleStep(ctx app.Context) { c.scheduleStepFrom(ctx, time.Now()) }
-
-// scheduleStepFrom plays the next moment as due after one that was due at
-// from: its wait is counted from then. The page is drawn a frame at a time
-// (go-app gathers a frame's updates), and two moments in one frame would
-// show as one: the next moment is only waited for once this one is drawn.
-func (c *Lab) scheduleStepFrom(ctx app.Context, from time.Time) {
-	p := c.play
+// schedule plays the next moment as due after one that was due at from: its
+// wait is counted from then. The page is drawn a frame at a time (go-app
+// gathers a frame's updates), and two moments in one frame would show as
+// one: the next moment is only waited for once this one is drawn.
+func (pl *player) schedule(ctx app.Context, from time.Time) {
+	p := pl.play
 	if p == nil || !p.playing {
 		return
 	}
@@ -128,52 +116,65 @@ func (c *Lab) scheduleStepFrom(ctx app.Context, from time.Time) {
 	p.glide = p.wait()
 	due := from.Add(p.glide)
 	ctx.After(max(0, time.Until(due)), func(ctx app.Context) {
-		if c.play != p || p.gen != gen || !p.playing {
+		if pl.play != p || p.gen != gen || !p.playing {
 			return
 		}
 		p.pos++
-		c.showPlayback()
+		pl.shown()
 		if p.pos >= len(p.tl.Moments) {
 			p.playing, p.glide = false, 0
 			return
 		}
 		p.glide = p.wait() // the token glides on for as long as the next is due
 		ctx.Defer(func(ctx app.Context) {
-			if c.play == p && p.gen == gen && p.playing {
-				c.scheduleStepFrom(ctx, due)
+			if pl.play == p && p.gen == gen && p.playing {
+				pl.schedule(ctx, due)
 			}
 		})
 	})
 }
 
 // pause stops the playback where it is.
-func (c *Lab) pause() {
-	if c.play != nil {
-		c.play.playing = false
-		c.play.gen++
-		c.play.glide = 0
+func (pl *player) pause() {
+	if p := pl.play; p != nil {
+		p.playing = false
+		p.gen++
+		p.glide = 0
 	}
 }
 
-// seek shows the first pos events, paused.
-func (c *Lab) seek(pos int) {
-	c.pause()
-	c.play.pos = max(0, min(pos, len(c.play.tl.Moments)))
-	c.showPlayback()
+// seek shows the first pos moments, paused.
+func (pl *player) seek(pos int) {
+	pl.pause()
+	pl.play.pos = max(0, min(pos, len(pl.play.tl.Moments)))
+	pl.shown()
 }
 
-// stopPlayback leaves playback: what comes next is live.
-func (c *Lab) stopPlayback() {
-	c.pause()
-	c.play = nil
+// stop leaves playback: what comes next is live.
+func (pl *player) stop() {
+	pl.pause()
+	pl.play = nil
 }
 
-func (c *Lab) renderPlayback() app.UI {
-	p := c.play
+// state says whether a run is played back and whether it is under way
+// ("running") or at its end ("done"); "" where none is.
+func (pl *player) state() string {
+	switch p := pl.play; {
+	case p == nil:
+		return ""
+	case p.pos < len(p.tl.Moments):
+		return "running"
+	}
+	return "done"
+}
+
+// controls draws the playback's controls, where a run is played back.
+func (pl *player) controls(l Lang) app.UI {
+	p := pl.play
 	if p == nil {
 		return nil
 	}
-	return &PlaybackControls{Lang: c.lang, Pos: p.pos, N: len(p.tl.Moments), Playing: p.playing, Speed: p.speed}
+	return &PlaybackControls{Lang: l, Pos: p.pos, N: len(p.tl.Moments), Playing: p.playing, Speed: p.speed}
 }
 
 // playbackControl is a control of the playback, as an action's value.
@@ -187,21 +188,21 @@ type playbackControl struct {
 const actionPlayback = "reqlab:playback"
 
 // control applies a control of the playback.
-func (c *Lab) control(ctx app.Context, pc playbackControl) {
-	p := c.play
+func (pl *player) control(ctx app.Context, pc playbackControl) {
+	p := pl.play
 	switch {
 	case p == nil:
 	case pc.play:
-		c.startPlaying(ctx)
+		pl.start(ctx)
 	case pc.pause:
-		c.pause()
+		pl.pause()
 	case pc.speed > 0:
 		p.speed = pc.speed
 		if p.playing {
-			c.scheduleStep(ctx) // the waiting step is replaced, at the new pace
+			pl.schedule(ctx, time.Now()) // the waiting step is replaced, at the new pace
 		}
 	default:
-		c.seek(pc.seek)
+		pl.seek(pc.seek)
 	}
 }
 

@@ -8,7 +8,6 @@ import (
 
 	"reqlab/app/browser"
 	"reqlab/app/stage"
-	"reqlab/app/timeline"
 	"reqlab/app/ui/el"
 )
 
@@ -40,8 +39,7 @@ func (c *Lab) prerenderRun(path string) {
 		c.missing = id
 	default:
 		c.showRun(run, 1)
-		c.play.pos = len(c.play.tl.Moments)
-		c.showPlayback()
+		c.player.toEnd()
 	}
 }
 
@@ -80,16 +78,13 @@ func (c *Lab) adoptStoredRun() {
 		return // the client asks the API for it
 	}
 	c.showRun(run, 1)
-	c.play.pos = len(c.play.tl.Moments)
-	c.showPlayback()
+	c.player.toEnd()
 }
 
 // showRun puts a stored run on screen for playback at speed, from its start:
 // the run, its answer as the page reads it and its request in the form.
 func (c *Lab) showRun(run stage.Run, speed float64) {
-	c.stopPlayback()
 	c.missing = ""
-	c.play = &playback{run: run, tl: timeline.Build(run.Events, 0).FromFirst(), speed: speed}
 	c.stored = &run
 	c.resp = nil
 	if r := run.Response; r != nil {
@@ -97,5 +92,23 @@ func (c *Lab) showRun(run stage.Run, speed float64) {
 		c.resp = &view
 	}
 	c.load(run.Request)
-	c.showPlayback()
+	c.player.show(run, speed)
+}
+
+// openRun loads a stored run and plays it back from the start. It blocks.
+func (c *Lab) openRun(ctx app.Context, id string, speed float64) {
+	var run stage.Run
+	code, err := browser.GetJSON("/api/runs/"+id, &run)
+	if code == 404 {
+		ctx.Dispatch(func(ctx app.Context) { c.missing = id })
+		return
+	}
+	if err != nil || code != 200 {
+		ctx.Dispatch(func(ctx app.Context) { c.notice = c.lang.T("error.open-run") })
+		return
+	}
+	ctx.Dispatch(func(ctx app.Context) {
+		c.showRun(run, speed)
+		c.player.start(ctx)
+	})
 }
