@@ -2,6 +2,7 @@ package ui
 
 import (
 	"sort"
+	"time"
 
 	"reqlab/app/stage"
 	"reqlab/app/timeline"
@@ -99,17 +100,36 @@ func (r *runView) list() []stage.Event {
 	return kept
 }
 
+// liveLag is how far behind the page's clock a live run is drawn. The page
+// hears of its request's steps late: its own work, and the browser's, run
+// on one thread, so it learns of the first byte 5–40 ms after it came (more
+// on a busy phone), and told it started waiting before the browser did. The
+// browser's own timing, in the last report, then says the network took less
+// than the page had counted. Drawn a tick behind, a live counter shows only
+// time that surely went where it says, and the browser's timing takes it
+// up, not down.
+const liveLag = float64(tickEvery / time.Millisecond)
+
 // timeline lays the run on its one clock, counted from its first stage;
-// now, on the page's clock, is where the stages still under way have got to.
-// Live, that is up to the first byte at most: what the browser does after it
-// (reading the body, drawing it) takes a few milliseconds, and its own timing
-// of it comes in its last report, which a page's clock read since would only
-// overshoot (a counter would then go down).
+// now, on the page's clock, is where the stages still under way have got to
+// (0 for none). Live, that is liveLag behind, and up to the first byte at
+// most: what the browser does after it (reading the body, drawing it) takes
+// a few milliseconds, and its own timing of it comes in its last report,
+// which a page's clock read since would only overshoot.
 func (r *runView) timeline(now float64) timeline.Timeline {
 	events := r.list()
-	for _, e := range events {
-		if e.Stage == stage.Download && e.Phase == stage.Start && e.Side == stage.Client {
-			now = min(now, e.TMs)
+	if now > 0 {
+		now = max(0, now-liveLag)
+		measured := r.measured()
+		for i, e := range events {
+			if e.Stage == stage.Download && e.Phase == stage.Start && e.Side == stage.Client {
+				if !measured {
+					// The first byte as the page heard of it ends the
+					// wait: a tick behind too, until the browser says.
+					events[i].TMs = max(0, min(e.TMs, now))
+				}
+				now = min(now, events[i].TMs)
+			}
 		}
 	}
 	return timeline.Build(events, now).FromFirst()
