@@ -35,7 +35,7 @@ func TestATransactionBudgetPerRun(t *testing.T) {
 	defer conn.Close(ctx)
 	// PostgreSQL's own autovacuum, which analyses the tables the runs fill
 	// (a transaction of its own each, once a minute at most), is left out.
-	for _, table := range []string{"runs", "events", "cursos"} {
+	for _, table := range []string{"runs", "event_batches", "cursos"} {
 		if _, err := conn.Exec(ctx, `ALTER TABLE `+table+` SET (autovacuum_enabled = false, toast.autovacuum_enabled = false)`); err != nil {
 			t.Fatal(err)
 		}

@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"reflect"
 	"strconv"
@@ -13,17 +12,17 @@ import (
 	"reqlab/server/store"
 )
 
-// The runs' writes of a group are done together. On PostgreSQL, where a
-// statement's cost is mostly its round trip, in a few statements for the
-// whole group rather than a few for each: the runs opened in one INSERT; the
-// batches' runs read and held in one SELECT, in the order of their ids (so
-// that two groups, on any server, never wait on each other), the events of
-// those that have some in another, every batch's events in one INSERT of one
-// argument, a JSON array the engine takes apart, and the runs noted heard in
-// one UPDATE of such an array. On SQLite, where a statement costs no round
-// trip and one prepared no parsing, with the writer's prepared statements,
-// a run at a time. (A batch's request and answer, where it has them, are an
-// UPDATE each.)
+// The runs' writes of a group are done together. A batch's events are one
+// row (event_batches: a JSON array), and what a batch is checked against is
+// on its run's row (runRow), so a batch reads its run's row alone. On
+// PostgreSQL, where a statement's cost is mostly its round trip, a group's
+// runs share each statement: the runs opened in one INSERT; the batches'
+// runs read and held in one SELECT, in the order of their ids (so that two
+// groups, on any server, never wait on each other); every batch in one
+// INSERT of four arrays; and the runs noted heard in one UPDATE of a JSON
+// array. On SQLite, where a statement costs no round trip and one prepared
+// no parsing, with the writer's prepared statements, a run at a time. (A
+// batch's request and answer, where it has them, are an UPDATE each.)
 
 // runWrite is a run opened or a batch appended.
 type runWrite struct {
@@ -39,16 +38,53 @@ type newRun struct{ args []any }
 // runRow is a run as a group's batches find it and leave it.
 type runRow struct {
 	state               string
-	interrupted, heard  bool
+	interrupted         bool
 	status              sql.NullInt64
 	bytes, requestBytes int64
 	serving             int64
-	last                int64
-	started, ended      map[stage.ID]bool
-	serverEnded         map[stage.ID]bool
-	changed             bool
-	complete            bool
-	stored              []stage.Event // the group's events of the run
+	last                int64 // its last seq
+	// marks names the stages its events started and ended, a word each:
+	// ">dns" started, "<dns" ended on the client, "!dns" ended on the
+	// server (the column runs.marks); started, ended and serverEnded are
+	// the same as sets.
+	marks                       string
+	started, ended, serverEnded map[stage.ID]bool
+	changed                     bool
+	complete                    bool
+	stored                      []byte // the group's events of the run, JSON objects joined by commas, for its note
+}
+
+// parseMarks sets the row's sets from its marks.
+func (r *runRow) parseMarks() {
+	r.started, r.ended, r.serverEnded = map[stage.ID]bool{}, map[stage.ID]bool{}, map[stage.ID]bool{}
+	for _, m := range strings.Fields(r.marks) {
+		id := stage.ID(m[1:])
+		switch m[0] {
+		case '>':
+			r.started[id] = true
+		case '!':
+			r.serverEnded[id] = true
+			r.ended[id] = true
+		default:
+			r.ended[id] = true
+		}
+	}
+}
+
+// mark adds an event stored to the row's marks.
+func (r *runRow) mark(e stage.Event) {
+	c := byte('<')
+	switch {
+	case e.Phase == stage.Start:
+		c = '>'
+	case e.Side == stage.Server:
+		c = '!'
+		r.serverEnded[e.Stage] = true
+	}
+	if r.marks != "" {
+		r.marks += " "
+	}
+	r.marks += string(c) + string(e.Stage)
 }
 
 // maxNote is the longest note that carries its run's events (PostgreSQL
@@ -56,27 +92,21 @@ type runRow struct {
 const maxNote = 7900
 
 // note is what the group tells other servers of a run: "<id> <last seq>",
-// and the events it stored of it, as JSON, where the dialect notifies and
-// they fit.
+// and the events it stored of it, as a JSON array, where the dialect
+// notifies and they fit.
 func (w *wtx) note(id string, row *runRow) string {
 	note := id + " " + strconv.FormatInt(row.last, 10)
-	if w.db.d.notify == nil || len(row.stored) == 0 {
-		return note
-	}
-	events, err := json.Marshal(row.stored)
-	if err != nil || len(note)+1+len(events) > maxNote {
+	if w.db.d.notify == nil || len(row.stored) == 0 || len(note)+3+len(row.stored) > maxNote {
 		return note // read from the tables
 	}
-	return note + " " + string(events)
+	return note + " [" + string(row.stored) + "]"
 }
 
 // The statement that inserts runs, with VALUES for as many rows as valuesSQL
 // gives it.
 const (
-	insertRunPrefix    = `INSERT INTO runs (id, created_at, session, method, url, request_headers, request_cookies, request_body, network, fresh_connection, secret, bytes, request_bytes) VALUES `
-	runColumns         = 13
-	insertEventsPrefix = `INSERT INTO events (run_id, seq, stage, side, phase, t_ms, dur_ms, state, detail) VALUES `
-	eventColumns       = 9
+	insertRunPrefix = `INSERT INTO runs (id, created_at, session, method, url, request_headers, request_cookies, request_body, network, fresh_connection, secret, bytes, request_bytes) VALUES `
+	runColumns      = 13
 )
 
 // maxArgs is how many arguments one statement takes at most (SQLite's
@@ -113,21 +143,29 @@ func (w *wtx) runWrites(ws []*runWrite) ([]error, error) {
 	if err != nil {
 		return nil, err
 	}
-	var events []byte // every batch's, one JSON array (see insertEventsSQL)
+	var batches batchRows // PostgreSQL's, stored in one statement
 	for i, rw := range ws {
 		if rw.batch == nil {
 			continue
 		}
 		row := runs[rw.batch.RunID]
-		var args []any
-		rw.out, errs[i] = w.apply(row, rw, &events, &args)
-		if errs[i] != nil {
+		var events []byte
+		rw.out, events, errs[i] = w.apply(row, rw)
+		if errs[i] != nil || len(rw.out) == 0 {
 			continue
 		}
-		if len(args) > 0 {
-			if _, err := w.exec(insertEventsSQL(len(args)/eventColumns), args...); err != nil {
+		first, last := rw.out[0].Seq, rw.out[len(rw.out)-1].Seq
+		if w.db.d.prepare {
+			if _, err := w.exec(insertBatchSQL, rw.batch.RunID, first, last, events); err != nil {
 				return nil, fmt.Errorf("append events: %w", err)
 			}
+		} else {
+			batches.add(rw.batch.RunID, first, last, events)
+		}
+	}
+	for i, rw := range ws {
+		if rw.batch == nil || errs[i] != nil {
+			continue
 		}
 		if r := rw.batch.Request; r != nil {
 			if _, err := w.exec(setRequestSQL, r.Method, r.URL, rw.enc.requestHeaders, r.Body, rw.batch.RunID); err != nil {
@@ -144,8 +182,8 @@ func (w *wtx) runWrites(ws []*runWrite) ([]error, error) {
 			}
 		}
 	}
-	if len(events) > 0 {
-		if _, err := w.exec(w.db.d.insertEvents, string(append(events, ']'))); err != nil {
+	if len(batches.runs) > 0 {
+		if _, err := w.exec(w.db.d.insertBatches, batches.runs, batches.first, batches.last, batches.events); err != nil {
 			return nil, fmt.Errorf("append events: %w", err)
 		}
 	}
@@ -164,7 +202,7 @@ func (w *wtx) runWrites(ws []*runWrite) ([]error, error) {
 		}
 		w.notes = append(w.notes, w.note(id, row))
 		if w.db.d.prepare {
-			if _, err := w.exec(heardSQL, next, w.db.at(w.db.Now()), row.bytes, row.requestBytes, row.serving, id); err != nil {
+			if _, err := w.exec(heardSQL, next, w.db.at(w.db.Now()), row.bytes, row.requestBytes, row.serving, row.last, row.marks, id); err != nil {
 				return nil, fmt.Errorf("append: %w", err)
 			}
 			continue
@@ -174,7 +212,7 @@ func (w *wtx) runWrites(ws []*runWrite) ([]error, error) {
 		} else {
 			changed = append(changed, ',')
 		}
-		changed = fmt.Appendf(changed, `[%q,%q,%d,%d,%d]`, id, next, row.bytes, row.requestBytes, row.serving)
+		changed = fmt.Appendf(changed, `[%q,%q,%d,%d,%d,%d,%q]`, id, next, row.bytes, row.requestBytes, row.serving, row.last, row.marks)
 	}
 	if len(changed) > 0 {
 		if _, err := w.exec(w.db.d.heardRuns, w.db.at(w.db.Now()), string(append(changed, ']'))); err != nil {
@@ -184,37 +222,32 @@ func (w *wtx) runWrites(ws []*runWrite) ([]error, error) {
 	return errs, nil
 }
 
-// readRuns reads and holds the runs of ids, and the stages their events
-// started and ended: a statement for all of them, or (SQLite, where a
-// statement costs no round trip, and one prepared no parsing) a prepared
-// one for each.
+// batchRows are batches' rows as four arrays, one a column (see
+// Dialect.insertBatches).
+type batchRows struct {
+	runs        []string
+	first, last []int64
+	events      []string
+}
+
+func (b *batchRows) add(run string, first, last int64, events []byte) {
+	b.runs, b.first, b.last, b.events = append(b.runs, run), append(b.first, first), append(b.last, last), append(b.events, string(events))
+}
+
+// readRuns reads and holds the runs of ids: a statement for all of them,
+// or (SQLite, where a statement costs no round trip, and one prepared no
+// parsing) a prepared one for each.
 func (w *wtx) readRuns(ids []string) (map[string]*runRow, error) {
 	runs := make(map[string]*runRow, len(ids))
-	var heard []string
 	if w.db.d.prepare {
 		for _, id := range ids {
-			if err := w.scanRuns(runs, &heard, findRunSQL+w.db.d.forUpdate, id); err != nil {
+			if err := w.scanRuns(runs, findRunSQL+w.db.d.forUpdate, id); err != nil {
 				return nil, err
 			}
 		}
-	} else if err := w.scanRuns(runs, &heard, `SELECT id, state, interrupted_at IS NOT NULL, heard_at IS NOT NULL, status, bytes, request_bytes, serving FROM runs WHERE id IN (`+
-		marks(len(ids))+`) ORDER BY id`+w.db.d.forUpdate, strs(ids)...); err != nil {
+	} else if err := w.scanRuns(runs, strings.TrimSuffix(findRunSQL, "id = ?")+`id IN (`+marks(len(ids))+`) ORDER BY id`+w.db.d.forUpdate,
+		strs(ids)...); err != nil {
 		return nil, err
-	}
-	// The events, by a statement of their own, which on PostgreSQL sees
-	// every batch committed while this group waited for the runs.
-	switch {
-	case len(heard) == 0:
-	case w.db.d.prepare:
-		for _, id := range heard {
-			if err := w.scanMarks(runs, marksSQL, id); err != nil {
-				return nil, err
-			}
-		}
-	default:
-		if err := w.scanMarks(runs, `SELECT run_id, seq, stage, side, phase FROM events WHERE run_id IN (`+marks(len(heard))+`)`, strs(heard)...); err != nil {
-			return nil, err
-		}
 	}
 	return runs, nil
 }
@@ -230,69 +263,38 @@ func strs(ss []string) []any {
 	return args
 }
 
-// scanRuns reads runs' rows (findRunSQL's columns) into runs, and notes in
-// heard those that have events.
-func (w *wtx) scanRuns(runs map[string]*runRow, heard *[]string, query string, args ...any) error {
+// scanRuns reads runs' rows (findRunSQL's columns) into runs.
+func (w *wtx) scanRuns(runs map[string]*runRow, query string, args ...any) error {
 	rs, err := w.query(query, args...)
 	if err != nil {
 		return err
 	}
 	defer rs.Close()
 	for rs.Next() {
-		r := &runRow{started: map[stage.ID]bool{}, ended: map[stage.ID]bool{}, serverEnded: map[stage.ID]bool{}}
+		r := &runRow{}
 		var id string
-		if err := rs.Scan(&id, &r.state, &r.interrupted, &r.heard, &r.status, &r.bytes, &r.requestBytes, &r.serving); err != nil {
+		if err := rs.Scan(&id, &r.state, &r.interrupted, &r.status, &r.bytes, &r.requestBytes, &r.serving, &r.last, &r.marks); err != nil {
 			return err
 		}
+		r.parseMarks()
 		runs[id] = r
-		if r.heard {
-			*heard = append(*heard, id)
-		}
 	}
 	return rs.Err()
 }
 
-// scanMarks notes the stages runs' events started and ended (marksSQL's
-// columns), and their last seqs.
-func (w *wtx) scanMarks(runs map[string]*runRow, query string, args ...any) error {
-	es, err := w.query(query, args...)
-	if err != nil {
-		return err
-	}
-	defer es.Close()
-	for es.Next() {
-		var seq int64
-		var run, id, side, phase string
-		if err := es.Scan(&run, &seq, &id, &side, &phase); err != nil {
-			return err
-		}
-		r := runs[run]
-		r.last = max(r.last, seq)
-		if phase == string(stage.Start) {
-			r.started[stage.ID(id)] = true
-		} else {
-			r.ended[stage.ID(id)] = true
-			if side == string(stage.Server) {
-				r.serverEnded[stage.ID(id)] = true
-			}
-		}
-	}
-	return es.Err()
-}
-
 // apply checks a batch against its run as the group has left it so far, and
-// where the run takes it, numbers its events, adds them to events and
-// changes the run. Every check comes before the first change, so that a
-// refusal changes nothing.
-func (w *wtx) apply(row *runRow, rw *runWrite, events *[]byte, args *[]any) ([]stage.Event, error) {
+// where the run takes it, numbers its events and changes the run; it returns
+// the events stored, and as its row keeps them (a JSON array). Every check
+// comes before the first change, so that a refusal changes nothing.
+func (w *wtx) apply(row *runRow, rw *runWrite) ([]stage.Event, []byte, error) {
 	b, enc := *rw.batch, rw.enc
 	switch {
 	case row == nil:
-		return nil, refuse(store.ErrNotFound)
+		return nil, nil, refuse(store.ErrNotFound)
 	case stage.RunState(row.state) != stage.RunOpen || row.interrupted || row.complete:
-		return nil, refuse(store.ErrRunClosed) // complete, or cut off
+		return nil, nil, refuse(store.ErrRunClosed) // complete, or cut off
 	case b.Complete && b.Side == stage.Client && row.serving > 0 && !b.Waited:
-		return nil, refuse(store.ErrServing)
+		return nil, nil, refuse(store.ErrServing)
 	}
 	if b.Complete && b.Side == stage.Client {
 		// The last report: what only the server knows completes it (see
@@ -301,33 +303,33 @@ func (w *wtx) apply(row *runRow, rw *runWrite, events *[]byte, args *[]any) ([]s
 		n := len(b.Events)
 		reported := b.Events
 		b = store.Explained(b, int(row.status.Int64), row.serverEnded)
-		enc.details = enc.details[:n:n]
+		enc.events = enc.events[:n:n]
 		// An event Explain changed (a cache miss that was a revalidation)
 		// is encoded again: its encoding was made before it was explained.
 		for i, e := range b.Events[:n] {
 			if !reflect.DeepEqual(e, reported[i]) {
-				detail, err := w.db.d.encodeEvent(e)
+				again, err := w.db.d.encodeEvent(e)
 				if err != nil {
-					return nil, refuse(err)
+					return nil, nil, refuse(err)
 				}
-				enc.details[i] = detail
+				enc.events[i] = again
 			}
 		}
 		for _, e := range b.Events[n:] {
-			detail, err := w.db.d.encodeEvent(e)
+			added, err := w.db.d.encodeEvent(e)
 			if err != nil {
-				return nil, refuse(err)
+				return nil, nil, refuse(err)
 			}
-			enc.details = append(enc.details, detail)
+			enc.events = append(enc.events, added)
 		}
 	}
 	if row.last+int64(len(b.Events)) > store.MaxEventsPerRun {
-		return nil, refuse(store.ErrTooManyEvents)
+		return nil, nil, refuse(store.ErrTooManyEvents)
 	}
 	started, ended := clone(row.started), clone(row.ended)
 	keep, err := store.Marks(started, ended, b.Events)
 	if err != nil {
-		return nil, refuse(err)
+		return nil, nil, refuse(err)
 	}
 	kept := b
 	if len(keep) != len(b.Events) { // repeated starts, left out
@@ -338,7 +340,7 @@ func (w *wtx) apply(row *runRow, rw *runWrite, events *[]byte, args *[]any) ([]s
 	}
 	bytes, requestBytes := store.Grown(kept, row.bytes, row.requestBytes)
 	if bytes > store.MaxRunBytes {
-		return nil, refuse(store.ErrRunTooLarge)
+		return nil, nil, refuse(store.ErrRunTooLarge)
 	}
 	// Taken: the run changes.
 	row.started, row.ended, row.bytes, row.requestBytes, row.changed = started, ended, bytes, requestBytes, true
@@ -350,40 +352,31 @@ func (w *wtx) apply(row *runRow, rw *runWrite, events *[]byte, args *[]any) ([]s
 	}
 	row.complete = row.complete || b.Complete
 	out := make([]stage.Event, len(keep))
+	size := 2
+	for _, i := range keep {
+		size += len(enc.events[i]) + 8
+	}
+	events := make([]byte, 0, size)
+	events = append(events, '[')
 	for j, i := range keep {
 		e := b.Events[i]
 		row.last++
 		e.Seq = row.last
 		out[j] = e
+		row.mark(e)
+		if j > 0 {
+			events = append(events, ',')
+		}
+		at := len(events)
+		events = appendEvent(events, enc.events[i], e.Seq)
 		if w.db.d.notify != nil {
-			row.stored = append(row.stored, e)
-		}
-		if e.Side == stage.Server && e.Phase == stage.End {
-			row.serverEnded[e.Stage] = true
-		}
-		if w.db.d.prepare {
-			// A prepared statement's nine arguments (see insertEventsSQL).
-			var dur any // NULL: nothing could be measured
-			if e.DurMs != nil {
-				dur = float64(*e.DurMs)
+			if len(row.stored) > 0 {
+				row.stored = append(row.stored, ',')
 			}
-			*args = append(*args, b.RunID, e.Seq, string(e.Stage), string(e.Side), string(e.Phase), float64(e.TMs), dur, string(e.State), enc.details[i])
-			continue
+			row.stored = append(row.stored, events[at:]...)
 		}
-		// ["<run>",<seq>, and the rest as the caller encoded it.
-		if len(*events) == 0 {
-			*events = append(*events, '[')
-		} else {
-			*events = append(*events, ',')
-		}
-		*events = append(*events, `["`...)
-		*events = append(*events, b.RunID...)
-		*events = append(*events, `",`...)
-		*events = strconv.AppendInt(*events, e.Seq, 10)
-		*events = append(*events, ',')
-		*events = append(*events, enc.details[i][1:]...)
 	}
-	return out, nil
+	return out, append(events, ']'), nil
 }
 
 func clone(m map[stage.ID]bool) map[stage.ID]bool {

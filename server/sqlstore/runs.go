@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -19,57 +18,41 @@ import (
 const (
 	// findRunSQL reads the run's row, held (FOR UPDATE, where the dialect
 	// locks rows) until the batch commits: the batches of one run, from any
-	// server, are numbered one after another.
-	findRunSQL = `SELECT id, state, interrupted_at IS NOT NULL, heard_at IS NOT NULL, status, bytes, request_bytes, serving FROM runs WHERE id = ?`
-	// marksSQL reads the run's events once it has some (heard_at is set with
-	// every batch): by a statement of its own, which on PostgreSQL sees
-	// every batch committed while this one waited for the row.
-	marksSQL        = `SELECT run_id, seq, stage, side, phase FROM events WHERE run_id = ?`
+	// server, are numbered one after another. The row keeps what a batch is
+	// checked against (its last seq, the stages started and ended: see
+	// runRow), so a batch reads no events; on PostgreSQL a row waited for
+	// is read as the batch that held it left it.
+	findRunSQL      = `SELECT id, state, interrupted_at IS NOT NULL, status, bytes, request_bytes, serving, last_seq, marks FROM runs WHERE id = ?`
 	setRequestSQL   = `UPDATE runs SET method = ?, url = ?, request_headers = ?, request_body = ? WHERE id = ?`
 	setResponseSQL  = `UPDATE runs SET status = ?, response_headers = ?, response_body = ?, response_body_truncated = ? WHERE id = ?`
 	fillResponseSQL = setResponseSQL + ` AND status IS NULL`
+	// insertBatchSQL stores a batch's events, one row (SQLite's way: a
+	// prepared statement a batch; see Dialect.insertBatches for
+	// PostgreSQL's).
+	insertBatchSQL = `INSERT INTO event_batches (run_id, first_seq, last_seq, events) VALUES (?, ?, ?, ?)`
+	// heardSQL notes one run heard: SQLite's way.
+	heardSQL = `UPDATE runs SET state = ?, heard_at = ?, bytes = ?, request_bytes = ?, serving = ?, last_seq = ?, marks = ? WHERE id = ?`
 )
 
 // insertRunSQL stores one run.
 var insertRunSQL = valuesSQL(insertRunPrefix, runColumns, 1)
 
-// insertEventsSQL stores n events, each its nine arguments: SQLite's way
-// (see Dialect.prepare).
-func insertEventsSQL(n int) string { return valuesSQL(insertEventsPrefix, eventColumns, n) }
-
-// heardSQL notes one run heard: SQLite's way.
-const heardSQL = `UPDATE runs SET state = ?, heard_at = ?, bytes = ?, request_bytes = ?, serving = ? WHERE id = ?`
-
-// insertEventsJSONSQL stores events given as one JSON array whose elements
-// are [run_id, seq, stage, side, phase, t_ms, dur_ms, state, detail], the
-// rows of the JSON being the engine's (Dialect.jsonRows): PostgreSQL's way,
-// one statement for a group's events.
-func insertEventsJSONSQL(jsonRows string) string {
-	return `INSERT INTO events (run_id, seq, stage, side, phase, t_ms, dur_ms, state, detail)
-	SELECT j.value ->> 0, CAST(j.value ->> 1 AS INTEGER), j.value ->> 2, j.value ->> 3, j.value ->> 4,
-		CAST(j.value ->> 5 AS DOUBLE PRECISION), CAST(j.value ->> 6 AS DOUBLE PRECISION), j.value ->> 7, j.value -> 8
-	FROM ` + jsonRows
-}
-
 // heardRunsSQL notes, for runs given as one JSON array whose elements are
-// [id, state, bytes, request_bytes, serving], when they last heard (the
-// first argument) and what they keep now.
+// [id, state, bytes, request_bytes, serving, last_seq, marks], when they
+// last heard (the first argument) and what they keep now: PostgreSQL's way,
+// one statement for a group's runs.
 func heardRunsSQL(jsonRows string) string {
-	return `UPDATE runs SET state = u.state, heard_at = ?, bytes = u.bytes, request_bytes = u.request_bytes, serving = u.serving
+	return `UPDATE runs SET state = u.state, heard_at = ?, bytes = u.bytes, request_bytes = u.request_bytes, serving = u.serving,
+		last_seq = u.last_seq, marks = u.marks
 	FROM (SELECT j.value ->> 0 AS id, j.value ->> 1 AS state, CAST(j.value ->> 2 AS BIGINT) AS bytes,
-		CAST(j.value ->> 3 AS BIGINT) AS request_bytes, CAST(j.value ->> 4 AS INTEGER) AS serving FROM ` + jsonRows + `) AS u
+		CAST(j.value ->> 3 AS BIGINT) AS request_bytes, CAST(j.value ->> 4 AS INTEGER) AS serving,
+		CAST(j.value ->> 5 AS INTEGER) AS last_seq, j.value ->> 6 AS marks FROM ` + jsonRows + `) AS u
 	WHERE runs.id = u.id`
 }
 
-// writerQueries are the statements SQLite's writer prepares: up to a whole
-// run's events in one statement, a start and an end for each stage (a batch
-// with more is parsed as it comes).
+// writerQueries are the statements SQLite's writer prepares.
 func (d *Dialect) writerQueries() []string {
-	q := []string{insertRunSQL, findRunSQL, marksSQL, setRequestSQL, setResponseSQL, fillResponseSQL, heardSQL}
-	for n := 1; n <= 2*len(stage.All()); n++ {
-		q = append(q, insertEventsSQL(n))
-	}
-	return q
+	return []string{insertRunSQL, findRunSQL, insertBatchSQL, setRequestSQL, setResponseSQL, fillResponseSQL, heardSQL}
 }
 
 // runState is a run's state as the lab names it: an open run cut off is
@@ -100,36 +83,11 @@ func (db *DB) CreateRun(ctx context.Context, id, secret, session string, req sta
 	return run, nil
 }
 
-// encoded is a batch's JSON columns, encoded in the caller's goroutine: the
-// writer, which all writes wait for, only runs the statements (see
-// encodeEvent).
+// encoded is a batch's JSON, encoded in the caller's goroutine: the writer,
+// which all writes wait for, only runs the statements (see encodeEvent).
 type encoded struct {
 	requestHeaders, responseHeaders string
-	details                         [][]byte
-}
-
-// eventJSON is an event as the caller encodes it for insertEventsJSONSQL's
-// array: [stage, side, phase, t_ms, dur_ms, state, detail] (the writer puts
-// the run's id and the seq in front).
-func eventJSON(e stage.Event, detail []byte) []byte {
-	b := make([]byte, 0, 64+len(detail))
-	b = append(b, '[')
-	for _, s := range []string{string(e.Stage), string(e.Side), string(e.Phase)} {
-		b = strconv.AppendQuote(b, s) // ids of a few plain letters: the same in JSON
-		b = append(b, ',')
-	}
-	b = strconv.AppendFloat(b, float64(e.TMs), 'g', -1, 64)
-	b = append(b, ',')
-	if e.DurMs != nil {
-		b = strconv.AppendFloat(b, float64(*e.DurMs), 'g', -1, 64)
-	} else {
-		b = append(b, "null"...)
-	}
-	b = append(b, ',')
-	b = strconv.AppendQuote(b, string(e.State))
-	b = append(b, ',')
-	b = append(b, detail...)
-	return append(b, ']')
+	events                          [][]byte
 }
 
 func (d *Dialect) encodeBatch(b store.Batch) (encoded, error) {
@@ -145,45 +103,54 @@ func (d *Dialect) encodeBatch(b store.Batch) (encoded, error) {
 			return enc, err
 		}
 	}
-	enc.details = make([][]byte, len(b.Events))
+	enc.events = make([][]byte, len(b.Events))
 	for i, e := range b.Events {
-		if enc.details[i], err = d.encodeEvent(e); err != nil {
+		if enc.events[i], err = d.encodeEvent(e); err != nil {
 			return enc, err
 		}
 	}
 	return enc, nil
 }
 
-// encodeEvent is what the dialect's statement takes of an event: its
-// details' JSON (SQLite), or its element of insertEventsJSONSQL's array (see
-// eventJSON).
+// noSeq is how an event encoded before it has its seq begins: the writer
+// puts the seq in its place (see appendEvent).
+const noSeq = `{"seq":0`
+
+// encodeEvent is an event as its batch's row keeps it, in the JSON the API
+// gives, its seq not yet known (noSeq). Its stage must be a plain word: the
+// run's row names the stages started and ended (runRow.marks).
 func (d *Dialect) encodeEvent(e stage.Event) ([]byte, error) {
-	detail, err := json.Marshal(e.Detail)
-	if err != nil || d.prepare {
-		return detail, err
+	if !word(string(e.Stage)) {
+		return nil, fmt.Errorf("encode: %q is not a plain name", e.Stage)
 	}
-	for _, s := range []string{string(e.Stage), string(e.Side), string(e.Phase), string(e.State)} {
-		if !plain(s) {
-			return nil, fmt.Errorf("encode: %q is not a plain name", s)
-		}
+	e.Seq = 0
+	b, err := json.Marshal(e)
+	if err != nil {
+		return nil, fmt.Errorf("encode: %w", err)
 	}
-	if !finite(float64(e.TMs)) || e.DurMs != nil && !finite(float64(*e.DurMs)) {
-		return nil, fmt.Errorf("encode: a time that is not a number")
+	if !strings.HasPrefix(string(b), noSeq+",") {
+		return nil, fmt.Errorf("encode: an event encoded as %.20s…", b)
 	}
-	return eventJSON(e, detail), nil
+	return b, nil
 }
 
-// plain reports whether s is written alike in JSON and by strconv.Quote.
-func plain(s string) bool {
+// appendEvent appends the event encoded as enc (see encodeEvent), numbered
+// seq.
+func appendEvent(dst, enc []byte, seq int64) []byte {
+	dst = append(dst, `{"seq":`...)
+	dst = strconv.AppendInt(dst, seq, 10)
+	return append(dst, enc[len(noSeq):]...)
+}
+
+// word reports whether s is a word of printable ASCII, with no space.
+func word(s string) bool {
 	for _, c := range []byte(s) {
-		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+		if c <= ' ' || c >= 0x7f || c == '"' || c == '\\' {
 			return false
 		}
 	}
-	return true
+	return s != ""
 }
-
-func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
 
 // Append stores a batch, whole or not at all, and returns its events numbered
 // with the run's next seqs (see store.Runs).
@@ -283,29 +250,26 @@ type querier interface {
 }
 
 func (db *DB) events(ctx context.Context, q querier, runID string, after int64) ([]stage.Event, error) {
-	rows, err := q.QueryContext(ctx, db.d.q(`SELECT seq, stage, side, phase, t_ms, dur_ms, state, detail FROM events WHERE run_id = ? AND seq > ? ORDER BY seq`),
-		runID, after)
+	rows, err := q.QueryContext(ctx, db.d.q(`SELECT events FROM event_batches WHERE run_id = ? AND last_seq > ? ORDER BY first_seq`), runID, after)
 	if err != nil {
 		return nil, db.fail("read events", err)
 	}
 	defer rows.Close()
 	events := []stage.Event{}
 	for rows.Next() {
-		var (
-			e      stage.Event
-			dur    sql.NullFloat64
-			detail []byte
-		)
-		if err := rows.Scan(&e.Seq, &e.Stage, &e.Side, &e.Phase, &e.TMs, &dur, &e.State, &detail); err != nil {
+		var raw []byte
+		if err := rows.Scan(&raw); err != nil {
 			return nil, db.fail("read events", err)
 		}
-		if dur.Valid {
-			e.DurMs = stage.Ms(dur.Float64)
-		}
-		if err := json.Unmarshal(detail, &e.Detail); err != nil {
+		var batch []stage.Event // a fresh one: decoding into used events would reuse their pointers
+		if err := json.Unmarshal(raw, &batch); err != nil {
 			return nil, fmt.Errorf("read events: %w", err)
 		}
-		events = append(events, e)
+		for _, e := range batch {
+			if e.Seq > after {
+				events = append(events, e)
+			}
+		}
 	}
 	return events, db.fail("read events", rows.Err())
 }

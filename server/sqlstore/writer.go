@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
 
@@ -52,25 +53,42 @@ func (db *DB) startWriters() error {
 		go func() {
 			defer db.writersRun.Done()
 			for w := range db.writes {
-				group := []write{w}
-			more:
-				for len(group) < maxGroup {
-					select {
-					case w, ok := <-db.writes:
-						if !ok {
-							break more
-						}
-						group = append(group, w)
-					default:
-						break more
-					}
-				}
-				db.commit(group)
+				db.commit(db.gather([]write{w}))
 			}
 		}()
 	}
 	return nil
 }
+
+// gather adds to group the writes waiting, up to maxGroup. While more keep
+// coming it lets the goroutines that are about to send theirs run first
+// (those the last commit answered, each making its next write): a group's
+// commit costs much the same for one write as for dozens, and without the
+// wait the writer, which all of them wait for, commits the first write or
+// two alone while the rest arrive.
+func (db *DB) gather(group []write) []write {
+	for tries := 0; len(group) < maxGroup; {
+		select {
+		case w, ok := <-db.writes:
+			if !ok {
+				return group
+			}
+			group = append(group, w)
+			tries = 0
+			continue
+		default:
+		}
+		if tries++; tries > yields {
+			return group
+		}
+		runtime.Gosched()
+	}
+	return group
+}
+
+// yields is how many times in a row gather lets others run with no write
+// arriving before it commits what it has.
+const yields = 2
 
 // refusal marks an error by which a write refused its work before changing
 // anything: the group's transaction goes on without it.
