@@ -57,6 +57,9 @@ type runRow struct {
 // parseMarks sets the row's sets from its marks.
 func (r *runRow) parseMarks() {
 	r.started, r.ended, r.serverEnded = map[stage.ID]bool{}, map[stage.ID]bool{}, map[stage.ID]bool{}
+	if r.marks == "" {
+		return
+	}
 	for _, m := range strings.Fields(r.marks) {
 		id := stage.ID(m[1:])
 		switch m[0] {
@@ -71,8 +74,9 @@ func (r *runRow) parseMarks() {
 	}
 }
 
-// mark adds an event stored to the row's marks.
-func (r *runRow) mark(e stage.Event) {
+// mark adds an event stored to the row's marks, as words appended to buf
+// (the row's marks are then buf: see apply).
+func (r *runRow) mark(buf []byte, e stage.Event) []byte {
 	c := byte('<')
 	switch {
 	case e.Phase == stage.Start:
@@ -81,10 +85,11 @@ func (r *runRow) mark(e stage.Event) {
 		c = '!'
 		r.serverEnded[e.Stage] = true
 	}
-	if r.marks != "" {
-		r.marks += " "
+	if len(buf) > 0 {
+		buf = append(buf, ' ')
 	}
-	r.marks += string(c) + string(e.Stage)
+	buf = append(buf, c)
+	return append(buf, e.Stage...)
 }
 
 // maxNote is the longest note that carries its run's events (PostgreSQL
@@ -358,12 +363,13 @@ func (w *wtx) apply(row *runRow, rw *runWrite) ([]stage.Event, []byte, error) {
 	}
 	events := make([]byte, 0, size)
 	events = append(events, '[')
+	marks := append(make([]byte, 0, len(row.marks)+len(keep)*12), row.marks...)
 	for j, i := range keep {
 		e := b.Events[i]
 		row.last++
 		e.Seq = row.last
 		out[j] = e
-		row.mark(e)
+		marks = row.mark(marks, e)
 		if j > 0 {
 			events = append(events, ',')
 		}
@@ -376,6 +382,7 @@ func (w *wtx) apply(row *runRow, rw *runWrite) ([]stage.Event, []byte, error) {
 			row.stored = append(row.stored, events[at:]...)
 		}
 	}
+	row.marks = string(marks)
 	return out, append(events, ']'), nil
 }
 

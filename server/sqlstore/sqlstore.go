@@ -41,6 +41,8 @@ type DB struct {
 	writersRun sync.WaitGroup
 	closeMu    sync.RWMutex
 	closed     bool
+	stop       chan struct{} // closed by Close: the checkpoints stop
+	stopped    chan struct{}
 
 	// Now tells the time; tests replace it.
 	Now func() time.Time
@@ -71,7 +73,30 @@ func Open(ctx context.Context, d *Dialect, dsn string) (*DB, error) {
 		closeAll()
 		return nil, fmt.Errorf("open database: %w", err)
 	}
+	db.stop, db.stopped = make(chan struct{}), make(chan struct{})
+	go db.checkpoints()
 	return db, nil
+}
+
+// checkpoints checkpoints the database every checkpointEvery, where the
+// dialect asks for it (see sqliteWriter), until Close.
+func (db *DB) checkpoints() {
+	defer close(db.stopped)
+	if db.d.checkpoint == "" {
+		return
+	}
+	tick := time.NewTicker(checkpointEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-db.stop:
+			return
+		case <-tick.C:
+			// A failure (the log busy, a reader at its end) leaves it to
+			// the next one, or to the writer.
+			db.read.Exec(db.d.checkpoint)
+		}
+	}
 }
 
 // Dialect returns the database's dialect.
@@ -90,9 +115,11 @@ func (db *DB) Close() error {
 	if !db.closed {
 		db.closed = true
 		close(db.writes)
+		close(db.stop)
 	}
 	db.closeMu.Unlock()
 	db.writersRun.Wait()
+	<-db.stopped
 	for _, s := range db.stmts {
 		s.Close()
 	}
