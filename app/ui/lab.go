@@ -139,7 +139,12 @@ func (c *Lab) OnMount(ctx app.Context) {
 	ctx.Handle(actionStep, func(ctx app.Context, a app.Action) {
 		if i, ok := a.Value.(int); ok && c.lesson != nil && i >= 0 && i < len(c.lesson.Steps) {
 			c.runStep(ctx, i)
-			if !c.lesson.Steps[i].Page { // a page's load shows under its step already
+			// A page's load is watched in its frame, under its step (the
+			// step says so): on a phone the frame fills the view and the
+			// picture waits below it. Brought in, the picture had the page's
+			// frame and waterfall grow above it, out of view, and the
+			// layout shifted by a whole screen (CLS 0.79).
+			if !c.lesson.Steps[i].Page {
 				c.revealPath(ctx)
 			}
 		}
