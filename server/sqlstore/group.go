@@ -194,8 +194,8 @@ func (w *wtx) runWrites(ws []*runWrite) ([]error, error) {
 	}
 	// Each run changed: when it last heard, what it keeps now, its
 	// completion where it completes and its requests still served, in one
-	// statement for the group (its rows one JSON array, as the events).
-	var changed []byte
+	// statement for the group (its rows arrays, as the batches).
+	var heard heardRows
 	for _, id := range ids {
 		row := runs[id]
 		if row == nil || !row.changed {
@@ -212,19 +212,29 @@ func (w *wtx) runWrites(ws []*runWrite) ([]error, error) {
 			}
 			continue
 		}
-		if len(changed) == 0 {
-			changed = append(changed, '[')
-		} else {
-			changed = append(changed, ',')
-		}
-		changed = fmt.Appendf(changed, `[%q,%q,%d,%d,%d,%d,%q]`, id, next, row.bytes, row.requestBytes, row.serving, row.last, row.marks)
+		heard.add(id, next, row)
 	}
-	if len(changed) > 0 {
-		if _, err := w.exec(w.db.d.heardRuns, w.db.at(w.db.Now()), string(append(changed, ']'))); err != nil {
+	if len(heard.ids) > 0 {
+		h := heard
+		if _, err := w.exec(w.db.d.heardRuns, w.db.at(w.db.Now()), h.ids, h.states, h.bytes, h.requestBytes, h.serving, h.last, h.marks, h.ids); err != nil {
 			return nil, fmt.Errorf("append: %w", err)
 		}
 	}
 	return errs, nil
+}
+
+// heardRows are runs' changes as arrays, one a column (see
+// Dialect.heardRuns).
+type heardRows struct {
+	ids, states, marks           []string
+	bytes, requestBytes, serving []int64
+	last                         []int64
+}
+
+func (h *heardRows) add(id, state string, r *runRow) {
+	h.ids, h.states, h.marks = append(h.ids, id), append(h.states, state), append(h.marks, r.marks)
+	h.bytes, h.requestBytes, h.serving = append(h.bytes, r.bytes), append(h.requestBytes, r.requestBytes), append(h.serving, r.serving)
+	h.last = append(h.last, r.last)
 }
 
 // batchRows are batches' rows as four arrays, one a column (see

@@ -38,19 +38,6 @@ const (
 // insertRunSQL stores one run.
 var insertRunSQL = valuesSQL(insertRunPrefix, runColumns, 1)
 
-// heardRunsSQL notes, for runs given as one JSON array whose elements are
-// [id, state, bytes, request_bytes, serving, last_seq, marks], when they
-// last heard (the first argument) and what they keep now: PostgreSQL's way,
-// one statement for a group's runs.
-func heardRunsSQL(jsonRows string) string {
-	return `UPDATE runs SET state = u.state, heard_at = ?, bytes = u.bytes, request_bytes = u.request_bytes, serving = u.serving,
-		last_seq = u.last_seq, marks = u.marks
-	FROM (SELECT j.value ->> 0 AS id, j.value ->> 1 AS state, CAST(j.value ->> 2 AS BIGINT) AS bytes,
-		CAST(j.value ->> 3 AS BIGINT) AS request_bytes, CAST(j.value ->> 4 AS INTEGER) AS serving,
-		CAST(j.value ->> 5 AS INTEGER) AS last_seq, j.value ->> 6 AS marks FROM ` + jsonRows + `) AS u
-	WHERE runs.id = u.id`
-}
-
 // writerQueries are the statements SQLite's writer prepares.
 func (d *Dialect) writerQueries() []string {
 	return []string{insertRunSQL, findRunSQL, insertBatchSQL, setRequestSQL, setResponseSQL, fillResponseSQL, heardSQL}
