@@ -83,7 +83,7 @@ func (db *DB) InsertCourse(ctx context.Context, session string, c store.Course) 
 	var id int64 // read once do returns nil (see DB.do)
 	lock := "cursos:" + session
 	err := db.do(ctx, lock, func(w *wtx) error {
-		if err := db.d.lock(w.tx, lock); err != nil {
+		if err := db.d.lock(w.on(), lock); err != nil {
 			return err
 		}
 		var mine, all int

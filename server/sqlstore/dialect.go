@@ -51,14 +51,18 @@ type Dialect struct {
 	at func(time.Time) any
 	// lock takes, for the transaction, a lock named by key: where several
 	// writers run, the bounds they check (a session's courses) hold.
-	lock func(tx *sql.Tx, key string) error
+	lock func(tx sqlTx, key string) error
 	// tryLock takes a lock of the transaction's, or reports another holds it
 	// (one server prunes at a time).
-	tryLock func(tx *sql.Tx, key int64) (bool, error)
+	tryLock func(tx sqlTx, key int64) (bool, error)
 	// lockMigrations holds conn as the one migrating, until unlock.
 	lockMigrations func(ctx context.Context, conn *sql.Conn) (unlock func(), err error)
 	// notify tells every server listening, at commit; nil: no one listens.
-	notify func(tx *sql.Tx, payload string) error
+	notify func(tx sqlTx, payload string) error
+	// pipelined: a group's statements are sent a few at once on its
+	// connection, in two round trips for its runs (pipeline.go), not one
+	// after another.
+	pipelined bool
 	// checkpoint, where set, copies the log of commits back into the
 	// database, from a reader's connection: the writer then seldom does it
 	// itself (see sqliteWriter).
@@ -110,8 +114,8 @@ var SQLite = &Dialect{
 		return write, read, nil
 	},
 	at:             func(t time.Time) any { return t.UTC().Format(sqliteMoment) },
-	lock:           func(*sql.Tx, string) error { return nil },
-	tryLock:        func(*sql.Tx, int64) (bool, error) { return true, nil },
+	lock:           func(sqlTx, string) error { return nil },
+	tryLock:        func(sqlTx, int64) (bool, error) { return true, nil },
 	lockMigrations: func(context.Context, *sql.Conn) (func(), error) { return func() {}, nil },
 	explain: func(err error) (string, bool) {
 		var se sqlite3.Error
@@ -161,16 +165,23 @@ const sqliteMoment = "2006-01-02T15:04:05.000000000Z07:00"
 
 // PostgreSQL is the engine several lab servers share.
 var PostgreSQL = &Dialect{
-	name: "PostgreSQL", migrations: "postgres", numbered: true, forUpdate: " FOR UPDATE", timeType: "TIMESTAMPTZ", writers: 4,
+	name: "PostgreSQL", migrations: "postgres", numbered: true, forUpdate: " FOR UPDATE", timeType: "TIMESTAMPTZ", writers: 2,
 	// The runs found by their ids (id = ANY), then joined: joined alone
 	// with the arrays' rows, whose number the planner does not know, the
 	// runs were read whole (a sequential scan and a hash join for every
-	// group, growing with the table).
-	heardRuns: `UPDATE runs SET state = u.state, heard_at = ?, bytes = u.bytes, request_bytes = u.request_bytes, serving = u.serving,
-			last_seq = u.last_seq, marks = u.marks
+	// group, growing with the table). Each run is changed only as the group
+	// read it (its last seq, requests being served and bytes), and the
+	// statement fails (a division by zero) unless every one was: another
+	// group, or a request served, changed it since (see pipeline.go).
+	heardRuns: `WITH changed AS (UPDATE runs SET state = u.state, heard_at = ?, bytes = u.bytes, request_bytes = u.request_bytes,
+			serving = u.serving, last_seq = u.last_seq, marks = u.marks
 		FROM unnest(CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS BIGINT[]), CAST(? AS BIGINT[]), CAST(? AS INTEGER[]),
-			CAST(? AS INTEGER[]), CAST(? AS TEXT[])) AS u(id, state, bytes, request_bytes, serving, last_seq, marks)
-		WHERE runs.id = ANY(CAST(? AS TEXT[])) AND runs.id = u.id`,
+			CAST(? AS INTEGER[]), CAST(? AS TEXT[]), CAST(? AS INTEGER[]), CAST(? AS INTEGER[]), CAST(? AS BIGINT[]))
+			AS u(id, state, bytes, request_bytes, serving, last_seq, marks, was_last, was_serving, was_bytes)
+		WHERE runs.id = ANY(CAST(? AS TEXT[])) AND runs.id = u.id AND runs.last_seq = u.was_last AND runs.serving = u.was_serving
+			AND runs.bytes = u.was_bytes AND runs.state = 'open' AND runs.interrupted_at IS NULL
+		RETURNING 1)
+	SELECT 1 / CAST(count(*) = ? AS INTEGER) FROM changed`,
 	insertBatches: `INSERT INTO event_batches (run_id, first_seq, last_seq, events)
 		SELECT * FROM unnest(CAST(? AS TEXT[]), CAST(? AS INTEGER[]), CAST(? AS INTEGER[]), CAST(? AS TEXT[]))`,
 	open: func(ctx context.Context, dsn string) (*sql.DB, *sql.DB, error) {
@@ -200,13 +211,13 @@ var PostgreSQL = &Dialect{
 		return db, db, nil
 	},
 	at: func(t time.Time) any { return t.UTC() },
-	lock: func(tx *sql.Tx, key string) error {
-		_, err := tx.Exec(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, key)
+	lock: func(tx sqlTx, key string) error {
+		_, err := tx.ExecContext(context.Background(), `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, key)
 		return err
 	},
-	tryLock: func(tx *sql.Tx, key int64) (bool, error) {
+	tryLock: func(tx sqlTx, key int64) (bool, error) {
 		var mine bool
-		err := tx.QueryRow(`SELECT pg_try_advisory_xact_lock($1)`, key).Scan(&mine)
+		err := tx.QueryRowContext(context.Background(), `SELECT pg_try_advisory_xact_lock($1)`, key).Scan(&mine)
 		return mine, err
 	},
 	lockMigrations: func(ctx context.Context, conn *sql.Conn) (func(), error) {
@@ -215,10 +226,11 @@ var PostgreSQL = &Dialect{
 		}
 		return func() { conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrationLock) }, nil
 	},
-	notify: func(tx *sql.Tx, payload string) error {
-		_, err := tx.Exec(`SELECT pg_notify($1, $2)`, Channel, payload)
+	notify: func(tx sqlTx, payload string) error {
+		_, err := tx.ExecContext(context.Background(), notifySQL, Channel, payload)
 		return err
 	},
+	pipelined: true,
 	explain: func(err error) (string, bool) {
 		var pe *pgconn.PgError
 		if errors.As(err, &pe) {
@@ -236,6 +248,8 @@ var PostgreSQL = &Dialect{
 		return "", errors.As(err, &ce) || errors.As(err, &ne) || pgconn.SafeToRetry(err)
 	},
 }
+
+const notifySQL = `SELECT pg_notify($1, $2)`
 
 // Channel is the PostgreSQL channel every group of stored batches is
 // notified on: a line "<run id> <last seq>" per batch.

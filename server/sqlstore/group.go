@@ -51,7 +51,16 @@ type runRow struct {
 	started, ended, serverEnded map[stage.ID]bool
 	changed                     bool
 	complete                    bool
-	stored                      []byte // the group's events of the run, JSON objects joined by commas, for its note
+	// was is the row as the group read it: on PostgreSQL it is changed
+	// only if it is still so (pipeline.go).
+	was    struct{ last, serving, bytes int64 }
+	stored []byte // the group's events of the run, JSON objects joined by commas, for its note
+}
+
+// read notes the row as read: its sets from its marks, and what it was.
+func (r *runRow) read() {
+	r.parseMarks()
+	r.was.last, r.was.serving, r.was.bytes = r.last, r.serving, r.bytes
 }
 
 // parseMarks sets the row's sets from its marks.
@@ -121,7 +130,6 @@ const maxArgs = 30_000
 // runWrites does the group's runs' writes, and returns each one's error: a
 // refusal, or nil. An error returned alone leaves the transaction unclean.
 func (w *wtx) runWrites(ws []*runWrite) ([]error, error) {
-	errs := make([]error, len(ws))
 	// The runs opened.
 	var creates [][][]any
 	for _, rw := range ws {
@@ -132,7 +140,20 @@ func (w *wtx) runWrites(ws []*runWrite) ([]error, error) {
 	if err := w.insertRows(insertRunPrefix, runColumns, creates); err != nil {
 		return nil, err
 	}
-	// The batches' runs, held, and the events of those that have some.
+	// The batches' runs, held.
+	ids := batchRuns(ws)
+	var runs map[string]*runRow
+	if len(ids) > 0 {
+		var err error
+		if runs, err = w.readRuns(ids); err != nil {
+			return nil, err
+		}
+	}
+	return w.writeRuns(ws, ids, runs)
+}
+
+// batchRuns returns the runs the batches of ws are for, each once.
+func batchRuns(ws []*runWrite) []string {
 	var ids []string
 	seen := map[string]bool{}
 	for _, rw := range ws {
@@ -141,12 +162,15 @@ func (w *wtx) runWrites(ws []*runWrite) ([]error, error) {
 			ids = append(ids, rw.batch.RunID)
 		}
 	}
+	return ids
+}
+
+// writeRuns checks and stores the batches of ws against their runs, held
+// (runs, those of ids), and returns each write's error: a refusal, or nil.
+func (w *wtx) writeRuns(ws []*runWrite, ids []string, runs map[string]*runRow) ([]error, error) {
+	errs := make([]error, len(ws))
 	if len(ids) == 0 {
 		return errs, nil
-	}
-	runs, err := w.readRuns(ids)
-	if err != nil {
-		return nil, err
 	}
 	var batches batchRows // PostgreSQL's, stored in one statement
 	for i, rw := range ws {
@@ -166,6 +190,37 @@ func (w *wtx) runWrites(ws []*runWrite) ([]error, error) {
 			}
 		} else {
 			batches.add(rw.batch.RunID, first, last, events)
+		}
+	}
+	// Each run changed: when it last heard, what it keeps now, its
+	// completion where it completes and its requests still served, in one
+	// statement for the group (its rows arrays, as the batches). First: on
+	// PostgreSQL it fails where a run changed since the group read it
+	// (pipeline.go), before anything else is written.
+	var heard heardRows
+	for _, id := range ids {
+		row := runs[id]
+		if row == nil || !row.changed {
+			continue
+		}
+		next := string(stage.RunOpen)
+		if row.complete {
+			next = string(stage.RunComplete)
+		}
+		w.notes = append(w.notes, w.note(id, row))
+		if w.db.d.prepare {
+			if _, err := w.exec(heardSQL, next, w.db.at(w.db.Now()), row.bytes, row.requestBytes, row.serving, row.last, row.marks, id); err != nil {
+				return nil, fmt.Errorf("append: %w", err)
+			}
+			continue
+		}
+		heard.add(id, next, row)
+	}
+	if len(heard.ids) > 0 {
+		h := heard
+		if _, err := w.exec(w.db.d.heardRuns, w.db.at(w.db.Now()), h.ids, h.states, h.bytes, h.requestBytes, h.serving, h.last, h.marks,
+			h.wasLast, h.wasServing, h.wasBytes, h.ids, len(h.ids)); err != nil {
+			return nil, fmt.Errorf("append: %w", err)
 		}
 	}
 	for i, rw := range ws {
@@ -192,49 +247,23 @@ func (w *wtx) runWrites(ws []*runWrite) ([]error, error) {
 			return nil, fmt.Errorf("append events: %w", err)
 		}
 	}
-	// Each run changed: when it last heard, what it keeps now, its
-	// completion where it completes and its requests still served, in one
-	// statement for the group (its rows arrays, as the batches).
-	var heard heardRows
-	for _, id := range ids {
-		row := runs[id]
-		if row == nil || !row.changed {
-			continue
-		}
-		next := string(stage.RunOpen)
-		if row.complete {
-			next = string(stage.RunComplete)
-		}
-		w.notes = append(w.notes, w.note(id, row))
-		if w.db.d.prepare {
-			if _, err := w.exec(heardSQL, next, w.db.at(w.db.Now()), row.bytes, row.requestBytes, row.serving, row.last, row.marks, id); err != nil {
-				return nil, fmt.Errorf("append: %w", err)
-			}
-			continue
-		}
-		heard.add(id, next, row)
-	}
-	if len(heard.ids) > 0 {
-		h := heard
-		if _, err := w.exec(w.db.d.heardRuns, w.db.at(w.db.Now()), h.ids, h.states, h.bytes, h.requestBytes, h.serving, h.last, h.marks, h.ids); err != nil {
-			return nil, fmt.Errorf("append: %w", err)
-		}
-	}
 	return errs, nil
 }
 
 // heardRows are runs' changes as arrays, one a column (see
 // Dialect.heardRuns).
 type heardRows struct {
-	ids, states, marks           []string
-	bytes, requestBytes, serving []int64
-	last                         []int64
+	ids, states, marks            []string
+	bytes, requestBytes, serving  []int64
+	last                          []int64
+	wasLast, wasServing, wasBytes []int64 // as the group read them
 }
 
 func (h *heardRows) add(id, state string, r *runRow) {
 	h.ids, h.states, h.marks = append(h.ids, id), append(h.states, state), append(h.marks, r.marks)
 	h.bytes, h.requestBytes, h.serving = append(h.bytes, r.bytes), append(h.requestBytes, r.requestBytes), append(h.serving, r.serving)
 	h.last = append(h.last, r.last)
+	h.wasLast, h.wasServing, h.wasBytes = append(h.wasLast, r.was.last), append(h.wasServing, r.was.serving), append(h.wasBytes, r.was.bytes)
 }
 
 // batchRows are batches' rows as four arrays, one a column (see
@@ -291,7 +320,7 @@ func (w *wtx) scanRuns(runs map[string]*runRow, query string, args ...any) error
 		if err := rs.Scan(&id, &r.state, &r.interrupted, &r.status, &r.bytes, &r.requestBytes, &r.serving, &r.last, &r.marks); err != nil {
 			return err
 		}
-		r.parseMarks()
+		r.read()
 		runs[id] = r
 	}
 	return rs.Err()

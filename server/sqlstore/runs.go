@@ -350,7 +350,7 @@ func (db *DB) Prune(ctx context.Context, maxAge time.Duration, perSession, maxRu
 	var deleted int64
 	err := db.do(ctx, "", func(w *wtx) error {
 		deleted = 0
-		if mine, err := db.d.tryLock(w.tx, PruneLock); err != nil || !mine {
+		if mine, err := db.d.tryLock(w.on(), PruneLock); err != nil || !mine {
 			return err
 		}
 		count := func(query string, args ...any) error {

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"runtime"
@@ -31,9 +32,30 @@ type write struct {
 
 // wtx is a group's transaction as one write sees it.
 type wtx struct {
-	db    *DB
-	tx    *sql.Tx
+	db *DB
+	tx *sql.Tx // or, where the group is pipelined (pipeline.go), conn
+	// conn is the connection of a pipelined group, whose transaction
+	// pipeline.go begins and ends itself.
+	conn *sql.Conn
+	// queue, where set, takes the statements exec is given, to be sent
+	// together (pipeline.go).
+	queue func(query string, args ...any)
 	notes []string // what the group tells other servers at commit, a line each
+}
+
+// sqlTx is what a dialect's locks and notifications run on: a group's
+// transaction, or its connection where the group is pipelined.
+type sqlTx interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// on is what the group's statements run on.
+func (w *wtx) on() sqlTx {
+	if w.tx != nil {
+		return w.tx
+	}
+	return w.conn
 }
 
 // ErrClosed is returned for a write asked of a closed database.
@@ -128,6 +150,9 @@ func (db *DB) tryGroup(group []write) ([]error, error) {
 		// locks in one order, so that no two wait on each other.
 		sort.SliceStable(group, func(i, j int) bool { return group[i].key < group[j].key })
 	}
+	if db.d.pipelined {
+		return db.tryPipelined(group)
+	}
 	errs := make([]error, len(group))
 	tx, err := db.write.BeginTx(context.Background(), nil)
 	if err != nil {
@@ -187,7 +212,7 @@ func (db *DB) tell(w *wtx) error {
 	var b strings.Builder
 	for _, n := range w.notes {
 		if b.Len()+len(n)+1 > maxNote {
-			if err := db.d.notify(w.tx, b.String()); err != nil {
+			if err := w.notify(b.String()); err != nil {
 				return err
 			}
 			b.Reset()
@@ -197,7 +222,16 @@ func (db *DB) tell(w *wtx) error {
 		}
 		b.WriteString(n)
 	}
-	return db.d.notify(w.tx, b.String())
+	return w.notify(b.String())
+}
+
+// notify tells the servers listening payload, at commit.
+func (w *wtx) notify(payload string) error {
+	if w.queue != nil {
+		w.queue(notifySQL, Channel, payload)
+		return nil
+	}
+	return w.db.d.notify(w.on(), payload)
 }
 
 // unrefuse returns the error a refusal wraps.
@@ -213,15 +247,22 @@ func unrefuse(err error) error {
 // prepared at start (parsing SQL again for every write is much of a small
 // SQLite write's cost), or query itself, as the dialect names arguments.
 func (w *wtx) exec(query string, args ...any) (sql.Result, error) {
+	if w.queue != nil {
+		w.queue(w.db.d.q(query), args...)
+		return driver.RowsAffected(0), nil
+	}
 	if s, ok := w.db.stmts[query]; ok {
 		return w.tx.Stmt(s).Exec(args...)
 	}
-	return w.tx.Exec(w.db.d.q(query), args...)
+	return w.on().ExecContext(context.Background(), w.db.d.q(query), args...)
 }
 
 func (w *wtx) query(query string, args ...any) (*sql.Rows, error) {
 	if s, ok := w.db.stmts[query]; ok {
 		return w.tx.Stmt(s).Query(args...)
+	}
+	if w.tx == nil {
+		return w.conn.QueryContext(context.Background(), w.db.d.q(query), args...)
 	}
 	return w.tx.Query(w.db.d.q(query), args...)
 }
@@ -230,7 +271,7 @@ func (w *wtx) queryRow(query string, args ...any) *sql.Row {
 	if s, ok := w.db.stmts[query]; ok {
 		return w.tx.Stmt(s).QueryRow(args...)
 	}
-	return w.tx.QueryRow(w.db.d.q(query), args...)
+	return w.on().QueryRowContext(context.Background(), w.db.d.q(query), args...)
 }
 
 // count runs a statement and returns how many rows it changed.
