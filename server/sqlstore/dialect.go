@@ -28,7 +28,9 @@ type Dialect struct {
 	forUpdate  string // what holds the rows a write reads until it commits
 	timeType   string // the type of schema_migrations.applied_at
 	// writers is how many groups commit at once: SQLite has one writer;
-	// PostgreSQL takes several, each on a connection of its own.
+	// PostgreSQL takes several, each on a connection of its own (two a
+	// server: every commit that notifies takes PostgreSQL's one notify
+	// lock, and four on each of three servers queued for it in the soak).
 	writers int
 	// prepare: the writer prepares its usual statements once, where the
 	// driver would parse them again for every write (mattn/go-sqlite3), and
