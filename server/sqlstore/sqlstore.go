@@ -22,6 +22,7 @@ import (
 	"path"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"reqlab/server/store"
@@ -43,6 +44,7 @@ type DB struct {
 	closed     bool
 	stop       chan struct{} // closed by Close: the checkpoints stop
 	stopped    chan struct{}
+	groups     atomic.Int64 // the groups the writers have done, for checkpoints
 
 	// Now tells the time; tests replace it.
 	Now func() time.Time
@@ -87,13 +89,18 @@ func (db *DB) checkpoints() {
 	}
 	tick := time.NewTicker(checkpointEvery)
 	defer tick.Stop()
+	done := int64(0)
 	for {
 		select {
 		case <-db.stop:
 			return
 		case <-tick.C:
-			// A failure (the log busy, a reader at its end) leaves it to
-			// the next one, or to the writer.
+		}
+		// Only after writes (an idle lab checkpoints nothing); a failure
+		// (the log busy, a reader at its end) leaves it to the next one, or
+		// to the writer.
+		if n := db.groups.Load(); n != done {
+			done = n
 			db.read.Exec(db.d.checkpoint)
 		}
 	}

@@ -129,6 +129,7 @@ func refuse(err error) error { return refusal{err} }
 // cancelled statement inside a transaction by rolling all of it back, and the
 // group is not one caller's.
 func (db *DB) commit(group []write) {
+	db.groups.Add(1)
 	errs, err := db.tryGroup(group)
 	switch {
 	case err != nil && len(group) > 1:
