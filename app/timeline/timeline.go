@@ -177,9 +177,18 @@ func Build(events []stage.Event, now float64) Timeline {
 			t.End = max(t.End, at, now)
 		}
 	}
+	// The path's order: the client's way out, the server's stages, the
+	// client's way back.
 	order := map[stage.ID]int{}
 	for i, s := range stage.Table {
-		order[s.ID] = i
+		switch {
+		case s.Side == stage.Server:
+			order[s.ID] = len(stage.Table) + i
+		case s.Leg == stage.Back:
+			order[s.ID] = 2*len(stage.Table) + i
+		default:
+			order[s.ID] = i
+		}
 	}
 	// In the order things happened; at one instant, a stage starts before
 	// it ends, and stages go in path order.

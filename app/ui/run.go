@@ -102,34 +102,50 @@ func (r *runView) list() []stage.Event {
 
 // liveLag is how far behind the page's clock a live run is drawn. The page
 // hears of its request's steps late: its own work, and the browser's, run
-// on one thread, so it learns of the first byte 5–40 ms after it came (more
+// on one thread, so it learns of the first byte 5–70 ms after it came (more
 // on a busy phone), and told it started waiting before the browser did. The
 // browser's own timing, in the last report, then says the network took less
-// than the page had counted. Drawn a tick behind, a live counter shows only
-// time that surely went where it says, and the browser's timing takes it
-// up, not down.
+// than the page had counted. Drawn a tick behind (the clock itself moves on
+// a tick at a time, so 100–200 ms in all), a live counter shows only time
+// that surely went where it says, and the browser's timing takes it up, not
+// down.
 const liveLag = float64(tickEvery / time.Millisecond)
 
 // timeline lays the run on its one clock, counted from its first stage;
 // now, on the page's clock, is where the stages still under way have got to
-// (0 for none). Live, that is liveLag behind, and up to the first byte at
-// most: what the browser does after it (reading the body, drawing it) takes
-// a few milliseconds, and its own timing of it comes in its last report,
-// which a page's clock read since would only overshoot.
+// (0 for none). Live, until the browser's own timing is in, that is liveLag
+// behind, but never before what surely went by: the wait's start as the
+// page told it and the server's stages as the server timed them. The first
+// byte as the page heard of it ends the wait there too, and no later: what
+// the browser does after it (reading the body, drawing it) takes a few
+// milliseconds, and its own timing of it comes in its last report, which a
+// page's clock read since would only overshoot.
 func (r *runView) timeline(now float64) timeline.Timeline {
 	events := r.list()
-	if now > 0 {
+	if now <= 0 {
+		return timeline.Build(events, 0).FromFirst()
+	}
+	measured := r.measured()
+	floor := 0.0
+	if !measured {
 		now = max(0, now-liveLag)
-		measured := r.measured()
-		for i, e := range events {
-			if e.Stage == stage.Download && e.Phase == stage.Start && e.Side == stage.Client {
-				if !measured {
-					// The first byte as the page heard of it ends the
-					// wait: a tick behind too, until the browser says.
-					events[i].TMs = max(0, min(e.TMs, now))
-				}
-				now = min(now, events[i].TMs)
+		clock := timeline.Align(events)
+		for _, e := range events {
+			switch {
+			case e.Side == stage.Client && e.Stage == stage.Wait && e.Phase == stage.Start:
+				floor = max(floor, e.TMs)
+			case e.Side == stage.Server && e.Phase == stage.End && e.DurMs != nil:
+				floor = max(floor, clock.At(e)+*e.DurMs)
 			}
+		}
+		now = max(now, floor)
+	}
+	for i, e := range events {
+		if e.Stage == stage.Download && e.Phase == stage.Start && e.Side == stage.Client {
+			if !measured {
+				events[i].TMs = max(floor, min(e.TMs, now))
+			}
+			now = min(now, events[i].TMs)
 		}
 	}
 	return timeline.Build(events, now).FromFirst()
