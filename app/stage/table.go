@@ -52,7 +52,9 @@ type Info struct {
 
 // Table declares every stage, each side's in path order: the order the
 // request travels them. A stage is added here, measured where its side
-// measures, and narrated; nothing else lists stages.
+// measures, and narrated; nothing else lists stages. (The stages are public:
+// the contract names them, and TestTableDeclaresEveryStageOnce holds the
+// table to it, so a new one is named there too.)
 var Table = []Info{
 	{Cache, Client, AtBrowser, Out, "", Text{"Caché", "Cache"},
 		Text{"El navegador busca primero si ya guarda una copia de la respuesta.", "The browser first checks whether it already keeps a copy of the answer."}},

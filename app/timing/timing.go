@@ -83,14 +83,14 @@ type Measured struct {
 	AssetCount int
 }
 
-// Events returns the client's ten stages, each started and ended, in path
+// Events returns the client's stages, each started and ended, in path
 // order. (The starts the page announced as they happened are stored
 // already; the server takes them again as the repeats they are.)
 func (m Measured) Events() []stage.Event {
 	return stage.WithStarts(m.ends())
 }
 
-// ends returns the client's ten stages' ends, in path order.
+// ends returns the client's stages' ends, in path order.
 func (m Measured) ends() []stage.Event {
 	at := func(t float64) float64 { return max(0, t-m.Origin) }
 	dur := func(from, to float64) *float64 { return stage.Ms(max(0, to-from)) }

@@ -140,16 +140,16 @@ func (c *Lab) onSocket(ctx app.Context, open bool) {
 				ctx.Dispatch(func(ctx app.Context) { c.notice = c.lang.serverError(*refusal) })
 			}
 			if stored {
-				c.showStored(ctx, run.id)
-				c.runStored(ctx)
+				back := readBack(run.id)
+				ctx.Dispatch(func(ctx app.Context) { c.keep(back) })
 			}
 		})
 	}
 }
 
-// state says where the socket stands: not yet tried (the page as the
+// socketState says where the socket stands: not yet tried (the page as the
 // server drew it), connecting, open or closed.
-func (c *link) state(mounted bool) string {
+func (c *link) socketState(mounted bool) string {
 	switch {
 	case !mounted:
 		return "prerender"

@@ -53,9 +53,11 @@ type formState struct {
 	network  string
 }
 
-// OnInit sets the form to the lab's first request. In the browser it reads
-// the page's address (the language, the lesson, the stored run) before the
-// first picture, which must be the one the server drew.
+// OnInit wires the player to the store (a run played back is drawn as the
+// store's) and sets the form to the lab's first request. In the browser it
+// reads the page's address (the language, the lesson, the stored run)
+// before the first picture, which must be the one the server drew. go-app
+// calls it as it mounts the component, before OnPreRender or OnMount.
 func (c *Lab) OnInit() {
 	c.player.shown = func() { c.showMoment(c.play, c.lang) }
 	c.formLoad = stage.Request{Method: "GET", URL: "/site/api/cursos", Headers: []stage.Header{}}
@@ -255,8 +257,8 @@ func (c *Lab) Render() app.UI {
 		el.P().
 			Class("socket-status").
 			Attr("role", "status").
-			Attr("data-socket", c.link.state(c.mounted)).
-			Text(l.T("socket."+c.link.state(c.mounted))),
+			Attr("data-socket", c.socketState(c.mounted)).
+			Text(l.T("socket."+c.socketState(c.mounted))),
 		app.If(c.notice != "", func() app.UI {
 			return el.P().Class("notice").Attr("role", "alert").Text(c.notice)
 		}),
@@ -303,7 +305,7 @@ func (c *Lab) Render() app.UI {
 // runState says whether the run on screen is under way ("running") or has
 // shown every stage ("done"), live or played back; "" with no run.
 func (c *Lab) runState() string {
-	if played := c.player.state(); played != "" {
+	if played := c.playState(); played != "" {
 		return played
 	}
 	switch {

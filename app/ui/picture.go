@@ -100,10 +100,6 @@ var places = []struct {
 	{stage.AtDatabase, 296, 60, "place.database", "place.database-sub"},
 }
 
-// spots says where each stage happens in the drawing (spotsOf the stage
-// table).
-var spots = spotsOf(stage.Table)
-
 // spotsOf places each stage of a table: on its place's arrow for its leg,
 // spaced in path order — left to right on the way out, right to left on the
 // way back. A place with a single stage (the database) has it in its middle.

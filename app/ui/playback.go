@@ -156,9 +156,9 @@ func (pl *player) stop() {
 	pl.play = nil
 }
 
-// state says whether a run is played back and whether it is under way
+// playState says whether a run is played back and whether it is under way
 // ("running") or at its end ("done"); "" where none is.
-func (pl *player) state() string {
+func (pl *player) playState() string {
 	switch p := pl.play; {
 	case p == nil:
 		return ""

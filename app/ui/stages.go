@@ -35,10 +35,6 @@ type lane struct {
 	stages []stage.ID
 }
 
-// The stage cards follow the request's path: out of the browser, through the
-// server, back into the browser (lanesOf the stage table).
-var lanes = lanesOf(stage.Table)
-
 // lanesOf lays a table's stages out in lanes: the client's on the way out,
 // the server's, the client's on the way back, each in path order.
 func lanesOf(table []stage.Info) []lane {

@@ -36,15 +36,15 @@ type store struct {
 
 // showMoment shows a run played back as it stood after p.pos moments, and
 // says in l what the last of them was.
-func (s *store) showMoment(p *playback, l Lang) {
-	s.run = newRunView(p.run.ID)
+func (c *store) showMoment(p *playback, l Lang) {
+	c.run = newRunView(p.run.ID)
 	for _, e := range p.run.Events {
-		s.run.add(e)
+		c.run.add(e)
 	}
-	s.run.complete = p.pos == len(p.tl.Moments)
+	c.run.complete = p.pos == len(p.tl.Moments)
 	if p.pos > 0 {
 		m := p.tl.Moments[p.pos-1]
-		s.live = l.Tf("live.stage", l.StageName(m.Stage), l.T("state."+string(m.State)), describe(l, m.Event))
+		c.live = l.Tf("live.stage", l.StageName(m.Stage), l.T("state."+string(m.State)), describe(l, m.Event))
 	}
 }
 
@@ -61,23 +61,24 @@ func (c *store) tick(ctx app.Context, run *runView) {
 	ctx.After(tickEvery, func(ctx app.Context) { c.tick(ctx, run) })
 }
 
-// runStored tells the history that one of this browser's runs is stored.
-func (c *store) runStored(ctx app.Context) {
-	ctx.Dispatch(func(ctx app.Context) { c.runsRev++ })
-}
-
-// showStored reads a run back as the server stored it: the request exactly as
-// it arrived, which the page shows beside the answer. It blocks.
-func (c *store) showStored(ctx app.Context, id string) {
+// readBack reads a run back as the server stored it: the request exactly as
+// it arrived, which the page shows beside the answer; nil where it cannot.
+// It blocks.
+func readBack(id string) *stage.Run {
 	var run stage.Run
 	if code, err := browser.GetJSON("/api/runs/"+id, &run); err != nil || code != 200 {
-		return
+		return nil
 	}
-	ctx.Dispatch(func(ctx app.Context) {
-		if c.run != nil && c.run.id == id {
-			c.stored = &run
-		}
-	})
+	return &run
+}
+
+// keep takes a run read back, where it is the run on screen, and tells the
+// history that one of this browser's runs is stored.
+func (c *store) keep(run *stage.Run) {
+	if run != nil && c.run != nil && c.run.id == run.ID {
+		c.stored = run
+	}
+	c.runsRev++
 }
 
 // outcome is the status code of the run on screen and what it says: ""

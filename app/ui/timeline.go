@@ -39,9 +39,6 @@ type timelineRow struct {
 	crossing stage.Leg
 }
 
-// rows are the timeline's lines (rowsOf the stage table).
-var rows = rowsOf(stage.Table)
-
 // rowsOf puts a table's stages in the timeline's order: the client's path,
 // with the server's stages right after the wait they happen inside, between
 // the request's crossing of the network and its answer's.

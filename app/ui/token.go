@@ -9,8 +9,8 @@ import (
 	"reqlab/app/timeline"
 )
 
-// The token of a live run: its events come in batches (the server's four
-// stages at once), and the token visits each place they tell of in turn.
+// The token of a live run: its events come in batches (the server's stages
+// at once), and the token visits each place they tell of in turn.
 
 // visitState is where the token stands on a live run's way, and since when.
 type visitState struct {
@@ -43,29 +43,31 @@ type stop struct {
 	leg stage.Leg
 }
 
-// visitOrder ranks the places a request can be, in the order it passes
+// visitOrderOf ranks the places a request can be, in the order it passes
 // them: the client's way out, the crossing, the server's stages, the
 // crossing back, the client's way back. A run goes through them once, in
 // this order, so a live token only ever moves up it.
-var visitOrder = func() []stop {
+func visitOrderOf(table []stage.Info) []stop {
 	var out []stop
-	for _, s := range stage.Table {
+	for _, s := range table {
 		if s.Side == stage.Client && s.Leg == stage.Out && s.ID != stage.Wait {
 			out = append(out, stop{string(s.ID), s.Leg})
 		}
 	}
 	out = append(out, stop{timeline.Network, stage.Out})
-	for _, id := range stage.ServerStages {
-		out = append(out, stop{string(id), stage.Out})
+	for _, s := range table {
+		if s.Side == stage.Server {
+			out = append(out, stop{string(s.ID), stage.Out})
+		}
 	}
 	out = append(out, stop{timeline.Network, stage.Back})
-	for _, s := range stage.Table {
+	for _, s := range table {
 		if s.Side == stage.Client && s.Leg == stage.Back {
 			out = append(out, stop{string(s.ID), s.Leg})
 		}
 	}
 	return out
-}()
+}
 
 func visitRank(v stop) int {
 	for i, o := range visitOrder {
