@@ -1,6 +1,8 @@
 package browser
 
 import (
+	"time"
+
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"reqlab/app/stage"
@@ -20,6 +22,12 @@ type Response struct {
 // goes without credentials: no cookies, and, in browsers, on connections
 // kept apart from the page's.
 func Fetch(method, url string, headers []stage.Header, body string, anonymous bool, firstByte func()) (Response, error) {
+	return fetch(method, url, headers, body, anonymous, firstByte, 0)
+}
+
+// fetch is Fetch, given up after timeout (0 for never: a student's request
+// takes as long as it takes).
+func fetch(method, url string, headers []stage.Header, body string, anonymous bool, firstByte func(), timeout time.Duration) (Response, error) {
 	h := app.Window().Get("Headers").New()
 	for _, v := range headers {
 		h.Call("append", v.Name, v.Value)
@@ -36,6 +44,9 @@ func Fetch(method, url string, headers []stage.Header, body string, anonymous bo
 	}
 	if body != "" {
 		opts["body"] = body
+	}
+	if timeout > 0 {
+		opts["signal"] = app.Window().Get("AbortSignal").Call("timeout", timeout.Milliseconds())
 	}
 	resp, err := await(app.Window().Call("fetch", url, opts))
 	if err != nil {

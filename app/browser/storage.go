@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
@@ -140,6 +141,11 @@ func GetJSON(url string, v any) (int, error) { return apiJSON("GET", url, "", v)
 // histories and Referers keep.
 func AsSession(method, url, token string, v any) (int, error) { return apiJSON(method, url, token, v) }
 
+// APITimeout is how long the page waits for the lab's own API, which
+// answers in milliseconds: a read that takes longer (a server stalled) is
+// given up, and the page goes on without it.
+const APITimeout = 5 * time.Second
+
 // apiJSON asks the lab's own API with method and decodes its JSON answer
 // into v. It returns the status.
 func apiJSON(method, url, token string, v any) (int, error) {
@@ -147,7 +153,7 @@ func apiJSON(method, url, token string, v any) (int, error) {
 	if token != "" {
 		headers = []stage.Header{{Name: "Authorization", Value: "Bearer " + token}}
 	}
-	resp, err := Fetch(method, url, headers, "", false, nil)
+	resp, err := fetch(method, url, headers, "", false, nil, APITimeout)
 	if err != nil {
 		return 0, err
 	}

@@ -42,27 +42,25 @@ func (c *Lab) launch(ctx app.Context, req stage.Request, send func(app.Context, 
 	c.live = c.lang.T("live.sent")
 	ctx.Async(func() {
 		stored := send(ctx, req)
-		if stored != "" {
-			// Read back before the run is said to be over, so that it
-			// ends in one picture: how it ended, the request as the
-			// server got it and what that says (the cookies' note) come
-			// with the end, not a moment after it, moving the page under
-			// the student's pointer.
-			c.showStored(ctx, stored)
+		if stored == "" {
+			ctx.Dispatch(func(ctx app.Context) { c.sending = false })
+			return
 		}
+		// Read back before the run is said to be over, in one update, so
+		// that it ends in one picture: how it ended, the request as the
+		// server got it and what that says (the cookies' note) come with
+		// the end, not a moment after it, moving the page under the
+		// student's pointer. (The lab's API gives up on a read after
+		// browser.APITimeout: the lab is never held up by it for longer.)
+		run := readBack(stored)
 		ctx.Dispatch(func(ctx app.Context) {
+			c.keep(run)
 			c.sending = false
-			if stored == "" {
-				return
-			}
 			c.postComplete()
 			if c.embedded && c.embedOpts.speed != 1 {
 				ctx.Async(func() { c.openRun(ctx, stored, c.embedOpts.speed) })
 			}
 		})
-		if stored != "" {
-			c.runStored(ctx)
-		}
 	})
 }
 
