@@ -25,7 +25,6 @@ type Dialect struct {
 	name       string // as the lab tells students
 	migrations string // the folder of its migrations, under migrations/
 	numbered   bool   // arguments are $1, $2…, not ?
-	forUpdate  string // what holds the rows a write reads until it commits
 	timeType   string // the type of schema_migrations.applied_at
 	// writers is how many groups commit at once: SQLite has one writer;
 	// PostgreSQL takes several, each on a connection of its own (two a
@@ -33,20 +32,18 @@ type Dialect struct {
 	// lock, and four on each of three servers queued for it in the soak).
 	writers int
 	// prepare: the writer prepares its usual statements once, where the
-	// driver would parse them again for every write (mattn/go-sqlite3), and
-	// runs them a run at a time: a statement costs no round trip, and a
-	// prepared one no parsing. Without it (PostgreSQL: pgx caches its
-	// prepared statements per connection by itself), a group's runs share
-	// each statement, whose cost is mostly its round trip (group.go).
+	// driver would parse them again for every write (mattn/go-sqlite3);
+	// pgx caches its prepared statements per connection by itself.
 	prepare bool
-	// heardRuns notes a group's runs heard in one statement, whose
-	// arguments are the moment and arrays of the runs' ids, states, bytes,
-	// request bytes, requests served, last seqs and marks, then the ids
-	// again (see heardRows), where the dialect does not prepare heardSQL.
+	// heardRuns notes a pipelined group's runs heard in one statement,
+	// whose arguments are the moment and arrays of the runs' ids, states,
+	// bytes, request bytes, requests served, last seqs and marks, and of
+	// their last seqs, requests served and bytes as read, then the ids
+	// again and their number (see heardRows); heardSQL notes one run.
 	heardRuns string
-	// insertBatches stores a group's batches in one statement whose four
-	// arguments are arrays (run ids, first and last seqs, events), where the
-	// dialect does not prepare a statement for each batch (insertBatchSQL).
+	// insertBatches stores a pipelined group's batches in one statement
+	// whose four arguments are arrays (run ids, first and last seqs,
+	// events); insertBatchSQL stores one.
 	insertBatches string
 	open          func(ctx context.Context, dsn string) (write, read *sql.DB, err error)
 	// at is a moment as the engine's columns take it.
@@ -167,7 +164,7 @@ const sqliteMoment = "2006-01-02T15:04:05.000000000Z07:00"
 
 // PostgreSQL is the engine several lab servers share.
 var PostgreSQL = &Dialect{
-	name: "PostgreSQL", migrations: "postgres", numbered: true, forUpdate: " FOR UPDATE", timeType: "TIMESTAMPTZ", writers: 2,
+	name: "PostgreSQL", migrations: "postgres", numbered: true, timeType: "TIMESTAMPTZ", writers: 2,
 	// The runs found by their ids (id = ANY), then joined: joined alone
 	// with the arrays' rows, whose number the planner does not know, the
 	// runs were read whole (a sequential scan and a hash join for every

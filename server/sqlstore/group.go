@@ -6,7 +6,6 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"sync"
 
 	"reqlab/app/stage"
 	"reqlab/server/store"
@@ -15,13 +14,12 @@ import (
 // The runs' writes of a group are done together. A batch's events are one
 // row (event_batches: a JSON array), and what a batch is checked against is
 // on its run's row (runRow), so a batch reads its run's row alone. On
-// PostgreSQL, where a statement's cost is mostly its round trip, a group's
-// runs share each statement: the runs opened in one INSERT; the batches'
-// runs read and held in one SELECT, in the order of their ids (so that two
-// groups, on any server, never wait on each other); every batch in one
-// INSERT of four arrays; and the runs noted heard in one UPDATE of a JSON
-// array. On SQLite, where a statement costs no round trip and one prepared
-// no parsing, with the writer's prepared statements, a run at a time. (A
+// SQLite, where a statement costs no round trip and one prepared no
+// parsing, the writer's prepared statements run a run at a time
+// (runWrites). On PostgreSQL, where a statement's cost is mostly its round
+// trip, a group's runs share each statement, their rows given as arrays, and
+// the statements go in two round trips (pipeline.go): the runs opened in one
+// INSERT, every batch in another, the runs noted heard in one UPDATE. (A
 // batch's request and answer, where it has them, are an UPDATE each.)
 
 // runWrite is a run opened or a batch appended.
@@ -116,36 +114,25 @@ func (w *wtx) note(id string, row *runRow) string {
 	return note + " [" + string(row.stored) + "]"
 }
 
-// The statement that inserts runs, with VALUES for as many rows as valuesSQL
-// gives it.
-const (
-	insertRunPrefix = `INSERT INTO runs (id, created_at, session, method, url, request_headers, request_cookies, request_body, network, fresh_connection, secret, bytes, request_bytes) VALUES `
-	runColumns      = 13
-)
+// runColumns is how many columns a run opened is inserted with (newRun's
+// arguments).
+const runColumns = 13
 
-// maxArgs is how many arguments one statement takes at most (SQLite's
-// limit is 32,766; PostgreSQL's 65,535).
-const maxArgs = 30_000
-
-// runWrites does the group's runs' writes, and returns each one's error: a
-// refusal, or nil. An error returned alone leaves the transaction unclean.
+// runWrites does the group's runs' writes a run at a time, as SQLite's
+// writer does, and returns each one's error: a refusal, or nil. An error
+// returned alone leaves the transaction unclean.
 func (w *wtx) runWrites(ws []*runWrite) ([]error, error) {
-	// The runs opened.
-	var creates [][][]any
 	for _, rw := range ws {
 		if rw.create != nil {
-			creates = append(creates, [][]any{rw.create.args})
+			if _, err := w.exec(insertRunSQL, rw.create.args...); err != nil {
+				return nil, err
+			}
 		}
 	}
-	if err := w.insertRows(insertRunPrefix, runColumns, creates); err != nil {
-		return nil, err
-	}
-	// The batches' runs, held.
 	ids := batchRuns(ws)
-	var runs map[string]*runRow
-	if len(ids) > 0 {
-		var err error
-		if runs, err = w.readRuns(ids); err != nil {
+	runs := make(map[string]*runRow, len(ids))
+	for _, id := range ids {
+		if err := w.scanRuns(runs, findRunSQL, id); err != nil {
 			return nil, err
 		}
 	}
@@ -172,7 +159,7 @@ func (w *wtx) writeRuns(ws []*runWrite, ids []string, runs map[string]*runRow) (
 	if len(ids) == 0 {
 		return errs, nil
 	}
-	var batches batchRows // PostgreSQL's, stored in one statement
+	var batches batchRows // where pipelined, stored in one statement
 	for i, rw := range ws {
 		if rw.batch == nil {
 			continue
@@ -184,7 +171,7 @@ func (w *wtx) writeRuns(ws []*runWrite, ids []string, runs map[string]*runRow) (
 			continue
 		}
 		first, last := rw.out[0].Seq, rw.out[len(rw.out)-1].Seq
-		if w.db.d.prepare {
+		if !w.db.d.pipelined {
 			if _, err := w.exec(insertBatchSQL, rw.batch.RunID, first, last, events); err != nil {
 				return nil, fmt.Errorf("append events: %w", err)
 			}
@@ -208,7 +195,7 @@ func (w *wtx) writeRuns(ws []*runWrite, ids []string, runs map[string]*runRow) (
 			next = string(stage.RunComplete)
 		}
 		w.notes = append(w.notes, w.note(id, row))
-		if w.db.d.prepare {
+		if !w.db.d.pipelined {
 			if _, err := w.exec(heardSQL, next, w.db.at(w.db.Now()), row.bytes, row.requestBytes, row.serving, row.last, row.marks, id); err != nil {
 				return nil, fmt.Errorf("append: %w", err)
 			}
@@ -276,35 +263,6 @@ type batchRows struct {
 
 func (b *batchRows) add(run string, first, last int64, events []byte) {
 	b.runs, b.first, b.last, b.events = append(b.runs, run), append(b.first, first), append(b.last, last), append(b.events, string(events))
-}
-
-// readRuns reads and holds the runs of ids: a statement for all of them,
-// or (SQLite, where a statement costs no round trip, and one prepared no
-// parsing) a prepared one for each.
-func (w *wtx) readRuns(ids []string) (map[string]*runRow, error) {
-	runs := make(map[string]*runRow, len(ids))
-	if w.db.d.prepare {
-		for _, id := range ids {
-			if err := w.scanRuns(runs, findRunSQL+w.db.d.forUpdate, id); err != nil {
-				return nil, err
-			}
-		}
-	} else if err := w.scanRuns(runs, strings.TrimSuffix(findRunSQL, "id = ?")+`id IN (`+marks(len(ids))+`) ORDER BY id`+w.db.d.forUpdate,
-		strs(ids)...); err != nil {
-		return nil, err
-	}
-	return runs, nil
-}
-
-// marks is n arguments' places, for IN (…).
-func marks(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
-
-func strs(ss []string) []any {
-	args := make([]any, len(ss))
-	for i, s := range ss {
-		args[i] = s
-	}
-	return args
 }
 
 // scanRuns reads runs' rows (findRunSQL's columns) into runs.
@@ -431,76 +389,4 @@ func clone(m map[stage.ID]bool) map[stage.ID]bool {
 		c[k] = v
 	}
 	return c
-}
-
-// insertRows inserts rows of n columns each, given in parts (a part a
-// write's). Where the dialect prepares its usual statements (SQLite: parsing
-// is much of a small write's cost) each part is one prepared statement;
-// elsewhere (PostgreSQL: a statement's round trip is) all the parts go in as
-// few statements as the limit on arguments allows.
-func (w *wtx) insertRows(insert string, n int, parts [][][]any) error {
-	if w.db.d.prepare {
-		for _, rows := range parts {
-			if err := w.insertChunk(insert, n, rows); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	var rows [][]any
-	for _, p := range parts {
-		rows = append(rows, p...)
-	}
-	for per := maxArgs / n; len(rows) > 0; {
-		chunk := rows[:min(per, len(rows))]
-		rows = rows[len(chunk):]
-		if err := w.insertChunk(insert, n, chunk); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (w *wtx) insertChunk(insert string, n int, rows [][]any) error {
-	args := make([]any, 0, n*len(rows))
-	for _, r := range rows {
-		args = append(args, r...)
-	}
-	_, err := w.exec(valuesSQL(insert, n, len(rows)), args...)
-	return err
-}
-
-// valuesSQL is insert with rows rows of n arguments each (kept once made:
-// the writer looks its prepared statements up by their text).
-func valuesSQL(insert string, n, rows int) string {
-	key := valuesKey{insert, n, rows}
-	if q, ok := valuesMade.Load(key); ok {
-		return q.(string)
-	}
-	q := makeValuesSQL(insert, n, rows)
-	valuesMade.Store(key, q)
-	return q
-}
-
-type valuesKey struct {
-	insert  string
-	n, rows int
-}
-
-// valuesMade holds the statements valuesSQL made: a few hundred at most (a
-// group's rows are at most maxGroup).
-var valuesMade sync.Map
-
-func makeValuesSQL(insert string, n, rows int) string {
-	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", n), ", ") + ")"
-	var q strings.Builder
-	q.Grow(len(insert) + rows*(len(row)+2))
-	q.WriteString(insert)
-	for i := range rows {
-		if i > 0 {
-			q.WriteString(", ")
-		}
-		q.WriteString(row)
-	}
-	return q.String()
 }

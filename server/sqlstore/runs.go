@@ -17,12 +17,10 @@ import (
 
 // The writer's usual statements (prepared once where the dialect prepares).
 const (
-	// findRunSQL reads the run's row, held (FOR UPDATE, where the dialect
-	// locks rows) until the batch commits: the batches of one run, from any
-	// server, are numbered one after another. The row keeps what a batch is
-	// checked against (its last seq, the stages started and ended: see
-	// runRow), so a batch reads no events; on PostgreSQL a row waited for
-	// is read as the batch that held it left it.
+	// findRunSQL reads the run's row: SQLite's way, in the writer's
+	// transaction, the one writer (see readRunsSQL for PostgreSQL's). The
+	// row keeps what a batch is checked against (its last seq, the stages
+	// started and ended: see runRow), so a batch reads no events.
 	findRunSQL      = `SELECT id, state, interrupted_at IS NOT NULL, status, bytes, request_bytes, serving, last_seq, marks FROM runs WHERE id = ?`
 	setRequestSQL   = `UPDATE runs SET method = ?, url = ?, request_headers = ?, request_body = ? WHERE id = ?`
 	setResponseSQL  = `UPDATE runs SET status = ?, response_headers = ?, response_body = ?, response_body_truncated = ? WHERE id = ?`
@@ -35,8 +33,10 @@ const (
 	heardSQL = `UPDATE runs SET state = ?, heard_at = ?, bytes = ?, request_bytes = ?, serving = ?, last_seq = ?, marks = ? WHERE id = ?`
 )
 
-// insertRunSQL stores one run.
-var insertRunSQL = valuesSQL(insertRunPrefix, runColumns, 1)
+// insertRunSQL stores one run: SQLite's way (see insertRunsSQL for
+// PostgreSQL's).
+const insertRunSQL = `INSERT INTO runs (id, created_at, session, method, url, request_headers, request_cookies, request_body, network,
+	fresh_connection, secret, bytes, request_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // writerQueries are the statements SQLite's writer prepares.
 func (d *Dialect) writerQueries() []string {
