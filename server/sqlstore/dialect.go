@@ -26,10 +26,15 @@ type Dialect struct {
 	migrations string // the folder of its migrations, under migrations/
 	numbered   bool   // arguments are $1, $2…, not ?
 	timeType   string // the type of schema_migrations.applied_at
-	// writers is how many groups commit at once: SQLite has one writer;
-	// PostgreSQL takes several, each on a connection of its own (two a
-	// server: every commit that notifies takes PostgreSQL's one notify
-	// lock, and four on each of three servers queued for it in the soak).
+	// writers is how many groups commit at once, each on a connection of
+	// its own: SQLite has one writer. PostgreSQL would take several, but
+	// one a server does best: every commit that notifies takes
+	// PostgreSQL's one notify lock (four writers on each of three servers
+	// queued for it in the soak, two less so), and fewer writers make
+	// larger groups, each two round trips (pipeline.go): the class of
+	// 3,000 cost 5.0-5.2 ms of processor a run with one, 5.5-6.0 with two,
+	// and BenchmarkPersistRuns 252-278 µs against 307-334, as many a
+	// second.
 	writers int
 	// prepare: the writer prepares its usual statements once, where the
 	// driver would parse them again for every write (mattn/go-sqlite3);
@@ -164,7 +169,7 @@ const sqliteMoment = "2006-01-02T15:04:05.000000000Z07:00"
 
 // PostgreSQL is the engine several lab servers share.
 var PostgreSQL = &Dialect{
-	name: "PostgreSQL", migrations: "postgres", numbered: true, timeType: "TIMESTAMPTZ", writers: 2,
+	name: "PostgreSQL", migrations: "postgres", numbered: true, timeType: "TIMESTAMPTZ", writers: 1,
 	// The runs found by their ids (id = ANY), then joined: joined alone
 	// with the arrays' rows, whose number the planner does not know, the
 	// runs were read whole (a sequential scan and a hash join for every
