@@ -104,20 +104,8 @@ func (db *DB) pipeline(group []write) ([]error, error) {
 			return fail(fmt.Errorf("begin: %w", err))
 		}
 		open = true
-		for i, g := range group {
-			if g.run != nil {
-				continue
-			}
-			kept := len(w.notes)
-			errs[i] = g.fn(w)
-			var r refusal
-			switch {
-			case errs[i] == nil:
-			case errors.As(errs[i], &r):
-				w.notes = w.notes[:kept]
-			default:
-				return fail(errs[i])
-			}
+		if err := w.others(group, errs); err != nil {
+			return fail(err)
 		}
 	}
 	// The batches' runs, read (in the group's transaction, which a read

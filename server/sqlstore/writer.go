@@ -177,6 +177,25 @@ func (db *DB) tryGroup(group []write) ([]error, error) {
 			errs[i] = done[j]
 		}
 	}
+	if err := w.others(group, errs); err != nil {
+		tx.Rollback()
+		return nil, err
+	}
+	if err := db.tell(w); err != nil {
+		tx.Rollback()
+		return nil, fmt.Errorf("notify: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("commit: %w", err)
+	}
+	return errs, nil
+}
+
+// others does the group's writes that are not a run's, each with its
+// error in errs. A write refused (a refusal: the caller's to hear of) takes
+// back the notes it made and costs the others nothing; any other error is
+// the group's, returned, and the group's transaction is to be rolled back.
+func (w *wtx) others(group []write, errs []error) error {
 	for i, g := range group {
 		if g.run != nil {
 			continue
@@ -189,18 +208,10 @@ func (db *DB) tryGroup(group []write) ([]error, error) {
 		case errors.As(errs[i], &r):
 			w.notes = w.notes[:kept]
 		default:
-			tx.Rollback()
-			return nil, errs[i]
+			return errs[i]
 		}
 	}
-	if err := db.tell(w); err != nil {
-		tx.Rollback()
-		return nil, fmt.Errorf("notify: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("commit: %w", err)
-	}
-	return errs, nil
+	return nil
 }
 
 // tell sends the group's notes to the servers listening, delivered at
