@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -59,9 +60,28 @@ func TestScreenshots(t *testing.T) {
 					}
 					clickToRun(t, ctx, sel)
 					waitFor(t, ctx, "the run to end", `document.querySelector('[data-lab]').dataset.runState === "done"`)
+					tokenSettles(t, ctx)
 					shot(t, ctx, name)
 				})
 			}
+		}
+	}
+}
+
+// tokenSettles waits for a live run's token to end its way: it visits each
+// place the run's events tell of, 80 ms at least, and goes on doing so for
+// a moment after a quick run has ended. It has settled once it has stood
+// on one place for half a second (5 s at most).
+func tokenSettles(t *testing.T, ctx contextT) {
+	t.Helper()
+	at, since := "", time.Now()
+	for start := time.Now(); time.Since(start) < 5*time.Second; time.Sleep(50 * time.Millisecond) {
+		now := eval[string](t, ctx, `(document.querySelector('[data-token]') || {dataset: {}}).dataset.at || ""`)
+		if now != at {
+			at, since = now, time.Now()
+		}
+		if time.Since(since) > 500*time.Millisecond {
+			return
 		}
 	}
 }
