@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -35,8 +34,10 @@ import (
 var _ store.Shared = (*DB)(nil)
 
 // Listen calls stored for every batch any server stores, until ctx ends,
-// and missed whenever it has (re)connected. It reconnects by itself.
-func (db *DB) Listen(ctx context.Context, stored func(run string, seq int64, events []stage.Event), missed func(ctx context.Context)) error {
+// and missed whenever it has (re)connected. It reconnects by itself. The
+// events a notification carries are handed on undecoded: only a server
+// following the run decodes them.
+func (db *DB) Listen(ctx context.Context, stored func(run string, seq int64, events store.Carried), missed func(ctx context.Context)) error {
 	l := &pgxlisten.Listener{
 		Connect: func(ctx context.Context) (*pgx.Conn, error) {
 			cfg, err := pgx.ParseConfig(db.url)
@@ -63,7 +64,7 @@ func (db *DB) Listen(ctx context.Context, stored func(run string, seq int64, eve
 
 // listener hands the notifications to the recorder.
 type listener struct {
-	stored func(run string, seq int64, events []stage.Event)
+	stored func(run string, seq int64, events store.Carried)
 	missed func(ctx context.Context)
 }
 
@@ -75,13 +76,7 @@ func (l *listener) HandleNotification(ctx context.Context, n *pgconn.Notificatio
 		if !ok || err != nil || !stage.ValidRunID(run) {
 			return fmt.Errorf("notification %q: not a run and a seq", line)
 		}
-		var events []stage.Event
-		if carried != "" {
-			if err := json.Unmarshal([]byte(carried), &events); err != nil {
-				events = nil // read from the tables instead
-			}
-		}
-		l.stored(run, last, events)
+		l.stored(run, last, store.Carried(carried))
 	}
 	return nil
 }

@@ -287,10 +287,10 @@ func (r *Recorder) cursor(run string) *cursor {
 }
 
 // Notified is told that some server stored events of run up to seq, and
-// given those events where the news carried them: those this server's
-// followers lack are published, read from the store where the news did not
-// carry them.
-func (r *Recorder) Notified(ctx context.Context, run string, seq int64, events []stage.Event) {
+// given those events where the news carried them, undecoded: those this
+// server's followers lack are published, decoded here only then, and read
+// from the store where the news did not carry them.
+func (r *Recorder) Notified(ctx context.Context, run string, seq int64, events store.Carried) {
 	if !r.pub.Following(run) {
 		return
 	}
@@ -300,16 +300,17 @@ func (r *Recorder) Notified(ctx context.Context, run string, seq int64, events [
 	if r.cursor(run).seq >= seq {
 		return // stored here, or read already
 	}
-	r.deliver(ctx, run, events)
+	r.deliver(ctx, run, events.Events())
 }
 
 // Notifications returns what to call for each batch the store tells of:
 // Notified, for up to 32 runs at once (a run's own news is published in
 // order whatever the order they are handled in: each reads what follows the
-// last published), until ctx ends.
-func (r *Recorder) Notifications(ctx context.Context) func(run string, seq int64, events []stage.Event) {
+// last published), until ctx ends. News of a run no one follows here is
+// dropped undecoded.
+func (r *Recorder) Notifications(ctx context.Context) func(run string, seq int64, events store.Carried) {
 	busy := make(chan struct{}, 32)
-	return func(run string, seq int64, events []stage.Event) {
+	return func(run string, seq int64, events store.Carried) {
 		if !r.pub.Following(run) {
 			return
 		}

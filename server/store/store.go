@@ -10,6 +10,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"time"
 
@@ -378,11 +379,10 @@ const (
 type Shared interface {
 	// Listen calls stored with a run's id and last seq each time any
 	// server stores batches of that run, and with their events where the
-	// news could carry them (nil where they are to be read from the store),
-	// until ctx ends. Whenever it has (re)connected and news may have been
-	// missed, it calls missed first: the caller then reads what it follows
-	// from the store.
-	Listen(ctx context.Context, stored func(run string, seq int64, events []stage.Event), missed func(ctx context.Context)) error
+	// news could carry them, undecoded (Carried), until ctx ends. Whenever
+	// it has (re)connected and news may have been missed, it calls missed
+	// first: the caller then reads what it follows from the store.
+	Listen(ctx context.Context, stored func(run string, seq int64, events Carried), missed func(ctx context.Context)) error
 	// Serving finds the open run a sample-site request belongs to, as
 	// RunOpened does, and notes in the store that one of its requests is
 	// being served, on whichever server; Served notes it done; AwaitServed
@@ -390,4 +390,24 @@ type Shared interface {
 	Serving(ctx context.Context, id string) (OpenRun, bool, error)
 	Served(ctx context.Context, id string) error
 	AwaitServed(ctx context.Context, id string) error
+}
+
+// Carried is the events a store's news carried of a run, as the news had
+// them: a JSON array of stage.Event, or "" where they are to be read from
+// the store. They are decoded only by a server that has followers of the
+// run to publish them to (Events): every server hears of every run, and
+// most follow few of them.
+type Carried string
+
+// Events decodes the events carried; nil where none were, or where they do
+// not decode (the store is read instead).
+func (c Carried) Events() []stage.Event {
+	if c == "" {
+		return nil
+	}
+	var events []stage.Event
+	if err := json.Unmarshal([]byte(c), &events); err != nil {
+		return nil
+	}
+	return events
 }
