@@ -70,6 +70,11 @@ type Recorder struct {
 	// transaction (store.Batch.Served): Served then has nothing to write.
 	// Touched under openMu.
 	servingHere, servedInBatch map[string]int
+
+	// news holds, on a shared store, the runs whose last report waits for
+	// news of them (see appendServed).
+	newsMu sync.Mutex
+	news   map[string]*runNews
 }
 
 // cursor is the last seq published of a run, and when.
@@ -95,7 +100,7 @@ const openKept = 10 * time.Minute
 // events are recorded.
 func NewRecorder(db Store, log *slog.Logger) *Recorder {
 	r := &Recorder{db: db, log: log, open: make(map[string]*openRun), sent: make(map[string]*cursor),
-		servingHere: make(map[string]int), servedInBatch: make(map[string]int)}
+		servingHere: make(map[string]int), servedInBatch: make(map[string]int), news: make(map[string]*runNews)}
 	r.shared, _ = db.(store.Shared)
 	return r
 }
@@ -182,18 +187,24 @@ func (r *Recorder) Record(ctx context.Context, b store.Batch) ([]stage.Event, er
 		r.awaitServer(wait, b.RunID)
 		cancel()
 	}
+	var news *runNews
+	if r.shared != nil && b.Complete && b.Side == stage.Client {
+		// Listened for before the first try, so that news stored while
+		// it is refused is not missed.
+		news = r.listenNews(b.RunID)
+		defer r.stopNews(b.RunID, news)
+	}
 	folded := r.shared != nil && b.Side == stage.Server && b.Response != nil && r.foldServed(b.RunID)
 	b.Served = folded
+	heard := news.heard()
 	events, err := r.append(ctx, b)
 	if errors.Is(err, store.ErrServing) {
 		// A shared store counts the run's requests still being served, on
 		// any server: the last report waits for them (a few seconds at
 		// most), then is stored whatever the count says.
 		wait, cancel := context.WithTimeout(ctx, 5*time.Second)
-		r.shared.AwaitServed(wait, b.RunID)
+		events, err = r.appendServed(ctx, wait, b, news, heard)
 		cancel()
-		b.Waited = true
-		events, err = r.append(ctx, b)
 	}
 	if folded && err == nil {
 		r.openMu.Lock()
@@ -201,6 +212,115 @@ func (r *Recorder) Record(ctx context.Context, b store.Batch) ([]stage.Event, er
 		r.openMu.Unlock()
 	}
 	return events, err
+}
+
+// newsPatience is how long a run's last report, refused while another
+// server serves one of its requests, waits for news of the run before it
+// reads the count instead. The server that serves it counts the request
+// served in the transaction that stores its stages, and that transaction's
+// news is what the last report waits for: a few milliseconds. Where no news
+// comes (the request was counted served apart from its stages, or the
+// listener is down) the count is read, as often as it takes.
+const newsPatience = 250 * time.Millisecond
+
+// appendServed stores a run's last report that the store refused while one
+// of its requests was being served (store.ErrServing): again each time news
+// of the run comes, until it is stored or refused otherwise; where none
+// comes in newsPatience, once the count reads none served (AwaitServed),
+// whatever it says once wait ends.
+func (r *Recorder) appendServed(ctx, wait context.Context, b store.Batch, news *runNews, heard int) ([]stage.Event, error) {
+	for {
+		var ok bool
+		if heard, ok = news.await(wait, heard, newsPatience); !ok {
+			r.shared.AwaitServed(wait, b.RunID)
+			b.Waited = true
+			return r.append(ctx, b)
+		}
+		events, err := r.append(ctx, b)
+		if !errors.Is(err, store.ErrServing) {
+			return events, err
+		}
+	}
+}
+
+// runNews counts the news a shared store gave of one run, for the run's
+// last reports waiting for it (see appendServed).
+type runNews struct {
+	mu        sync.Mutex
+	n         int           // news heard since it was listened for
+	next      chan struct{} // closed at the next news
+	listeners int
+}
+
+// heard returns how many news of the run were heard so far.
+func (n *runNews) heard() int {
+	if n == nil {
+		return 0
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.n
+}
+
+// await waits for news after the first seen of them, for patience at
+// most, and returns how many were heard then; false where none came in
+// time or ctx ended first.
+func (n *runNews) await(ctx context.Context, seen int, patience time.Duration) (int, bool) {
+	if n == nil {
+		return seen, false
+	}
+	n.mu.Lock()
+	if n.n > seen {
+		defer n.mu.Unlock()
+		return n.n, true
+	}
+	next := n.next
+	n.mu.Unlock()
+	t := time.NewTimer(patience)
+	defer t.Stop()
+	select {
+	case <-next:
+		return n.heard(), true
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return seen, false
+}
+
+// listenNews starts counting the news of a run; stopNews ends it.
+func (r *Recorder) listenNews(run string) *runNews {
+	r.newsMu.Lock()
+	defer r.newsMu.Unlock()
+	n := r.news[run]
+	if n == nil {
+		n = &runNews{next: make(chan struct{})}
+		r.news[run] = n
+	}
+	n.listeners++
+	return n
+}
+
+func (r *Recorder) stopNews(run string, n *runNews) {
+	r.newsMu.Lock()
+	defer r.newsMu.Unlock()
+	if n.listeners--; n.listeners == 0 {
+		delete(r.news, run)
+	}
+}
+
+// tellNews wakes whoever waits for news of the run.
+func (r *Recorder) tellNews(run string) {
+	r.newsMu.Lock()
+	n := r.news[run]
+	r.newsMu.Unlock()
+	if n == nil {
+		return
+	}
+	n.mu.Lock()
+	n.n++
+	close(n.next)
+	n.next = make(chan struct{})
+	n.mu.Unlock()
 }
 
 // append stores a batch and publishes its events, under the run's lock.
@@ -311,6 +431,7 @@ func (r *Recorder) Notified(ctx context.Context, run string, seq int64, events s
 func (r *Recorder) Notifications(ctx context.Context) func(run string, seq int64, events store.Carried) {
 	busy := make(chan struct{}, 32)
 	return func(run string, seq int64, events store.Carried) {
+		r.tellNews(run)
 		if !r.pub.Following(run) {
 			return
 		}
