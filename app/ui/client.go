@@ -107,11 +107,7 @@ func (c *Lab) open(ctx app.Context, req stage.Request) (*runView, timing.Measure
 func (c *Lab) finish(ctx app.Context, run *runView, m timing.Measured, resp *stage.Response) string {
 	report := wire.Message{Type: wire.Report, Run: run.id, Events: m.Events(), Final: true, Response: resp}
 	ctx.Dispatch(func(ctx app.Context) { run.unacked = &report })
-	stored, refusal := c.deliver(ctx, run, report)
-	if refusal != nil {
-		ctx.Dispatch(func(ctx app.Context) { c.notice = c.lang.serverError(*refusal) })
-	}
-	if stored {
+	if c.report(ctx, run, report) {
 		return run.id
 	}
 	return ""

@@ -135,16 +135,23 @@ func (c *Lab) onSocket(ctx app.Context, open bool) {
 	if report := c.run.unacked; report != nil {
 		run := c.run
 		ctx.Async(func() {
-			stored, refusal := c.deliver(ctx, run, *report)
-			if refusal != nil {
-				ctx.Dispatch(func(ctx app.Context) { c.notice = c.lang.serverError(*refusal) })
-			}
-			if stored {
+			if c.report(ctx, run, *report) {
 				back := readBack(run.id)
 				ctx.Dispatch(func(ctx app.Context) { c.keep(back) })
 			}
 		})
 	}
+}
+
+// report delivers a run's report (link.deliver) and reports whether the
+// server confirmed it; where the server refused it, the page says why. It
+// blocks.
+func (c *Lab) report(ctx app.Context, run *runView, report wire.Message) bool {
+	stored, refusal := c.deliver(ctx, run, report)
+	if refusal != nil {
+		ctx.Dispatch(func(ctx app.Context) { c.notice = c.lang.serverError(*refusal) })
+	}
+	return stored
 }
 
 // socketState says where the socket stands: not yet tried (the page as the
